@@ -1,0 +1,1 @@
+"""Storage on SQLAlchemy 2 (async, Core): SQLite by default, PostgreSQL in production."""

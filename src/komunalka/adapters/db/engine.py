@@ -1,0 +1,125 @@
+"""Engines and the unit of work. Only bootstrap calls `create_engine`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from komunalka.adapters.db.queries import SqlReadingQueries
+from komunalka.adapters.db.registry import SqlRegistryStaging
+from komunalka.adapters.db.repositories import (
+    SqlAccountRepository,
+    SqlAuditLog,
+    SqlLinkAttemptRepository,
+    SqlMeterRepository,
+    SqlReadingRepository,
+    SqlResidentRepository,
+    SqlSubmissionRepository,
+    SqlSupplierRepository,
+    SqlTokenRepository,
+)
+
+WRITE = "komunalka_write"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), tuned for this service."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+    )
+
+
+def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
+    options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+    if in_memory:
+        options["poolclass"] = StaticPool
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _: Any) -> None:
+        # Let SQLAlchemy's "begin" event below, not the driver, start transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "foreign_keys=ON",
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=30000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Any) -> None:
+        # A writer takes the write lock up front: read-then-write cannot fail half-way, and
+        # concurrent submissions to one meter run one after another.
+        write = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class SqlUnitOfWork:
+    """One connection, one transaction. Leaving without `commit()` rolls back."""
+
+    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+        self._engine = engine
+        self._write = write
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        conn = await self._engine.connect()
+        if self._write and conn.dialect.name == "sqlite":
+            await conn.execution_options(**{WRITE: True})
+        await conn.begin()
+        self._conn = conn
+        self.suppliers = SqlSupplierRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
+        self.meters = SqlMeterRepository(conn)
+        self.readings = SqlReadingRepository(conn)
+        self.submissions = SqlSubmissionRepository(conn)
+        self.audit = SqlAuditLog(conn)
+        self.link_attempts = SqlLinkAttemptRepository(conn)
+        self.residents = SqlResidentRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        self.registry = SqlRegistryStaging(conn)
+        self.queries = SqlReadingQueries(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        await self._conn.commit()
+
+    async def ping(self) -> None:
+        assert self._conn is not None
+        await self._conn.exec_driver_sql("SELECT 1")
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=write)

@@ -1,0 +1,124 @@
+"""Bulk reads for suppliers, streamed: COPY ... TO STDOUT on PostgreSQL, a server-side cursor on
+SQLite. Neither loads the period whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from komunalka.adapters.db.tables import accounts, meters, readings
+from komunalka.application.export_readings import EXPORT_COLUMNS
+from komunalka.application.ports import NonSubmitter
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.values import format_value, from_milli
+
+CHUNK = 5_000
+
+_PG_EXPORT = """
+    COPY (
+        SELECT a.number, m.serial, m.service, r.register, $3::text,
+               round(r.value_milli::numeric / 1000, m.decimals),
+               to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               r.channel, r.receipt
+        FROM readings r
+        JOIN meters m ON m.id = r.meter_id
+        JOIN accounts a ON a.id = m.account_id
+        WHERE m.supplier_id = $1 AND r.period = $2 AND r.status = 'accepted'
+    ) TO STDOUT WITH (FORMAT csv, HEADER false)
+"""
+
+
+def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
+    return (
+        select(
+            accounts.c.number,
+            meters.c.serial,
+            meters.c.service,
+            readings.c.register,
+            readings.c.value_milli,
+            meters.c.decimals,
+            readings.c.submitted_at,
+            readings.c.channel,
+            readings.c.receipt,
+        )
+        .join(meters, meters.c.id == readings.c.meter_id)
+        .join(accounts, accounts.c.id == meters.c.account_id)
+        .where(
+            meters.c.supplier_id == supplier_id,
+            readings.c.period == period.index,
+            readings.c.status == "accepted",
+        )
+    )
+
+
+def header_line() -> bytes:
+    return (",".join(EXPORT_COLUMNS) + "\n").encode()
+
+
+class SqlReadingQueries:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def export_csv(
+        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
+    ) -> None:
+        await sink(header_line())
+        if self._conn.dialect.name == "postgresql":
+            raw = (await self._conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.copy_from_query(
+                _PG_EXPORT, supplier_id, period.index, str(period), output=sink, format="csv"
+            )
+            return
+        shown = str(period)
+        result = await self._conn.stream(_export_query(supplier_id, period))
+        async for rows in result.partitions(CHUNK):
+            buffer = io.StringIO()
+            out = csv.writer(buffer, lineterminator="\n")
+            for r in rows:
+                when = r.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                value = format_value(from_milli(r.value_milli), r.decimals)
+                out.writerow(
+                    (
+                        r.number,
+                        r.serial,
+                        r.service,
+                        r.register,
+                        shown,
+                        value,
+                        when,
+                        r.channel,
+                        r.receipt,
+                    )
+                )
+            await sink(buffer.getvalue().encode())
+
+    async def non_submitters(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[NonSubmitter]:
+        sent = exists().where(
+            readings.c.meter_id == meters.c.id,
+            readings.c.period == period.index,
+            readings.c.status == "accepted",
+        )
+        query = (
+            select(
+                accounts.c.number,
+                accounts.c.holder,
+                accounts.c.address,
+                meters.c.serial,
+                meters.c.service,
+            )
+            .join(accounts, accounts.c.id == meters.c.account_id)
+            .where(meters.c.supplier_id == supplier_id, meters.c.status == "active", ~sent)
+            .order_by(accounts.c.number, meters.c.serial)
+        )
+        result = await self._conn.stream(query)
+        async for rows in result.partitions(CHUNK):
+            for r in rows:
+                yield NonSubmitter(r.number, r.holder, r.address, r.serial, r.service)

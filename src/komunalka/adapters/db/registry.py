@@ -1,0 +1,190 @@
+"""Bulk registry load: stage rows in a temporary table (COPY on PostgreSQL, batched inserts on
+SQLite), then merge them with a few set-based statements inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from komunalka.adapters.db.types import UtcDateTime
+from komunalka.application.ports import MergeCounts, StagedRow
+
+MAX_REGISTERS = 4
+BATCH = 5_000
+
+_stage_meta = MetaData()
+stage = Table(
+    "registry_stage",
+    _stage_meta,
+    Column("line", Integer),
+    Column("supplier_id", Integer),
+    Column("account", Text),
+    Column("holder", Text),
+    Column("address", Text),
+    Column("district", Text),
+    Column("service", Text),
+    Column("serial", Text),
+    Column("registers", Text),
+    Column("digits", Integer),
+    Column("decimals", Integer),
+    Column("verification_due", Date),
+    Column("status", Text),
+    Column("period", Integer),
+    *[
+        c
+        for i in range(1, MAX_REGISTERS + 1)
+        for c in (Column(f"r{i}", Text), Column(f"v{i}", Integer))
+    ],
+    prefixes=["TEMPORARY"],
+)
+COLUMNS = [c.name for c in stage.columns]
+
+
+def _record(staged: StagedRow) -> tuple[Any, ...]:
+    row = staged.row
+    pairs: list[Any] = []
+    for i in range(MAX_REGISTERS):
+        has = row.period is not None and i < len(row.registers)
+        pairs += [row.registers[i], row.values_milli[i]] if has else [None, None]
+    return (
+        staged.line,
+        staged.supplier_id,
+        row.account,
+        row.holder,
+        row.address,
+        row.district,
+        row.service.value,
+        row.serial,
+        "|".join(row.registers),
+        row.digits,
+        row.decimals,
+        row.verification_due,
+        row.status.value,
+        row.period.index if row.period else None,
+        *pairs,
+    )
+
+
+_DUPLICATES = """
+    SELECT s.line FROM registry_stage s
+    JOIN (SELECT supplier_id, serial, min(line) AS first FROM registry_stage
+          GROUP BY supplier_id, serial HAVING count(*) > 1) d
+      ON d.supplier_id = s.supplier_id AND d.serial = s.serial
+    WHERE s.line > d.first
+"""
+
+_ACCOUNTS = {
+    # The last row of an account wins (a registry lists an account once per meter).
+    "postgresql": """
+        INSERT INTO accounts (supplier_id, number, holder, address, district)
+        SELECT DISTINCT ON (supplier_id, account) supplier_id, account, holder, address, district
+        FROM registry_stage ORDER BY supplier_id, account, line DESC
+        ON CONFLICT (supplier_id, number) DO UPDATE
+        SET holder = excluded.holder, address = excluded.address, district = excluded.district
+        WHERE (accounts.holder, accounts.address, accounts.district)
+              IS DISTINCT FROM (excluded.holder, excluded.address, excluded.district)
+    """,
+    # SQLite takes the bare columns of a GROUP BY from the row holding max(line).
+    "sqlite": """
+        INSERT INTO accounts (supplier_id, number, holder, address, district)
+        SELECT supplier_id, account, holder, address, district
+        FROM (SELECT supplier_id, account, holder, address, district, max(line)
+              FROM registry_stage GROUP BY supplier_id, account)
+        WHERE true
+        ON CONFLICT (supplier_id, number) DO UPDATE
+        SET holder = excluded.holder, address = excluded.address, district = excluded.district
+        WHERE accounts.holder IS NOT excluded.holder OR accounts.address IS NOT excluded.address
+              OR accounts.district IS NOT excluded.district
+    """,
+}
+
+_METERS = """
+    INSERT INTO meters (account_id, supplier_id, service, serial, registers, digits, decimals,
+                        verification_due, status)
+    SELECT a.id, s.supplier_id, s.service, s.serial, s.registers, s.digits, s.decimals,
+           s.verification_due, s.status
+    FROM registry_stage s JOIN accounts a ON a.supplier_id = s.supplier_id AND a.number = s.account
+    WHERE true
+    ON CONFLICT (supplier_id, serial) DO UPDATE
+    SET account_id = excluded.account_id, service = excluded.service,
+        registers = excluded.registers, digits = excluded.digits, decimals = excluded.decimals,
+        verification_due = excluded.verification_due, status = excluded.status
+"""
+
+_READINGS = """
+    INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status)
+    SELECT m.id, x.register, x.period, x.value, :now, 'registry', 'accepted'
+    FROM ({union}) x JOIN meters m ON m.supplier_id = x.supplier_id AND m.serial = x.serial
+    WHERE true
+    ON CONFLICT (meter_id, register, period) WHERE status = 'accepted' DO NOTHING
+"""
+# A constant built from column numbers, no input in it.
+_UNION = " UNION ALL ".join(
+    f"SELECT supplier_id, serial, period, r{i} AS register, v{i} AS value "  # noqa: S608
+    f"FROM registry_stage WHERE r{i} IS NOT NULL"
+    for i in range(1, MAX_REGISTERS + 1)
+)
+
+
+class SqlRegistryStaging:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._pg = conn.dialect.name == "postgresql"
+
+    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
+        await self._conn.exec_driver_sql("DROP TABLE IF EXISTS registry_stage")
+        await self._conn.run_sync(lambda sync: stage.create(sync))
+        if self._pg:
+            return await self._copy(rows)
+        count, batch = 0, []
+        async for staged in rows:
+            batch.append(dict(zip(COLUMNS, _record(staged), strict=True)))
+            if len(batch) >= BATCH:
+                await self._conn.execute(insert(stage), batch)
+                count, batch = count + len(batch), []
+        if batch:
+            await self._conn.execute(insert(stage), batch)
+        return count + len(batch)
+
+    async def _copy(self, rows: AsyncIterator[StagedRow]) -> int:
+        await self._conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        raw = (await self._conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        count = 0
+
+        async def records() -> AsyncIterator[tuple[Any, ...]]:
+            nonlocal count
+            async for staged in rows:
+                count += 1
+                yield _record(staged)
+
+        await raw.copy_records_to_table("registry_stage", records=records(), columns=COLUMNS)
+        return count
+
+    async def duplicates(self) -> list[int]:
+        lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES))]
+        if lines:
+            await self._conn.execute(
+                text(f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})")  # noqa: S608
+            )
+        return sorted(lines)
+
+    async def merge(self, at: datetime) -> MergeCounts:
+        if self._pg:
+            await self._conn.exec_driver_sql("ANALYZE registry_stage")
+        dialect = "postgresql" if self._pg else "sqlite"
+        accounts = (await self._conn.execute(text(_ACCOUNTS[dialect]))).rowcount
+        meters = (await self._conn.execute(text(_METERS))).rowcount
+        add_readings = text(_READINGS.format(union=_UNION)).bindparams(
+            bindparam("now", type_=UtcDateTime())
+        )
+        added = (await self._conn.execute(add_readings, {"now": at})).rowcount
+        replaced = await self._conn.scalar(
+            text("SELECT count(*) FROM registry_stage WHERE status = 'replaced'")
+        )
+        await self._conn.exec_driver_sql("DROP TABLE registry_stage")
+        return MergeCounts(accounts, meters, added, int(replaced or 0))

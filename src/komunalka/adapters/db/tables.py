@@ -1,0 +1,172 @@
+"""Tables. Readings are integer thousandths (`value_milli`) so SQLite and PostgreSQL agree exactly;
+periods are month indexes (year * 12 + month - 1); instants are UTC."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from komunalka.adapters.db.types import UtcDateTime
+
+# Named constraints, so migrations can address them on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("window_rule", String(100), nullable=False),
+    Column("account_pattern", String(200), nullable=False),
+    Column("services", String(200), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("holder", String(300), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("district", String(100), nullable=False, server_default=""),
+    UniqueConstraint("supplier_id", "number", name="uq_accounts_supplier_number"),
+)
+
+meters = Table(
+    "meters",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("service", String(20), nullable=False),
+    Column("serial", String(40), nullable=False),
+    Column("registers", String(60), nullable=False),
+    Column("digits", Integer, nullable=False),
+    Column("decimals", Integer, nullable=False),
+    Column("verification_due", Date, nullable=True),
+    Column("status", String(20), nullable=False),
+    UniqueConstraint("supplier_id", "serial", name="uq_meters_supplier_serial"),
+)
+
+residents = Table(
+    "residents",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+account_links = Table(
+    "account_links",
+    metadata,
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), primary_key=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True, index=True),
+    Column("proof", String(20), nullable=False),
+    Column("linked_at", UtcDateTime(), nullable=False),
+)
+
+link_attempts = Table(
+    "link_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("resident_id", BigInteger, nullable=False),
+    Column("supplier_id", Integer, nullable=False),
+    Column("account_number", String(32), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_link_attempts_resident", "resident_id", "at"),
+    Index("ix_link_attempts_account", "supplier_id", "account_number", "at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("actor_key", String(60), nullable=False),
+    # NULL keys never collide: a request without a key is never taken for a repeat.
+    Column("client_key", String(100), nullable=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("actor_key", "client_key", name="uq_submissions_actor_key_client_key"),
+)
+
+readings = Table(
+    "readings",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("meter_id", BigInteger, ForeignKey("meters.id"), nullable=False),
+    Column("register", String(20), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("value_milli", BigInteger, nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("receipt", String(20), nullable=True, unique=True),
+    Column("submission_id", BigInteger, nullable=True, index=True),
+    Index("ix_readings_meter_period", "meter_id", "period"),
+    # At most one accepted reading per register and period: the database's own guard against a
+    # duplicate, behind the row lock that serializes submissions to a meter.
+    Index(
+        "uq_readings_accepted",
+        "meter_id",
+        "register",
+        "period",
+        unique=True,
+        sqlite_where=text("status = 'accepted'"),
+        postgresql_where=text("status = 'accepted'"),
+    ),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_kind", String(20), nullable=False),
+    Column("actor_id", BigInteger, nullable=True),
+    Column("on_behalf_of", BigInteger, nullable=True),
+    Column("channel", String(20), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+)

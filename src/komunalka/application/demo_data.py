@@ -1,0 +1,167 @@
+"""Demo data: Kyiv's suppliers with their real windows, and flats with meters and a year of history.
+
+Account-number patterns, names and addresses are made up; windows follow the suppliers' public
+rules (see shared/design/DOMAIN.md). Deterministic: the same seed gives the same flats.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from komunalka.domain.meters import Supplier
+from komunalka.domain.windows import WindowRule
+
+SEED = 2026
+FLATS = 13
+GAS_FLATS = 11  # 13 flats x 3 suppliers + 11 gas accounts = 50 accounts
+
+SUPPLIERS = (
+    # code, name, window rule, account pattern, services
+    ("kte", "Київтеплоенерго", "5..-1", r"\d{10}", ("heat", "hot_water")),
+    ("kvk", "Київводоканал", "10..-1", r"\d{8}", ("cold_water",)),
+    ("yasno", "YASNO", "-2..3", r"\d{7}", ("electricity",)),
+    ("naftogaz", "Нафтогаз України", "1..5@-1", r"\d{11}", ("gas",)),
+)
+
+SURNAMES = (
+    "Шевченко",
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Мельник",
+    "Поліщук",
+    "Гриценко",
+    "Савченко",
+    "Руденко",
+    "Мороз",
+    "Лисенко",
+)
+GIVEN = ("Олена", "Андрій", "Тетяна", "Микола", "Ірина", "Сергій", "Наталія", "Олег")
+PATRONYMIC = ("Іванівна", "Петрович", "Михайлівна", "Васильович", "Олексіївна", "Степанович")
+STREETS = ("вул. Хрещатик", "просп. Перемоги", "вул. Саксаганського", "вул. Лук'янівська")
+DISTRICTS = ("Шевченківський", "Печерський", "Голосіївський", "Оболонський")
+
+# service: (digits, decimals, mean monthly use)
+SHAPES = {
+    "heat": (5, 3, Decimal("0.9")),
+    "hot_water": (5, 3, Decimal("2.5")),
+    "cold_water": (5, 3, Decimal("4.0")),
+    "electricity": (6, 0, Decimal("180")),
+    "gas": (5, 2, Decimal("45")),
+}
+
+
+def suppliers() -> list[tuple[Supplier, tuple[str, ...]]]:
+    return [
+        (Supplier(0, code, name, WindowRule.parse(rule), pattern), services)
+        for code, name, rule, pattern, services in SUPPLIERS
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoMeter:
+    flat: int
+    supplier: str
+    account: str
+    holder: str
+    address: str
+    district: str
+    service: str
+    serial: str
+    registers: tuple[str, ...]
+    verification_due: date
+    # values per register for 13 periods, oldest first
+    values: dict[str, list[Decimal]]
+    note: str = ""
+
+
+def flats(today: date, seed: int = SEED) -> list[DemoMeter]:
+    """Every demo meter, each with 13 periods of values (the oldest first)."""
+    rng = random.Random(seed)
+    result: list[DemoMeter] = []
+    for flat in range(1, FLATS + 1):
+        home = _Flat(flat, rng, today)
+        home.meter(
+            "kte", "hot_water", 1, steady=flat == 3, note="water heater" if flat == 3 else ""
+        )
+        if flat <= 4:
+            home.meter("kte", "heat", 2)
+        if flat == 5:
+            home.meter(
+                "kvk", "cold_water", 1, due=today - timedelta(days=40), note="verification overdue"
+            )
+        else:
+            home.meter("kvk", "cold_water", 1)
+        if flat % 2 == 0:
+            home.meter("kvk", "cold_water", 2)
+        zones = ("T1",) if flat % 2 else ("day", "night")
+        home.meter("yasno", "electricity", 1, (*zones, "total") if flat == 2 else zones)
+        if flat <= GAS_FLATS:
+            home.meter("naftogaz", "gas", 1)
+        result += home.meters
+    return result
+
+
+class _Flat:
+    def __init__(self, flat: int, rng: random.Random, today: date) -> None:
+        self.flat, self.rng, self.today = flat, rng, today
+        self.holder = f"{SURNAMES[flat - 1]} {rng.choice(GIVEN)} {rng.choice(PATRONYMIC)}"
+        self.address = f"Київ, {STREETS[flat % len(STREETS)]}, {10 + flat}, кв. {flat * 7}"
+        self.district = DISTRICTS[flat % len(DISTRICTS)]
+        self.accounts = {
+            "kte": f"{1000000000 + flat * 1357:010d}",
+            "kvk": f"{20000000 + flat * 4243:08d}",
+            "yasno": f"{3000000 + flat * 917:07d}",
+            "naftogaz": f"{40000000000 + flat * 7919:011d}",
+        }
+        self.meters: list[DemoMeter] = []
+
+    def meter(
+        self,
+        supplier: str,
+        service: str,
+        n: int,
+        registers: tuple[str, ...] = ("T1",),
+        due: date | None = None,
+        note: str = "",
+        steady: bool = False,
+    ) -> None:
+        """`steady`: nothing used (a water heater owner's hot water, sent unchanged monthly)."""
+        _, decimals, mean = SHAPES[service]
+        step = Decimal(1).scaleb(-decimals)
+        values: dict[str, list[Decimal]] = {}
+        for register in (r for r in registers if r != "total"):
+            value = Decimal(self.rng.randint(100, 5000))
+            series = []
+            for _ in range(13):
+                series.append(value.quantize(step))
+                if not steady:
+                    share = Decimal("0.4") if register == "night" else Decimal(1)
+                    value += mean * share * Decimal(str(round(self.rng.uniform(0.6, 1.4), 3)))
+            values[register] = series
+        if "total" in registers:
+            zones = [values[z] for z in registers if z != "total"]
+            values["total"] = [sum(month, Decimal(0)) for month in zip(*zones, strict=True)]
+        serial = f"{service[:2].upper()}{self.flat:03d}{n}{self.rng.randint(10000, 99999)}"
+        verify = due or self.today + timedelta(days=self.rng.randint(200, 2000))
+        self.meters.append(
+            DemoMeter(
+                self.flat,
+                supplier,
+                self.accounts[supplier],
+                self.holder,
+                self.address,
+                self.district,
+                service,
+                serial,
+                registers,
+                verify,
+                values,
+                note,
+            )
+        )

@@ -1,0 +1,91 @@
+"""IssueToken: a bearer token for the REST API, for an existing or a new resident.
+
+Who may call it: an administrator (the command line). The token is shown once; only its SHA-256
+is stored, so a leaked database does not leak tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from komunalka.application.actors import Actor
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.domain.errors import DomainError
+
+TOKEN_PREFIX = "kmn_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    resident_id: int
+    token: str
+
+
+class IssueToken:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(
+        self,
+        actor: Actor,
+        resident_id: int | None = None,
+        new_resident: str | None = None,
+        label: str = "",
+        token: str | None = None,
+    ) -> IssuedToken:
+        """`token` fixes the secret (demo data only); otherwise 32 random bytes are drawn."""
+        if (resident_id is None) == (new_resident is None):
+            raise DomainError.of("token.resident_required")
+        now = self._clock.now()
+        secret = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
+        async with self._uow(write=True) as uow:
+            if new_resident is not None:
+                if not new_resident.strip():
+                    raise DomainError.of("token.resident_required")
+                resident_id = await uow.residents.add(new_resident.strip(), now)
+            elif resident_id is None or not await uow.residents.exists(resident_id):
+                raise DomainError.of("resident.not_found", resident=resident_id)
+            await uow.tokens.add(resident_id, token_hash(secret), label, now)
+            await uow.audit.record(
+                actor, "token.issue", f"resident:{resident_id}", {"label": label}, now
+            )
+            await uow.commit()
+        return IssuedToken(resident_id, secret)
+
+
+class Authenticate:
+    """The resident a bearer token belongs to, or None. Read-only.
+
+    Known tokens are remembered for `ttl` seconds (bounded in number), so a busy client does not
+    cost a database round trip per request; a revoked token stops working within that time.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ttl: float = 30, size: int = 10_000):
+        self._uow = uow
+        self._clock = clock
+        self._ttl = ttl
+        self._size = size
+        self._known: dict[str, tuple[int, float]] = {}
+
+    async def __call__(self, token: str) -> int | None:
+        if not token or len(token) > 200:
+            return None
+        digest = token_hash(token)
+        now = self._clock.now().timestamp()
+        cached = self._known.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        async with self._uow() as uow:
+            resident_id = await uow.tokens.resident_for(digest)
+        if resident_id is not None:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[digest] = (resident_id, now + self._ttl)
+        return resident_id

@@ -1,0 +1,96 @@
+"""ListMyMeters: every meter of a resident's linked accounts, with this period's status.
+
+Who may call it: a resident, or staff on their behalf. Read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.domain.meters import Account, Meter, Supplier
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
+
+
+class PeriodStatus(StrEnum):
+    SENT = "sent"
+    DUE = "due"
+    WINDOW_CLOSED = "window_closed"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterOverview:
+    meter: Meter
+    account: Account
+    supplier: Supplier
+    status: PeriodStatus
+    # The open window's period, or the next one's when every window is closed.
+    period: BillingPeriod
+    opens_on: date
+    closes_on: date
+    last: dict[str, Reading] = field(default_factory=dict)
+    blocked_code: str | None = None
+    blocked_params: dict[str, str] = field(default_factory=dict)
+
+
+class ListMyMeters:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, resident_id: int) -> list[MeterOverview]:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            accounts = await uow.accounts.linked_to(resident_id)
+            suppliers = {s.id: s for s in await uow.suppliers.all()}
+            meters = await uow.meters.of_accounts([a.id for a in accounts])
+            local = BillingPeriod(now.year, now.month)
+            recent = await uow.readings.recent([m.id for m in meters], local.shift(-14))
+        by_id = {a.id: a for a in accounts}
+        result = []
+        for meter in meters:
+            account = by_id[meter.account_id]
+            supplier = suppliers[account.supplier_id]
+            history = {
+                reg: [
+                    r for r in recent.get((meter.id, reg), []) if r.status is ReadingStatus.ACCEPTED
+                ]
+                for reg in meter.registers
+            }
+            result.append(overview(meter, account, supplier, history, now))
+        return result
+
+
+def overview(
+    meter: Meter,
+    account: Account,
+    supplier: Supplier,
+    history: dict[str, list[Reading]],
+    now: datetime,
+) -> MeterOverview:
+    """The status of one meter at `now`; `history` holds its accepted readings, oldest first."""
+    rule = supplier.window
+    window = rule.window_at(now) or rule.next_window(now)
+    is_open = window.contains(now)
+    opens = window.opens_at.astimezone(rule.zone).date()
+    # closes_at is the midnight after the last day; people are told the last day itself
+    closes = (window.closes_at.astimezone(rule.zone) - timedelta(days=1)).date()
+    last = {reg: rows[-1] for reg, rows in history.items() if rows}
+    blocked = meter_state_violations(meter, rule.local_today(now))
+    if blocked:
+        status = PeriodStatus.BLOCKED
+    elif not is_open:
+        status = PeriodStatus.WINDOW_CLOSED
+    elif last and all(reg in last and last[reg].period == window.period for reg in meter.registers):
+        status = PeriodStatus.SENT
+    else:
+        status = PeriodStatus.DUE
+    code = blocked[0].code if blocked else None
+    params = dict(blocked[0].params) if blocked else {}
+    return MeterOverview(
+        meter, account, supplier, status, window.period, opens, closes, last, code, params
+    )

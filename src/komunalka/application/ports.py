@@ -1,0 +1,233 @@
+"""Ports the use cases need. Adapters implement them; tests use the fakes in tests/fakes.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from komunalka.application.actors import Actor
+from komunalka.domain.meters import Account, Meter, Supplier
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading
+from komunalka.domain.registry import RegistryRow
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware (UTC)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MeterContext:
+    """A meter with what a submission needs to judge it: its supplier and account."""
+
+    meter: Meter
+    account: Account
+    supplier: Supplier
+    # Whether the resident the request is for has linked the meter's account.
+    linked: bool = False
+
+
+class SupplierRepository(Protocol):
+    async def get(self, supplier_id: int) -> Supplier | None: ...
+    async def by_code(self, code: str) -> Supplier | None: ...
+    async def all(self) -> list[Supplier]: ...
+    async def add(self, supplier: Supplier, services: Sequence[str]) -> Supplier: ...
+
+
+class AccountRepository(Protocol):
+    async def by_number(self, supplier_id: int, number: str) -> Account | None: ...
+    async def linked_to(self, resident_id: int) -> list[Account]: ...
+    async def is_linked(self, resident_id: int, account_id: int) -> bool: ...
+    async def link(self, resident_id: int, account_id: int, proof: str, at: datetime) -> bool:
+        """Records the link; False when it already existed."""
+        ...
+
+
+class MeterRepository(Protocol):
+    async def contexts(
+        self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
+    ) -> list[MeterContext]:
+        """The meters with their accounts, suppliers and whether `resident_id` linked them;
+        `lock` holds them until commit, so concurrent submissions to one meter run in turn."""
+        ...
+
+    async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
+    async def by_serials(self, supplier_id: int, serials: Sequence[str]) -> list[Meter]: ...
+
+
+class ReadingRepository(Protocol):
+    async def recent(
+        self, meter_ids: Sequence[int], since: BillingPeriod
+    ) -> dict[tuple[int, str], list[Reading]]:
+        """Readings (accepted and superseded) since a period, by (meter, register), oldest first."""
+        ...
+
+    async def add(self, readings: Sequence[Reading]) -> None: ...
+    async def supersede(self, reading_ids: Sequence[int]) -> None: ...
+    async def of_submission(self, submission_id: int) -> list[Reading]: ...
+    async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    submission_id: int
+    is_new: bool
+    fingerprint: str
+    at: datetime
+
+
+class SubmissionRepository(Protocol):
+    async def claim(
+        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+    ) -> Claim:
+        """A new submission, or the earlier one made under the same client key.
+
+        Two concurrent claims of one key: the second waits for the first to commit and then sees
+        it (the key is unique per actor)."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def record(
+        self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attempts:
+    by_resident: int
+    by_account: int
+
+
+class LinkAttemptRepository(Protocol):
+    async def failures_since(
+        self,
+        resident_id: int,
+        supplier_id: int,
+        number: str,
+        resident_since: datetime,
+        account_since: datetime,
+    ) -> Attempts:
+        """Failed attempts by this resident (any account) and on this account (anyone)."""
+        ...
+
+    async def add(
+        self, resident_id: int, supplier_id: int, number: str, success: bool, at: datetime
+    ) -> None: ...
+
+
+class ResidentRepository(Protocol):
+    async def add(self, name: str, at: datetime) -> int: ...
+    async def exists(self, resident_id: int) -> bool: ...
+
+
+class TokenRepository(Protocol):
+    async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None: ...
+    async def resident_for(self, token_hash: str) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    accounts: int
+    meters: int
+    readings: int
+    replaced: int
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    line: int
+    codes: tuple[str, ...]
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagedRow:
+    line: int
+    supplier_id: int
+    row: RegistryRow
+
+
+class RegistryStaging(Protocol):
+    """Bulk load of a registry inside the unit of work: stage every valid row, then merge."""
+
+    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
+        """Stages valid rows as they come; returns how many were staged."""
+        ...
+
+    async def duplicates(self) -> list[int]:
+        """Lines that repeat an earlier line's meter (supplier and serial): they do not land."""
+        ...
+
+    async def merge(self, at: datetime) -> MergeCounts:
+        """Upserts accounts and meters and adds the readings not yet known, from the staged rows
+        less the duplicates."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NonSubmitter:
+    account_number: str
+    holder: str
+    address: str
+    meter_serial: str
+    service: str
+
+
+class ReadingQueries(Protocol):
+    """Bulk reads for suppliers: streamed, never loaded whole."""
+
+    async def export_csv(
+        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
+    ) -> None: ...
+
+    def non_submitters(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[NonSubmitter]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without `commit()` rolls everything back."""
+
+    suppliers: SupplierRepository
+    accounts: AccountRepository
+    meters: MeterRepository
+    readings: ReadingRepository
+    submissions: SubmissionRepository
+    audit: AuditLog
+    link_attempts: LinkAttemptRepository
+    residents: ResidentRepository
+    tokens: TokenRepository
+    registry: RegistryStaging
+    queries: ReadingQueries
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises when storage cannot be reached."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work; `write=True` takes the write lock up front where the database
+        needs it (SQLite), so read-then-write never fails half-way."""
+        ...
+
+
+def unique(items: Iterable[int]) -> list[int]:
+    return sorted(set(items))

@@ -1,0 +1,78 @@
+"""ReadingHistory: a meter's readings with the consumption between them.
+
+Who may call it: a resident for a meter of a linked account; staff and the system for any meter.
+Read-only. Corrected (superseded) readings are listed too, flagged, so nothing is hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from komunalka.application.actors import Actor, ActorKind
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.domain.errors import DomainError
+from komunalka.domain.meters import Meter
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading, ReadingStatus
+
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    reading: Reading
+    # Use since the previous accepted reading of the register; None for the first one shown
+    # and for superseded readings.
+    consumption: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterHistory:
+    meter: Meter
+    entries: list[HistoryEntry]
+
+
+class ReadingHistory:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(
+        self, actor: Actor, meter_id: int, months: int = DEFAULT_MONTHS
+    ) -> MeterHistory:
+        if not 1 <= months <= 120:
+            raise DomainError.of("history.bad_months", limit=120)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            found = await uow.meters.contexts([meter_id], lock=False, resident_id=actor.resident_id)
+            if not found or (actor.kind is ActorKind.RESIDENT and not found[0].linked):
+                raise DomainError.of("meter.not_found")
+            # one month more than asked for, so the first shown month has its consumption
+            since = BillingPeriod(now.year, now.month).shift(-months)
+            readings = await uow.readings.history(meter_id, since)
+        meter = found[0].meter
+        return MeterHistory(
+            meter, with_consumption(meter, readings, months, now.year * 12 + now.month - 1)
+        )
+
+
+def with_consumption(
+    meter: Meter, readings: list[Reading], months: int, current_index: int
+) -> list[HistoryEntry]:
+    """Entries newest first, each accepted one with its use since the register's previous one."""
+    previous: dict[str, Reading] = {}
+    entries = []
+    for reading in readings:  # oldest first
+        used = None
+        if reading.status is ReadingStatus.ACCEPTED:
+            before = previous.get(reading.register)
+            if before is not None:
+                used = reading.value - before.value
+                if used < 0:  # the dial rolled over past its capacity
+                    used += meter.capacity
+            previous[reading.register] = reading
+        if current_index - reading.period.index < months:
+            entries.append(HistoryEntry(reading, used))
+    entries.reverse()
+    return entries

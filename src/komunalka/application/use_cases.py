@@ -1,0 +1,52 @@
+"""The use cases a door may call, wired once by the bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komunalka.application.check_health import CheckHealth
+from komunalka.application.export_readings import ExportReadings
+from komunalka.application.import_registry import ImportRegistry
+from komunalka.application.issue_token import Authenticate, IssueToken
+from komunalka.application.link_account import LinkAccount
+from komunalka.application.list_my_meters import ListMyMeters
+from komunalka.application.load_demo import LoadDemo
+from komunalka.application.non_submitters import ListNonSubmitters
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.reading_history import ReadingHistory
+from komunalka.application.submit_readings import SubmitReadings
+
+
+@dataclass(frozen=True, slots=True)
+class UseCases:
+    clock: Clock
+    submit_readings: SubmitReadings
+    link_account: LinkAccount
+    list_my_meters: ListMyMeters
+    reading_history: ReadingHistory
+    non_submitters: ListNonSubmitters
+    import_registry: ImportRegistry
+    export_readings: ExportReadings
+    issue_token: IssueToken
+    authenticate: Authenticate
+    check_health: CheckHealth
+    load_demo: LoadDemo
+
+    @classmethod
+    def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
+        import_registry = ImportRegistry(uow, clock)
+        issue_token = IssueToken(uow, clock)
+        return cls(
+            clock=clock,
+            submit_readings=SubmitReadings(uow, clock),
+            link_account=LinkAccount(uow, clock),
+            list_my_meters=ListMyMeters(uow, clock),
+            reading_history=ReadingHistory(uow, clock),
+            non_submitters=ListNonSubmitters(uow),
+            import_registry=import_registry,
+            export_readings=ExportReadings(uow),
+            issue_token=issue_token,
+            authenticate=Authenticate(uow, clock),
+            check_health=CheckHealth(uow),
+            load_demo=LoadDemo(uow, clock, import_registry, issue_token),
+        )

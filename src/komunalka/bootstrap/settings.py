@@ -1,0 +1,53 @@
+"""Settings from the environment (KOMUNALKA_*). The database URL may hold a password: it is
+never logged or printed (`safe_database_url` masks it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from komunalka.domain.windows import DEFAULT_TIMEZONE
+from komunalka.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOMUNALKA_", extra="ignore")
+
+    database_url: str = Field(default="sqlite+aiosqlite:///./komunalka.db", repr=False)
+    # Freezes the clock at this instant (ISO 8601); a time without a zone is Kyiv time.
+    now: datetime | None = None
+    language: str = DEFAULT_LANGUAGE
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        url = make_url(value)
+        driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+        if url.drivername in driver:
+            url = url.set(drivername=driver[url.drivername])
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+    @property
+    def safe_database_url(self) -> str:
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"

@@ -1,0 +1,1 @@
+"""The REST API door (FastAPI) under /api/v1, plus /health."""

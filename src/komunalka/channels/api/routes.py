@@ -1,0 +1,187 @@
+"""Routes: parse → use case → render. No storage here."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from komunalka.application.actors import Actor
+from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.list_my_meters import MeterOverview
+from komunalka.application.submit_readings import ReadingItem, SubmitReadingsRequest
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.api.errors import ApiError
+from komunalka.channels.api.schemas import (
+    ErrorBody,
+    HistoryEntryOut,
+    HistoryOut,
+    LastReadingOut,
+    LinkIn,
+    LinkOut,
+    MeterOut,
+    ReadingOut,
+    SubmitIn,
+    SubmitOut,
+)
+from komunalka.domain.services import Channel
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (401, 404, 409, 422, 429)
+}
+
+
+def build_router(use_cases: UseCases) -> APIRouter:
+    router = APIRouter()
+
+    async def resident(authorization: Annotated[str | None, Header()] = None) -> int:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError("auth.required", 401)
+        resident_id = await use_cases.authenticate(token.strip())
+        if resident_id is None:
+            raise ApiError("auth.invalid", 401)
+        return resident_id
+
+    Resident = Annotated[int, Depends(resident)]
+
+    @router.get("/health", tags=["service"])
+    async def health() -> JSONResponse:
+        ok = await use_cases.check_health()
+        body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable"}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.post(
+        "/api/v1/readings",
+        status_code=201,
+        response_model=SubmitOut,
+        responses=ERRORS,
+        tags=["readings"],
+    )
+    async def submit_readings(
+        body: SubmitIn,
+        resident_id: Resident,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    ) -> SubmitOut:
+        """Send readings of one or many meters at once: all are accepted, or none."""
+        request = SubmitReadingsRequest(
+            actor=Actor.resident(resident_id, Channel.API),
+            items=[
+                ReadingItem(r.meter_id, r.value, r.zone, frozenset(r.confirm))
+                for r in body.readings
+            ],
+            client_key=body.client_key or idempotency_key,
+        )
+        result = await use_cases.submit_readings(request)
+        if result.replayed:
+            response.status_code = 200
+        readings = [
+            ReadingOut(
+                meter_id=a.meter_id,
+                zone=a.register,
+                period=str(a.period),
+                value=a.value,
+                previous=a.previous,
+                receipt=a.receipt,
+                corrected=a.corrected,
+                consumption=None if a.previous is None else a.value - a.previous,
+            )
+            for a in result.readings
+        ]
+        return SubmitOut(
+            submission_id=result.submission_id,
+            submitted_at=result.submitted_at,
+            replayed=result.replayed,
+            readings=readings,
+        )
+
+    @router.get("/api/v1/meters", response_model=list[MeterOut], responses=ERRORS, tags=["meters"])
+    async def my_meters(resident_id: Resident) -> list[MeterOut]:
+        """My meters across every linked account, with this period's status and window."""
+        return [_meter_out(m) for m in await use_cases.list_my_meters(resident_id)]
+
+    @router.get(
+        "/api/v1/meters/{meter_id}/history",
+        response_model=HistoryOut,
+        responses=ERRORS,
+        tags=["meters"],
+    )
+    async def history(
+        meter_id: int, resident_id: Resident, months: Annotated[int, Query(ge=1, le=120)] = 12
+    ) -> HistoryOut:
+        """Readings of the last months, newest first, with the consumption of each."""
+        actor = Actor.resident(resident_id, Channel.API)
+        found = await use_cases.reading_history(actor, meter_id, months)
+        entries = [
+            HistoryEntryOut(
+                zone=e.reading.register,
+                period=str(e.reading.period),
+                value=e.reading.value,
+                consumption=e.consumption,
+                submitted_at=e.reading.submitted_at,
+                channel=e.reading.channel.value,
+                receipt=e.reading.receipt,
+                status=e.reading.status.value,
+            )
+            for e in found.entries
+        ]
+        return HistoryOut(meter_id=meter_id, unit=found.meter.service.unit, entries=entries)
+
+    @router.post(
+        "/api/v1/links",
+        status_code=201,
+        response_model=LinkOut,
+        responses=ERRORS,
+        tags=["accounts"],
+    )
+    async def link_account(body: LinkIn, resident_id: Resident) -> LinkOut:
+        """Link an account, proven by the holder's surname (three letters) or a meter serial."""
+        result = await use_cases.link_account(
+            LinkAccountRequest(
+                actor=Actor.resident(resident_id, Channel.API),
+                account_number=body.account_number,
+                supplier_code=body.supplier,
+                surname_prefix=body.surname_prefix,
+                meter_serial=body.meter_serial,
+            )
+        )
+        return LinkOut(
+            account_id=result.account_id,
+            supplier=result.supplier_code,
+            account_number=result.account_number,
+            holder=result.masked_holder,
+            address=result.address,
+            already_linked=result.already_linked,
+        )
+
+    return router
+
+
+def _meter_out(m: MeterOverview) -> MeterOut:
+    return MeterOut(
+        id=m.meter.id,
+        supplier=m.supplier.code,
+        account=m.account.number,
+        address=m.account.address,
+        service=m.meter.service.value,
+        unit=m.meter.service.unit,
+        serial=m.meter.serial,
+        registers=list(m.meter.registers),
+        digits=m.meter.digits,
+        decimals=m.meter.decimals,
+        verification_due=m.meter.verification_due,
+        status=m.status.value,
+        period=str(m.period),
+        window_opens=m.opens_on,
+        window_closes=m.closes_on,
+        blocked=m.blocked_code,
+        last=[
+            LastReadingOut(
+                zone=r.register,
+                period=str(r.period),
+                value=r.value,
+                submitted_at=r.submitted_at,
+            )
+            for r in m.last.values()
+        ],
+    )

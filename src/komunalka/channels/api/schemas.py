@@ -1,0 +1,136 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel as _BaseModel
+from pydantic import ConfigDict, Field
+
+
+class BaseModel(_BaseModel):
+    # "register" is a meter's zone here; in Python it would shadow ABCMeta.register.
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ReadingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    meter_id: int = Field(ge=1, le=2**62)
+    value: str | int = Field(description="As people type it: `1234,5`, `12 345`, `001234`.")
+    zone: str | None = Field(
+        default=None, alias="register", max_length=20, description="Zone; omit for one."
+    )
+    confirm: list[str] = Field(default_factory=list, max_length=5, description="Warning codes.")
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    readings: list[ReadingIn] = Field(min_length=1, max_length=50)
+    client_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Makes the request idempotent; the Idempotency-Key header does the same.",
+    )
+
+
+class ReadingOut(BaseModel):
+    meter_id: int
+    zone: str = Field(alias="register")
+    period: str
+    value: Decimal
+    previous: Decimal | None
+    consumption: Decimal | None
+    receipt: str
+    corrected: bool
+
+
+class SubmitOut(BaseModel):
+    submission_id: int
+    submitted_at: datetime
+    replayed: bool
+    readings: list[ReadingOut]
+
+
+class LastReadingOut(BaseModel):
+    zone: str = Field(alias="register")
+    period: str
+    value: Decimal
+    submitted_at: datetime
+
+
+class MeterOut(BaseModel):
+    id: int
+    supplier: str
+    account: str
+    address: str
+    service: str
+    unit: str
+    serial: str
+    registers: list[str]
+    digits: int
+    decimals: int
+    verification_due: date | None
+    status: str
+    period: str
+    window_opens: date
+    window_closes: date
+    blocked: str | None
+    last: list[LastReadingOut]
+
+
+class HistoryEntryOut(BaseModel):
+    zone: str = Field(alias="register")
+    period: str
+    value: Decimal
+    consumption: Decimal | None
+    submitted_at: datetime
+    channel: str
+    receipt: str
+    status: str
+
+
+class HistoryOut(BaseModel):
+    meter_id: int
+    unit: str
+    entries: list[HistoryEntryOut]
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account_number: str = Field(min_length=1, max_length=40)
+    supplier: str | None = Field(default=None, max_length=40)
+    surname_prefix: str | None = Field(default=None, max_length=100)
+    meter_serial: str | None = Field(default=None, max_length=40)
+
+
+class LinkOut(BaseModel):
+    account_id: int
+    supplier: str
+    account_number: str
+    holder: str
+    address: str
+    already_linked: bool
+
+
+class ViolationOut(BaseModel):
+    code: str
+    message: str
+    severity: str
+    meter_id: int | None = None
+    zone: str | None = Field(default=None, alias="register")
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    violations: list[ViolationOut] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorOut

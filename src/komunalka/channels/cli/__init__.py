@@ -1,0 +1,1 @@
+"""The command-line door (Typer): administrators' commands that call use cases."""

@@ -1,0 +1,1 @@
+"""The rules of meter readings. Standard library only."""

@@ -1,0 +1,151 @@
+"""A supplier's registry row: one meter with its account and, optionally, its last reading.
+
+Rows are checked one by one; a bad row is reported with stable codes and never half-written.
+Columns (CSV header names): ``supplier, account, holder, address, district, service, serial,
+registers, digits, decimals, verification_due, status, period, values``. ``registers`` and
+``values`` list zones with ``|`` (``day|night``); ``registers`` defaults to ``T1``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from komunalka.domain.errors import DomainError, InvalidReading, Violation
+from komunalka.domain.meters import (
+    MeterStatus,
+    meter_shape_violations,
+    normalize_serial,
+)
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.services import Service
+from komunalka.domain.values import parse_reading, to_milli
+
+COLUMNS = (
+    "supplier",
+    "account",
+    "holder",
+    "address",
+    "district",
+    "service",
+    "serial",
+    "registers",
+    "digits",
+    "decimals",
+    "verification_due",
+    "status",
+    "period",
+    "values",
+)
+REQUIRED = ("supplier", "account", "holder", "address", "service", "serial", "digits")
+_ACCOUNT = re.compile(r"^[0-9A-Za-z\-/]{3,32}$")
+_SERIAL = re.compile(r"^[0-9A-Z]{3,32}$")
+_SERVICES = {s.value: s for s in Service}
+_STATUSES = {s.value: s for s in MeterStatus}
+MAX_TEXT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRow:
+    supplier: str
+    account: str
+    holder: str
+    address: str
+    district: str
+    service: Service
+    serial: str
+    registers: tuple[str, ...]
+    digits: int
+    decimals: int
+    verification_due: date | None
+    status: MeterStatus
+    period: BillingPeriod | None
+    values_milli: tuple[int, ...]
+
+
+def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
+    """The row as a RegistryRow, or every violation found in it (codes ``registry.*``)."""
+    get = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+    problems = [Violation("registry.missing", {"column": c}) for c in REQUIRED if not get[c]]
+    if problems:
+        return problems
+    if any(len(v) > MAX_TEXT for v in get.values()):
+        return [Violation("registry.too_long", {"limit": str(MAX_TEXT)})]
+    if not _ACCOUNT.match(get["account"]):
+        problems.append(Violation("registry.bad_account", {"account": get["account"]}))
+    serial = normalize_serial(get["serial"])
+    if not _SERIAL.match(serial):
+        problems.append(Violation("registry.bad_serial", {"serial": get["serial"]}))
+    service = _SERVICES.get(get["service"])
+    if service is None:
+        problems.append(Violation("registry.bad_service", {"service": get["service"]}))
+    status = _STATUSES.get(get["status"] or "active")
+    if status is None:
+        problems.append(Violation("registry.bad_status", {"status": get["status"]}))
+    digits, decimals = _int(get["digits"], -1), _int(get["decimals"] or "0", -1)
+    registers = tuple(get["registers"].split("|")) if get["registers"] else ("T1",)
+    problems += meter_shape_violations(registers, digits, decimals)
+    due = _date(get["verification_due"], problems)
+    period, values = _reading(get["period"], get["values"], registers, digits, decimals, problems)
+    if problems or service is None or status is None:
+        return problems
+    return RegistryRow(
+        get["supplier"],
+        get["account"],
+        get["holder"],
+        get["address"],
+        get["district"],
+        service,
+        serial,
+        registers,
+        digits,
+        decimals,
+        due,
+        status,
+        period,
+        values,
+    )
+
+
+def _int(text: str, default: int) -> int:
+    return int(text) if text.isdigit() and len(text) < 3 else default
+
+
+def _date(text: str, problems: list[Violation]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Violation("registry.bad_date", {"date": text}))
+        return None
+
+
+def _reading(
+    period_text: str,
+    values_text: str,
+    registers: tuple[str, ...],
+    digits: int,
+    decimals: int,
+    problems: list[Violation],
+) -> tuple[BillingPeriod | None, tuple[int, ...]]:
+    if not period_text and not values_text:
+        return None, ()
+    try:
+        period = BillingPeriod.parse(period_text)
+    except DomainError as exc:
+        problems.extend(exc.violations)
+        return None, ()
+    texts = values_text.split("|")
+    if len(texts) != len(registers):
+        problems.append(Violation("registry.values_mismatch", {"registers": "|".join(registers)}))
+        return None, ()
+    if problems:  # the meter's shape is wrong: its values cannot be judged
+        return None, ()
+    try:
+        return period, tuple(to_milli(parse_reading(t, digits, decimals)) for t in texts)
+    except InvalidReading as exc:
+        problems.extend(exc.violations)
+        return None, ()

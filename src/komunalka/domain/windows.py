@@ -1,0 +1,149 @@
+"""Submission windows: when a supplier takes readings, and which billing period they belong to.
+
+A window rule is configuration, not code: each supplier (and city) differs. A day is a day of the
+month (1..31, clamped to the month's length) or, when negative, counted from the month's end
+(-1 is the last day, -2 the day before it). A range whose end falls before its start crosses the
+month's end: 28 → 5 runs from the 28th to the 5th of the next month. The billing period is the
+month the window opens in, shifted by `period_offset` (gas read "as at the 1st" and sent 1st → 5th
+belongs to the month before: offset -1). Times are the supplier's wall clock (Europe/Kyiv by
+default), daylight-saving changes included; instants are compared in UTC.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from komunalka.domain.errors import DomainError
+from komunalka.domain.periods import BillingPeriod
+
+DEFAULT_TIMEZONE = "Europe/Kyiv"
+
+
+def _resolve_day(year: int, month: int, day: int) -> date:
+    last = calendar.monthrange(year, month)[1]
+    if day > 0:
+        return date(year, month, min(day, last))
+    return date(year, month, last + 1 + day)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    start_day: int
+    end_day: int
+    period_offset: int = 0
+
+    def __post_init__(self) -> None:
+        for day in (self.start_day, self.end_day):
+            if day == 0 or not -15 <= day <= 31:
+                raise DomainError.of("window.invalid_day", day=day)
+        if not -1 <= self.period_offset <= 1:
+            raise DomainError.of("window.invalid_offset", offset=self.period_offset)
+
+    def opening_in(self, year: int, month: int) -> tuple[date, date]:
+        """The first and the last day (inclusive) of the window opening in this month."""
+        first = _resolve_day(year, month, self.start_day)
+        last = _resolve_day(year, month, self.end_day)
+        if last < first:
+            nxt = BillingPeriod(year, month).shift(1)
+            last = _resolve_day(nxt.year, nxt.month, self.end_day)
+        return first, last
+
+    def __str__(self) -> str:
+        text = f"{self.start_day}..{self.end_day}"
+        return text if self.period_offset == 0 else f"{text}@{self.period_offset:+d}"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWindow:
+    """One opening of a window: from `opens_at` (inclusive) to `closes_at` (exclusive), in UTC."""
+
+    period: BillingPeriod
+    opens_at: datetime
+    closes_at: datetime
+
+    def contains(self, instant: datetime) -> bool:
+        return self.opens_at <= instant < self.closes_at
+
+
+_RULE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?:@\s*([+-]?\d+))?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRule:
+    ranges: tuple[DayRange, ...]
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        if not self.ranges:
+            raise DomainError.of("window.empty")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise DomainError.of("window.invalid_timezone", timezone=self.timezone) from exc
+
+    @classmethod
+    def default(cls) -> WindowRule:
+        """5th → last day of the month, Kyiv time: heat and hot water (Kyivteploenergo)."""
+        return cls((DayRange(5, -1),))
+
+    @classmethod
+    def parse(cls, text: str, timezone: str = DEFAULT_TIMEZONE) -> WindowRule:
+        """Reads ``"5..-1"``, ``"-2..3"``, ``"1..5@-1"``, several joined by commas."""
+        ranges = []
+        for part in text.split(","):
+            match = _RULE.match(part)
+            if not match:
+                raise DomainError.of("window.invalid_rule", rule=text)
+            ranges.append(DayRange(int(match[1]), int(match[2]), int(match[3] or 0)))
+        return cls(tuple(ranges), timezone)
+
+    def __str__(self) -> str:
+        return ",".join(str(r) for r in self.ranges)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def _openings_around(self, instant: datetime) -> list[OpenWindow]:
+        zone = self.zone
+        local = instant.astimezone(zone)
+        here = BillingPeriod(local.year, local.month)
+        openings = []
+        for shift in (-1, 0, 1, 2):
+            month = here.shift(shift)
+            for rng in self.ranges:
+                first, last = rng.opening_in(month.year, month.month)
+                opens = datetime.combine(first, time(), zone).astimezone(UTC)
+                closes = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+                openings.append(OpenWindow(month.shift(rng.period_offset), opens, closes))
+        return sorted(openings, key=lambda w: w.opens_at)
+
+    def window_at(self, instant: datetime) -> OpenWindow | None:
+        """The window open at this instant, or None when every window is closed."""
+        _require_aware(instant)
+        for window in self._openings_around(instant):
+            if window.contains(instant):
+                return window
+        return None
+
+    def next_window(self, instant: datetime) -> OpenWindow:
+        """The first window opening after this instant."""
+        _require_aware(instant)
+        return next(w for w in self._openings_around(instant) if w.opens_at > instant)
+
+    def window_for(self, period: BillingPeriod) -> OpenWindow:
+        """The (first) window that takes readings for this billing period."""
+        middle = datetime(period.year, period.month, 15, tzinfo=UTC)
+        return next(w for w in self._openings_around(middle) if w.period == period)
+
+    def local_today(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+
+def _require_aware(instant: datetime) -> None:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("naive datetime: times must carry a zone")
