@@ -95,7 +95,6 @@ def check_value(
     if not earlier:
         return []
     previous = earlier[-1]
-    where = {"meter_id": meter.id, "register": register}
     base = {"previous": str(previous.value), "previous_period": str(previous.period)}
     used = value - previous.value
     if used < 0:
@@ -103,16 +102,17 @@ def check_value(
         if previous.value >= top and value < meter.capacity * ROLLOVER_SHARE:
             used = meter.capacity - previous.value + value
             params = {**base, "used": str(used)}
-            return [Violation("reading.rollover", params, Severity.WARNING, **where)]
-        return [Violation("reading.below_previous", base, **where)]
+            return [Violation("reading.rollover", params, Severity.WARNING, meter.id, register)]
+        return [Violation("reading.below_previous", base, meter_id=meter.id, register=register)]
     months = max(period.months_since(previous.period), 1)
     monthly = used / months
     usual = usual_monthly_use(earlier)
     ceiling = meter.service.typical_monthly_ceiling
     limit = ceiling if usual is None else max(usual * JUMP_FACTOR, ceiling / 4)
     if monthly > limit:
-        params = {**base, "used": str(used), "usual": str((usual or 0).quantize(Decimal("0.1")))}
-        return [Violation("reading.jump", params, Severity.WARNING, **where)]
+        shown = (usual or Decimal(0)).quantize(Decimal("0.1"))
+        params = {**base, "used": str(used), "usual": str(shown)}
+        return [Violation("reading.jump", params, Severity.WARNING, meter.id, register)]
     return []
 
 

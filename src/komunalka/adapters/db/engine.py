@@ -23,6 +23,7 @@ from komunalka.adapters.db.repositories import (
     SqlSupplierRepository,
     SqlTokenRepository,
 )
+from komunalka.application import ports
 
 WRITE = "komunalka_write"
 
@@ -81,17 +82,17 @@ class SqlUnitOfWork:
             await conn.execution_options(**{WRITE: True})
         await conn.begin()
         self._conn = conn
-        self.suppliers = SqlSupplierRepository(conn)
-        self.accounts = SqlAccountRepository(conn)
-        self.meters = SqlMeterRepository(conn)
-        self.readings = SqlReadingRepository(conn)
-        self.submissions = SqlSubmissionRepository(conn)
-        self.audit = SqlAuditLog(conn)
-        self.link_attempts = SqlLinkAttemptRepository(conn)
-        self.residents = SqlResidentRepository(conn)
-        self.tokens = SqlTokenRepository(conn)
-        self.registry = SqlRegistryStaging(conn)
-        self.queries = SqlReadingQueries(conn)
+        self.suppliers: ports.SupplierRepository = SqlSupplierRepository(conn)
+        self.accounts: ports.AccountRepository = SqlAccountRepository(conn)
+        self.meters: ports.MeterRepository = SqlMeterRepository(conn)
+        self.readings: ports.ReadingRepository = SqlReadingRepository(conn)
+        self.submissions: ports.SubmissionRepository = SqlSubmissionRepository(conn)
+        self.audit: ports.AuditLog = SqlAuditLog(conn)
+        self.link_attempts: ports.LinkAttemptRepository = SqlLinkAttemptRepository(conn)
+        self.residents: ports.ResidentRepository = SqlResidentRepository(conn)
+        self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
+        self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
+        self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
         return self
 
     async def __aexit__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -72,7 +73,8 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
 
         async def work(uc: UseCases) -> None:
             with (
-                file.open(newline="", encoding="utf-8-sig") as source,
+                file.open("rb") as raw,
+                io.TextIOWrapper(raw, "utf-8-sig", newline="") as source,
                 _RejectedWriter(report, language()) as bad,
                 Progress(
                     TextColumn("{task.description}"),
@@ -90,7 +92,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                     reader.fieldnames or [],
                     rows,
                     bad,
-                    lambda _: bar.update(task, completed=source.buffer.tell()),
+                    lambda _: bar.update(task, completed=raw.tell()),
                 )
             typer.echo(
                 say(

@@ -1,0 +1,320 @@
+"""In-memory fakes of every port, for use-case tests: fast, no I/O, and they record what they
+were given. A unit of work copies the state on entry and publishes it on commit, so a rollback
+(leaving without commit) really leaves nothing behind."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from komunalka.application.actors import Actor
+from komunalka.application.ports import (
+    Attempts,
+    Claim,
+    MergeCounts,
+    MeterContext,
+    NonSubmitter,
+    StagedRow,
+)
+from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.services import Channel
+from komunalka.domain.values import from_milli
+
+
+class FakeClock:
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+@dataclass
+class State:
+    suppliers: dict[int, Supplier] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    meters: dict[int, Meter] = field(default_factory=dict)
+    readings: list[Reading] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    attempts: list[tuple[int, int, str, bool, datetime]] = field(default_factory=list)
+    residents: dict[int, str] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    submissions: dict[tuple[str, str | None], Claim] = field(default_factory=dict)
+    audit: list[tuple[Actor, str, str, dict[str, object]]] = field(default_factory=list)
+    staged: list[StagedRow] = field(default_factory=list)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+
+class _Repos:
+    def __init__(self, state: State) -> None:
+        self.s = state
+
+
+class InMemorySuppliers(_Repos):
+    async def get(self, supplier_id: int) -> Supplier | None:
+        return self.s.suppliers.get(supplier_id)
+
+    async def by_code(self, code: str) -> Supplier | None:
+        return next((x for x in self.s.suppliers.values() if x.code == code), None)
+
+    async def all(self) -> list[Supplier]:
+        return list(self.s.suppliers.values())
+
+    async def add(self, supplier: Supplier, services: Sequence[str]) -> Supplier:
+        new = replace(supplier, id=self.s.new_id())
+        self.s.suppliers[new.id] = new
+        return new
+
+
+class InMemoryAccounts(_Repos):
+    async def by_number(self, supplier_id: int, number: str) -> Account | None:
+        return next(
+            (a for a in self.s.accounts.values() if (a.supplier_id, a.number) == (supplier_id, number)),
+            None,
+        )
+
+    async def linked_to(self, resident_id: int) -> list[Account]:
+        return [self.s.accounts[a] for (r, a) in self.s.links if r == resident_id]
+
+    async def is_linked(self, resident_id: int, account_id: int) -> bool:
+        return (resident_id, account_id) in self.s.links
+
+    async def link(self, resident_id: int, account_id: int, proof: str, at: datetime) -> bool:
+        if (resident_id, account_id) in self.s.links:
+            return False
+        self.s.links[(resident_id, account_id)] = proof
+        return True
+
+
+class InMemoryMeters(_Repos):
+    async def contexts(
+        self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
+    ) -> list[MeterContext]:
+        found = []
+        for meter_id in sorted(set(meter_ids)):
+            meter = self.s.meters.get(meter_id)
+            if meter is None:
+                continue
+            account = self.s.accounts[meter.account_id]
+            linked = (resident_id, account.id) in self.s.links
+            found.append(MeterContext(meter, account, self.s.suppliers[account.supplier_id], linked))
+        return found
+
+    async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
+        return [m for m in self.s.meters.values() if m.account_id in account_ids]
+
+    async def by_serials(self, supplier_id: int, serials: Sequence[str]) -> list[Meter]:
+        return [
+            m for m in self.s.meters.values()
+            if m.serial in serials and self.s.accounts[m.account_id].supplier_id == supplier_id
+        ]  # fmt: skip
+
+
+class InMemoryReadings(_Repos):
+    async def recent(
+        self, meter_ids: Sequence[int], since: BillingPeriod
+    ) -> dict[tuple[int, str], list[Reading]]:
+        found: dict[tuple[int, str], list[Reading]] = {}
+        for r in sorted(self.s.readings, key=lambda r: (r.period, r.id or 0)):
+            if r.meter_id in meter_ids and r.period >= since:
+                found.setdefault((r.meter_id, r.register), []).append(r)
+        return found
+
+    async def add(self, readings: Sequence[Reading]) -> None:
+        for r in readings:
+            self.s.readings.append(replace(r, id=self.s.new_id()))
+
+    async def supersede(self, reading_ids: Sequence[int]) -> None:
+        self.s.readings = [
+            replace(r, status=ReadingStatus.SUPERSEDED) if r.id in reading_ids else r
+            for r in self.s.readings
+        ]
+
+    async def of_submission(self, submission_id: int) -> list[Reading]:
+        return [r for r in self.s.readings if r.submission_id == submission_id]
+
+    async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]:
+        rows = [r for r in self.s.readings if r.meter_id == meter_id and r.period >= since]
+        return sorted(rows, key=lambda r: (r.period, r.id or 0))
+
+
+class InMemorySubmissions(_Repos):
+    async def claim(
+        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+    ) -> Claim:
+        if client_key is not None and (actor.key, client_key) in self.s.submissions:
+            earlier = self.s.submissions[(actor.key, client_key)]
+            return replace(earlier, is_new=False)
+        claim = Claim(self.s.new_id(), True, fingerprint, at)
+        if client_key is not None:
+            self.s.submissions[(actor.key, client_key)] = claim
+        return claim
+
+
+class InMemoryAudit(_Repos):
+    async def record(
+        self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
+    ) -> None:
+        self.s.audit.append((actor, action, subject, dict(details)))
+
+
+class InMemoryLinkAttempts(_Repos):
+    async def failures_since(
+        self, resident_id: int, supplier_id: int, number: str, resident_since: datetime,
+        account_since: datetime,
+    ) -> Attempts:  # fmt: skip
+        failed = [a for a in self.s.attempts if not a[3]]
+        mine = sum(1 for a in failed if a[0] == resident_id and a[4] >= resident_since)
+        theirs = sum(1 for a in failed if a[1:3] == (supplier_id, number) and a[4] >= account_since)
+        return Attempts(mine, theirs)
+
+    async def add(
+        self, resident_id: int, supplier_id: int, number: str, success: bool, at: datetime
+    ) -> None:
+        self.s.attempts.append((resident_id, supplier_id, number, success, at))
+
+
+class InMemoryResidents(_Repos):
+    async def add(self, name: str, at: datetime) -> int:
+        new = self.s.new_id()
+        self.s.residents[new] = name
+        return new
+
+    async def exists(self, resident_id: int) -> bool:
+        return resident_id in self.s.residents
+
+
+class InMemoryTokens(_Repos):
+    async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None:
+        self.s.tokens[token_hash] = resident_id
+
+    async def resident_for(self, token_hash: str) -> int | None:
+        return self.s.tokens.get(token_hash)
+
+
+class InMemoryRegistry(_Repos):
+    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
+        self.s.staged = [r async for r in rows]
+        return len(self.s.staged)
+
+    async def duplicates(self) -> list[int]:
+        seen: set[tuple[int, str]] = set()
+        dups = []
+        for r in self.s.staged:
+            key = (r.supplier_id, r.row.serial)
+            if key in seen:
+                dups.append(r.line)
+            seen.add(key)
+        self.s.staged = [r for r in self.s.staged if r.line not in dups]
+        return dups
+
+    async def merge(self, at: datetime) -> MergeCounts:
+        accounts = meters = added = 0
+        for staged in self.s.staged:
+            row = staged.row
+            account = await InMemoryAccounts(self.s).by_number(staged.supplier_id, row.account)
+            if account is None:
+                account = Account(self.s.new_id(), staged.supplier_id, row.account, row.holder, row.address)
+                self.s.accounts[account.id] = account
+                accounts += 1
+            meter = Meter(self.s.new_id(), account.id, row.service, row.serial, row.registers,
+                          row.digits, row.decimals, row.verification_due, row.status)  # fmt: skip
+            self.s.meters[meter.id] = meter
+            meters += 1
+            if row.period is not None:
+                for register, milli in zip(row.registers, row.values_milli, strict=True):
+                    self.s.readings.append(
+                        Reading(meter.id, register, row.period, from_milli(milli), at,
+                                Channel.REGISTRY, "", id=self.s.new_id())  # fmt: skip
+                    )
+                    added += 1
+        replaced = sum(1 for s in self.s.staged if s.row.status is MeterStatus.REPLACED)
+        self.s.staged = []
+        return MergeCounts(accounts, meters, added, replaced)
+
+
+class InMemoryQueries(_Repos):
+    async def export_csv(
+        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
+    ) -> None:
+        for r in self.s.readings:
+            if r.period == period and r.status is ReadingStatus.ACCEPTED:
+                await sink(f"{r.meter_id},{r.register},{r.value}\n".encode())
+
+    async def non_submitters(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[NonSubmitter]:
+        sent = {r.meter_id for r in self.s.readings if r.period == period}
+        for m in self.s.meters.values():
+            account = self.s.accounts[m.account_id]
+            if account.supplier_id == supplier_id and m.id not in sent:
+                yield NonSubmitter(account.number, account.holder, account.address, m.serial, m.service.value)
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore, write: bool) -> None:
+        self._store = store
+        self.write = write
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self._state = copy.deepcopy(self._store.state)
+        s = self._state
+        self.suppliers = InMemorySuppliers(s)
+        self.accounts = InMemoryAccounts(s)
+        self.meters = InMemoryMeters(s)
+        self.readings = InMemoryReadings(s)
+        self.submissions = InMemorySubmissions(s)
+        self.audit = InMemoryAudit(s)
+        self.link_attempts = InMemoryLinkAttempts(s)
+        self.residents = InMemoryResidents(s)
+        self.tokens = InMemoryTokens(s)
+        self.registry = InMemoryRegistry(s)
+        self.queries = InMemoryQueries(s)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        return None
+
+    async def commit(self) -> None:
+        self._store.state = copy.deepcopy(self._state)
+        self._store.commits += 1
+        self.committed = True
+
+    async def ping(self) -> None:
+        if self._store.broken:
+            raise ConnectionError("storage is down")
+
+
+class InMemoryStore:
+    """The fake database: `state` is what has been committed."""
+
+    def __init__(self) -> None:
+        self.state = State()
+        self.commits = 0
+        self.broken = False
+        self.units: list[InMemoryUnitOfWork] = []
+
+    def __call__(self, *, write: bool = False) -> InMemoryUnitOfWork:
+        unit = InMemoryUnitOfWork(self, write)
+        self.units.append(unit)
+        return unit
+
+
+def kyiv(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    """A Kyiv wall-clock time as an aware UTC instant."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)

@@ -1,0 +1,169 @@
+"""LinkAccount, ListMyMeters, ReadingHistory, IssueToken and Authenticate against the fakes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from komunalka.application.actors import Actor
+from komunalka.application.issue_token import Authenticate, IssueToken
+from komunalka.application.link_account import LinkAccount, LinkAccountRequest
+from komunalka.application.list_my_meters import ListMyMeters, PeriodStatus
+from komunalka.application.reading_history import ReadingHistory
+from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.domain.errors import DomainError
+from komunalka.domain.services import Channel
+from tests.fakes import FakeClock, InMemoryStore, kyiv
+from tests.world import World, build_world
+
+
+@pytest.fixture
+async def setup() -> tuple[InMemoryStore, World, FakeClock, int]:
+    store = InMemoryStore()
+    world = await build_world(store)
+    async with store(write=True) as u:
+        newcomer = await u.residents.add("Олена", kyiv(2026, 11, 1))
+        await u.commit()
+    return store, world, FakeClock(kyiv(2026, 11, 20)), newcomer
+
+
+def link(resident: int, number: str = "1000001357", **proof: str) -> LinkAccountRequest:
+    return LinkAccountRequest(Actor.resident(resident, Channel.VIBER), number, **proof)
+
+
+async def test_an_account_is_linked_by_the_first_letters_of_the_surname(setup) -> None:
+    store, _, clock, newcomer = setup
+    result = await LinkAccount(store, clock)(link(newcomer, surname_prefix="шев"))
+    assert result.masked_holder == "Шев***** Т. Г."
+    assert result.supplier_code == "kte" and not result.already_linked
+
+
+async def test_an_account_is_linked_by_a_meter_serial_typed_loosely(setup) -> None:
+    store, _, clock, newcomer = setup
+    result = await LinkAccount(store, clock)(link(newcomer, "1000 001 357", meter_serial="hw-001 1234"))
+    assert result.account_number == "1000001357"
+
+
+async def test_linking_twice_is_harmless(setup) -> None:
+    store, _, clock, newcomer = setup
+    use = LinkAccount(store, clock)
+    await use(link(newcomer, surname_prefix="Шев"))
+    again = await use(link(newcomer, surname_prefix="Шев"))
+    assert again.already_linked
+
+
+async def test_a_wrong_proof_and_an_unknown_account_look_the_same(setup) -> None:
+    store, _, clock, newcomer = setup
+    use = LinkAccount(store, clock)
+    for request in (link(newcomer, surname_prefix="Ков"), link(newcomer, "1999999999", surname_prefix="Шев")):
+        with pytest.raises(DomainError) as exc:
+            await use(request)
+        assert exc.value.code == "link.not_matched"
+    assert not [k for k in store.state.links if k[0] == newcomer]
+
+
+async def test_wrong_attempts_are_limited_per_resident(setup) -> None:
+    store, _, clock, newcomer = setup
+    use = LinkAccount(store, clock)
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            await use(link(newcomer, surname_prefix="Ков"))
+    with pytest.raises(DomainError) as exc:
+        await use(link(newcomer, surname_prefix="Шев"))  # even the right proof now
+    assert exc.value.code == "link.too_many_attempts"
+    clock.instant += timedelta(hours=1, minutes=1)
+    assert (await use(link(newcomer, surname_prefix="Шев"))).account_number == "1000001357"
+
+
+async def test_wrong_attempts_are_limited_per_account_across_residents(setup) -> None:
+    store, _, clock, _ = setup
+    use = LinkAccount(store, clock)
+    async with store(write=True) as u:
+        others = [await u.residents.add(f"r{i}", clock.now()) for i in range(11)]
+        await u.commit()
+    for resident in others[:10]:
+        with pytest.raises(DomainError):
+            await use(link(resident, surname_prefix="Ков"))
+    with pytest.raises(DomainError) as exc:
+        await use(link(others[10], surname_prefix="Шев"))
+    assert exc.value.code == "link.too_many_attempts"
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "code"),
+    [
+        ({}, "link.proof_required"),
+        ({"surname_prefix": "Ше"}, "link.surname_too_short"),
+        ({"surname_prefix": "Шев", "meter_serial": "X"}, "link.proof_required"),
+        ({"surname_prefix": "Шев", "supplier_code": "nope"}, "supplier.not_found"),
+    ],
+)
+async def test_bad_link_requests_are_refused_with_their_code(setup, request_kwargs, code) -> None:
+    store, _, clock, newcomer = setup
+    with pytest.raises(DomainError) as exc:
+        await LinkAccount(store, clock)(link(newcomer, **request_kwargs))
+    assert exc.value.code == code
+
+
+async def test_a_number_no_supplier_uses_is_refused(setup) -> None:
+    store, _, clock, newcomer = setup
+    with pytest.raises(DomainError) as exc:
+        await LinkAccount(store, clock)(link(newcomer, "12", surname_prefix="Шев"))
+    assert exc.value.code == "link.bad_number"
+
+
+async def test_my_meters_show_this_periods_status(setup) -> None:
+    store, world, clock, _ = setup
+    await SubmitReadings(store, clock)(
+        SubmitReadingsRequest(Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")])
+    )
+    overview = {m.meter.id: m for m in await ListMyMeters(store, clock)(world.resident)}
+    assert overview[world.hot_water].status is PeriodStatus.SENT
+    assert overview[world.overdue].status is PeriodStatus.BLOCKED
+    assert overview[world.overdue].blocked_code == "meter.verification_overdue"
+    electricity = overview[world.electricity]
+    assert electricity.status is PeriodStatus.WINDOW_CLOSED
+    assert (str(electricity.opens_on), str(electricity.closes_on)) == ("2026-11-29", "2026-12-03")
+    assert world.stranger_meter not in overview
+
+
+async def test_history_shows_consumption_and_corrections(setup) -> None:
+    store, world, clock, _ = setup
+    submit = SubmitReadings(store, clock)
+    actor = Actor.resident(world.resident, Channel.WEB)
+    for value in ("118", "117,5"):
+        await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, value)]))
+    history = await ReadingHistory(store, clock)(actor, world.hot_water, months=3)
+    shown = [(str(e.reading.period), e.reading.value, e.consumption, e.reading.status.value) for e in history.entries]
+    assert shown == [
+        ("2026-11", Decimal("117.5"), Decimal("2.5"), "accepted"),
+        ("2026-11", Decimal(118), None, "superseded"),
+        ("2026-10", Decimal("115"), Decimal("2.5"), "accepted"),
+        ("2026-09", Decimal("112.5"), Decimal("2.5"), "accepted"),
+    ]
+
+
+async def test_history_of_someone_elses_meter_is_refused(setup) -> None:
+    store, world, clock, _ = setup
+    with pytest.raises(DomainError) as exc:
+        await ReadingHistory(store, clock)(Actor.resident(world.resident, Channel.WEB), world.stranger_meter)
+    assert exc.value.code == "meter.not_found"
+
+
+async def test_an_issued_token_authenticates_its_resident_and_only_a_hash_is_kept(setup) -> None:
+    store, world, clock, _ = setup
+    issued = await IssueToken(store, clock)(Actor.system(), resident_id=world.resident)
+    assert issued.token not in store.state.tokens
+    authenticate = Authenticate(store, clock)
+    assert await authenticate(issued.token) == world.resident
+    assert await authenticate("kmn_wrong") is None
+    assert await authenticate("") is None
+
+
+async def test_a_token_for_a_missing_resident_is_refused(setup) -> None:
+    store, _, clock, _ = setup
+    with pytest.raises(DomainError) as exc:
+        await IssueToken(store, clock)(Actor.system(), resident_id=424242)
+    assert exc.value.code == "resident.not_found"
