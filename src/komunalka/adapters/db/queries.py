@@ -19,8 +19,8 @@ from komunalka.domain.values import format_value, from_milli
 
 CHUNK = 5_000
 
+# Run as COPY (...) TO STDOUT by asyncpg's copy_from_query.
 _PG_EXPORT = """
-    COPY (
         SELECT a.number, m.serial, m.service, r.register, $3::text,
                round(r.value_milli::numeric / 1000, m.decimals),
                to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -29,7 +29,6 @@ _PG_EXPORT = """
         JOIN meters m ON m.id = r.meter_id
         JOIN accounts a ON a.id = m.account_id
         WHERE m.supplier_id = $1 AND r.period = $2 AND r.status = 'accepted'
-    ) TO STDOUT WITH (FORMAT csv, HEADER false)
 """
 
 

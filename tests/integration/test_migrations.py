@@ -1,0 +1,36 @@
+"""Migrations: from an empty database up to head, matching the tables, and back down."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from komunalka.adapters.db import migrate
+from komunalka.adapters.db.engine import create_engine
+from komunalka.adapters.db.tables import metadata
+from tests.conftest import BACKENDS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrade_from_empty_matches_the_tables_and_downgrade_removes_them(
+    empty_database, backend: str
+) -> None:
+    engine = create_engine(await empty_database(backend))
+    try:
+        await migrate.upgrade(engine)
+        assert await migrate.current(engine) == migrate.head()
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+            assert diff == []
+        await migrate.downgrade(engine, "base")
+        async with engine.connect() as conn:
+            left = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert set(left) <= {"alembic_version"}
+        await migrate.upgrade(engine)  # and up again, cleanly
+        assert await migrate.current(engine) == migrate.head()
+    finally:
+        await engine.dispose()

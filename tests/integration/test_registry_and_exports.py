@@ -1,0 +1,161 @@
+"""Registry import, CSV export, non-submitters and demo data on the real databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from komunalka.adapters.db.tables import accounts, meters, readings
+from komunalka.application.actors import Actor
+from komunalka.application.export_readings import EXPORT_COLUMNS, ExportReadings
+from komunalka.application.import_registry import ImportRegistry
+from komunalka.application.ports import RejectedRow
+from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.application.use_cases import UseCases
+from komunalka.domain.errors import DomainError
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.registry import COLUMNS
+from komunalka.domain.services import Channel
+from tests.fakes import FakeClock, kyiv
+from tests.world import build_world
+
+CLOCK = FakeClock(kyiv(2026, 11, 20))
+HEADER = ",".join(COLUMNS)
+GOOD = [
+    "kte,1000005555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",Шевченківський,hot_water,HW5550001,T1,5,3,2030-01-01,active,2026-10,\"12,5\"",
+    "kte,1000005555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",Шевченківський,heat,HT5550002,T1,5,3,,active,2026-10,3.25",
+    "yasno,3000555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",,electricity,EL5550003,day|night,6,0,,active,2026-10,1200|600",
+]  # fmt: skip
+BAD = [
+    "kte,1000005556,Руденко Ігор,Київ,,hot_water,HW5550004,T1,5,3,,active,2026-10,-4",  # negative
+    "kte,1000005557,Руденко Ігор,Київ,,boiler,HW5550005,T1,5,3,,active,,",  # unknown service
+    "nope,1000005558,Руденко Ігор,Київ,,hot_water,HW5550006,T1,5,3,,active,,",  # unknown supplier
+    "kte,1000005559,,Київ,,hot_water,HW5550007,T1,5,3,,active,,",  # no holder
+    "kte,1000005560,Руденко Ігор,Київ,,hot_water,HW5550001,T1,5,3,,active,,",  # duplicate serial
+    "yasno,3000556,Руденко Ігор,Київ,,electricity,EL5550008,day|night,6,0,,active,2026-10,1200",  # 1 value, 2 zones
+]  # fmt: skip
+
+
+def rows_of(text: str):
+    reader = csv.DictReader(io.StringIO(text))
+    return reader.fieldnames or [], [(reader.line_num, row) for row in reader]
+
+
+async def run_import(uow, lines: list[str]) -> tuple[object, list[RejectedRow]]:
+    columns, rows = rows_of("\n".join([HEADER, *lines]) + "\n")
+    rejected: list[RejectedRow] = []
+    report = await ImportRegistry(uow, CLOCK)(Actor.system(), columns, rows, rejected.append)
+    return report, rejected
+
+
+async def scalar(engine, query) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_good_rows_land_and_bad_rows_are_reported_by_line(uow, engine) -> None:
+    await build_world(uow)
+    report, rejected = await run_import(uow, GOOD + BAD)
+    assert (report.rows, report.accepted, report.rejected) == (9, 3, 6)
+    assert {r.line: r.codes for r in rejected} == {
+        5: ("reading.negative",),
+        6: ("registry.bad_service",),
+        7: ("registry.unknown_supplier",),
+        8: ("registry.missing",),
+        9: ("registry.duplicate_serial",),
+        10: ("registry.values_mismatch",),
+    }
+    assert await scalar(engine, select(func.count()).select_from(meters).where(meters.c.serial.like("%555%"))) == 3
+    # a rejected row leaves no account behind: rows land whole or not at all
+    assert await scalar(engine, select(func.count()).select_from(accounts).where(accounts.c.number == "1000005556")) == 0
+    values = select(func.sum(readings.c.value_milli)).where(readings.c.channel == "registry", readings.c.period == 2026 * 12 + 9)
+    assert await scalar(engine, values) == 12500 + 3250 + 1200000 + 600000
+
+
+async def test_importing_the_same_registry_twice_changes_nothing_more(uow, engine) -> None:
+    await build_world(uow)
+    await run_import(uow, GOOD)
+    before = await scalar(engine, select(func.count()).select_from(readings))
+    report, rejected = await run_import(uow, GOOD)
+    assert not rejected and report.counts.readings == 0
+    assert await scalar(engine, select(func.count()).select_from(readings)) == before
+
+
+async def test_a_replaced_meter_is_marked_and_its_successor_starts_fresh(uow, engine) -> None:
+    await build_world(uow)
+    await run_import(uow, GOOD[:1])
+    replaced = GOOD[0].replace(",active,", ",replaced,")
+    successor = "kte,1000005555,Мельник Ірина,Київ,,hot_water,HW5559999,T1,5,3,2032-01-01,active,2026-10,0"
+    report, rejected = await run_import(uow, [replaced, successor])
+    assert not rejected and report.counts.replaced == 1
+    status = select(meters.c.status).where(meters.c.serial == "HW5550001")
+    async with engine.connect() as conn:
+        assert (await conn.execute(status)).scalar_one() == "replaced"
+
+
+async def test_a_file_without_the_required_columns_is_refused_whole(uow) -> None:
+    with pytest.raises(DomainError) as exc:
+        await ImportRegistry(uow, CLOCK)(Actor.system(), ["supplier", "account"], [], lambda _: None)
+    assert exc.value.code == "registry.bad_header"
+
+
+async def test_a_failure_half_way_leaves_nothing_behind(uow, engine) -> None:
+    await build_world(uow)
+    before = await scalar(engine, select(func.count()).select_from(meters))
+    columns, rows = rows_of("\n".join([HEADER, *GOOD]) + "\n")
+
+    def exploding():
+        yield rows[0]
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        await ImportRegistry(uow, CLOCK)(Actor.system(), columns, exploding(), lambda _: None)
+    assert await scalar(engine, select(func.count()).select_from(meters)) == before
+
+
+async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
+    world = await build_world(uow)
+    submit = SubmitReadings(uow, CLOCK)
+    actor = Actor.resident(world.resident, Channel.WEB)
+    await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "118")]))
+    last = await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "117,5")]))
+    chunks: list[bytes] = []
+
+    async def sink(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await ExportReadings(uow)("kte", BillingPeriod(2026, 11), sink)
+    lines = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert lines[0] == list(EXPORT_COLUMNS)
+    assert lines[1:] == [[
+        "1000001357", "HW0011234", "hot_water", "T1", "2026-11", "117.500",
+        CLOCK.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "web", last.readings[0].receipt,
+    ]]  # fmt: skip
+    with pytest.raises(DomainError):
+        await ExportReadings(uow)("nope", BillingPeriod(2026, 11), sink)
+
+
+async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> None:
+    world = await build_world(uow)
+    uc = UseCases.wire(uow, CLOCK)
+    await uc.submit_readings(
+        SubmitReadingsRequest(Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")])
+    )
+    serials = [r.meter_serial async for r in uc.non_submitters("kte", BillingPeriod(2026, 11))]
+    assert serials == ["HW0019999", "HW0022222"]
+
+
+async def test_demo_data_loads_fifty_accounts_once(uow, engine) -> None:
+    uc = UseCases.wire(uow, CLOCK)
+    report = await uc.load_demo()
+    assert report.accounts == 50
+    assert await scalar(engine, select(func.count()).select_from(accounts)) == 50
+    notes = {m.note for m in report.meters}
+    assert {"water heater", "verification overdue"} <= notes
+    assert await uc.authenticate(report.token) is not None
+    with pytest.raises(DomainError) as exc:
+        await uc.load_demo()
+    assert exc.value.code == "demo.already_loaded"
