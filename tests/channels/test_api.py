@@ -1,0 +1,156 @@
+"""The REST API over HTTP (ASGI), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from komunalka.adapters.db.tables import readings
+from komunalka.application.actors import Actor
+from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.app import create_app
+from komunalka.bootstrap.container import Container
+from komunalka.bootstrap.settings import Settings
+from tests.fakes import FakeClock, kyiv
+from tests.world import World, build_world
+
+
+@pytest.fixture
+async def api(uow, engine, database_url) -> AsyncIterator[tuple[httpx.AsyncClient, World, str]]:
+    world = await build_world(uow)
+    use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
+    issued = await use_cases.issue_token(Actor.system(), resident_id=world.resident)
+    container = Container(Settings(database_url=database_url), engine, use_cases)
+    app = create_app(container=container)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        client.headers["Authorization"] = f"Bearer {issued.token}"
+        yield client, world, issued.token
+
+
+async def stored(engine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(readings))).scalar_one())
+
+
+async def test_health_and_openapi_are_served(api) -> None:
+    client, _, _ = api
+    assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
+    spec = (await client.get("/openapi.json")).json()
+    assert {"/api/v1/readings", "/api/v1/meters", "/api/v1/meters/{meter_id}/history"} <= set(spec["paths"])
+
+
+async def test_a_reading_is_accepted_and_a_repeat_under_the_same_key_is_replayed(api, engine) -> None:
+    client, world, _ = api
+    before = await stored(engine)
+    body = {"readings": [{"meter_id": world.hot_water, "value": "117,5"}]}
+    first = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "r-1"})
+    assert first.status_code == 201
+    reading = first.json()["readings"][0]
+    assert (reading["value"], reading["previous"], reading["consumption"]) == ("117.500", "115.000", "2.500")
+    assert reading["register"] == "T1" and reading["period"] == "2026-11"
+    again = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "r-1"})
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert again.json()["readings"] == first.json()["readings"]
+    assert await stored(engine) == before + 1
+
+
+async def test_errors_are_json_with_a_code_and_ukrainian_words_by_default(api, engine) -> None:
+    client, world, _ = api
+    before = await stored(engine)
+    body = {"readings": [{"meter_id": world.hot_water, "value": "12"}]}
+    answer = await client.post("/api/v1/readings", json=body)
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["code"] == "reading.below_previous"
+    assert error["message"].startswith("Показник менший за попередній (115.000 за 2026-10)")
+    assert error["violations"][0]["meter_id"] == world.hot_water
+    assert await stored(engine) == before
+
+
+async def test_errors_speak_english_when_asked(api) -> None:
+    client, world, _ = api
+    body = {"readings": [{"meter_id": world.hot_water, "value": "abc"}]}
+    answer = await client.post("/api/v1/readings", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert answer.json()["error"]["message"] == '"abc" is not a number. Type the reading in digits, for example 1234.5.'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"readings": []},
+        {"readings": [{"meter_id": "x", "value": "1"}]},
+        {"readings": [{"meter_id": 1, "value": "1", "surprise": True}]},
+        {"readings": [{"meter_id": 1, "value": 1.5}]},
+        {"readings": [{"meter_id": 1, "value": ["1"]}]},
+    ],
+)
+async def test_malformed_bodies_get_a_clear_error_and_change_nothing(api, engine, body) -> None:
+    client, _, _ = api
+    before = await stored(engine)
+    answer = await client.post("/api/v1/readings", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "request.invalid"
+    assert answer.json()["error"]["message"] == "Запит має неправильний формат."
+    assert await stored(engine) == before
+
+
+async def test_broken_json_gets_a_clear_error(api) -> None:
+    client, _, _ = api
+    answer = await client.post("/api/v1/readings", content=b"{not json", headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "request.invalid"
+
+
+async def test_missing_or_wrong_tokens_are_refused(api) -> None:
+    client, world, _ = api
+    body = {"readings": [{"meter_id": world.hot_water, "value": "117"}]}
+    for headers, code in (({"Authorization": ""}, "auth.required"), ({"Authorization": "Bearer nope"}, "auth.invalid")):
+        answer = await client.post("/api/v1/readings", json=body, headers=headers)
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == code
+        assert answer.headers["www-authenticate"] == "Bearer"
+
+
+async def test_my_meters_list_their_status_and_window(api) -> None:
+    client, world, _ = api
+    meters = {m["id"]: m for m in (await client.get("/api/v1/meters")).json()}
+    assert meters[world.hot_water]["status"] == "due"
+    assert meters[world.overdue]["status"] == "blocked"
+    assert meters[world.overdue]["blocked"] == "meter.verification_overdue"
+    electricity = meters[world.electricity]
+    assert (electricity["status"], electricity["window_opens"]) == ("window_closed", "2026-11-29")
+    assert electricity["registers"] == ["day", "night", "total"]
+    assert world.stranger_meter not in meters
+
+
+async def test_history_lists_readings_with_consumption(api) -> None:
+    client, world, _ = api
+    answer = await client.get(f"/api/v1/meters/{world.hot_water}/history", params={"months": 3})
+    entries = answer.json()["entries"]
+    assert [(e["period"], e["value"], e["consumption"]) for e in entries] == [
+        ("2026-10", "115.000", "2.500"),
+        ("2026-09", "112.500", "2.500"),
+    ]
+    assert (await client.get(f"/api/v1/meters/{world.stranger_meter}/history")).status_code == 404
+    assert (await client.get(f"/api/v1/meters/{world.hot_water}/history?months=0")).status_code == 422
+
+
+async def test_an_account_is_linked_over_the_api(api) -> None:
+    client, _, _ = api
+    answer = await client.post("/api/v1/links", json={"account_number": "1000002714", "surname_prefix": "Ков"})
+    assert answer.status_code == 201
+    assert answer.json()["holder"] == "Ков****** О."
+    wrong = await client.post("/api/v1/links", json={"account_number": "1000001111", "meter_serial": "XX1"})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["message"] == (
+        "Рахунок не знайдено або підтвердження не збігається. Залишилося спроб: 4."
+    )
+
+
+async def test_unknown_routes_answer_in_json(api) -> None:
+    client, _, _ = api
+    answer = await client.get("/api/v1/nothing-here")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "request.not_found"
