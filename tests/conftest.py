@@ -35,7 +35,9 @@ async def create_postgres_database() -> str:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
     except (OSError, ConnectionError) as exc:
-        reason = f"PostgreSQL is not reachable at {make_url(POSTGRES_URL).render_as_string()}: {exc}"
+        reason = (
+            f"PostgreSQL is not reachable at {make_url(POSTGRES_URL).render_as_string()}: {exc}"
+        )
         if IN_CI:
             pytest.fail(reason)
         pytest.skip(reason)
@@ -106,7 +108,9 @@ async def _empty_tables(engine: AsyncEngine) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if {"uow", "engine", "database_url", "empty_database"} & set(getattr(item, "fixturenames", ())):
+        if {"uow", "engine", "database_url", "empty_database"} & set(
+            getattr(item, "fixturenames", ())
+        ):
             item.add_marker(pytest.mark.db)
 
 
@@ -114,5 +118,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if IN_CI and skipped and exitstatus == 0:
-        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; a skip is a failure here", red=True)
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped; a skip is a failure here", red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -80,7 +80,11 @@ class InMemorySuppliers(_Repos):
 class InMemoryAccounts(_Repos):
     async def by_number(self, supplier_id: int, number: str) -> Account | None:
         return next(
-            (a for a in self.s.accounts.values() if (a.supplier_id, a.number) == (supplier_id, number)),
+            (
+                a
+                for a in self.s.accounts.values()
+                if (a.supplier_id, a.number) == (supplier_id, number)
+            ),
             None,
         )
 
@@ -108,7 +112,9 @@ class InMemoryMeters(_Repos):
                 continue
             account = self.s.accounts[meter.account_id]
             linked = (resident_id, account.id) in self.s.links
-            found.append(MeterContext(meter, account, self.s.suppliers[account.supplier_id], linked))
+            found.append(
+                MeterContext(meter, account, self.s.suppliers[account.supplier_id], linked)
+            )
         return found
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
@@ -225,7 +231,9 @@ class InMemoryRegistry(_Repos):
             row = staged.row
             account = await InMemoryAccounts(self.s).by_number(staged.supplier_id, row.account)
             if account is None:
-                account = Account(self.s.new_id(), staged.supplier_id, row.account, row.holder, row.address)
+                account = Account(
+                    self.s.new_id(), staged.supplier_id, row.account, row.holder, row.address
+                )
                 self.s.accounts[account.id] = account
                 accounts += 1
             meter = Meter(self.s.new_id(), account.id, row.service, row.serial, row.registers,
@@ -235,8 +243,16 @@ class InMemoryRegistry(_Repos):
             if row.period is not None:
                 for register, milli in zip(row.registers, row.values_milli, strict=True):
                     self.s.readings.append(
-                        Reading(meter.id, register, row.period, from_milli(milli), at,
-                                Channel.REGISTRY, "", id=self.s.new_id())  # fmt: skip
+                        Reading(
+                            meter.id,
+                            register,
+                            row.period,
+                            from_milli(milli),
+                            at,
+                            Channel.REGISTRY,
+                            "",
+                            id=self.s.new_id(),
+                        )  # fmt: skip
                     )
                     added += 1
         replaced = sum(1 for s in self.s.staged if s.row.status is MeterStatus.REPLACED)
@@ -259,7 +275,9 @@ class InMemoryQueries(_Repos):
         for m in self.s.meters.values():
             account = self.s.accounts[m.account_id]
             if account.supplier_id == supplier_id and m.id not in sent:
-                yield NonSubmitter(account.number, account.holder, account.address, m.serial, m.service.value)
+                yield NonSubmitter(
+                    account.number, account.holder, account.address, m.serial, m.service.value
+                )
 
 
 class InMemoryUnitOfWork:

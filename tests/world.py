@@ -35,7 +35,8 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
     """kte (5..-1) and yasno (-2..3); the resident has linked account 1000001357."""
     async with uow(write=True) as u:
         kte = await u.suppliers.add(
-            Supplier(0, "kte", "Київтеплоенерго", WindowRule.parse("5..-1"), r"\d{10}"), ["hot_water"]
+            Supplier(0, "kte", "Київтеплоенерго", WindowRule.parse("5..-1"), r"\d{10}"),
+            ["hot_water"],
         )
         yasno = await u.suppliers.add(
             Supplier(0, "yasno", "YASNO", WindowRule.parse("-2..3"), r"\d{7}"), ["electricity"]
@@ -64,7 +65,9 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
         await u.registry.merge(datetime.now().astimezone())
         meters = {}
         for code, sid in suppliers.items():
-            for m in await u.meters.by_serials(sid, ["HW0011234", "HW0019999", "EL0011111", "HW0022222"]):
+            for m in await u.meters.by_serials(
+                sid, ["HW0011234", "HW0019999", "EL0011111", "HW0022222"]
+            ):
                 meters[m.serial] = m
         account = await u.accounts.by_number(kte.id, "1000001357")
         el_account = await u.accounts.by_number(yasno.id, "3000917")
@@ -80,8 +83,13 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
         await u.readings.add(history)
         await u.commit()
     return World(
-        kte, yasno, resident, meters["HW0011234"].id, meters["EL0011111"].id,
-        meters["HW0022222"].id, meters["HW0019999"].id,
+        kte,
+        yasno,
+        resident,
+        meters["HW0011234"].id,
+        meters["EL0011111"].id,
+        meters["HW0022222"].id,
+        meters["HW0019999"].id,
     )
 
 

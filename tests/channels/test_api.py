@@ -40,17 +40,25 @@ async def test_health_and_openapi_are_served(api) -> None:
     client, _, _ = api
     assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
     spec = (await client.get("/openapi.json")).json()
-    assert {"/api/v1/readings", "/api/v1/meters", "/api/v1/meters/{meter_id}/history"} <= set(spec["paths"])
+    assert {"/api/v1/readings", "/api/v1/meters", "/api/v1/meters/{meter_id}/history"} <= set(
+        spec["paths"]
+    )
 
 
-async def test_a_reading_is_accepted_and_a_repeat_under_the_same_key_is_replayed(api, engine) -> None:
+async def test_a_reading_is_accepted_and_a_repeat_under_the_same_key_is_replayed(
+    api, engine
+) -> None:
     client, world, _ = api
     before = await stored(engine)
     body = {"readings": [{"meter_id": world.hot_water, "value": "117,5"}]}
     first = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "r-1"})
     assert first.status_code == 201
     reading = first.json()["readings"][0]
-    assert (reading["value"], reading["previous"], reading["consumption"]) == ("117.500", "115.000", "2.500")
+    assert (reading["value"], reading["previous"], reading["consumption"]) == (
+        "117.500",
+        "115.000",
+        "2.500",
+    )
     assert reading["register"] == "T1" and reading["period"] == "2026-11"
     again = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "r-1"})
     assert again.status_code == 200 and again.json()["replayed"] is True
@@ -74,8 +82,13 @@ async def test_errors_are_json_with_a_code_and_ukrainian_words_by_default(api, e
 async def test_errors_speak_english_when_asked(api) -> None:
     client, world, _ = api
     body = {"readings": [{"meter_id": world.hot_water, "value": "abc"}]}
-    answer = await client.post("/api/v1/readings", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"})
-    assert answer.json()["error"]["message"] == '"abc" is not a number. Type the reading in digits, for example 1234.5.'
+    answer = await client.post(
+        "/api/v1/readings", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"}
+    )
+    assert (
+        answer.json()["error"]["message"]
+        == '"abc" is not a number. Type the reading in digits, for example 1234.5.'
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,14 +114,19 @@ async def test_malformed_bodies_get_a_clear_error_and_change_nothing(api, engine
 
 async def test_broken_json_gets_a_clear_error(api) -> None:
     client, _, _ = api
-    answer = await client.post("/api/v1/readings", content=b"{not json", headers={"content-type": "application/json"})
+    answer = await client.post(
+        "/api/v1/readings", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "request.invalid"
 
 
 async def test_missing_or_wrong_tokens_are_refused(api) -> None:
     client, world, _ = api
     body = {"readings": [{"meter_id": world.hot_water, "value": "117"}]}
-    for headers, code in (({"Authorization": ""}, "auth.required"), ({"Authorization": "Bearer nope"}, "auth.invalid")):
+    for headers, code in (
+        ({"Authorization": ""}, "auth.required"),
+        ({"Authorization": "Bearer nope"}, "auth.invalid"),
+    ):
         answer = await client.post("/api/v1/readings", json=body, headers=headers)
         assert answer.status_code == 401 and answer.json()["error"]["code"] == code
         assert answer.headers["www-authenticate"] == "Bearer"
@@ -135,15 +153,21 @@ async def test_history_lists_readings_with_consumption(api) -> None:
         ("2026-09", "112.500", "2.500"),
     ]
     assert (await client.get(f"/api/v1/meters/{world.stranger_meter}/history")).status_code == 404
-    assert (await client.get(f"/api/v1/meters/{world.hot_water}/history?months=0")).status_code == 422
+    assert (
+        await client.get(f"/api/v1/meters/{world.hot_water}/history?months=0")
+    ).status_code == 422
 
 
 async def test_an_account_is_linked_over_the_api(api) -> None:
     client, _, _ = api
-    answer = await client.post("/api/v1/links", json={"account_number": "1000002714", "surname_prefix": "Ков"})
+    answer = await client.post(
+        "/api/v1/links", json={"account_number": "1000002714", "surname_prefix": "Ков"}
+    )
     assert answer.status_code == 201
     assert answer.json()["holder"] == "Ков****** О."
-    wrong = await client.post("/api/v1/links", json={"account_number": "1000001111", "meter_serial": "XX1"})
+    wrong = await client.post(
+        "/api/v1/links", json={"account_number": "1000001111", "meter_serial": "XX1"}
+    )
     assert wrong.status_code == 422
     assert wrong.json()["error"]["message"] == (
         "Рахунок не знайдено або підтвердження не збігається. Залишилося спроб: 4."

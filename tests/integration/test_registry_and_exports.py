@@ -68,10 +68,23 @@ async def test_good_rows_land_and_bad_rows_are_reported_by_line(uow, engine) -> 
         9: ("registry.duplicate_serial",),
         10: ("registry.values_mismatch",),
     }
-    assert await scalar(engine, select(func.count()).select_from(meters).where(meters.c.serial.like("%555%"))) == 3
+    assert (
+        await scalar(
+            engine, select(func.count()).select_from(meters).where(meters.c.serial.like("%555%"))
+        )
+        == 3
+    )
     # a rejected row leaves no account behind: rows land whole or not at all
-    assert await scalar(engine, select(func.count()).select_from(accounts).where(accounts.c.number == "1000005556")) == 0
-    values = select(func.sum(readings.c.value_milli)).where(readings.c.channel == "registry", readings.c.period == 2026 * 12 + 9)
+    assert (
+        await scalar(
+            engine,
+            select(func.count()).select_from(accounts).where(accounts.c.number == "1000005556"),
+        )
+        == 0
+    )
+    values = select(func.sum(readings.c.value_milli)).where(
+        readings.c.channel == "registry", readings.c.period == 2026 * 12 + 9
+    )
     assert await scalar(engine, values) == 12500 + 3250 + 1200000 + 600000
 
 
@@ -88,7 +101,9 @@ async def test_a_replaced_meter_is_marked_and_its_successor_starts_fresh(uow, en
     await build_world(uow)
     await run_import(uow, GOOD[:1])
     replaced = GOOD[0].replace(",active,", ",replaced,")
-    successor = "kte,1000005555,Мельник Ірина,Київ,,hot_water,HW5559999,T1,5,3,2032-01-01,active,2026-10,0"
+    successor = (
+        "kte,1000005555,Мельник Ірина,Київ,,hot_water,HW5559999,T1,5,3,2032-01-01,active,2026-10,0"
+    )
     report, rejected = await run_import(uow, [replaced, successor])
     assert not rejected and report.counts.replaced == 1
     status = select(meters.c.status).where(meters.c.serial == "HW5550001")
@@ -98,7 +113,9 @@ async def test_a_replaced_meter_is_marked_and_its_successor_starts_fresh(uow, en
 
 async def test_a_file_without_the_required_columns_is_refused_whole(uow) -> None:
     with pytest.raises(DomainError) as exc:
-        await ImportRegistry(uow, CLOCK)(Actor.system(), ["supplier", "account"], [], lambda _: None)
+        await ImportRegistry(uow, CLOCK)(
+            Actor.system(), ["supplier", "account"], [], lambda _: None
+        )
     assert exc.value.code == "registry.bad_header"
 
 
@@ -142,7 +159,9 @@ async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> No
     world = await build_world(uow)
     uc = UseCases.wire(uow, CLOCK)
     await uc.submit_readings(
-        SubmitReadingsRequest(Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")])
+        SubmitReadingsRequest(
+            Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")]
+        )
     )
     serials = [r.meter_serial async for r in uc.non_submitters("kte", BillingPeriod(2026, 11))]
     assert serials == ["HW0019999", "HW0022222"]

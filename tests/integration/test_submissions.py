@@ -21,7 +21,9 @@ CLOCK = FakeClock(kyiv(2026, 11, 20))
 
 async def count(engine, table, *where) -> int:
     async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
+        return int(
+            (await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+        )
 
 
 def req(world, *items, key=None):
@@ -32,7 +34,11 @@ async def test_an_accepted_reading_is_stored_exactly_and_audited(uow, engine) ->
     world = await build_world(uow)
     result = await SubmitReadings(uow, CLOCK)(req(world, ReadingItem(world.hot_water, "117,125")))
     async with engine.connect() as conn:
-        row = (await conn.execute(select(readings).where(readings.c.receipt == result.readings[0].receipt))).one()
+        row = (
+            await conn.execute(
+                select(readings).where(readings.c.receipt == result.readings[0].receipt)
+            )
+        ).one()
     assert row.value_milli == 117125 and row.channel == "api" and row.status == "accepted"
     assert row.submitted_at == CLOCK.now()
     assert await count(engine, audit_log, audit_log.c.action == "readings.submit") == 1
@@ -40,11 +46,22 @@ async def test_an_accepted_reading_is_stored_exactly_and_audited(uow, engine) ->
 
 async def test_a_rejected_submission_writes_nothing(uow, engine) -> None:
     world = await build_world(uow)
-    before = (await count(engine, readings), await count(engine, submissions), await count(engine, audit_log))
-    items = (ReadingItem(world.hot_water, "117"), ReadingItem(world.hot_water, "1e5", register="T1x"))
+    before = (
+        await count(engine, readings),
+        await count(engine, submissions),
+        await count(engine, audit_log),
+    )
+    items = (
+        ReadingItem(world.hot_water, "117"),
+        ReadingItem(world.hot_water, "1e5", register="T1x"),
+    )
     with pytest.raises(DomainError):
         await SubmitReadings(uow, CLOCK)(req(world, *items))
-    after = (await count(engine, readings), await count(engine, submissions), await count(engine, audit_log))
+    after = (
+        await count(engine, readings),
+        await count(engine, submissions),
+        await count(engine, audit_log),
+    )
     assert after == before
 
 
@@ -80,11 +97,15 @@ async def test_concurrent_submissions_to_one_meter_are_serialized(uow, engine) -
     world = await build_world(uow)
     use = SubmitReadings(uow, CLOCK)
     values = [f"116,{i}" for i in range(8)]
-    results = await asyncio.gather(*(use(req(world, ReadingItem(world.hot_water, v))) for v in values))
+    results = await asyncio.gather(
+        *(use(req(world, ReadingItem(world.hot_water, v))) for v in values)
+    )
     assert len({r.readings[0].receipt for r in results}) == 8
     november = readings.c.period == 2026 * 12 + 10
     assert await count(engine, readings, november) == 8  # no lost update: all in history
-    assert await count(engine, readings, november, readings.c.status == "accepted") == 1  # no duplicate
+    assert (
+        await count(engine, readings, november, readings.c.status == "accepted") == 1
+    )  # no duplicate
     assert sum(not r.readings[0].corrected for r in results) == 1
 
 
@@ -110,5 +131,10 @@ async def test_several_meters_in_one_submission_land_together(uow, engine) -> No
         ReadingItem(world.electricity, "1650", "total"),
     )
     result = await SubmitReadings(uow, clock)(req(world, *items))
-    assert [r.value for r in result.readings] == [Decimal(117), Decimal(1100), Decimal(550), Decimal(1650)]
+    assert [r.value for r in result.readings] == [
+        Decimal(117),
+        Decimal(1100),
+        Decimal(550),
+        Decimal(1650),
+    ]
     assert await count(engine, readings, readings.c.submission_id == result.submission_id) == 4

@@ -42,7 +42,9 @@ async def test_an_account_is_linked_by_the_first_letters_of_the_surname(setup) -
 
 async def test_an_account_is_linked_by_a_meter_serial_typed_loosely(setup) -> None:
     store, _, clock, newcomer = setup
-    result = await LinkAccount(store, clock)(link(newcomer, "1000 001 357", meter_serial="hw-001 1234"))
+    result = await LinkAccount(store, clock)(
+        link(newcomer, "1000 001 357", meter_serial="hw-001 1234")
+    )
     assert result.account_number == "1000001357"
 
 
@@ -57,7 +59,10 @@ async def test_linking_twice_is_harmless(setup) -> None:
 async def test_a_wrong_proof_and_an_unknown_account_look_the_same(setup) -> None:
     store, _, clock, newcomer = setup
     use = LinkAccount(store, clock)
-    for request in (link(newcomer, surname_prefix="Ков"), link(newcomer, "1999999999", surname_prefix="Шев")):
+    for request in (
+        link(newcomer, surname_prefix="Ков"),
+        link(newcomer, "1999999999", surname_prefix="Шев"),
+    ):
         with pytest.raises(DomainError) as exc:
             await use(request)
         assert exc.value.code == "link.not_matched"
@@ -117,7 +122,9 @@ async def test_a_number_no_supplier_uses_is_refused(setup) -> None:
 async def test_my_meters_show_this_periods_status(setup) -> None:
     store, world, clock, _ = setup
     await SubmitReadings(store, clock)(
-        SubmitReadingsRequest(Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")])
+        SubmitReadingsRequest(
+            Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")]
+        )
     )
     overview = {m.meter.id: m for m in await ListMyMeters(store, clock)(world.resident)}
     assert overview[world.hot_water].status is PeriodStatus.SENT
@@ -136,7 +143,10 @@ async def test_history_shows_consumption_and_corrections(setup) -> None:
     for value in ("118", "117,5"):
         await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, value)]))
     history = await ReadingHistory(store, clock)(actor, world.hot_water, months=3)
-    shown = [(str(e.reading.period), e.reading.value, e.consumption, e.reading.status.value) for e in history.entries]
+    shown = [
+        (str(e.reading.period), e.reading.value, e.consumption, e.reading.status.value)
+        for e in history.entries
+    ]
     assert shown == [
         ("2026-11", Decimal("117.5"), Decimal("2.5"), "accepted"),
         ("2026-11", Decimal(118), None, "superseded"),
@@ -148,7 +158,9 @@ async def test_history_shows_consumption_and_corrections(setup) -> None:
 async def test_history_of_someone_elses_meter_is_refused(setup) -> None:
     store, world, clock, _ = setup
     with pytest.raises(DomainError) as exc:
-        await ReadingHistory(store, clock)(Actor.resident(world.resident, Channel.WEB), world.stranger_meter)
+        await ReadingHistory(store, clock)(
+            Actor.resident(world.resident, Channel.WEB), world.stranger_meter
+        )
     assert exc.value.code == "meter.not_found"
 
 

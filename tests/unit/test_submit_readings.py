@@ -89,7 +89,11 @@ async def test_a_second_reading_in_the_period_corrects_the_first_and_both_stay(s
     first = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "117")))
     second = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "116")))
     assert second.readings[0].corrected and not first.readings[0].corrected
-    november = [r for r in store.state.readings if r.meter_id == world.hot_water and str(r.period) == "2026-11"]
+    november = [
+        r
+        for r in store.state.readings
+        if r.meter_id == world.hot_water and str(r.period) == "2026-11"
+    ]
     assert [(r.value, r.status) for r in november] == [
         (Decimal(117), ReadingStatus.SUPERSEDED),
         (Decimal(116), ReadingStatus.ACCEPTED),

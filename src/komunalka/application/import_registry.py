@@ -19,7 +19,7 @@ from komunalka.application.ports import (
     StagedRow,
     UnitOfWorkFactory,
 )
-from komunalka.domain.errors import DomainError
+from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 
 PROGRESS_EVERY = 10_000
@@ -61,23 +61,22 @@ class ImportRegistry:
                     parsed = parse_registry_row(raw)
                     if isinstance(parsed, list):
                         seen[1] += 1
-                        on_rejected(
-                            RejectedRow(line, tuple(v.code for v in parsed), _detail(parsed))
-                        )
+                        on_rejected(RejectedRow(line, tuple(parsed)))
                         continue
                     supplier_id = suppliers.get(parsed.supplier)
                     if supplier_id is None:
                         seen[1] += 1
-                        on_rejected(
-                            RejectedRow(line, ("registry.unknown_supplier",), parsed.supplier)
+                        unknown = Violation(
+                            "registry.unknown_supplier", {"supplier": parsed.supplier}
                         )
+                        on_rejected(RejectedRow(line, (unknown,)))
                         continue
                     yield StagedRow(line, supplier_id, parsed)
 
             staged = await uow.registry.stage(valid())
             duplicates = await uow.registry.duplicates()
             for line in duplicates:
-                on_rejected(RejectedRow(line, ("registry.duplicate_serial",), ""))
+                on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
             counts = await uow.registry.merge(self._clock.now())
             accepted = staged - len(duplicates)
             details = {"rows": seen[0], "accepted": accepted, "meters": counts.meters}
@@ -86,11 +85,3 @@ class ImportRegistry:
         if on_progress:
             on_progress(seen[0])
         return ImportReport(seen[0], accepted, seen[1] + len(duplicates), counts)
-
-
-def _detail(violations: Sequence[object]) -> str:
-    parts = []
-    for v in violations:
-        params = getattr(v, "params", {})
-        parts.append(" ".join(f"{k}={val}" for k, val in params.items()))
-    return "; ".join(p for p in parts if p)

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from komunalka.application.actors import Actor
+from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
@@ -142,8 +143,11 @@ class MergeCounts:
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
     line: int
-    codes: tuple[str, ...]
-    detail: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.violations)
 
 
 @dataclass(frozen=True, slots=True)

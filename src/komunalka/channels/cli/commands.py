@@ -208,13 +208,13 @@ class _RejectedWriter:
             self._path.open("w", newline="", encoding="utf-8") if self._path else sys.stderr
         )
         self._csv = csv.writer(self._file, lineterminator="\n")
-        self._csv.writerow(("line", "codes", "message", "detail"))
+        self._csv.writerow(("line", "codes", "message"))
         return self._write
 
     def _write(self, row: RejectedRow) -> None:
         self.count += 1
-        message = "; ".join(translate(c, self._language) for c in row.codes)
-        self._csv.writerow((row.line, " ".join(row.codes), message, row.detail))
+        message = "; ".join(translate(v.code, self._language, v.params) for v in row.violations)
+        self._csv.writerow((row.line, " ".join(row.codes), message))
 
     def __exit__(self, *_: object) -> None:
         if self._path and self._file:

@@ -1,0 +1,3 @@
+from komunalka.bootstrap.cli import main
+
+main()

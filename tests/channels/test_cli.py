@@ -1,0 +1,134 @@
+"""The `komunalka` command line, run as users run it, on both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from komunalka.bootstrap.cli import app
+from komunalka.domain.registry import COLUMNS
+
+NOW = "2026-11-20T12:00:00+02:00"
+
+
+@pytest.fixture
+def run(engine, database_url, monkeypatch):
+    monkeypatch.setenv("KOMUNALKA_DATABASE_URL", database_url)
+    monkeypatch.setenv("KOMUNALKA_NOW", NOW)
+    runner = CliRunner()
+
+    def invoke(*args: str, language: str = "uk"):
+        return runner.invoke(app, list(args), env={"KOMUNALKA_LANGUAGE": language})
+
+    return invoke
+
+
+def test_demo_then_export_gives_a_periods_readings_as_csv(run, tmp_path: Path) -> None:
+    loaded = run("demo")
+    assert loaded.exit_code == 0, loaded.output
+    assert "рахунків 50" in loaded.output and "demo-resident-token" in loaded.output
+    out = tmp_path / "kte.csv"
+    exported = run("export", "--supplier", "kte", "--period", "2026-10", "--output", str(out))
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 17  # 13 hot water + 4 heat meters
+    assert {r["period"] for r in rows} == {"2026-10"}
+
+
+def test_import_registry_reports_bad_rows_to_a_file(run, tmp_path: Path) -> None:
+    assert run("demo").exit_code == 0
+    source = tmp_path / "registry.csv"
+    source.write_text(
+        ",".join(COLUMNS) + "\n"
+        'kte,1000777001,Лисенко Марія,Київ,,hot_water,HW7770001,T1,5,3,,active,2026-10,"5,5"\n'
+        "kte,1000777002,Лисенко Марія,Київ,,hot_water,HW7770002,T1,5,3,,active,2026-10,abc\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "bad.csv"
+    result = run("import-registry", str(source), "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "прийнято: 1, відхилено: 1" in result.output
+    bad = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [(b["line"], b["codes"]) for b in bad] == [("3", "reading.not_a_number")]
+    assert bad[0]["message"].startswith("«abc» — не число")
+
+
+def test_issue_token_and_non_submitters(run) -> None:
+    assert run("demo").exit_code == 0
+    token = run("issue-token", "--new", "Оператор Тест", "--label", "test")
+    assert token.exit_code == 0 and token.stdout.strip().splitlines()[-1].startswith("kmn_")
+    listed = run("non-submitters", "--supplier", "kvk", "--period", "2026-11")
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    assert len(rows) == 19  # every cold-water meter: nobody has sent November yet
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (
+            ("export", "--supplier", "kte", "--period", "2026-13"),
+            "Неправильний розрахунковий період",
+        ),
+        (
+            ("export", "--supplier", "nope", "--period", "2026-10"),
+            "Постачальника «nope» не знайдено.",
+        ),
+        (("issue-token",), "Вкажіть одне: --resident або --new."),
+        (("issue-token", "--resident", "999"), "Мешканця 999 не знайдено."),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_exit_code_2(run, args, text) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert text in result.output
+
+
+def test_messages_switch_to_english(run) -> None:
+    result = run("export", "--supplier", "nope", "--period", "2026-10", language="en")
+    assert 'Supplier "nope" not found.' in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
+    """The README's first command, on a fresh SQLite file: schema, demo data, the service."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KOMUNALKA_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "KOMUNALKA_NOW": NOW,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "komunalka", "serve", "--demo", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        headers = {"Authorization": "Bearer demo-resident-token"}
+        meters = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/meters", headers=headers, timeout=5
+        ).json()
+        assert len(meters) == 8
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
