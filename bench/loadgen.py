@@ -97,14 +97,12 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    ids = [int(line) for line in Path(args.ids).read_text().split()]
-    requests = build_requests(args.port, ids, args.value, args.token, args.key_prefix)
-    stats = Stats(args.expect)
+async def run(port: int, requests: list[bytes], concurrency: int, expect: int) -> dict[str, Any]:
+    stats = Stats(expect)
     shared = iter(requests)
     cpu, start = time.process_time(), time.perf_counter()
-    workers = min(args.concurrency, len(requests))
-    await asyncio.gather(*(connection(args.port, shared, stats) for _ in range(workers)))
+    workers = min(concurrency, len(requests))
+    await asyncio.gather(*(connection(port, shared, stats) for _ in range(workers)))
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu
     ordered = sorted(stats.latencies)
@@ -133,7 +131,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--expect", type=int, default=201, help="the status that counts as ok")
     args = parser.parse_args()
-    result = uvloop.run(run(args))  # the loop the servers use too
+    ids = [int(line) for line in Path(args.ids).read_text().split()]
+    requests = build_requests(args.port, ids, args.value, args.token, args.key_prefix)
+    # The loop the servers use too.
+    result = uvloop.run(run(args.port, requests, args.concurrency, args.expect))
     json.dump(result, sys.stdout)
 
 

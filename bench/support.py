@@ -229,9 +229,11 @@ def write_registry(
     serial_prefix: str,
     period: str,
     meters_per_account: int = 2,
+    value: str | None = None,
 ) -> None:
     """A registry CSV of `rows` valid single-register meters of supplier kte, each with a reading
-    for `period`. Accounts hold `meters_per_account` meters (hot water, then heat)."""
+    for `period` (`value`, or one that varies by row). Accounts hold `meters_per_account` meters
+    (hot water, then heat)."""
     services = ("hot_water", "heat")
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -254,7 +256,7 @@ def write_registry(
                     "2031-01-01",
                     "active",
                     period,
-                    f"{1000 + i % 5000}.{i % 1000:03d}",
+                    value or f"{1000 + i % 5000}.{i % 1000:03d}",
                 )
             )
 

@@ -41,8 +41,11 @@ SURNAMES = (
     "Мороз",
     "Лисенко",
 )
-GIVEN = ("Олена", "Андрій", "Тетяна", "Микола", "Ірина", "Сергій", "Наталія", "Олег")
-PATRONYMIC = ("Іванівна", "Петрович", "Михайлівна", "Васильович", "Олексіївна", "Степанович")
+NAMES = (
+    ("Олена", "Іванівна"), ("Андрій", "Петрович"), ("Тетяна", "Михайлівна"),
+    ("Микола", "Васильович"), ("Ірина", "Олексіївна"), ("Сергій", "Степанович"),
+    ("Наталія", "Григорівна"), ("Олег", "Іванович"),
+)  # fmt: skip
 STREETS = ("вул. Хрещатик", "просп. Перемоги", "вул. Саксаганського", "вул. Лук'янівська")
 DISTRICTS = ("Шевченківський", "Печерський", "Голосіївський", "Оболонський")
 
@@ -110,7 +113,8 @@ def flats(today: date, seed: int = SEED) -> list[DemoMeter]:
 class _Flat:
     def __init__(self, flat: int, rng: random.Random, today: date) -> None:
         self.flat, self.rng, self.today = flat, rng, today
-        self.holder = f"{SURNAMES[flat - 1]} {rng.choice(GIVEN)} {rng.choice(PATRONYMIC)}"
+        given, patronymic = rng.choice(NAMES)
+        self.holder = f"{SURNAMES[flat - 1]} {given} {patronymic}"
         self.address = f"Київ, {STREETS[flat % len(STREETS)]}, {10 + flat}, кв. {flat * 7}"
         self.district = DISTRICTS[flat % len(DISTRICTS)]
         self.accounts = {

@@ -84,9 +84,16 @@ def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Viol
     status = _STATUSES.get(get["status"] or "active")
     if status is None:
         problems.append(Violation("registry.bad_status", {"status": get["status"]}))
-    digits, decimals = _int(get["digits"], -1), _int(get["decimals"] or "0", -1)
+    digits, decimals = _int(get["digits"]), _int(get["decimals"] or "0")
     registers = tuple(get["registers"].split("|")) if get["registers"] else ("T1",)
-    problems += meter_shape_violations(registers, digits, decimals)
+    if digits is None:
+        problems.append(Violation("meter.invalid_digits", {"digits": get["digits"]}))
+    if decimals is None:
+        problems.append(Violation("meter.invalid_decimals", {"decimals": get["decimals"]}))
+    # A cell that is not a number was reported as written; judge the rest of the shape.
+    shape = meter_shape_violations(registers, 9 if digits is None else digits, decimals or 0)
+    problems += shape
+    digits, decimals = digits or 0, decimals or 0
     due = _date(get["verification_due"], problems)
     period, values = _reading(get["period"], get["values"], registers, digits, decimals, problems)
     if problems or service is None or status is None:
@@ -109,8 +116,8 @@ def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Viol
     )
 
 
-def _int(text: str, default: int) -> int:
-    return int(text) if text.isdigit() and len(text) < 3 else default
+def _int(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[0-9]{1,2}", text) else None
 
 
 def _date(text: str, problems: list[Violation]) -> date | None:

@@ -56,7 +56,7 @@ def parse_reading(text: str | int | Decimal, digits: int, decimals: int) -> Deci
 def _from_decimal(value: Decimal, shown: str) -> Decimal:
     if not value.is_finite():
         raise InvalidReading("reading.not_finite", value=shown)
-    if value < 0:
+    if value.is_signed():  # -0 too, as the typed "-0" is
         raise InvalidReading("reading.negative", value=shown)
     return value
 

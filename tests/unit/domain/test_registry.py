@@ -164,11 +164,6 @@ def test_values_are_not_judged_when_the_meter_shape_is_wrong():
     assert codes_of(digits="10", values="abc|def") == ["meter.invalid_digits"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="registry.py _int: str.isdigit() is true for '²' and '①', int() then raises ValueError",
-)
 @pytest.mark.parametrize(
     ("column", "text", "code"),
     [("digits", "²", "meter.invalid_digits"), ("decimals", "①", "meter.invalid_decimals")],
@@ -179,11 +174,6 @@ def test_digit_like_symbol_in_a_number_column_is_a_violation_not_a_crash(
     assert codes_of(**{column: text}) == [code]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registry.py _int: an unreadable digits cell becomes -1 and the violation "
-    "reports digits='-1' instead of what the row says",
-)
 def test_unreadable_digits_are_reported_as_written():
     result = parse_registry_row(row(digits="abc"))
     assert isinstance(result, list)

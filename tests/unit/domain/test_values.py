@@ -145,12 +145,6 @@ def test_decimal_with_more_decimals_than_the_meter_shows_is_too_many_decimals():
     assert _code_of(Decimal("1.5"), digits=6, decimals=0) == "reading.too_many_decimals"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="values.py _from_decimal: Decimal('-0') passes `value < 0` and comes back as "
-    "Decimal('-0.000'), while the text '-0' is refused as reading.negative",
-)
 def test_negative_zero_decimal_is_negative_like_the_text_minus_zero():
     assert _code_of(Decimal("-0")) == "reading.negative"
 
