@@ -74,13 +74,13 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path_factory: pytes
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, empty_database) -> AsyncIterator[str]:
+async def database_url(request: pytest.FixtureRequest, empty_database) -> str:
     """A migrated database per backend, shared by the session (tables emptied after each test)."""
     url = await empty_database(request.param)
     engine = create_engine(url)
     await migrate.upgrade(engine)
     await engine.dispose()
-    yield url
+    return url
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ async def _empty_tables(engine: AsyncEngine) -> None:
             await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         else:
             for name in names:
-                await conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names
+                await conn.execute(text(f"DELETE FROM {name}"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -122,9 +122,10 @@ class InMemoryMeters(_Repos):
 
     async def by_serials(self, supplier_id: int, serials: Sequence[str]) -> list[Meter]:
         return [
-            m for m in self.s.meters.values()
+            m
+            for m in self.s.meters.values()
             if m.serial in serials and self.s.accounts[m.account_id].supplier_id == supplier_id
-        ]  # fmt: skip
+        ]
 
 
 class InMemoryReadings(_Repos):
@@ -177,9 +178,13 @@ class InMemoryAudit(_Repos):
 
 class InMemoryLinkAttempts(_Repos):
     async def failures_since(
-        self, resident_id: int, supplier_id: int, number: str, resident_since: datetime,
+        self,
+        resident_id: int,
+        supplier_id: int,
+        number: str,
+        resident_since: datetime,
         account_since: datetime,
-    ) -> Attempts:  # fmt: skip
+    ) -> Attempts:
         failed = [a for a in self.s.attempts if not a[3]]
         mine = sum(1 for a in failed if a[0] == resident_id and a[4] >= resident_since)
         theirs = sum(1 for a in failed if a[1:3] == (supplier_id, number) and a[4] >= account_since)
@@ -236,8 +241,17 @@ class InMemoryRegistry(_Repos):
                 )
                 self.s.accounts[account.id] = account
                 accounts += 1
-            meter = Meter(self.s.new_id(), account.id, row.service, row.serial, row.registers,
-                          row.digits, row.decimals, row.verification_due, row.status)  # fmt: skip
+            meter = Meter(
+                self.s.new_id(),
+                account.id,
+                row.service,
+                row.serial,
+                row.registers,
+                row.digits,
+                row.decimals,
+                row.verification_due,
+                row.status,
+            )
             self.s.meters[meter.id] = meter
             meters += 1
             if row.period is not None:
@@ -252,7 +266,7 @@ class InMemoryRegistry(_Repos):
                             Channel.REGISTRY,
                             "",
                             id=self.s.new_id(),
-                        )  # fmt: skip
+                        )
                     )
                     added += 1
         replaced = sum(1 for s in self.s.staged if s.row.status is MeterStatus.REPLACED)
@@ -303,9 +317,11 @@ class InMemoryUnitOfWork:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         return None
 
     async def commit(self) -> None:

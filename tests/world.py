@@ -46,10 +46,43 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
     later = today + timedelta(days=1000)
     rows = [
         _row("kte", "1000001357", HOLDER, "HW0011234", "hot_water", "T1", 5, 3, "100|", later),
-        _row("kte", "1000001357", HOLDER, "HW0019999", "hot_water", "T1", 5, 3, "50|", today - timedelta(days=3)),
-        _row("yasno", "3000917", HOLDER, "EL0011111", "electricity", "day|night|total", 6, 0, "1000|500|1500", later),
-        _row("kte", "1000002714", "Коваленко Олена", "HW0022222", "hot_water", "T1", 5, 3, "10|", later),
-    ]  # fmt: skip
+        _row(
+            "kte",
+            "1000001357",
+            HOLDER,
+            "HW0019999",
+            "hot_water",
+            "T1",
+            5,
+            3,
+            "50|",
+            today - timedelta(days=3),
+        ),
+        _row(
+            "yasno",
+            "3000917",
+            HOLDER,
+            "EL0011111",
+            "electricity",
+            "day|night|total",
+            6,
+            0,
+            "1000|500|1500",
+            later,
+        ),
+        _row(
+            "kte",
+            "1000002714",
+            "Коваленко Олена",
+            "HW0022222",
+            "hot_water",
+            "T1",
+            5,
+            3,
+            "10|",
+            later,
+        ),
+    ]
     async with uow(write=True) as u:
         suppliers = {"kte": kte.id, "yasno": yasno.id}
         from komunalka.application.ports import StagedRow
@@ -64,7 +97,7 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
         await u.registry.duplicates()
         await u.registry.merge(datetime.now().astimezone())
         meters = {}
-        for code, sid in suppliers.items():
+        for sid in suppliers.values():
             for m in await u.meters.by_serials(
                 sid, ["HW0011234", "HW0019999", "EL0011111", "HW0022222"]
             ):
@@ -76,10 +109,17 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
         await u.accounts.link(resident, el_account.id, "surname", datetime.now().astimezone())
         # history: 2026-05 .. 2026-10 for the linked hot water meter, +2.5 m3 a month
         history = [
-            Reading(meters["HW0011234"].id, "T1", BillingPeriod(2026, m), Decimal(100) + Decimal("2.5") * (m - 4),
-                    datetime(2026, m, 10).astimezone(), Channel.WEB, new_receipt(BillingPeriod(2026, m)))
+            Reading(
+                meters["HW0011234"].id,
+                "T1",
+                BillingPeriod(2026, m),
+                Decimal(100) + Decimal("2.5") * (m - 4),
+                datetime(2026, m, 10).astimezone(),
+                Channel.WEB,
+                new_receipt(BillingPeriod(2026, m)),
+            )
             for m in range(5, 11)
-        ]  # fmt: skip
+        ]
         await u.readings.add(history)
         await u.commit()
     return World(
@@ -93,14 +133,33 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
     )
 
 
-def _row(supplier: str, account: str, holder: str, serial: str, service: str, registers: str,
-         digits: int, decimals: int, values: str, due: date) -> dict[str, str]:  # fmt: skip
+def _row(
+    supplier: str,
+    account: str,
+    holder: str,
+    serial: str,
+    service: str,
+    registers: str,
+    digits: int,
+    decimals: int,
+    values: str,
+    due: date,
+) -> dict[str, str]:
     zones = registers.split("|")
     vals = [v for v in values.split("|") if v] if values else []
     return {
-        "supplier": supplier, "account": account, "holder": holder, "address": "Київ, вул. Хрещатик, 1",
-        "district": "Шевченківський", "service": service, "serial": serial, "registers": registers,
-        "digits": str(digits), "decimals": str(decimals), "verification_due": due.isoformat(),
-        "status": "active", "period": "2026-04" if len(vals) == len(zones) else "",
+        "supplier": supplier,
+        "account": account,
+        "holder": holder,
+        "address": "Київ, вул. Хрещатик, 1",
+        "district": "Шевченківський",
+        "service": service,
+        "serial": serial,
+        "registers": registers,
+        "digits": str(digits),
+        "decimals": str(decimals),
+        "verification_due": due.isoformat(),
+        "status": "active",
+        "period": "2026-04" if len(vals) == len(zones) else "",
         "values": "|".join(vals) if len(vals) == len(zones) else "",
-    }  # fmt: skip
+    }

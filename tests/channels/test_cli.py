@@ -114,8 +114,10 @@ def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "komunalka", "serve", "--demo", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

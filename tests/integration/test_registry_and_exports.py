@@ -24,19 +24,21 @@ from tests.world import build_world
 
 CLOCK = FakeClock(kyiv(2026, 11, 20))
 HEADER = ",".join(COLUMNS)
+PLACE = 'Мельник Ірина,"Київ, вул. Лук\'янівська, 5"'
 GOOD = [
-    "kte,1000005555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",Шевченківський,hot_water,HW5550001,T1,5,3,2030-01-01,active,2026-10,\"12,5\"",
-    "kte,1000005555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",Шевченківський,heat,HT5550002,T1,5,3,,active,2026-10,3.25",
-    "yasno,3000555,Мельник Ірина,\"Київ, вул. Лук'янівська, 5\",,electricity,EL5550003,day|night,6,0,,active,2026-10,1200|600",
-]  # fmt: skip
+    f'kte,1000005555,{PLACE},Печерський,hot_water,HW5550001,T1,5,3,2030-01-01,active,2026-10,"12,5"',
+    f"kte,1000005555,{PLACE},Печерський,heat,HT5550002,T1,5,3,,active,2026-10,3.25",
+    f"yasno,3000555,{PLACE},,electricity,EL5550003,day|night,6,0,,active,2026-10,1200|600",
+]
 BAD = [
     "kte,1000005556,Руденко Ігор,Київ,,hot_water,HW5550004,T1,5,3,,active,2026-10,-4",  # negative
     "kte,1000005557,Руденко Ігор,Київ,,boiler,HW5550005,T1,5,3,,active,,",  # unknown service
     "nope,1000005558,Руденко Ігор,Київ,,hot_water,HW5550006,T1,5,3,,active,,",  # unknown supplier
     "kte,1000005559,,Київ,,hot_water,HW5550007,T1,5,3,,active,,",  # no holder
     "kte,1000005560,Руденко Ігор,Київ,,hot_water,HW5550001,T1,5,3,,active,,",  # duplicate serial
-    "yasno,3000556,Руденко Ігор,Київ,,electricity,EL5550008,day|night,6,0,,active,2026-10,1200",  # 1 value, 2 zones
-]  # fmt: skip
+    # one value for two zones:
+    "yasno,3000556,Руденко Ігор,Київ,,electricity,EL5550008,day|night,6,0,,active,2026-10,1200",
+]
 
 
 def rows_of(text: str):
@@ -147,10 +149,19 @@ async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
     await ExportReadings(uow)("kte", BillingPeriod(2026, 11), sink)
     lines = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
     assert lines[0] == list(EXPORT_COLUMNS)
-    assert lines[1:] == [[
-        "1000001357", "HW0011234", "hot_water", "T1", "2026-11", "117.500",
-        CLOCK.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "web", last.readings[0].receipt,
-    ]]  # fmt: skip
+    assert lines[1:] == [
+        [
+            "1000001357",
+            "HW0011234",
+            "hot_water",
+            "T1",
+            "2026-11",
+            "117.500",
+            CLOCK.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "web",
+            last.readings[0].receipt,
+        ]
+    ]
     with pytest.raises(DomainError):
         await ExportReadings(uow)("nope", BillingPeriod(2026, 11), sink)
 

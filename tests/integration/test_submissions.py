@@ -85,11 +85,13 @@ async def test_a_correction_supersedes_and_history_keeps_both(uow, engine) -> No
     second = await use(req(world, ReadingItem(world.hot_water, "116,5")))
     assert second.readings[0].corrected
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(readings.c.value_milli, readings.c.status)
-            .where(readings.c.meter_id == world.hot_water, readings.c.period == 2026 * 12 + 10)
-            .order_by(readings.c.id)
-        )).all()  # fmt: skip
+        rows = (
+            await conn.execute(
+                select(readings.c.value_milli, readings.c.status)
+                .where(readings.c.meter_id == world.hot_water, readings.c.period == 2026 * 12 + 10)
+                .order_by(readings.c.id)
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [(117000, "superseded"), (116500, "accepted")]
 
 

@@ -14,8 +14,10 @@ from komunalka.i18n import LANGUAGES, LOCALE_DIR, negotiate, translate
 
 SRC = Path(__file__).parents[2] / "src" / "komunalka"
 # A stable code: a quoted "area.what" inside domain, application or a door.
-CODE = re.compile(r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
-                  r'submission|supplier|token|window)\.[a-z_]+)"')  # fmt: skip
+CODE = re.compile(
+    r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
+    r'submission|supplier|token|window)\.[a-z_]+)"'
+)
 # Audit-log action names look like codes but are never shown to anyone.
 AUDIT_ACTIONS = {"readings.submit", "account.link", "registry.import", "token.issue"}
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
@@ -45,7 +47,9 @@ def test_every_message_the_code_uses_is_translated(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalogs_match_their_sources(language: str) -> None:
-    assert catalog(language, "mo") == catalog(language, "po"), "run: pybabel compile -d src/komunalka/locale -D komunalka"
+    assert catalog(language, "mo") == catalog(language, "po"), (
+        "run: pybabel compile -d src/komunalka/locale -D komunalka"
+    )
 
 
 def test_both_languages_have_the_same_messages() -> None:
@@ -53,15 +57,26 @@ def test_both_languages_have_the_same_messages() -> None:
 
 
 def test_parameters_are_filled_in_and_unknown_codes_fall_back() -> None:
-    assert translate("reading.too_many_digits", "en", {"digits": 5}).endswith("has 5 digits before the point.")
+    assert translate("reading.too_many_digits", "en", {"digits": 5}).endswith(
+        "has 5 digits before the point."
+    )
     assert translate("no.such_code", "uk") == translate("error.unknown", "uk")
     assert translate("reading.empty", "xx") == translate("reading.empty", "uk")
 
 
 @pytest.mark.parametrize(
     ("header", "language"),
-    [(None, "uk"), ("", "uk"), ("en", "en"), ("en-US,en;q=0.9", "en"), ("de,en;q=0.5", "en"),
-     ("uk-UA,uk;q=0.9,en;q=0.8", "uk"), ("fr", "uk"), ("en;q=0.3,uk;q=0.9", "uk"), ("en;q=abc", "en")],
-)  # fmt: skip
+    [
+        (None, "uk"),
+        ("", "uk"),
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("de,en;q=0.5", "en"),
+        ("uk-UA,uk;q=0.9,en;q=0.8", "uk"),
+        ("fr", "uk"),
+        ("en;q=0.3,uk;q=0.9", "uk"),
+        ("en;q=abc", "en"),
+    ],
+)
 def test_the_language_follows_accept_language(header: str | None, language: str) -> None:
     assert negotiate(header) == language
