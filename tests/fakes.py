@@ -151,6 +151,9 @@ class InMemoryReadings(_Repos):
     async def of_submission(self, submission_id: int) -> list[Reading]:
         return [r for r in self.s.readings if r.submission_id == submission_id]
 
+    async def by_receipt(self, receipt: str) -> Reading | None:
+        return next((r for r in self.s.readings if r.receipt == receipt), None)
+
     async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]:
         rows = [r for r in self.s.readings if r.meter_id == meter_id and r.period >= since]
         return sorted(rows, key=lambda r: (r.period, r.id or 0))

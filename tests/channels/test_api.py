@@ -178,3 +178,18 @@ async def test_unknown_routes_answer_in_json(api) -> None:
     client, _, _ = api
     answer = await client.get("/api/v1/nothing-here")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "request.not_found"
+
+
+async def test_a_reading_is_corrected_by_its_receipt(api, engine) -> None:
+    client, world, _ = api
+    sent = await client.post(
+        "/api/v1/readings", json={"readings": [{"meter_id": world.hot_water, "value": "118"}]}
+    )
+    receipt = sent.json()["readings"][0]["receipt"]
+    fixed = await client.put(f"/api/v1/readings/{receipt}", json={"value": "117,5"})
+    assert fixed.status_code == 200
+    assert fixed.json()["readings"][0]["corrected"] is True
+    again = await client.put(f"/api/v1/readings/{receipt}", json={"value": "117"})
+    assert again.status_code == 422 and again.json()["error"]["code"] == "reading.already_corrected"
+    missing = await client.put("/api/v1/readings/2611-XXXX-XXXX", json={"value": "1"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "reading.not_found"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from komunalka.application.actors import Actor
+from komunalka.application.correct_reading import CorrectReading, CorrectReadingRequest
 from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
 from komunalka.domain.errors import DomainError
 from komunalka.domain.readings import ReadingStatus
@@ -207,3 +208,44 @@ async def test_every_accepted_submission_is_audited(setup) -> None:
     assert action == "readings.submit"
     assert actor.channel is Channel.TELEGRAM and actor.on_behalf_of == world.resident
     assert details["readings"] == [result.readings[0].receipt]
+
+
+async def test_a_reading_is_corrected_by_its_receipt_while_the_window_is_open(setup) -> None:
+    store, world, clock = setup
+    first = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "118")))
+    receipt = first.readings[0].receipt
+    correct = CorrectReading(store, clock, submit(store, clock))
+    actor = Actor.resident(world.resident, Channel.PHONE)
+    fixed = await correct(CorrectReadingRequest(actor, receipt.lower(), "117,5"))
+    assert fixed.readings[0].corrected and fixed.readings[0].value == Decimal("117.5")
+    with pytest.raises(DomainError) as exc:
+        await correct(CorrectReadingRequest(actor, receipt, "117"))
+    assert codes(exc) == ["reading.already_corrected"]
+
+
+async def test_a_reading_of_a_closed_period_cannot_be_corrected(setup) -> None:
+    store, world, clock = setup
+    october = next(
+        r
+        for r in store.state.readings
+        if r.meter_id == world.hot_water and r.receipt and str(r.period) == "2026-10"
+    )
+    correct = CorrectReading(store, clock, submit(store, clock))
+    actor = Actor.resident(world.resident, Channel.WEB)
+    with pytest.raises(DomainError) as exc:
+        await correct(CorrectReadingRequest(actor, october.receipt, "114,9"))
+    assert codes(exc) == ["reading.correction_closed"]
+    with pytest.raises(DomainError) as exc:
+        await correct(CorrectReadingRequest(actor, "2611-NONE-XXXX", "1"))
+    assert codes(exc) == ["reading.not_found"]
+
+
+async def test_someone_elses_reading_cannot_be_corrected(setup) -> None:
+    store, world, clock = setup
+    mine = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "118")))
+    stranger = Actor.resident(424242, Channel.WEB)
+    with pytest.raises(DomainError) as exc:
+        await CorrectReading(store, clock, submit(store, clock))(
+            CorrectReadingRequest(stranger, mine.readings[0].receipt, "117")
+        )
+    assert codes(exc) == ["meter.not_found"]

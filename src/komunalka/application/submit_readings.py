@@ -58,6 +58,9 @@ class SubmitReadingsRequest:
     actor: Actor
     items: Sequence[ReadingItem]
     client_key: str | None = None
+    # Only corrections of this period: every item must replace a reading already accepted for it,
+    # and the period's window must still be open.
+    correcting: BillingPeriod | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,8 @@ class SubmitReadings:
             contexts = {c.meter.id: c for c in found}
             _check_access(request.actor, ids, contexts)
             judged = await _judge(uow, request.items, contexts, now)
+            if request.correcting is not None:
+                _require_corrections(judged, request.correcting)
             accepted = await _write(uow, request.actor, claim.submission_id, judged, now)
             details = {"readings": [a.receipt for a in accepted], "key": request.client_key}
             await uow.audit.record(request.actor, "readings.submit", "submission", details, now)
@@ -230,6 +235,17 @@ def _current_values(
         for r in rows
         if r.period == period and r.status is ReadingStatus.ACCEPTED
     }
+
+
+def _require_corrections(judged: list[_Judged], period: BillingPeriod) -> None:
+    problems = []
+    for j in judged:
+        code = "reading.correction_closed" if j.period != period else "reading.nothing_to_correct"
+        if j.period != period or j.current is None:
+            params = {"period": str(period)}
+            problems.append(Violation(code, params, meter_id=j.item.meter_id, register=j.register))
+    if problems:
+        raise DomainError(problems)
 
 
 def _confirmed(items: Sequence[ReadingItem], violation: Violation) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from komunalka.application.check_health import CheckHealth
+from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken
@@ -21,6 +22,7 @@ from komunalka.application.submit_readings import SubmitReadings
 class UseCases:
     clock: Clock
     submit_readings: SubmitReadings
+    correct_reading: CorrectReading
     link_account: LinkAccount
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
@@ -36,9 +38,11 @@ class UseCases:
     def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
         import_registry = ImportRegistry(uow, clock)
         issue_token = IssueToken(uow, clock)
+        submit = SubmitReadings(uow, clock)
         return cls(
             clock=clock,
-            submit_readings=SubmitReadings(uow, clock),
+            submit_readings=submit,
+            correct_reading=CorrectReading(uow, clock, submit),
             link_account=LinkAccount(uow, clock),
             list_my_meters=ListMyMeters(uow, clock),
             reading_history=ReadingHistory(uow, clock),

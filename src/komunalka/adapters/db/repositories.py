@@ -275,6 +275,11 @@ class SqlReadingRepository:
         query = select(*_READING_COLUMNS).where(readings.c.submission_id == submission_id)
         return [reading_of(r) for r in await self._conn.execute(query.order_by(readings.c.id))]
 
+    async def by_receipt(self, receipt: str) -> Reading | None:
+        query = select(*_READING_COLUMNS).where(readings.c.receipt == receipt)
+        row = (await self._conn.execute(query)).first()
+        return reading_of(row) if row else None
+
     async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]:
         query = (
             select(*_READING_COLUMNS)

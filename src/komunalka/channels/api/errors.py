@@ -15,6 +15,7 @@ from komunalka.i18n import negotiate, translate
 STATUS = {
     "meter.not_found": 404,
     "supplier.not_found": 404,
+    "reading.not_found": 404,
     "resident.not_found": 404,
     "link.too_many_attempts": 429,
     "submission.key_reused": 409,

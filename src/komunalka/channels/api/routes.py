@@ -2,16 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from komunalka.application.actors import Actor
+from komunalka.application.correct_reading import CorrectReadingRequest
 from komunalka.application.link_account import LinkAccountRequest
 from komunalka.application.list_my_meters import MeterOverview
-from komunalka.application.submit_readings import ReadingItem, SubmitReadingsRequest
+from komunalka.application.submit_readings import (
+    ReadingItem,
+    SubmitReadingsRequest,
+    SubmitReadingsResult,
+)
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.schemas import (
+    CorrectIn,
     ErrorBody,
     HistoryEntryOut,
     HistoryOut,
@@ -75,25 +81,31 @@ def build_router(use_cases: UseCases) -> APIRouter:
         result = await use_cases.submit_readings(request)
         if result.replayed:
             response.status_code = 200
-        readings = [
-            ReadingOut(
-                meter_id=a.meter_id,
-                zone=a.register,
-                period=str(a.period),
-                value=a.value,
-                previous=a.previous,
-                receipt=a.receipt,
-                corrected=a.corrected,
-                consumption=None if a.previous is None else a.value - a.previous,
+        return _submit_out(result)
+
+    @router.put(
+        "/api/v1/readings/{receipt}",
+        response_model=SubmitOut,
+        responses=ERRORS,
+        tags=["readings"],
+    )
+    async def correct_reading(
+        receipt: Annotated[str, Path(max_length=20)],
+        body: CorrectIn,
+        resident_id: Resident,
+        idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    ) -> SubmitOut:
+        """Correct a reading, named by its receipt, while its window is open."""
+        result = await use_cases.correct_reading(
+            CorrectReadingRequest(
+                actor=Actor.resident(resident_id, Channel.API),
+                receipt=receipt,
+                value=body.value,
+                confirm=frozenset(body.confirm),
+                client_key=idempotency_key,
             )
-            for a in result.readings
-        ]
-        return SubmitOut(
-            submission_id=result.submission_id,
-            submitted_at=result.submitted_at,
-            replayed=result.replayed,
-            readings=readings,
         )
+        return _submit_out(result)
 
     @router.get("/api/v1/meters", response_model=list[MeterOut], responses=ERRORS, tags=["meters"])
     async def my_meters(resident_id: Resident) -> list[MeterOut]:
@@ -155,6 +167,28 @@ def build_router(use_cases: UseCases) -> APIRouter:
         )
 
     return router
+
+
+def _submit_out(result: SubmitReadingsResult) -> SubmitOut:
+    readings = [
+        ReadingOut(
+            meter_id=a.meter_id,
+            zone=a.register,
+            period=str(a.period),
+            value=a.value,
+            previous=a.previous,
+            receipt=a.receipt,
+            corrected=a.corrected,
+            consumption=None if a.previous is None else a.value - a.previous,
+        )
+        for a in result.readings
+    ]
+    return SubmitOut(
+        submission_id=result.submission_id,
+        submitted_at=result.submitted_at,
+        replayed=result.replayed,
+        readings=readings,
+    )
 
 
 def _meter_out(m: MeterOverview) -> MeterOut:

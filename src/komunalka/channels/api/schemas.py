@@ -37,6 +37,13 @@ class SubmitIn(BaseModel):
     )
 
 
+class CorrectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str | int = Field(description="The right value, typed as people type it.")
+    confirm: list[str] = Field(default_factory=list, max_length=5, description="Warning codes.")
+
+
 class ReadingOut(BaseModel):
     meter_id: int
     zone: str = Field(alias="register")

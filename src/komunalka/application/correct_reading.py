@@ -1,0 +1,56 @@
+"""CorrectReading: replace an accepted reading, named by its receipt, while its window is open.
+
+Who may call it: a resident for readings of linked accounts; staff and the system for any.
+Guarantees: the same rules as a new reading (SubmitReadings does the work); the earlier reading
+stays in history as superseded; a reading whose window has closed, or that was itself already
+corrected, is not changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from komunalka.application.actors import Actor
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+    SubmitReadingsResult,
+)
+from komunalka.domain.errors import DomainError
+from komunalka.domain.readings import ReadingStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectReadingRequest:
+    actor: Actor
+    receipt: str
+    value: str | int | Decimal
+    confirm: frozenset[str] = frozenset()
+    client_key: str | None = None
+
+
+class CorrectReading:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, submit: SubmitReadings) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._submit = submit
+
+    async def __call__(self, request: CorrectReadingRequest) -> SubmitReadingsResult:
+        receipt = request.receipt.strip().upper()
+        async with self._uow() as uow:
+            reading = await uow.readings.by_receipt(receipt) if len(receipt) <= 20 else None
+            found = await uow.meters.contexts([reading.meter_id], lock=False) if reading else []
+        if reading is None or not found:
+            raise DomainError.of("reading.not_found", receipt=request.receipt)
+        window = found[0].supplier.window.window_at(self._clock.now())
+        if window is None or window.period != reading.period:
+            raise DomainError.of("reading.correction_closed", period=str(reading.period))
+        if reading.status is ReadingStatus.SUPERSEDED:
+            raise DomainError.of("reading.already_corrected", receipt=receipt)
+        item = ReadingItem(reading.meter_id, request.value, reading.register, request.confirm)
+        return await self._submit(
+            SubmitReadingsRequest(request.actor, [item], request.client_key, reading.period)
+        )
