@@ -15,7 +15,7 @@ from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
-from komunalka.channels.cli.commands import add_commands
+from komunalka.channels.cli.commands import Commands
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import translate
 
@@ -34,7 +34,7 @@ async def _use_cases() -> AsyncIterator[UseCases]:
         yield container.use_cases
 
 
-add_commands(app, _use_cases, _language)
+Commands(_use_cases, _language).register(app)
 
 
 @db.command("upgrade")

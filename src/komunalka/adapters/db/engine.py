@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from komunalka.adapters.db.queries import SqlReadingQueries
+from komunalka.adapters.db.readings import (
+    SqlAuditLog,
+    SqlReadingRepository,
+    SqlSubmissionRepository,
+)
 from komunalka.adapters.db.registry import SqlRegistryStaging
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
-    SqlAuditLog,
     SqlLinkAttemptRepository,
     SqlMeterRepository,
-    SqlReadingRepository,
     SqlResidentRepository,
-    SqlSubmissionRepository,
     SqlSupplierRepository,
     SqlTokenRepository,
 )

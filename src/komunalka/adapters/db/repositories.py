@@ -1,90 +1,32 @@
-"""Repositories on SQLAlchemy Core: one statement per call, no ORM on the hot path."""
+"""Repositories of suppliers, accounts, meters, residents, tokens and link attempts, on
+SQLAlchemy Core: one statement per call, no ORM on the hot path."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Row, and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.rows import (
+    account_of,
+    dialect_insert,
+    meter_of,
+    supplier_from_row,
+    supplier_of,
+)
 from komunalka.adapters.db.tables import (
     account_links,
     accounts,
     api_tokens,
-    audit_log,
     link_attempts,
     meters,
-    readings,
     residents,
-    submissions,
     suppliers,
 )
-from komunalka.application.actors import Actor
-from komunalka.application.ports import Attempts, Claim, MeterContext
-from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
-from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.readings import Reading, ReadingStatus
-from komunalka.domain.services import Channel, Service
-from komunalka.domain.values import from_milli, to_milli
-from komunalka.domain.windows import WindowRule
-
-
-def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    """INSERT with ON CONFLICT for the connection's database."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
-
-
-@lru_cache(maxsize=256)
-def supplier_of(
-    supplier_id: int, code: str, name: str, timezone: str, rule: str, pattern: str
-) -> Supplier:
-    # Cached: suppliers are few and their rules are parsed on every submission otherwise.
-    return Supplier(supplier_id, code, name, WindowRule.parse(rule, timezone), pattern)
-
-
-def _supplier(row: Row[Any]) -> Supplier:
-    return supplier_of(
-        row.id, row.code, row.name, row.timezone, row.window_rule, row.account_pattern
-    )
-
-
-def account_of(row: Any) -> Account:
-    return Account(row.id, row.supplier_id, row.number, row.holder, row.address, row.district)
-
-
-def meter_of(row: Any, id_field: str = "id") -> Meter:
-    return Meter(
-        id=getattr(row, id_field),
-        account_id=row.account_id,
-        service=Service(row.service),
-        serial=row.serial,
-        registers=tuple(row.registers.split("|")),
-        digits=row.digits,
-        decimals=row.decimals,
-        verification_due=row.verification_due,
-        status=MeterStatus(row.status),
-    )
-
-
-def reading_of(row: Any) -> Reading:
-    return Reading(
-        meter_id=row.meter_id,
-        register=row.register,
-        period=BillingPeriod.from_index(row.period),
-        value=from_milli(row.value_milli),
-        submitted_at=row.submitted_at,
-        channel=Channel(row.channel),
-        receipt=row.receipt or "",
-        status=ReadingStatus(row.status),
-        id=row.id,
-        submission_id=row.submission_id,
-    )
+from komunalka.application.ports import Attempts, MeterContext
+from komunalka.domain.meters import Account, Meter, Supplier
 
 
 class SqlSupplierRepository:
@@ -95,15 +37,15 @@ class SqlSupplierRepository:
         row = (
             await self._conn.execute(select(suppliers).where(suppliers.c.id == supplier_id))
         ).first()
-        return _supplier(row) if row else None
+        return supplier_from_row(row) if row else None
 
     async def by_code(self, code: str) -> Supplier | None:
         row = (await self._conn.execute(select(suppliers).where(suppliers.c.code == code))).first()
-        return _supplier(row) if row else None
+        return supplier_from_row(row) if row else None
 
     async def all(self) -> list[Supplier]:
         rows = await self._conn.execute(select(suppliers).order_by(suppliers.c.id))
-        return [_supplier(r) for r in rows]
+        return [supplier_from_row(r) for r in rows]
 
     async def add(self, supplier: Supplier, services: Sequence[str]) -> Supplier:
         values = {
@@ -219,124 +161,6 @@ class SqlMeterRepository:
         return [meter_of(r) for r in await self._conn.execute(query.order_by(meters.c.id))]
 
 
-_READING_COLUMNS = (
-    readings.c.id,
-    readings.c.meter_id,
-    readings.c.register,
-    readings.c.period,
-    readings.c.value_milli,
-    readings.c.submitted_at,
-    readings.c.channel,
-    readings.c.status,
-    readings.c.receipt,
-    readings.c.submission_id,
-)
-
-
-class SqlReadingRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def recent(
-        self, meter_ids: Sequence[int], since: BillingPeriod
-    ) -> dict[tuple[int, str], list[Reading]]:
-        query = (
-            select(*_READING_COLUMNS)
-            .where(readings.c.meter_id.in_(meter_ids), readings.c.period >= since.index)
-            .order_by(readings.c.meter_id, readings.c.register, readings.c.period, readings.c.id)
-        )
-        found: dict[tuple[int, str], list[Reading]] = {}
-        for row in await self._conn.execute(query):
-            found.setdefault((row.meter_id, row.register), []).append(reading_of(row))
-        return found
-
-    async def add(self, new: Sequence[Reading]) -> None:
-        rows = [
-            {
-                "meter_id": r.meter_id,
-                "register": r.register,
-                "period": r.period.index,
-                "value_milli": to_milli(r.value),
-                "submitted_at": r.submitted_at,
-                "channel": r.channel.value,
-                "status": r.status.value,
-                "receipt": r.receipt or None,
-                "submission_id": r.submission_id,
-            }
-            for r in new
-        ]
-        await self._conn.execute(insert(readings), rows)
-
-    async def supersede(self, reading_ids: Sequence[int]) -> None:
-        stmt = update(readings).where(readings.c.id.in_(reading_ids))
-        await self._conn.execute(stmt.values(status=ReadingStatus.SUPERSEDED.value))
-
-    async def of_submission(self, submission_id: int) -> list[Reading]:
-        query = select(*_READING_COLUMNS).where(readings.c.submission_id == submission_id)
-        return [reading_of(r) for r in await self._conn.execute(query.order_by(readings.c.id))]
-
-    async def by_receipt(self, receipt: str) -> Reading | None:
-        query = select(*_READING_COLUMNS).where(readings.c.receipt == receipt)
-        row = (await self._conn.execute(query)).first()
-        return reading_of(row) if row else None
-
-    async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]:
-        query = (
-            select(*_READING_COLUMNS)
-            .where(readings.c.meter_id == meter_id, readings.c.period >= since.index)
-            .order_by(readings.c.period, readings.c.id)
-        )
-        return [reading_of(r) for r in await self._conn.execute(query)]
-
-
-class SqlSubmissionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def claim(
-        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
-    ) -> Claim:
-        values = {
-            "actor_key": actor.key,
-            "client_key": client_key,
-            "fingerprint": fingerprint,
-            "channel": actor.channel.value,
-            "created_at": at,
-        }
-        stmt = dialect_insert(self._conn, submissions).values(values)
-        if client_key is not None:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["actor_key", "client_key"])
-        new_id = (await self._conn.execute(stmt.returning(submissions.c.id))).scalar()
-        if new_id is not None:
-            return Claim(new_id, True, fingerprint, at)
-        query = select(submissions.c.id, submissions.c.fingerprint, submissions.c.created_at).where(
-            submissions.c.actor_key == actor.key, submissions.c.client_key == client_key
-        )
-        row = (await self._conn.execute(query)).one()
-        return Claim(row.id, False, row.fingerprint, row.created_at)
-
-
-class SqlAuditLog:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def record(
-        self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
-    ) -> None:
-        values = {
-            "at": at,
-            "actor_kind": actor.kind.value,
-            "actor_id": actor.id,
-            "on_behalf_of": actor.on_behalf_of,
-            "channel": actor.channel.value,
-            "action": action,
-            "subject": subject,
-            "details": json.dumps(details, ensure_ascii=False, default=str),
-            "note": actor.note,
-        }
-        await self._conn.execute(insert(audit_log).values(values))
-
-
 class SqlLinkAttemptRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -411,9 +235,3 @@ class SqlTokenRepository:
         )
         found = (await self._conn.execute(query)).scalar()
         return int(found) if found is not None else None
-
-
-def as_date(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)

@@ -1,5 +1,6 @@
 """Routes: parse → use case → render. No storage here."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
@@ -36,8 +37,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def build_router(use_cases: UseCases) -> APIRouter:
-    router = APIRouter()
+def bearer_resident(use_cases: UseCases) -> Callable[..., Awaitable[int]]:
+    """The dependency that turns `Authorization: Bearer <token>` into a resident id."""
 
     async def resident(authorization: Annotated[str | None, Header()] = None) -> int:
         scheme, _, token = (authorization or "").partition(" ")
@@ -48,13 +49,26 @@ def build_router(use_cases: UseCases) -> APIRouter:
             raise ApiError("auth.invalid", 401)
         return resident_id
 
-    Resident = Annotated[int, Depends(resident)]
+    return resident
+
+
+def build_router(use_cases: UseCases) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/health", tags=["service"])
     async def health() -> JSONResponse:
         ok = await use_cases.check_health()
         body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable"}
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    add_reading_routes(router, use_cases)
+    add_meter_routes(router, use_cases)
+    add_account_routes(router, use_cases)
+    return router
+
+
+def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
+    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
 
     @router.post(
         "/api/v1/readings",
@@ -107,6 +121,10 @@ def build_router(use_cases: UseCases) -> APIRouter:
         )
         return _submit_out(result)
 
+
+def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
+    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
+
     @router.get("/api/v1/meters", response_model=list[MeterOut], responses=ERRORS, tags=["meters"])
     async def my_meters(resident_id: Resident) -> list[MeterOut]:
         """My meters across every linked account, with this period's status and window."""
@@ -139,6 +157,10 @@ def build_router(use_cases: UseCases) -> APIRouter:
         ]
         return HistoryOut(meter_id=meter_id, unit=found.meter.service.unit, entries=entries)
 
+
+def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:
+    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
+
     @router.post(
         "/api/v1/links",
         status_code=201,
@@ -165,8 +187,6 @@ def build_router(use_cases: UseCases) -> APIRouter:
             address=result.address,
             already_linked=result.already_linked,
         )
-
-    return router
 
 
 def _submit_out(result: SubmitReadingsResult) -> SubmitOut:

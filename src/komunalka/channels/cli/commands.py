@@ -27,42 +27,57 @@ Runtime = Callable[[], AbstractAsyncContextManager[UseCases]]
 err = Console(stderr=True)
 
 
-def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]) -> None:
-    def say(msgid: str, **params: object) -> str:
-        return translate(msgid, language(), params)
+class Commands:
+    """The door's commands, bound to a way of getting the use cases and the language."""
 
-    def run(work: Callable[[UseCases], Coroutine[Any, Any, None]]) -> None:
+    def __init__(self, runtime: Runtime, language: Callable[[], str]) -> None:
+        self._runtime = runtime
+        self._language = language
+
+    def register(self, app: typer.Typer) -> None:
+        for name, command in (
+            ("demo", self.demo),
+            ("import-registry", self.import_registry),
+            ("issue-token", self.issue_token),
+            ("export", self.export),
+            ("non-submitters", self.non_submitters),
+        ):
+            app.command(name)(command)
+
+    def say(self, msgid: str, **params: object) -> str:
+        return translate(msgid, self._language(), params)
+
+    def run(self, work: Callable[[UseCases], Coroutine[Any, Any, None]]) -> None:
         async def main() -> None:
-            async with runtime() as use_cases:
+            async with self._runtime() as use_cases:
                 await work(use_cases)
 
         try:
             asyncio.run(main())
         except DomainError as exc:
             for v in exc.violations:
-                err.print(f"[red]{say(v.code, **v.params)}[/red]")
+                err.print(f"[red]{self.say(v.code, **v.params)}[/red]")
             raise typer.Exit(2) from exc
 
-    @app.command("demo")
-    def demo() -> None:
+    def demo(self) -> None:
         """Load the demo suppliers, accounts, meters and a year of history."""
 
         async def work(uc: UseCases) -> None:
             report = await uc.load_demo()
             typer.echo(
-                say(
+                self.say(
                     "Demo data loaded: {accounts} accounts, {meters} meters, {readings} readings.",
                     accounts=report.accounts,
                     meters=len(report.meters),
                     readings=report.readings,
                 )
             )
-            typer.echo(say("Demo API token: {token}", token=report.token))
+            typer.echo(self.say("Demo API token: {token}", token=report.token))
 
-        run(work)
+        self.run(work)
 
-    @app.command("import-registry")
     def import_registry(
+        self,
         file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
         report: Annotated[
             Path | None, typer.Option(help="Where to write the bad rows (CSV).")
@@ -75,7 +90,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
             with (
                 file.open("rb") as raw,
                 io.TextIOWrapper(raw, "utf-8-sig", newline="") as source,
-                _RejectedWriter(report, language()) as bad,
+                _RejectedWriter(report, self._language()) as bad,
                 Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),
@@ -84,7 +99,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                     transient=True,
                 ) as bar,
             ):
-                task = bar.add_task(say("Importing"), total=size)
+                task = bar.add_task(self.say("Importing"), total=size)
                 reader = csv.DictReader(source)
                 rows = ((reader.line_num, row) for row in reader)
                 result = await uc.import_registry(
@@ -95,7 +110,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                     lambda _: bar.update(task, completed=raw.tell()),
                 )
             typer.echo(
-                say(
+                self.say(
                     "Rows: {rows}, accepted: {accepted}, rejected: {rejected}.",
                     rows=result.rows,
                     accepted=result.accepted,
@@ -103,7 +118,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                 )
             )
             typer.echo(
-                say(
+                self.say(
                     "Accounts written: {accounts}, meters: {meters}, readings: {readings}.",
                     accounts=result.counts.accounts,
                     meters=result.counts.meters,
@@ -111,10 +126,10 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                 )
             )
 
-        run(work)
+        self.run(work)
 
-    @app.command("issue-token")
     def issue_token(
+        self,
         resident: Annotated[int | None, typer.Option(help="An existing resident's id.")] = None,
         new: Annotated[str | None, typer.Option(help="Create a resident with this name.")] = None,
         label: Annotated[str, typer.Option(help="What the token is for.")] = "",
@@ -123,13 +138,13 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
 
         async def work(uc: UseCases) -> None:
             issued = await uc.issue_token(Actor.system(), resident, new, label)
-            typer.echo(say("Resident {resident}", resident=issued.resident_id), err=True)
+            typer.echo(self.say("Resident {resident}", resident=issued.resident_id), err=True)
             typer.echo(issued.token)
 
-        run(work)
+        self.run(work)
 
-    @app.command("export")
     def export(
+        self,
         supplier: Annotated[str, typer.Option(help="Supplier code, e.g. kte.")],
         period: Annotated[str, typer.Option(help="Billing period, YYYY-MM.")],
         output: Annotated[
@@ -151,7 +166,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
                     disable=output is None,
                 ) as bar,
             ):
-                task = bar.add_task(say("Exporting"), total=None)
+                task = bar.add_task(self.say("Exporting"), total=None)
 
                 async def sink(chunk: bytes) -> None:
                     out.write(chunk)
@@ -159,10 +174,10 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
 
                 await uc.export_readings(supplier, target, sink)
 
-        run(work)
+        self.run(work)
 
-    @app.command("non-submitters")
     def non_submitters(
+        self,
         supplier: Annotated[str, typer.Option(help="Supplier code, e.g. kte.")],
         period: Annotated[str, typer.Option(help="Billing period, YYYY-MM.")],
     ) -> None:
@@ -175,7 +190,7 @@ def add_commands(app: typer.Typer, runtime: Runtime, language: Callable[[], str]
             async for r in rows:
                 out.writerow((r.account_number, r.holder, r.address, r.meter_serial, r.service))
 
-        run(work)
+        self.run(work)
 
 
 class _binary_out:
