@@ -2,13 +2,13 @@
 reference measured in the same run (bench/reference_app.py: FastAPI + raw asyncpg, one
 transaction of SELECT previous + INSERT per request).
 
-    .venv/bin/python bench/api_readings.py [--requests 6000] [--concurrency 32] [--rounds 3]
+    .venv/bin/python bench/api_readings.py [--requests 9000] [--concurrency 32] [--rounds 3]
 
 What is measured: each request sends ONE reading, the first of period 2026-11, for a distinct
 single-register hot-water meter that has an accepted reading for 2026-10 — the common path, not
 a correction — with its own Idempotency-Key. Both servers run as uvicorn with one worker
 (uvloop, httptools, no access log) on 127.0.0.1; the load comes from bench/loadgen.py in a
-process of its own. The servers take turns in rounds (reference first in even rounds) so that a
+process of its own. The servers take turns in rounds (the reference first in rounds 1, 3, ...) so a
 slow spell of the machine hits both; each has its own meters.
 
 Setup (not measured): a new database `bench_api_<pid>`, `komunalka db upgrade`, `komunalka demo`
@@ -40,6 +40,8 @@ from support import (
     komunalka_env,
     machine,
     markdown_row,
+    postgres_cpu_seconds,
+    postgres_sessions,
     prepare_schema,
     save_json,
     scalar,
@@ -60,8 +62,8 @@ CHUNK_TIMEOUT = 900  # seconds; a chunk that takes longer has hung
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="REST API readings/s vs raw asyncpg.")
-    parser.add_argument("--requests", type=int, default=6000, help="measured, per server")
-    parser.add_argument("--warmup", type=int, default=300, help="unmeasured, per server")
+    parser.add_argument("--requests", type=int, default=9000, help="measured, per server")
+    parser.add_argument("--warmup", type=int, default=500, help="unmeasured, per server")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--keep-db", action="store_true")
@@ -111,7 +113,12 @@ def prepare(db: Database, meters: int, workdir: Path) -> list[int]:
 
 
 def load(
-    server: Server, ids: list[int], key_prefix: str, concurrency: int, workdir: Path
+    db: Database,
+    server: Server,
+    ids: list[int],
+    key_prefix: str,
+    concurrency: int,
+    workdir: Path,
 ) -> dict[str, Any]:
     """Send one reading for each meter in `ids` through the load generator; its report."""
     ids_file = workdir / f"{key_prefix}.ids"
@@ -119,13 +126,17 @@ def load(
     cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(server.port)]
     cmd += ["--ids", str(ids_file), "--token", TOKEN, "--key-prefix", key_prefix]
     cmd += ["--value", VALUE, "--concurrency", str(concurrency)]
-    cpu = server.cpu_seconds()
+    sessions = postgres_sessions(db)
+    cpu, db_cpu = server.cpu_seconds(), postgres_cpu_seconds()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=CHUNK_TIMEOUT, check=False)
-    cpu = server.cpu_seconds() - cpu
+    cpu, db_cpu = server.cpu_seconds() - cpu, postgres_cpu_seconds() - db_cpu
+    sessions = postgres_sessions(db) - sessions - 1  # less the one that asked
     if done.returncode:
         raise BenchError(f"load generator failed:\n{done.stderr[-3000:]}\n{server.log_tail()}")
     result: dict[str, Any] = json.loads(done.stdout)
     result["server_cpu_seconds"] = cpu
+    result["db_cpu_seconds"] = db_cpu
+    result["db_sessions_opened"] = sessions
     if result["ok"] != result["sent"]:
         raise BenchError(
             f"{server.name}: {result['ok']} of {result['sent']} requests answered 201 "
@@ -147,7 +158,9 @@ def summary(chunks: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": cuts[49],
         "p99_ms": cuts[98],
         "server_cpu_ms_per_request": 1000 * sum(c["server_cpu_seconds"] for c in chunks) / ok,
+        "db_cpu_ms_per_request": 1000 * sum(c["db_cpu_seconds"] for c in chunks) / ok,
         "loadgen_cpu_ms_per_request": 1000 * sum(c["loadgen_cpu_seconds"] for c in chunks) / ok,
+        "db_sessions_opened": sum(c["db_sessions_opened"] for c in chunks),
     }
 
 
@@ -169,13 +182,14 @@ def measure(args: argparse.Namespace, db: Database, workdir: Path) -> dict[str, 
         servers = {"ours": ours, "reference": ref}
         for name, server in servers.items():
             if args.warmup:
-                load(server, meters[name][: args.warmup], "warmup", args.concurrency, workdir)
+                warmup = meters[name][: args.warmup]
+                load(db, server, warmup, f"warmup-{name}", args.concurrency, workdir)
         checkpoint(db)
         for n in range(args.rounds):
             for name in ("reference", "ours") if n % 2 == 0 else ("ours", "reference"):
                 start = args.warmup + n * per_round
                 batch = meters[name][start : start + per_round]
-                result = load(servers[name], batch, f"{name}-{n}", args.concurrency, workdir)
+                result = load(db, servers[name], batch, f"{name}-{n}", args.concurrency, workdir)
                 chunks[name].append(result)
                 print(f"  round {n + 1} {name:9} {result['rate']:8.1f} req/s", flush=True)
     stored = scalar(
@@ -203,8 +217,10 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> dict[str, Any]:
     for name, r in found.items():
         print(
             f"  {name:9} {r['rate']:8.1f} req/s   p50 {r['p50_ms']:6.1f} ms   "
-            f"p99 {r['p99_ms']:6.1f} ms   server CPU {r['server_cpu_ms_per_request']:.2f} ms/req"
-            f"   rounds {r['rounds']}"
+            f"p99 {r['p99_ms']:6.1f} ms   CPU ms/req: server {r['server_cpu_ms_per_request']:.2f}, "
+            f"PostgreSQL {r['db_cpu_ms_per_request']:.2f}, "
+            f"load generator {r['loadgen_cpu_ms_per_request']:.2f}; "
+            f"PostgreSQL sessions opened {r['db_sessions_opened']}   rounds {r['rounds']}"
         )
     print(f"  ratio ours/reference {ratio:.2f} (target >= {TARGET}): {'met' if met else 'MISSED'}")
     row = markdown_row(

@@ -347,6 +347,32 @@ class Server:
         self.proc = None
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server on this machine so far: the postmaster, its live
+    children, and the children it has reaped (a backend that starts and ends between two
+    readings is counted too)."""
+    total = 0.0
+    for proc in psutil.process_iter(["name", "ppid"]):
+        if proc.info["name"] not in ("postgres", "postmaster"):
+            continue
+        try:
+            if psutil.Process(proc.info["ppid"]).name() in ("postgres", "postmaster"):
+                continue  # a child: counted through its postmaster below
+            times = proc.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            for child in proc.children(recursive=True):
+                child_times = child.cpu_times()
+                total += child_times.user + child_times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def postgres_sessions(db: Database) -> int:
+    """Sessions opened on `db` so far (a pool that keeps its connections opens none)."""
+    return int(scalar(db, "SELECT sessions FROM pg_stat_database WHERE datname = $1", db.name))
+
+
 # --- reporting -----------------------------------------------------------------------------------
 
 TABLE_HEADER = (
