@@ -15,6 +15,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from komunalka.domain.errors import DomainError
@@ -106,21 +107,11 @@ class WindowRule:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo(self.timezone)  # zoneinfo caches instances by key
 
-    def _openings_around(self, instant: datetime) -> list[OpenWindow]:
-        zone = self.zone
-        local = instant.astimezone(zone)
-        here = BillingPeriod(local.year, local.month)
-        openings = []
-        for shift in (-1, 0, 1, 2):
-            month = here.shift(shift)
-            for rng in self.ranges:
-                first, last = rng.opening_in(month.year, month.month)
-                opens = datetime.combine(first, time(), zone).astimezone(UTC)
-                closes = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
-                openings.append(OpenWindow(month.shift(rng.period_offset), opens, closes))
-        return sorted(openings, key=lambda w: w.opens_at)
+    def _openings_around(self, instant: datetime) -> tuple[OpenWindow, ...]:
+        local = instant.astimezone(self.zone)
+        return _openings(self, local.year, local.month)
 
     def window_at(self, instant: datetime) -> OpenWindow | None:
         """The window open at this instant, or None when every window is closed."""
@@ -142,6 +133,23 @@ class WindowRule:
 
     def local_today(self, instant: datetime) -> date:
         return instant.astimezone(self.zone).date()
+
+
+@lru_cache(maxsize=1024)
+def _openings(rule: WindowRule, year: int, month: int) -> tuple[OpenWindow, ...]:
+    """Every opening from the month before to two months after, in order. Cached: a submission
+    asks for the same supplier and month again and again."""
+    zone = rule.zone
+    here = BillingPeriod(year, month)
+    openings = []
+    for shift in (-1, 0, 1, 2):
+        month_ = here.shift(shift)
+        for rng in rule.ranges:
+            first, last = rng.opening_in(month_.year, month_.month)
+            opens = datetime.combine(first, time(), zone).astimezone(UTC)
+            closes = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+            openings.append(OpenWindow(month_.shift(rng.period_offset), opens, closes))
+    return tuple(sorted(openings, key=lambda w: w.opens_at))
 
 
 def _require_aware(instant: datetime) -> None:

@@ -10,6 +10,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from komunalka.adapters.db.postgres import (
+    PgAuditLog,
+    PgMeterRepository,
+    PgReadingRepository,
+    PgSubmissionRepository,
+)
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (
     SqlAuditLog,
@@ -71,19 +77,41 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
 
 
 class SqlUnitOfWork:
-    """One connection, one transaction. Leaving without `commit()` rolls back."""
+    """One connection, one transaction. Leaving without `commit()` rolls back.
+
+    On PostgreSQL the transaction is the driver's own (asyncpg), with SQLAlchemy in autocommit
+    mode inside it: the hot-path repositories (postgres.py) run fixed SQL on the driver
+    connection and the rest run SQLAlchemy Core, all in the one transaction.
+    """
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
         self._write = write
         self._conn: AsyncConnection | None = None
+        self._pg_tx: Any = None
+        self._committed = False
 
     async def __aenter__(self) -> Self:
         conn = await self._engine.connect()
-        if self._write and conn.dialect.name == "sqlite":
-            await conn.execution_options(**{WRITE: True})
-        await conn.begin()
+        try:
+            if conn.dialect.name == "postgresql":
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                raw: Any = (await conn.get_raw_connection()).driver_connection
+                self._pg_tx = raw.transaction()
+                await self._pg_tx.start()
+                self._wire_postgres(conn, raw)
+            else:
+                if self._write:
+                    await conn.execution_options(**{WRITE: True})
+                await conn.begin()
+                self._wire(conn)
+        except BaseException:
+            await conn.close()
+            raise
         self._conn = conn
+        return self
+
+    def _wire(self, conn: AsyncConnection) -> None:
         self.suppliers: ports.SupplierRepository = SqlSupplierRepository(conn)
         self.accounts: ports.AccountRepository = SqlAccountRepository(conn)
         self.meters: ports.MeterRepository = SqlMeterRepository(conn)
@@ -95,7 +123,13 @@ class SqlUnitOfWork:
         self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
-        return self
+
+    def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
+        self._wire(conn)
+        self.meters = PgMeterRepository(conn, raw)
+        self.readings = PgReadingRepository(conn, raw)
+        self.submissions = PgSubmissionRepository(raw)
+        self.audit = PgAuditLog(raw)
 
     async def __aexit__(
         self,
@@ -105,7 +139,10 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._conn is not None
         try:
-            if self._conn.in_transaction():
+            if self._pg_tx is not None:
+                if not self._committed:
+                    await self._pg_tx.rollback()
+            elif self._conn.in_transaction():
                 await self._conn.rollback()
         finally:
             await self._conn.close()
@@ -113,7 +150,11 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None
-        await self._conn.commit()
+        if self._pg_tx is not None:
+            await self._pg_tx.commit()
+            self._committed = True
+        else:
+            await self._conn.commit()
 
     async def ping(self) -> None:
         assert self._conn is not None

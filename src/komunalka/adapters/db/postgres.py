@@ -1,0 +1,189 @@
+"""The submission hot path on PostgreSQL: fixed SQL run on the asyncpg connection (prepared
+once per connection by the driver), inside the unit of work's transaction.
+
+SQLAlchemy Core rebuilds and compiles-from-cache every statement on every call; on this path that
+was most of a request's CPU (docs/BENCHMARKS.md). The statements here do exactly what the Core
+versions in repositories.py and readings.py do; the same tests run against both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from komunalka.adapters.db.readings import SqlReadingRepository
+from komunalka.adapters.db.repositories import SqlMeterRepository
+from komunalka.adapters.db.rows import supplier_of
+from komunalka.application.actors import Actor
+from komunalka.application.ports import Claim, MeterContext
+from komunalka.domain.meters import Account, Meter, MeterStatus
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.services import Channel, Service
+from komunalka.domain.values import from_milli, to_milli
+
+_CONTEXTS = """
+    SELECT m.id, m.account_id, m.supplier_id, m.service, m.serial, m.registers, m.digits,
+           m.decimals, m.verification_due, m.status, a.number, a.holder, a.address, a.district,
+           s.code, s.name, s.timezone, s.window_rule, s.account_pattern,
+           EXISTS (SELECT 1 FROM account_links l
+                   WHERE l.account_id = a.id AND l.resident_id = $2) AS linked
+    FROM meters m
+    JOIN accounts a ON a.id = m.account_id
+    JOIN suppliers s ON s.id = m.supplier_id
+    WHERE m.id = ANY($1::bigint[])
+    ORDER BY m.id
+"""
+_LOCK = " FOR UPDATE OF m"
+
+_RECENT = """
+    SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
+           submission_id
+    FROM readings
+    WHERE meter_id = ANY($1::bigint[]) AND period >= $2
+    ORDER BY meter_id, register, period, id
+"""
+
+_ADD = """
+    INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
+                          receipt, submission_id)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[],
+                         $6::text[], $7::text[], $8::text[], $9::bigint[])
+"""
+
+_CLAIM = """
+    INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (actor_key, client_key) DO NOTHING
+    RETURNING id
+"""
+_EARLIER_CLAIM = """
+    SELECT id, fingerprint, created_at FROM submissions WHERE actor_key = $1 AND client_key = $2
+"""
+
+_AUDIT = """
+    INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action, subject,
+                           details, note)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+"""
+
+
+def _meter(row: Any) -> Meter:
+    return Meter(
+        row[0],
+        row[1],
+        Service(row[3]),
+        row[4],
+        tuple(row[5].split("|")),
+        row[6],
+        row[7],
+        row[8],
+        MeterStatus(row[9]),
+    )
+
+
+def _reading(row: Any) -> Reading:
+    return Reading(
+        meter_id=row[1],
+        register=row[2],
+        period=BillingPeriod.from_index(row[3]),
+        value=from_milli(row[4]),
+        submitted_at=row[5],
+        channel=Channel(row[6]),
+        receipt=row[8] or "",
+        status=ReadingStatus(row[7]),
+        id=row[0],
+        submission_id=row[9],
+    )
+
+
+class PgMeterRepository(SqlMeterRepository):
+    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
+        super().__init__(conn)
+        self._raw = raw
+
+    async def contexts(
+        self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
+    ) -> list[MeterContext]:
+        rows = await self._raw.fetch(
+            _CONTEXTS + _LOCK if lock else _CONTEXTS, list(meter_ids), resident_id or -1
+        )
+        return [
+            MeterContext(
+                _meter(r),
+                Account(r[1], r[2], r[10], r[11], r[12], r[13]),
+                supplier_of(r[2], r[14], r[15], r[16], r[17], r[18]),
+                r[19],
+            )
+            for r in rows
+        ]
+
+
+class PgReadingRepository(SqlReadingRepository):
+    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
+        super().__init__(conn)
+        self._raw = raw
+
+    async def recent(
+        self, meter_ids: Sequence[int], since: BillingPeriod
+    ) -> dict[tuple[int, str], list[Reading]]:
+        found: dict[tuple[int, str], list[Reading]] = {}
+        for row in await self._raw.fetch(_RECENT, list(meter_ids), since.index):
+            found.setdefault((row[1], row[2]), []).append(_reading(row))
+        return found
+
+    async def add(self, new: Sequence[Reading]) -> None:
+        await self._raw.execute(
+            _ADD,
+            [r.meter_id for r in new],
+            [r.register for r in new],
+            [r.period.index for r in new],
+            [to_milli(r.value) for r in new],
+            [r.submitted_at for r in new],
+            [r.channel.value for r in new],
+            [r.status.value for r in new],
+            [r.receipt or None for r in new],
+            [r.submission_id for r in new],
+        )
+
+
+class PgSubmissionRepository:
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    async def claim(
+        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+    ) -> Claim:
+        key = actor.key
+        new_id = await self._raw.fetchval(
+            _CLAIM, key, client_key, fingerprint, actor.channel.value, at
+        )
+        if new_id is not None:
+            return Claim(new_id, True, fingerprint, at)
+        row = await self._raw.fetchrow(_EARLIER_CLAIM, key, client_key)
+        return Claim(row[0], False, row[1], row[2])
+
+
+class PgAuditLog:
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    async def record(
+        self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
+    ) -> None:
+        await self._raw.execute(
+            _AUDIT,
+            at,
+            actor.kind.value,
+            actor.id,
+            actor.on_behalf_of,
+            actor.channel.value,
+            action,
+            subject,
+            json.dumps(details, ensure_ascii=False, default=str),
+            actor.note,
+        )
