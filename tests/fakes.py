@@ -134,7 +134,7 @@ class InMemoryReadings(_Repos):
     ) -> dict[tuple[int, str], list[Reading]]:
         found: dict[tuple[int, str], list[Reading]] = {}
         for r in sorted(self.s.readings, key=lambda r: (r.period, r.id or 0)):
-            if r.meter_id in meter_ids and r.period >= since:
+            if r.meter_id in meter_ids and r.period >= since and r.status is ReadingStatus.ACCEPTED:
                 found.setdefault((r.meter_id, r.register), []).append(r)
         return found
 

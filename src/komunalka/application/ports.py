@@ -65,7 +65,7 @@ class ReadingRepository(Protocol):
     async def recent(
         self, meter_ids: Sequence[int], since: BillingPeriod
     ) -> dict[tuple[int, str], list[Reading]]:
-        """Readings (accepted and superseded) since a period, by (meter, register), oldest first."""
+        """Accepted readings since a period, by (meter, register), oldest first."""
         ...
 
     async def add(self, readings: Sequence[Reading]) -> None: ...

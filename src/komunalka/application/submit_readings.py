@@ -142,24 +142,20 @@ def _fingerprint(items: Sequence[ReadingItem]) -> str:
 
 
 async def _replay(uow: UnitOfWork, claim: Claim, fingerprint: str) -> SubmitReadingsResult:
+    """The first result again: the same receipts, previous values and correction flags."""
     if claim.fingerprint != fingerprint:
         raise DomainError.of("submission.key_reused")
     readings = await uow.readings.of_submission(claim.submission_id)
-    since = min((r.period for r in readings), default=BillingPeriod(2000, 1)).shift(-HISTORY_MONTHS)
-    recent = await uow.readings.recent(unique(r.meter_id for r in readings), since)
     accepted = []
     for r in readings:
-        rows = recent.get((r.meter_id, r.register), [])
-        before = [x for x in rows if x.period < r.period and x.status is ReadingStatus.ACCEPTED]
-        same = [
-            x
-            for x in rows
-            if x.period == r.period and x.id is not None and r.id is not None and x.id < r.id
-        ]
+        rows = await uow.readings.history(r.meter_id, r.period.shift(-HISTORY_MONTHS))
+        mine = [x for x in rows if x.register == r.register]
+        before = [x for x in mine if x.period < r.period and x.status is ReadingStatus.ACCEPTED]
+        corrected = any(x.period == r.period and (x.id or 0) < (r.id or 0) for x in mine)
         previous = before[-1].value if before else None
         accepted.append(
             AcceptedReading(
-                r.meter_id, r.register, r.period, r.value, previous, r.receipt, bool(same)
+                r.meter_id, r.register, r.period, r.value, previous, r.receipt, corrected
             )
         )
     return SubmitReadingsResult(claim.submission_id, claim.at, accepted, replayed=True)
@@ -233,7 +229,7 @@ def _current_values(
         for (mid, register), rows in recent.items()
         if mid == meter_id
         for r in rows
-        if r.period == period and r.status is ReadingStatus.ACCEPTED
+        if r.period == period
     }
 
 
@@ -275,9 +271,7 @@ def _judge_item(
     except InvalidReading as exc:
         violations += [v.at(meter.id, register) for v in exc.violations]
         return None
-    history = [
-        r for r in recent.get((meter.id, register), []) if r.status is ReadingStatus.ACCEPTED
-    ]
+    history = recent.get((meter.id, register), [])
     past = [PastValue(r.period, r.value) for r in history if r.period < period]
     current = next((r for r in history if r.period == period), None)
     violations += check_value(meter, register, value, period, past)

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     # Freezes the clock at this instant (ISO 8601); a time without a zone is Kyiv time.
     now: datetime | None = None
     language: str = DEFAULT_LANGUAGE
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
 
     @field_validator("database_url")
     @classmethod

@@ -36,7 +36,7 @@ from komunalka.application import ports
 WRITE = "komunalka_write"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     """An engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), tuned for this service."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -44,7 +44,7 @@ _RECENT = """
     SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
            submission_id
     FROM readings
-    WHERE meter_id = ANY($1::bigint[]) AND period >= $2
+    WHERE meter_id = ANY($1::bigint[]) AND period >= $2 AND status = 'accepted'
     ORDER BY meter_id, register, period, id
 """
 
@@ -54,6 +54,8 @@ _ADD = """
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[],
                          $6::text[], $7::text[], $8::text[], $9::bigint[])
 """
+
+_SUPERSEDE = "UPDATE readings SET status = 'superseded' WHERE id = ANY($1::bigint[])"
 
 _CLAIM = """
     INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
@@ -135,6 +137,9 @@ class PgReadingRepository(SqlReadingRepository):
         for row in await self._raw.fetch(_RECENT, list(meter_ids), since.index):
             found.setdefault((row[1], row[2]), []).append(_reading(row))
         return found
+
+    async def supersede(self, reading_ids: Sequence[int]) -> None:
+        await self._raw.execute(_SUPERSEDE, list(reading_ids))
 
     async def add(self, new: Sequence[Reading]) -> None:
         await self._raw.execute(

@@ -40,7 +40,11 @@ class SqlReadingRepository:
     ) -> dict[tuple[int, str], list[Reading]]:
         query = (
             select(*_READING_COLUMNS)
-            .where(readings.c.meter_id.in_(meter_ids), readings.c.period >= since.index)
+            .where(
+                readings.c.meter_id.in_(meter_ids),
+                readings.c.period >= since.index,
+                readings.c.status == ReadingStatus.ACCEPTED.value,
+            )
             .order_by(readings.c.meter_id, readings.c.register, readings.c.period, readings.c.id)
         )
         found: dict[tuple[int, str], list[Reading]] = {}
