@@ -35,18 +35,23 @@ _CONTEXTS = """
     FROM meters m
     JOIN accounts a ON a.id = m.account_id
     JOIN suppliers s ON s.id = m.supplier_id
-    WHERE m.id = ANY($1::bigint[])
-    ORDER BY m.id
+    WHERE {where}
 """
+# One meter is the common case; `= $1` is planned once per connection, while `= ANY($1)` is
+# planned again on every call (a custom plan; the generic one scans).
+_CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
+_CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
 _LOCK = " FOR UPDATE OF m"
 
 _RECENT = """
     SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
            submission_id
     FROM readings
-    WHERE meter_id = ANY($1::bigint[]) AND period >= $2 AND status = 'accepted'
+    WHERE {where} AND period >= $2 AND status = 'accepted'
     ORDER BY meter_id, register, period, id
 """
+_RECENT_ONE = _RECENT.format(where="meter_id = $1")
+_RECENT_MANY = _RECENT.format(where="meter_id = ANY($1::bigint[])")
 
 _ADD = """
     INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
@@ -111,9 +116,10 @@ class PgMeterRepository(SqlMeterRepository):
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
-        rows = await self._raw.fetch(
-            _CONTEXTS + _LOCK if lock else _CONTEXTS, list(meter_ids), resident_id or -1
-        )
+        one = len(meter_ids) == 1
+        query = (_CONTEXTS_ONE if one else _CONTEXTS_MANY) + (_LOCK if lock else "")
+        key = meter_ids[0] if one else list(meter_ids)
+        rows = await self._raw.fetch(query, key, resident_id or -1)
         return [
             MeterContext(
                 _meter(r),
@@ -134,7 +140,9 @@ class PgReadingRepository(SqlReadingRepository):
         self, meter_ids: Sequence[int], since: BillingPeriod
     ) -> dict[tuple[int, str], list[Reading]]:
         found: dict[tuple[int, str], list[Reading]] = {}
-        for row in await self._raw.fetch(_RECENT, list(meter_ids), since.index):
+        one = len(meter_ids) == 1
+        key = meter_ids[0] if one else list(meter_ids)
+        for row in await self._raw.fetch(_RECENT_ONE if one else _RECENT_MANY, key, since.index):
             found.setdefault((row[1], row[2]), []).append(_reading(row))
         return found
 
