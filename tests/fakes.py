@@ -167,6 +167,9 @@ class InMemorySubmissions(_Repos):
             earlier = self.s.submissions[(actor.key, client_key)]
             return replace(earlier, is_new=False)
         claim = Claim(self.s.new_id(), True, fingerprint, at)
+        self.s.audit.append(
+            (actor, "readings.submit", f"submission:{claim.submission_id}", {"key": client_key})
+        )
         if client_key is not None:
             self.s.submissions[(actor.key, client_key)] = claim
         return claim

@@ -41,7 +41,8 @@ async def test_an_accepted_reading_is_stored_exactly_and_audited(uow, engine) ->
         ).one()
     assert row.value_milli == 117125 and row.channel == "api" and row.status == "accepted"
     assert row.submitted_at == CLOCK.now()
-    assert await count(engine, audit_log, audit_log.c.action == "readings.submit") == 1
+    audited = audit_log.c.subject == f"submission:{result.submission_id}"
+    assert await count(engine, audit_log, audit_log.c.action == "readings.submit", audited) == 1
 
 
 async def test_a_rejected_submission_writes_nothing(uow, engine) -> None:

@@ -204,10 +204,12 @@ async def test_empty_and_repeated_submissions_are_refused(setup) -> None:
 async def test_every_accepted_submission_is_audited(setup) -> None:
     store, world, clock = setup
     result = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "117")))
-    actor, action, _, details = store.state.audit[-1]
+    actor, action, subject, _ = store.state.audit[-1]
     assert action == "readings.submit"
     assert actor.channel is Channel.TELEGRAM and actor.on_behalf_of == world.resident
-    assert details["readings"] == [result.readings[0].receipt]
+    assert subject == f"submission:{result.submission_id}"
+    stored = [r for r in store.state.readings if r.submission_id == result.submission_id]
+    assert [r.receipt for r in stored] == [result.readings[0].receipt]
 
 
 async def test_a_reading_is_corrected_by_its_receipt_while_the_window_is_open(setup) -> None:

@@ -89,8 +89,9 @@ class SubmissionRepository(Protocol):
     ) -> Claim:
         """A new submission, or the earlier one made under the same client key.
 
-        Two concurrent claims of one key: the second waits for the first to commit and then sees
-        it (the key is unique per actor)."""
+        A new one is also written to the audit log (action ``readings.submit``, subject
+        ``submission:<id>``; its readings carry the id). Two concurrent claims of one key: the
+        second waits for the first to commit and then sees it (the key is unique per actor)."""
         ...
 
 

@@ -113,8 +113,6 @@ class SubmitReadings:
             if request.correcting is not None:
                 _require_corrections(judged, request.correcting)
             accepted = await _write(uow, request.actor, claim.submission_id, judged, now)
-            details = {"readings": [a.receipt for a in accepted], "key": request.client_key}
-            await uow.audit.record(request.actor, "readings.submit", "submission", details, now)
             await uow.commit()
         return SubmitReadingsResult(claim.submission_id, now, accepted)
 

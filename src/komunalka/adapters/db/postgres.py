@@ -62,11 +62,19 @@ _ADD = """
 
 _SUPERSEDE = "UPDATE readings SET status = 'superseded' WHERE id = ANY($1::bigint[])"
 
+# The claim and its audit entry in one statement.
 _CLAIM = """
-    INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
-    VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (actor_key, client_key) DO NOTHING
-    RETURNING id
+    WITH s AS (
+        INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (actor_key, client_key) DO NOTHING
+        RETURNING id
+    ), a AS (
+        INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action, subject,
+                               details, note)
+        SELECT $5, $6, $7, $8, $4, 'readings.submit', 'submission:' || s.id, $9, $10 FROM s
+    )
+    SELECT id FROM s
 """
 _EARLIER_CLAIM = """
     SELECT id, fingerprint, created_at FROM submissions WHERE actor_key = $1 AND client_key = $2
@@ -172,8 +180,19 @@ class PgSubmissionRepository:
         self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
     ) -> Claim:
         key = actor.key
+        details = json.dumps({"key": client_key}, ensure_ascii=False)
         new_id = await self._raw.fetchval(
-            _CLAIM, key, client_key, fingerprint, actor.channel.value, at
+            _CLAIM,
+            key,
+            client_key,
+            fingerprint,
+            actor.channel.value,
+            at,
+            actor.kind.value,
+            actor.id,
+            actor.on_behalf_of,
+            details,
+            actor.note,
         )
         if new_id is not None:
             return Claim(new_id, True, fingerprint, at)

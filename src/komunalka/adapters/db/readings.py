@@ -91,6 +91,9 @@ class SqlReadingRepository:
         return [reading_of(r) for r in await self._conn.execute(query)]
 
 
+AUDIT_SUBMIT = "readings.submit"
+
+
 class SqlSubmissionRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -110,6 +113,10 @@ class SqlSubmissionRepository:
             stmt = stmt.on_conflict_do_nothing(index_elements=["actor_key", "client_key"])
         new_id = (await self._conn.execute(stmt.returning(submissions.c.id))).scalar()
         if new_id is not None:
+            details = {"key": client_key}
+            await SqlAuditLog(self._conn).record(
+                actor, AUDIT_SUBMIT, f"submission:{new_id}", details, at
+            )
             return Claim(new_id, True, fingerprint, at)
         query = select(submissions.c.id, submissions.c.fingerprint, submissions.c.created_at).where(
             submissions.c.actor_key == actor.key, submissions.c.client_key == client_key
