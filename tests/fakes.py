@@ -221,63 +221,92 @@ class InMemoryTokens(_Repos):
 
 
 class InMemoryRegistry(_Repos):
-    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
-        self.s.staged = [r async for r in rows]
-        return len(self.s.staged)
-
-    async def duplicates(self) -> list[int]:
+    async def load(
+        self,
+        chunks: AsyncIterator[list[StagedRow]],
+        at: datetime,
+        on_duplicate: Callable[[int], None],
+    ) -> MergeCounts:
         seen: set[tuple[int, str]] = set()
-        dups = []
-        for r in self.s.staged:
-            key = (r.supplier_id, r.row.serial)
-            if key in seen:
-                dups.append(r.line)
-            seen.add(key)
-        self.s.staged = [r for r in self.s.staged if r.line not in dups]
-        return dups
+        staged = duplicates = accounts = meters = added = replaced = 0
+        async for chunk in chunks:
+            for item in chunk:
+                staged += 1
+                key = (item.supplier_id, item.row.serial)
+                if key in seen:
+                    duplicates += 1
+                    on_duplicate(item.line)
+                    continue
+                seen.add(key)
+                new_account, new_readings = self._land(item, at)
+                accounts += new_account
+                meters += 1
+                added += new_readings
+                replaced += item.row.status is MeterStatus.REPLACED
+        return MergeCounts(staged, duplicates, accounts, meters, added, replaced)
 
-    async def merge(self, at: datetime) -> MergeCounts:
-        accounts = meters = added = 0
-        for staged in self.s.staged:
-            row = staged.row
-            account = await InMemoryAccounts(self.s).by_number(staged.supplier_id, row.account)
-            if account is None:
-                account = Account(
-                    self.s.new_id(), staged.supplier_id, row.account, row.holder, row.address
-                )
-                self.s.accounts[account.id] = account
-                accounts += 1
-            meter = Meter(
-                self.s.new_id(),
-                account.id,
-                row.service,
-                row.serial,
-                row.registers,
-                row.digits,
-                row.decimals,
-                row.verification_due,
-                row.status,
+    def _land(self, item: StagedRow, at: datetime) -> tuple[int, int]:
+        row = item.row
+        account = next(
+            (
+                a
+                for a in self.s.accounts.values()
+                if (a.supplier_id, a.number) == (item.supplier_id, row.account)
+            ),
+            None,
+        )
+        created = account is None
+        if account is None:
+            account = Account(
+                self.s.new_id(), item.supplier_id, row.account, row.holder, row.address
             )
-            self.s.meters[meter.id] = meter
-            meters += 1
-            if row.period is not None:
-                for register, milli in zip(row.registers, row.values_milli, strict=True):
-                    self.s.readings.append(
-                        Reading(
-                            meter.id,
-                            register,
-                            row.period,
-                            from_milli(milli),
-                            at,
-                            Channel.REGISTRY,
-                            "",
-                            id=self.s.new_id(),
-                        )
+            self.s.accounts[account.id] = account
+        existing = next(
+            (
+                m
+                for m in self.s.meters.values()
+                if m.serial == row.serial
+                and self.s.accounts[m.account_id].supplier_id == item.supplier_id
+            ),
+            None,
+        )
+        meter = Meter(
+            existing.id if existing else self.s.new_id(),
+            account.id,
+            row.service,
+            row.serial,
+            row.registers,
+            row.digits,
+            row.decimals,
+            row.verification_due,
+            row.status,
+        )
+        self.s.meters[meter.id] = meter
+        added = 0
+        if row.period is not None:
+            for register, milli in zip(row.registers, row.values_milli, strict=True):
+                if any(
+                    r.meter_id == meter.id
+                    and r.register == register
+                    and r.period == row.period
+                    and r.status is ReadingStatus.ACCEPTED
+                    for r in self.s.readings
+                ):
+                    continue
+                self.s.readings.append(
+                    Reading(
+                        meter.id,
+                        register,
+                        row.period,
+                        from_milli(milli),
+                        at,
+                        Channel.REGISTRY,
+                        "",
+                        id=self.s.new_id(),
                     )
-                    added += 1
-        replaced = sum(1 for s in self.s.staged if s.row.status is MeterStatus.REPLACED)
-        self.s.staged = []
-        return MergeCounts(accounts, meters, added, replaced)
+                )
+                added += 1
+        return int(created), added
 
 
 class InMemoryQueries(_Repos):

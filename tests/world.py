@@ -88,14 +88,14 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
         from komunalka.application.ports import StagedRow
 
         async def staged():  # type: ignore[no-untyped-def]
+            chunk = []
             for line, raw in enumerate(rows, start=2):
                 parsed = parse_registry_row(raw)
                 assert not isinstance(parsed, list), parsed
-                yield StagedRow(line, suppliers[parsed.supplier], parsed)
+                chunk.append(StagedRow(line, suppliers[parsed.supplier], parsed))
+            yield chunk
 
-        await u.registry.stage(staged())
-        await u.registry.duplicates()
-        await u.registry.merge(datetime.now().astimezone())
+        await u.registry.load(staged(), datetime.now().astimezone(), lambda line: None)
         meters = {}
         for sid in suppliers.values():
             for m in await u.meters.by_serials(

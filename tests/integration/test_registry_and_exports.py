@@ -189,3 +189,23 @@ async def test_demo_data_loads_fifty_accounts_once(uow, engine) -> None:
     with pytest.raises(DomainError) as exc:
         await uc.load_demo()
     assert exc.value.code == "demo.already_loaded"
+
+
+async def test_chunks_merge_in_turn_and_a_repeat_in_a_later_chunk_is_caught(
+    uow, engine, monkeypatch
+) -> None:
+    from komunalka.application import import_registry
+
+    monkeypatch.setattr(import_registry, "CHUNK", 2)
+    await build_world(uow)
+    repeat = "kte,1000005599,Руденко Ігор,Київ,,hot_water,HW5550001,T1,5,3,,active,,"
+    report, rejected = await run_import(uow, [*GOOD, repeat])
+    assert [(r.line, r.codes) for r in rejected] == [(5, ("registry.duplicate_serial",))]
+    assert (report.rows, report.accepted, report.counts.meters) == (4, 3, 3)
+    owner = (
+        select(accounts.c.number)
+        .join(meters, meters.c.account_id == accounts.c.id)
+        .where(meters.c.serial == "HW5550001")
+    )
+    async with engine.connect() as conn:
+        assert (await conn.execute(owner)).scalar_one() == "1000005555"  # the first line won

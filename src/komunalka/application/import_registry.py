@@ -8,7 +8,9 @@ leaves nothing behind. Rows are streamed: memory stays flat in the file's size.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from komunalka.application.actors import Actor
@@ -22,7 +24,8 @@ from komunalka.application.ports import (
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 
-PROGRESS_EVERY = 10_000
+# Rows checked and merged at a time: memory stays within a few chunks whatever the file's size.
+CHUNK = 25_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,39 +52,54 @@ class ImportRegistry:
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             raise DomainError.of("registry.bad_header", columns=", ".join(missing))
-        seen = [0, 0]  # rows read, rows rejected
+        source = iter(rows)
+        read = rejected = 0
         async with self._uow(write=True) as uow:
             suppliers = {s.code: s.id for s in await uow.suppliers.all()}
 
-            async def valid() -> AsyncIterator[StagedRow]:
-                for line, raw in rows:
-                    seen[0] += 1
-                    if on_progress and seen[0] % PROGRESS_EVERY == 0:
-                        on_progress(seen[0])
-                    parsed = parse_registry_row(raw)
-                    if isinstance(parsed, list):
-                        seen[1] += 1
-                        on_rejected(RejectedRow(line, tuple(parsed)))
-                        continue
-                    supplier_id = suppliers.get(parsed.supplier)
-                    if supplier_id is None:
-                        seen[1] += 1
-                        unknown = Violation(
-                            "registry.unknown_supplier", {"supplier": parsed.supplier}
-                        )
-                        on_rejected(RejectedRow(line, (unknown,)))
-                        continue
-                    yield StagedRow(line, supplier_id, parsed)
+            async def chunks() -> AsyncIterator[list[StagedRow]]:
+                nonlocal read, rejected
+                while True:
+                    # Reading and checking rows runs in a worker thread, so the database merges
+                    # the previous chunk meanwhile.
+                    count, good, bad = await asyncio.to_thread(_check_some, source, suppliers)
+                    if count == 0:
+                        return
+                    read, rejected = read + count, rejected + len(bad)
+                    for row in bad:
+                        on_rejected(row)
+                    if on_progress:
+                        on_progress(read)
+                    yield good
 
-            staged = await uow.registry.stage(valid())
-            duplicates = await uow.registry.duplicates()
-            for line in duplicates:
+            def on_duplicate(line: int) -> None:
                 on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
-            counts = await uow.registry.merge(self._clock.now())
-            accepted = staged - len(duplicates)
-            details = {"rows": seen[0], "accepted": accepted, "meters": counts.meters}
+
+            counts = await uow.registry.load(chunks(), self._clock.now(), on_duplicate)
+            accepted = counts.staged - counts.duplicates
+            details = {"rows": read, "accepted": accepted, "meters": counts.meters}
             await uow.audit.record(actor, "registry.import", "registry", details, self._clock.now())
             await uow.commit()
-        if on_progress:
-            on_progress(seen[0])
-        return ImportReport(seen[0], accepted, seen[1] + len(duplicates), counts)
+        return ImportReport(read, accepted, rejected + counts.duplicates, counts)
+
+
+def _check_some(
+    source: Iterator[tuple[int, Mapping[str, str | None]]], suppliers: Mapping[str, int]
+) -> tuple[int, list[StagedRow], list[RejectedRow]]:
+    """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows)."""
+    good: list[StagedRow] = []
+    bad: list[RejectedRow] = []
+    count = 0
+    for line, raw in itertools.islice(source, CHUNK):
+        count += 1
+        parsed = parse_registry_row(raw)
+        if isinstance(parsed, list):
+            bad.append(RejectedRow(line, tuple(parsed)))
+            continue
+        supplier_id = suppliers.get(parsed.supplier)
+        if supplier_id is None:
+            unknown = Violation("registry.unknown_supplier", {"supplier": parsed.supplier})
+            bad.append(RejectedRow(line, (unknown,)))
+            continue
+        good.append(StagedRow(line, supplier_id, parsed))
+    return count, good, bad

@@ -136,10 +136,17 @@ class TokenRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class MergeCounts:
-    accounts: int
-    meters: int
-    readings: int
-    replaced: int
+    staged: int = 0
+    duplicates: int = 0
+    accounts: int = 0
+    meters: int = 0
+    readings: int = 0
+    replaced: int = 0
+
+    def __add__(self, other: MergeCounts) -> MergeCounts:
+        return MergeCounts(
+            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,19 +167,18 @@ class StagedRow:
 
 
 class RegistryStaging(Protocol):
-    """Bulk load of a registry inside the unit of work: stage every valid row, then merge."""
+    """Bulk load of a registry inside the unit of work."""
 
-    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
-        """Stages valid rows as they come; returns how many were staged."""
-        ...
-
-    async def duplicates(self) -> list[int]:
-        """Lines that repeat an earlier line's meter (supplier and serial): they do not land."""
-        ...
-
-    async def merge(self, at: datetime) -> MergeCounts:
-        """Upserts accounts and meters and adds the readings not yet known, from the staged rows
-        less the duplicates."""
+    async def load(
+        self,
+        chunks: AsyncIterator[list[StagedRow]],
+        at: datetime,
+        on_duplicate: Callable[[int], None],
+    ) -> MergeCounts:
+        """Lands valid rows chunk by chunk: upserts accounts and meters and adds the readings not
+        yet known. A row repeating an earlier row's meter (supplier and serial) does not land:
+        its line goes to `on_duplicate`. The next chunk is awaited while the last one merges,
+        so the caller's parsing and the database's work overlap."""
         ...
 
 

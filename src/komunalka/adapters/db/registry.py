@@ -3,13 +3,15 @@ SQLite), then merge them with a few set-based statements inside the caller's tra
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, insert, text
+from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.tables import registry_imports
 from komunalka.adapters.db.types import UtcDateTime
 from komunalka.application.ports import MergeCounts, StagedRow
 
@@ -69,12 +71,18 @@ def _record(staged: StagedRow) -> tuple[Any, ...]:
     )
 
 
+# Lines repeating an earlier line's meter: earlier in this chunk, or landed by an earlier chunk
+# of this same import (the meter carries the import's id).
 _DUPLICATES = """
     SELECT s.line FROM registry_stage s
     JOIN (SELECT supplier_id, serial, min(line) AS first FROM registry_stage
           GROUP BY supplier_id, serial HAVING count(*) > 1) d
       ON d.supplier_id = s.supplier_id AND d.serial = s.serial
     WHERE s.line > d.first
+    UNION ALL
+    SELECT s.line FROM registry_stage s
+    JOIN meters m ON m.supplier_id = s.supplier_id AND m.serial = s.serial
+    WHERE m.registry_import_id = :import_id
 """
 
 _ACCOUNTS = {
@@ -104,15 +112,16 @@ _ACCOUNTS = {
 
 _METERS = """
     INSERT INTO meters (account_id, supplier_id, service, serial, registers, digits, decimals,
-                        verification_due, status)
+                        verification_due, status, registry_import_id)
     SELECT a.id, s.supplier_id, s.service, s.serial, s.registers, s.digits, s.decimals,
-           s.verification_due, s.status
+           s.verification_due, s.status, :import_id
     FROM registry_stage s JOIN accounts a ON a.supplier_id = s.supplier_id AND a.number = s.account
     WHERE true
     ON CONFLICT (supplier_id, serial) DO UPDATE
     SET account_id = excluded.account_id, service = excluded.service,
         registers = excluded.registers, digits = excluded.digits, decimals = excluded.decimals,
-        verification_due = excluded.verification_due, status = excluded.status
+        verification_due = excluded.verification_due, status = excluded.status,
+        registry_import_id = excluded.registry_import_id
 """
 
 _READINGS = """
@@ -135,50 +144,67 @@ class SqlRegistryStaging:
         self._conn = conn
         self._pg = conn.dialect.name == "postgresql"
 
-    async def stage(self, rows: AsyncIterator[StagedRow]) -> int:
+    async def load(
+        self,
+        chunks: AsyncIterator[list[StagedRow]],
+        at: datetime,
+        on_duplicate: Callable[[int], None],
+    ) -> MergeCounts:
+        add = insert(registry_imports).values(at=at).returning(registry_imports.c.id)
+        import_id = int((await self._conn.execute(add)).scalar_one())
         await self._conn.exec_driver_sql("DROP TABLE IF EXISTS registry_stage")
         await self._conn.run_sync(lambda sync: stage.create(sync))
         if self._pg:
-            return await self._copy(rows)
-        count, batch = 0, []
-        async for staged in rows:
-            batch.append(dict(zip(COLUMNS, _record(staged), strict=True)))
-            if len(batch) >= BATCH:
-                await self._conn.execute(insert(stage), batch)
-                count, batch = count + len(batch), []
-        if batch:
-            await self._conn.execute(insert(stage), batch)
-        return count + len(batch)
+            await self._conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        totals = MergeCounts()
+        merging: asyncio.Task[MergeCounts] | None = None
+        try:
+            async for chunk in chunks:  # the next chunk is checked while the last one merges
+                if merging is not None:
+                    totals += await merging
+                    merging = None
+                await self._stage(chunk)
+                merging = asyncio.create_task(
+                    self._merge(import_id, at, on_duplicate, staged=len(chunk))
+                )
+            if merging is not None:
+                totals += await merging
+                merging = None
+        finally:
+            if merging is not None:  # the source failed: let the merge finish before rollback
+                await asyncio.gather(merging, return_exceptions=True)
+        await self._conn.exec_driver_sql("DROP TABLE registry_stage")
+        done = update(registry_imports).where(registry_imports.c.id == import_id)
+        await self._conn.execute(done.values(rows=totals.staged, meters=totals.meters))
+        return totals
 
-    async def _copy(self, rows: AsyncIterator[StagedRow]) -> int:
-        await self._conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        raw = (await self._conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        count = 0
-
-        async def records() -> AsyncIterator[tuple[Any, ...]]:
-            nonlocal count
-            async for staged in rows:
-                count += 1
-                yield _record(staged)
-
-        await raw.copy_records_to_table("registry_stage", records=records(), columns=COLUMNS)
-        return count
-
-    async def duplicates(self) -> list[int]:
-        lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES))]
-        if lines:
-            await self._conn.execute(
-                text(f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})")  # noqa: S608
-            )
-        return sorted(lines)
-
-    async def merge(self, at: datetime) -> MergeCounts:
+    async def _stage(self, chunk: list[StagedRow]) -> None:
+        empty = "TRUNCATE registry_stage" if self._pg else "DELETE FROM registry_stage"
+        await self._conn.exec_driver_sql(empty)
+        records = [_record(staged) for staged in chunk]
         if self._pg:
+            raw = (await self._conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.copy_records_to_table("registry_stage", records=records, columns=COLUMNS)
             await self._conn.exec_driver_sql("ANALYZE registry_stage")
+        else:
+            await self._conn.execute(
+                insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
+            )
+
+    async def _merge(
+        self, import_id: int, at: datetime, on_duplicate: Callable[[int], None], *, staged: int
+    ) -> MergeCounts:
+        ids = {"import_id": import_id}
+        lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES), ids)]
+        for line in sorted(lines):
+            on_duplicate(line)
+        if lines:
+            delete = f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})"  # noqa: S608
+            await self._conn.execute(text(delete), ids)
         dialect = "postgresql" if self._pg else "sqlite"
         accounts = (await self._conn.execute(text(_ACCOUNTS[dialect]))).rowcount
-        meters = (await self._conn.execute(text(_METERS))).rowcount
+        meters = (await self._conn.execute(text(_METERS), ids)).rowcount
         add_readings = text(_READINGS.format(union=_UNION)).bindparams(
             bindparam("now", type_=UtcDateTime())
         )
@@ -186,5 +212,4 @@ class SqlRegistryStaging:
         replaced = await self._conn.scalar(
             text("SELECT count(*) FROM registry_stage WHERE status = 'replaced'")
         )
-        await self._conn.exec_driver_sql("DROP TABLE registry_stage")
-        return MergeCounts(accounts, meters, added, int(replaced or 0))
+        return MergeCounts(staged, len(lines), accounts, meters, added, int(replaced or 0))

@@ -72,6 +72,8 @@ meters = Table(
     Column("decimals", Integer, nullable=False),
     Column("verification_due", Date, nullable=True),
     Column("status", String(20), nullable=False),
+    # The registry import that last listed the meter: tells a repeated line within one import.
+    Column("registry_import_id", BigInteger, nullable=True),
     UniqueConstraint("supplier_id", "serial", name="uq_meters_supplier_serial"),
 )
 
@@ -140,9 +142,23 @@ readings = Table(
     Column("submitted_at", UtcDateTime(), nullable=False),
     Column("channel", String(20), nullable=False),
     Column("status", String(12), nullable=False),
-    Column("receipt", String(20), nullable=True, unique=True),
-    Column("submission_id", BigInteger, nullable=True, index=True),
+    Column("receipt", String(20), nullable=True),
+    Column("submission_id", BigInteger, nullable=True),
     Index("ix_readings_meter_period", "meter_id", "period"),
+    # Registry readings have neither receipt nor submission: keep them out of these indexes.
+    Index(
+        "uq_readings_receipt",
+        "receipt",
+        unique=True,
+        sqlite_where=text("receipt IS NOT NULL"),
+        postgresql_where=text("receipt IS NOT NULL"),
+    ),
+    Index(
+        "ix_readings_submission_id",
+        "submission_id",
+        sqlite_where=text("submission_id IS NOT NULL"),
+        postgresql_where=text("submission_id IS NOT NULL"),
+    ),
     # At most one accepted reading per register and period: the database's own guard against a
     # duplicate, behind the row lock that serializes submissions to a meter.
     Index(
@@ -154,6 +170,15 @@ readings = Table(
         sqlite_where=text("status = 'accepted'"),
         postgresql_where=text("status = 'accepted'"),
     ),
+)
+
+registry_imports = Table(
+    "registry_imports",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("rows", Integer, nullable=False, server_default="0"),
+    Column("meters", Integer, nullable=False, server_default="0"),
 )
 
 audit_log = Table(
