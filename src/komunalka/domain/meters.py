@@ -69,8 +69,11 @@ def normalize_letters(text: str) -> str:
     return re.sub(r"[\s'’ʼ`\-]", "", text).casefold()
 
 
+_SERIAL_NOISE = re.compile(r"[\s\-_/.]")
+
+
 def normalize_serial(serial: str) -> str:
-    return re.sub(r"[\s\-_/.]", "", serial).upper()
+    return _SERIAL_NOISE.sub("", serial).upper()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from komunalka.domain.errors import DomainError, InvalidReading, Violation
 from komunalka.domain.meters import (
@@ -21,7 +22,7 @@ from komunalka.domain.meters import (
 )
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.services import Service
-from komunalka.domain.values import parse_reading, to_milli
+from komunalka.domain.values import parse_milli
 
 COLUMNS = (
     "supplier",
@@ -40,6 +41,7 @@ COLUMNS = (
     "values",
 )
 REQUIRED = ("supplier", "account", "holder", "address", "service", "serial", "digits")
+_SMALL_INT = re.compile(r"[0-9]{1,2}")
 _ACCOUNT = re.compile(r"^[0-9A-Za-z\-/]{3,32}$")
 _SERIAL = re.compile(r"^[0-9A-Z]{3,32}$")
 _SERVICES = {s.value: s for s in Service}
@@ -68,11 +70,11 @@ class RegistryRow:
 def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
     """The row as a RegistryRow, or every violation found in it (codes ``registry.*``)."""
     get = {k: (raw.get(k) or "").strip() for k in COLUMNS}
-    problems = [Violation("registry.missing", {"column": c}) for c in REQUIRED if not get[c]]
-    if problems:
-        return problems
-    if any(len(v) > MAX_TEXT for v in get.values()):
+    if not all(get[c] for c in REQUIRED):
+        return [Violation("registry.missing", {"column": c}) for c in REQUIRED if not get[c]]
+    if max(map(len, get.values())) > MAX_TEXT:
         return [Violation("registry.too_long", {"limit": str(MAX_TEXT)})]
+    problems: list[Violation] = []
     if not _ACCOUNT.match(get["account"]):
         problems.append(Violation("registry.bad_account", {"account": get["account"]}))
     serial = normalize_serial(get["serial"])
@@ -85,14 +87,13 @@ def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Viol
     if status is None:
         problems.append(Violation("registry.bad_status", {"status": get["status"]}))
     digits, decimals = _int(get["digits"]), _int(get["decimals"] or "0")
-    registers = tuple(get["registers"].split("|")) if get["registers"] else ("T1",)
+    registers = _registers(get["registers"] or "T1")
     if digits is None:
         problems.append(Violation("meter.invalid_digits", {"digits": get["digits"]}))
     if decimals is None:
         problems.append(Violation("meter.invalid_decimals", {"decimals": get["decimals"]}))
     # A cell that is not a number was reported as written; judge the rest of the shape.
-    shape = meter_shape_violations(registers, 9 if digits is None else digits, decimals or 0)
-    problems += shape
+    problems += _shape(registers, 9 if digits is None else digits, decimals or 0)
     digits, decimals = digits or 0, decimals or 0
     due = _date(get["verification_due"], problems)
     period, values = _reading(get["period"], get["values"], registers, digits, decimals, problems)
@@ -116,18 +117,48 @@ def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Viol
     )
 
 
+# A registry repeats the same few shapes, dates and periods a million times: remember them.
+_CACHE = 4096
+
+
+@lru_cache(maxsize=_CACHE)
 def _int(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[0-9]{1,2}", text) else None
+    return int(text) if _SMALL_INT.fullmatch(text) else None
+
+
+@lru_cache(maxsize=_CACHE)
+def _registers(text: str) -> tuple[str, ...]:
+    return tuple(text.split("|"))
+
+
+@lru_cache(maxsize=_CACHE)
+def _shape(registers: tuple[str, ...], digits: int, decimals: int) -> tuple[Violation, ...]:
+    return tuple(meter_shape_violations(registers, digits, decimals))
+
+
+@lru_cache(maxsize=_CACHE)
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=_CACHE)
+def _period(text: str) -> BillingPeriod | Violation:
+    try:
+        return BillingPeriod.parse(text)
+    except DomainError as exc:
+        return exc.violations[0]
 
 
 def _date(text: str, problems: list[Violation]) -> date | None:
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    found = _iso_date(text)
+    if found is None:
         problems.append(Violation("registry.bad_date", {"date": text}))
-        return None
+    return found
 
 
 def _reading(
@@ -140,10 +171,9 @@ def _reading(
 ) -> tuple[BillingPeriod | None, tuple[int, ...]]:
     if not period_text and not values_text:
         return None, ()
-    try:
-        period = BillingPeriod.parse(period_text)
-    except DomainError as exc:
-        problems.extend(exc.violations)
+    period = _period(period_text)
+    if isinstance(period, Violation):
+        problems.append(period)
         return None, ()
     texts = values_text.split("|")
     if len(texts) != len(registers):
@@ -152,7 +182,7 @@ def _reading(
     if problems:  # the meter's shape is wrong: its values cannot be judged
         return None, ()
     try:
-        return period, tuple(to_milli(parse_reading(t, digits, decimals)) for t in texts)
+        return period, tuple(parse_milli(t, digits, decimals) for t in texts)
     except InvalidReading as exc:
         problems.extend(exc.violations)
         return None, ()

@@ -33,7 +33,7 @@ def parse_reading(text: str | int | Decimal, digits: int, decimals: int) -> Deci
     if isinstance(text, int | Decimal):
         return _check(_from_decimal(Decimal(text), str(text)), digits, decimals)
     if _PLAIN.match(text):  # the common case, machine-written or typed plainly
-        return _check(Decimal(text.replace(",", ".")), digits, decimals)
+        return _check(Decimal(text.replace(",", ".", 1)), digits, decimals)
     raw = _SPACES.sub("", text.strip())
     if not raw:
         raise InvalidReading("reading.empty")
@@ -67,6 +67,19 @@ def _check(value: Decimal, digits: int, decimals: int) -> Decimal:
     if value != value.quantize(Decimal(1).scaleb(-decimals)):
         raise InvalidReading("reading.too_many_decimals", decimals=decimals)
     return value.quantize(MILLI)
+
+
+_SIMPLE = re.compile(r"^(\d{1,9})(?:[.,](\d{1,3}))?$")
+
+
+def parse_milli(text: str, digits: int, decimals: int) -> int:
+    """`parse_reading` straight to thousandths; plain digits skip Decimal (bulk imports)."""
+    match = _SIMPLE.match(text)
+    if match:
+        whole, fraction = match[1], (match[2] or "").rstrip("0")
+        if len(whole.lstrip("0")) <= digits and len(fraction) <= decimals:
+            return int(whole) * 1000 + int(fraction.ljust(3, "0"))
+    return to_milli(parse_reading(text, digits, decimals))
 
 
 def to_milli(value: Decimal) -> int:

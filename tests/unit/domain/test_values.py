@@ -176,3 +176,34 @@ def test_storage_form_is_integer_thousandths():
 )
 def test_value_is_shown_with_the_meters_decimals(value: Decimal, decimals: int, shown: str):
     assert format_value(value, decimals) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "decimals"),
+    [
+        ("0", 5, 3),
+        ("001234", 6, 0),
+        ("12,5", 5, 3),
+        ("12.500", 5, 1),
+        ("99999.999", 5, 3),
+        ("123456", 5, 0),
+        ("1,2345", 5, 3),
+        ("12,50", 5, 1),
+        ("1 234", 5, 0),
+        ("abc", 5, 0),
+        ("", 5, 0),
+    ],
+)
+def test_parse_milli_agrees_with_parse_reading(text: str, digits: int, decimals: int) -> None:
+    from komunalka.domain.errors import InvalidReading
+    from komunalka.domain.values import parse_milli, to_milli
+
+    try:
+        expected: object = to_milli(parse_reading(text, digits, decimals))
+    except InvalidReading as exc:
+        expected = exc.code
+    try:
+        got: object = parse_milli(text, digits, decimals)
+    except InvalidReading as exc:
+        got = exc.code
+    assert got == expected
