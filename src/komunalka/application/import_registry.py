@@ -25,7 +25,7 @@ from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 
 # Rows checked and merged at a time: memory stays within a few chunks whatever the file's size.
-CHUNK = 25_000
+CHUNK = 50_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""registry imports and partial indexes
+"""registry imports; indexes and keys sized for bulk registry loads
 
 Revision ID: 0002
 Revises: 0001
@@ -28,8 +28,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("registry_import_id", sa.BigInteger(), nullable=True))
+        batch_op.drop_constraint("fk_meters_supplier_id_suppliers", type_="foreignkey")
 
     with op.batch_alter_table("readings", schema=None) as batch_op:
+        batch_op.drop_index("ix_readings_meter_period")
+        batch_op.create_index(
+            "ix_readings_superseded",
+            ["meter_id", "period"],
+            unique=False,
+            sqlite_where=sa.text("status <> 'accepted'"),
+            postgresql_where=sa.text("status <> 'accepted'"),
+        )
         batch_op.drop_constraint(batch_op.f("uq_readings_receipt"), type_="unique")
         batch_op.create_index(
             "uq_readings_receipt",
@@ -60,8 +69,13 @@ def downgrade() -> None:
             postgresql_where=sa.text("receipt IS NOT NULL"),
         )
         batch_op.create_unique_constraint(batch_op.f("uq_readings_receipt"), ["receipt"])
+        batch_op.drop_index("ix_readings_superseded")
+        batch_op.create_index("ix_readings_meter_period", ["meter_id", "period"], unique=False)
 
     with op.batch_alter_table("meters", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            "fk_meters_supplier_id_suppliers", "suppliers", ["supplier_id"], ["id"]
+        )
         batch_op.drop_column("registry_import_id")
 
     op.drop_table("registry_imports")
