@@ -144,6 +144,7 @@ def export_once(db: Database, period: str, rows: int, out: Path) -> CommandRun:
 async def copy_reference(db: Database, supplier: int, period: str, out: Path) -> float:
     conn = await asyncpg.connect(db.dsn)
     try:
+        await conn.execute("SET work_mem = '64MB'")  # as komunalka's export sets it
         start = time.perf_counter()
         await conn.copy_from_query(
             REFERENCE, supplier, period_index(period), period, output=out, format="csv"

@@ -8,11 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from komunalka.adapters.db import migrate
 from komunalka.application.use_cases import UseCases
-from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.cli.commands import Commands
@@ -56,6 +53,8 @@ def db_downgrade(revision: str) -> None:
 
 
 async def _migrate(revision: str, *, up: bool) -> None:
+    from komunalka.adapters.db import migrate  # Alembic loads only for the db commands
+
     async with running() as container:
         if up:
             await migrate.upgrade(container.engine, revision)
@@ -72,6 +71,11 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web pages, the REST API and the webhooks (uvicorn)."""
+    # The web stack loads only here: the other commands start in a fraction of the time.
+    import uvicorn
+
+    from komunalka.bootstrap.app import create_app
+
     settings = Settings()
     if demo:
         asyncio.run(_prepare_demo(settings))
@@ -80,6 +84,8 @@ def serve(
 
 
 async def _prepare_demo(settings: Settings) -> None:
+    from komunalka.adapters.db import migrate
+
     async with running(settings) as container:
         await migrate.upgrade(container.engine)
         try:

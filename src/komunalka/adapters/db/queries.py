@@ -70,6 +70,8 @@ class SqlReadingQueries:
         if self._conn.dialect.name == "postgresql":
             raw = (await self._conn.get_raw_connection()).driver_connection
             assert raw is not None
+            # The joins of a big supplier's period spill to disk with the default 4 MB.
+            await raw.execute("SET LOCAL work_mem = '64MB'")
             await raw.copy_from_query(
                 _PG_EXPORT, supplier_id, period.index, str(period), output=sink, format="csv"
             )
