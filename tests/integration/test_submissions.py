@@ -141,3 +141,26 @@ async def test_several_meters_in_one_submission_land_together(uow, engine) -> No
         Decimal(1650),
     ]
     assert await count(engine, readings, readings.c.submission_id == result.submission_id) == 4
+
+
+async def test_concurrent_submissions_of_several_meters_are_serialized(uow, engine) -> None:
+    world = await build_world(uow)
+    use = SubmitReadings(uow, FakeClock(kyiv(2026, 11, 30)))
+
+    def items(step: int) -> tuple[ReadingItem, ...]:
+        day, night = 1100 + step, 550 + step
+        return (
+            ReadingItem(world.electricity, str(day), "day"),
+            ReadingItem(world.electricity, str(night), "night"),
+            ReadingItem(world.electricity, str(day + night), "total"),
+            ReadingItem(world.hot_water, f"116,{step}"),
+        )
+
+    # listed in both orders, so a lock taken in request order could deadlock
+    requests = [req(world, *(items(i) if i % 2 else items(i)[::-1])) for i in range(6)]
+    results = await asyncio.gather(*(use(r) for r in requests))
+    assert len(results) == 6
+    november = readings.c.period == 2026 * 12 + 10
+    accepted = readings.c.status == "accepted"
+    assert await count(engine, readings, november) == 24
+    assert await count(engine, readings, november, accepted) == 4

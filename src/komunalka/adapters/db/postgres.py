@@ -41,7 +41,14 @@ _CONTEXTS = """
 # planned again on every call (a custom plan; the generic one scans).
 _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
-_LOCK = " FOR UPDATE OF m"
+# Submissions to one meter run one after another under a transaction-scoped advisory lock keyed
+# by the meter's id (the only advisory locks this schema takes). It costs the server less than
+# a row lock (no write to the meter's row, no WAL). One meter: taken by the same statement that
+# reads it. Several: taken first, in id order, so two submissions never deadlock.
+_CONTEXTS_ONE_LOCKED = _CONTEXTS_ONE.replace(
+    "AS linked", "AS linked, pg_advisory_xact_lock(m.id) IS NULL AS locked"
+)
+_LOCK_MANY = "SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x"
 
 _RECENT = """
     SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
@@ -124,10 +131,13 @@ class PgMeterRepository(SqlMeterRepository):
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
-        one = len(meter_ids) == 1
-        query = (_CONTEXTS_ONE if one else _CONTEXTS_MANY) + (_LOCK if lock else "")
-        key = meter_ids[0] if one else list(meter_ids)
-        rows = await self._raw.fetch(query, key, resident_id or -1)
+        if len(meter_ids) == 1:
+            query = _CONTEXTS_ONE_LOCKED if lock else _CONTEXTS_ONE
+            rows = await self._raw.fetch(query, meter_ids[0], resident_id or -1)
+        else:
+            if lock:
+                await self._raw.execute(_LOCK_MANY, sorted(set(meter_ids)))
+            rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
         return [
             MeterContext(
                 _meter(r),
