@@ -41,9 +41,10 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
-    )
+    # A fixed pool: a connection opened past it would be closed again on return, and a new
+    # PostgreSQL session (a process, its caches, the driver's prepared statements) costs far more
+    # than waiting a moment for a pooled one.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
 
 
 def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
