@@ -44,7 +44,16 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     # A fixed pool: a connection opened past it would be closed again on return, and a new
     # PostgreSQL session (a process, its caches, the driver's prepared statements) costs far more
     # than waiting a moment for a pooled one.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    # Autocommit at the driver: units of work run the transaction on asyncpg themselves (see
+    # SqlUnitOfWork); code that wants SQLAlchemy's own transactions asks for an isolation level
+    # (migrations do, see migrate.py).
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
@@ -96,8 +105,8 @@ class SqlUnitOfWork:
         conn = await self._engine.connect()
         try:
             if conn.dialect.name == "postgresql":
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                raw: Any = (await conn.get_raw_connection()).driver_connection
+                # checked out already: reaching the driver connection does no I/O
+                raw: Any = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
                 self._pg_tx = raw.transaction()
                 await self._pg_tx.start()
                 self._wire_postgres(conn, raw)

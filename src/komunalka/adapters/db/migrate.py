@@ -21,13 +21,20 @@ def _config(connection: Connection) -> Config:
     return config
 
 
+def _transactional(engine: AsyncEngine) -> AsyncEngine:
+    # PostgreSQL engines autocommit by default; a migration runs in one transaction.
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="READ COMMITTED")
+    return engine
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
+    async with _transactional(engine).begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
+    async with _transactional(engine).begin() as conn:
         await conn.run_sync(lambda sync: command.downgrade(_config(sync), revision))
 
 
