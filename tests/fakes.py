@@ -117,6 +117,16 @@ class InMemoryMeters(_Repos):
             )
         return found
 
+    async def for_submission(
+        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
+    ) -> list[MeterContext]:
+        found = await self.contexts(meter_ids, lock=True, resident_id=resident_id)
+        recent = await InMemoryReadings(self.s).recent(meter_ids, since)
+        return [
+            replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
+            for c in found
+        ]
+
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
         return [m for m in self.s.meters.values() if m.account_id in account_ids]
 
@@ -161,7 +171,12 @@ class InMemoryReadings(_Repos):
 
 class InMemorySubmissions(_Repos):
     async def claim(
-        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+        self,
+        actor: Actor,
+        client_key: str | None,
+        fingerprint: str,
+        at: datetime,
+        meter_ids: Sequence[int] = (),
     ) -> Claim:
         if client_key is not None and (actor.key, client_key) in self.s.submissions:
             earlier = self.s.submissions[(actor.key, client_key)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -31,6 +31,8 @@ class MeterContext:
     supplier: Supplier
     # Whether the resident the request is for has linked the meter's account.
     linked: bool = False
+    # Accepted readings by register, oldest first (filled by `for_submission` only).
+    history: Mapping[str, Sequence[Reading]] = field(default_factory=dict)
 
 
 class SupplierRepository(Protocol):
@@ -55,6 +57,13 @@ class MeterRepository(Protocol):
     ) -> list[MeterContext]:
         """The meters with their accounts, suppliers and whether `resident_id` linked them;
         `lock` holds them until commit, so concurrent submissions to one meter run in turn."""
+        ...
+
+    async def for_submission(
+        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
+    ) -> list[MeterContext]:
+        """The meters' contexts with their accepted readings from `since` on. Read after the
+        submission's claim, which holds the meters, so no concurrent change is missed."""
         ...
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
@@ -85,9 +94,15 @@ class Claim:
 
 class SubmissionRepository(Protocol):
     async def claim(
-        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+        self,
+        actor: Actor,
+        client_key: str | None,
+        fingerprint: str,
+        at: datetime,
+        meter_ids: Sequence[int] = (),
     ) -> Claim:
-        """A new submission, or the earlier one made under the same client key.
+        """A new submission, or the earlier one made under the same client key; either way the
+        meters are held until the transaction ends, so submissions to a meter run one at a time.
 
         A new one is also written to the audit log (action ``readings.submit``, subject
         ``submission:<id>``; its readings carry the id). Two concurrent claims of one key: the

@@ -102,14 +102,18 @@ class SubmitReadings:
         now = self._clock.now()
         fingerprint = _fingerprint(request.items)
         async with self._uow(write=True) as uow:
-            claim = await uow.submissions.claim(request.actor, request.client_key, fingerprint, now)
+            ids = unique(i.meter_id for i in request.items)
+            claim = await uow.submissions.claim(
+                request.actor, request.client_key, fingerprint, now, ids
+            )
             if not claim.is_new:
                 return await _replay(uow, claim, fingerprint)
-            ids = unique(i.meter_id for i in request.items)
-            found = await uow.meters.contexts(ids, lock=True, resident_id=request.actor.resident_id)
+            # periods run at most a month behind the calendar: this covers every window rule
+            since = BillingPeriod(now.year, now.month).shift(-HISTORY_MONTHS - 2)
+            found = await uow.meters.for_submission(ids, request.actor.resident_id, since)
             contexts = {c.meter.id: c for c in found}
             _check_access(request.actor, ids, contexts)
-            judged = await _judge(uow, request.items, contexts, now)
+            judged = _judge(request.items, contexts, now)
             if request.correcting is not None:
                 _require_corrections(judged, request.correcting)
             accepted = await _write(uow, request.actor, claim.submission_id, judged, now)
@@ -168,18 +172,18 @@ def _check_access(actor: Actor, ids: list[int], contexts: dict[int, MeterContext
         raise DomainError([Violation("meter.not_found", meter_id=i) for i in sorted(missing)])
 
 
-async def _judge(
-    uow: UnitOfWork,
+def _judge(
     items: Sequence[ReadingItem],
     contexts: dict[int, MeterContext],
     now: datetime,
 ) -> list[_Judged]:
     violations: list[Violation] = []
     periods = _open_periods(contexts, now, violations)
-    recent = {}
-    if periods:
-        since = min(periods.values()).shift(-HISTORY_MONTHS)
-        recent = await uow.readings.recent(list(periods), since)
+    recent = {
+        (meter_id, register): list(rows)
+        for meter_id, ctx in contexts.items()
+        for register, rows in ctx.history.items()
+    }
     judged = [
         _judge_item(item, contexts[item.meter_id], periods[item.meter_id], recent, violations)
         for item in items

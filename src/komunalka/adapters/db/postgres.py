@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -42,13 +43,31 @@ _CONTEXTS = """
 _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
 # Submissions to one meter run one after another under a transaction-scoped advisory lock keyed
-# by the meter's id (the only advisory locks this schema takes). It costs the server less than
-# a row lock (no write to the meter's row, no WAL). One meter: taken by the same statement that
-# reads it. Several: taken first, in id order, so two submissions never deadlock.
-_CONTEXTS_ONE_LOCKED = _CONTEXTS_ONE.replace(
-    "AS linked", "AS linked, pg_advisory_xact_lock(m.id) IS NULL AS locked"
-)
-_LOCK_MANY = "SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x"
+# by the meter's id (the only advisory locks this schema takes), taken by the claim in id order
+# (two submissions never deadlock). It costs the server less than a row lock: no write to the
+# meter's row, no WAL.
+_LOCK = "SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x"
+
+# A submission's meters with their recent accepted readings, read after the claim took the
+# locks (so this statement's snapshot has every earlier submission): one row per reading, a
+# meter with none once, with NULL reading columns.
+_FOR_SUBMISSION = """
+    SELECT m.id, m.account_id, m.supplier_id, m.service, m.serial, m.registers, m.digits,
+           m.decimals, m.verification_due, m.status, a.number, a.holder, a.address, a.district,
+           s.code, s.name, s.timezone, s.window_rule, s.account_pattern,
+           EXISTS (SELECT 1 FROM account_links l
+                   WHERE l.account_id = a.id AND l.resident_id = $2) AS linked,
+           r.id, r.meter_id, r.register, r.period, r.value_milli, r.submitted_at, r.channel,
+           r.status, r.receipt, r.submission_id
+    FROM meters m
+    JOIN accounts a ON a.id = m.account_id
+    JOIN suppliers s ON s.id = m.supplier_id
+    LEFT JOIN readings r ON r.meter_id = m.id AND r.status = 'accepted' AND r.period >= $3
+    WHERE {where}
+    ORDER BY m.id, r.register, r.period, r.id
+"""
+_FOR_SUBMISSION_ONE = _FOR_SUBMISSION.format(where="m.id = $1")
+_FOR_SUBMISSION_MANY = _FOR_SUBMISSION.format(where="m.id = ANY($1::bigint[])")
 
 _RECENT = """
     SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
@@ -69,11 +88,14 @@ _ADD = """
 
 _SUPERSEDE = "UPDATE readings SET status = 'superseded' WHERE id = ANY($1::bigint[])"
 
-# The claim and its audit entry in one statement.
+# The claim, its audit entry and the meters' locks in one statement; the locks come first (the
+# insert reads them), so a claim never waits on a key while holding a meter.
 _CLAIM = """
-    WITH s AS (
+    WITH held AS MATERIALIZED (
+        SELECT count(pg_advisory_xact_lock(x)) AS n FROM unnest($11::bigint[]) AS x
+    ), s AS (
         INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
-        VALUES ($1, $2, $3, $4, $5)
+        SELECT $1, $2, $3, $4, $5 FROM held
         ON CONFLICT (actor_key, client_key) DO NOTHING
         RETURNING id
     ), a AS (
@@ -123,6 +145,15 @@ def _reading(row: Any) -> Reading:
     )
 
 
+def _context(r: Any) -> MeterContext:
+    return MeterContext(
+        _meter(r),
+        Account(r[1], r[2], r[10], r[11], r[12], r[13]),
+        supplier_of(r[2], r[14], r[15], r[16], r[17], r[18]),
+        r[19],
+    )
+
+
 class PgMeterRepository(SqlMeterRepository):
     def __init__(self, conn: AsyncConnection, raw: Any) -> None:
         super().__init__(conn)
@@ -131,22 +162,29 @@ class PgMeterRepository(SqlMeterRepository):
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
+        if lock:
+            await self._raw.execute(_LOCK, sorted(set(meter_ids)))
         if len(meter_ids) == 1:
-            query = _CONTEXTS_ONE_LOCKED if lock else _CONTEXTS_ONE
-            rows = await self._raw.fetch(query, meter_ids[0], resident_id or -1)
+            rows = await self._raw.fetch(_CONTEXTS_ONE, meter_ids[0], resident_id or -1)
         else:
-            if lock:
-                await self._raw.execute(_LOCK_MANY, sorted(set(meter_ids)))
             rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
-        return [
-            MeterContext(
-                _meter(r),
-                Account(r[1], r[2], r[10], r[11], r[12], r[13]),
-                supplier_of(r[2], r[14], r[15], r[16], r[17], r[18]),
-                r[19],
-            )
-            for r in rows
-        ]
+        return [_context(r) for r in rows]
+
+    async def for_submission(
+        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
+    ) -> list[MeterContext]:
+        one = len(meter_ids) == 1
+        query = _FOR_SUBMISSION_ONE if one else _FOR_SUBMISSION_MANY
+        key = meter_ids[0] if one else list(meter_ids)
+        found: dict[int, MeterContext] = {}
+        history: dict[int, dict[str, list[Reading]]] = {}
+        for r in await self._raw.fetch(query, key, resident_id or -1, since.index):
+            if r[0] not in found:
+                found[r[0]] = _context(r)
+                history[r[0]] = {}
+            if r[20] is not None:
+                history[r[0]].setdefault(r[22], []).append(_reading(r[20:]))
+        return [replace(c, history=history[mid]) for mid, c in found.items()]
 
 
 class PgReadingRepository(SqlReadingRepository):
@@ -187,7 +225,12 @@ class PgSubmissionRepository:
         self._raw = raw
 
     async def claim(
-        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+        self,
+        actor: Actor,
+        client_key: str | None,
+        fingerprint: str,
+        at: datetime,
+        meter_ids: Sequence[int] = (),
     ) -> Claim:
         key = actor.key
         details = json.dumps({"key": client_key}, ensure_ascii=False)
@@ -203,6 +246,7 @@ class PgSubmissionRepository:
             actor.on_behalf_of,
             details,
             actor.note,
+            sorted(set(meter_ids)),
         )
         if new_id is not None:
             return Claim(new_id, True, fingerprint, at)

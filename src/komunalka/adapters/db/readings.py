@@ -99,8 +99,14 @@ class SqlSubmissionRepository:
         self._conn = conn
 
     async def claim(
-        self, actor: Actor, client_key: str | None, fingerprint: str, at: datetime
+        self,
+        actor: Actor,
+        client_key: str | None,
+        fingerprint: str,
+        at: datetime,
+        meter_ids: Sequence[int] = (),
     ) -> Claim:
+        # SQLite: the writing unit of work began with BEGIN IMMEDIATE and holds the database.
         values = {
             "actor_key": actor.key,
             "client_key": client_key,
