@@ -29,17 +29,16 @@ from typing import Any
 import asyncpg
 
 from support import (
-    TABLE_HEADER,
     BenchError,
     CommandRun,
     Database,
     checkpoint,
     machine,
-    markdown_row,
     mib,
     prepare_schema,
     save_json,
     scalar,
+    size_run_report,
     sql,
     temporary_database,
     timed_komunalka,
@@ -191,37 +190,19 @@ def report(rows: int, full: CommandRun, half: CommandRun, ref: float) -> dict[st
         f"  target <= {TARGET_SECONDS:.0f} s for {TARGET_ROWS:,} rows: {verdict(met)} "
         f"(the command alone: {full.command:.2f} s)"
     )
-    row = markdown_row(
+    return size_run_report(
         f"CSV export, {rows:,} readings (PostgreSQL)",
-        f"{full.wall:.1f} s (start-up {full.startup:.1f} s), peak RSS {mib(full.peak_rss)}; "
-        f"{rows // 2:,} rows: {half.wall:.1f} s, {mib(half.peak_rss)}",
+        rows,
+        full,
+        half,
         f"COPY (SELECT ...) TO STDOUT into a file: {ref:.1f} s",
-        f"{ratio:.1f}x the time; RSS x{growth:.2f} for 2x rows",
-        f"<= {TARGET_SECONDS:.0f} s for {TARGET_ROWS:,}, flat memory",
-        {True: "yes", False: "**no**", None: "n/a (other size)"}[met],
-        f"`{COMMAND}" + (f" --rows {rows}`" if rows != TARGET_ROWS else "`"),
+        ref,
+        ratio,
+        growth,
+        met,
+        (TARGET_SECONDS, TARGET_ROWS),
+        COMMAND,
     )
-    print(f"\n{TABLE_HEADER}\n{row}")
-    runs = {"full": full, "half": half}
-    return {
-        "rows": rows,
-        **{
-            name: {
-                "seconds": r.wall,
-                "startup_seconds": r.startup,
-                "command_seconds": r.command,
-                "peak_rss": r.peak_rss,
-                "kernel_max_rss": r.max_rss,
-                "rss_after_import": r.rss_after_import,
-            }
-            for name, r in runs.items()
-        },
-        "reference_seconds": ref,
-        "ratio": ratio,
-        "rss_growth": growth,
-        "target_seconds": TARGET_SECONDS,
-        "met": met,
-    }
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import psutil
 
+from komunalka.domain.registry import COLUMNS
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 BIN = Path(sys.executable).parent  # the venv's bin/: komunalka, uvicorn
@@ -39,24 +41,7 @@ ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432
 NOW = "2026-11-20T12:00:00+02:00"
 HOST = "127.0.0.1"
 
-# The registry file's columns (komunalka.domain.registry.COLUMNS), spelled out so a benchmark
-# notices when the format changes under it.
-REGISTRY_COLUMNS = (
-    "supplier",
-    "account",
-    "holder",
-    "address",
-    "district",
-    "service",
-    "serial",
-    "registers",
-    "digits",
-    "decimals",
-    "verification_due",
-    "status",
-    "period",
-    "values",
-)
+REGISTRY_COLUMNS = COLUMNS  # the registry file's header, as komunalka reads it
 HOLDERS = ("Шевченко Олена Іванівна", "Коваленко Андрій Петрович", "Мельник Ірина Олексіївна")
 STREETS = ("вул. Хрещатик", "просп. Перемоги", "вул. Саксаганського", "вул. Лук'янівська")
 DISTRICTS = ("Шевченківський", "Печерський", "Голосіївський", "Оболонський")
@@ -406,3 +391,51 @@ def save_json(path: Path | None, result: dict[str, Any]) -> None:
     if path is not None:
         path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         print(f"results written to {path}")
+
+
+def size_run_report(
+    label: str,
+    rows: int,
+    full: Any,
+    half: Any,
+    reference_text: str,
+    ref: float,
+    ratio: float,
+    growth: float,
+    met: bool | None,
+    target: tuple[float, int],
+    command: str,
+) -> dict[str, Any]:
+    """The markdown row and the JSON record of an import or export run at two sizes."""
+    target_seconds, target_rows = target
+    row = markdown_row(
+        label,
+        f"{full.wall:.1f} s (start-up {full.startup:.1f} s), peak RSS {mib(full.peak_rss)}; "
+        f"{rows // 2:,} rows: {half.wall:.1f} s, {mib(half.peak_rss)}",
+        reference_text,
+        f"{ratio:.1f}x the time; RSS x{growth:.2f} for 2x rows",
+        f"<= {target_seconds:.0f} s for {target_rows:,}, flat memory",
+        {True: "yes", False: "**no**", None: "n/a (other size)"}[met],
+        f"`{command}" + (f" --rows {rows}`" if rows != target_rows else "`"),
+    )
+    print(f"\n{TABLE_HEADER}\n{row}")
+    runs = {"full": full, "half": half}
+    return {
+        "rows": rows,
+        **{
+            name: {
+                "seconds": r.wall,
+                "startup_seconds": r.startup,
+                "command_seconds": r.command,
+                "peak_rss": r.peak_rss,
+                "kernel_max_rss": r.max_rss,
+                "rss_after_import": r.rss_after_import,
+            }
+            for name, r in runs.items()
+        },
+        "reference_seconds": ref,
+        "ratio": ratio,
+        "rss_growth": growth,
+        "target_seconds": target_seconds,
+        "met": met,
+    }
