@@ -171,7 +171,7 @@ readings = Table(
         postgresql_where=text("submission_id IS NOT NULL"),
     ),
     # At most one accepted reading per register and period: the database's own guard against a
-    # duplicate, behind the row lock that serializes submissions to a meter.
+    # duplicate, behind the lock that serializes submissions to a meter.
     Index(
         "uq_readings_accepted",
         "meter_id",
