@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from komunalka.application.actors import Actor
@@ -37,10 +37,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def bearer_resident(use_cases: UseCases) -> Callable[..., Awaitable[int]]:
-    """The dependency that turns `Authorization: Bearer <token>` into a resident id."""
+Authorization = Annotated[str | None, Header(description="`Bearer <token>`")]
 
-    async def resident(authorization: Annotated[str | None, Header()] = None) -> int:
+
+def bearer_resident(use_cases: UseCases) -> Callable[[str | None], Awaitable[int]]:
+    """Turns an `Authorization: Bearer <token>` header into a resident id, or refuses (401).
+    Called by each route itself rather than as a FastAPI dependency: one resolution step fewer
+    on every request."""
+
+    async def resident(authorization: str | None) -> int:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError("auth.required", 401)
@@ -68,7 +73,7 @@ def build_router(use_cases: UseCases) -> APIRouter:
 
 
 def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
-    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
+    resident = bearer_resident(use_cases)
 
     @router.post(
         "/api/v1/readings",
@@ -79,11 +84,12 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
     )
     async def submit_readings(
         body: SubmitIn,
-        resident_id: Resident,
         response: Response,
+        authorization: Authorization = None,
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
     ) -> SubmitOut:
         """Send readings of one or many meters at once: all are accepted, or none."""
+        resident_id = await resident(authorization)
         request = SubmitReadingsRequest(
             actor=Actor.resident(resident_id, Channel.API),
             items=[
@@ -106,10 +112,11 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
     async def correct_reading(
         receipt: Annotated[str, Path(max_length=20)],
         body: CorrectIn,
-        resident_id: Resident,
+        authorization: Authorization = None,
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
     ) -> SubmitOut:
         """Correct a reading, named by its receipt, while its window is open."""
+        resident_id = await resident(authorization)
         result = await use_cases.correct_reading(
             CorrectReadingRequest(
                 actor=Actor.resident(resident_id, Channel.API),
@@ -123,11 +130,12 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
 
 
 def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
-    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
+    resident = bearer_resident(use_cases)
 
     @router.get("/api/v1/meters", response_model=list[MeterOut], responses=ERRORS, tags=["meters"])
-    async def my_meters(resident_id: Resident) -> list[MeterOut]:
+    async def my_meters(authorization: Authorization = None) -> list[MeterOut]:
         """My meters across every linked account, with this period's status and window."""
+        resident_id = await resident(authorization)
         return [_meter_out(m) for m in await use_cases.list_my_meters(resident_id)]
 
     @router.get(
@@ -137,9 +145,12 @@ def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
         tags=["meters"],
     )
     async def history(
-        meter_id: int, resident_id: Resident, months: Annotated[int, Query(ge=1, le=120)] = 12
+        meter_id: int,
+        months: Annotated[int, Query(ge=1, le=120)] = 12,
+        authorization: Authorization = None,
     ) -> HistoryOut:
         """Readings of the last months, newest first, with the consumption of each."""
+        resident_id = await resident(authorization)
         actor = Actor.resident(resident_id, Channel.API)
         found = await use_cases.reading_history(actor, meter_id, months)
         entries = [
@@ -159,7 +170,7 @@ def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
 
 
 def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:
-    Resident = Annotated[int, Depends(bearer_resident(use_cases))]
+    resident = bearer_resident(use_cases)
 
     @router.post(
         "/api/v1/links",
@@ -168,8 +179,9 @@ def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:
         responses=ERRORS,
         tags=["accounts"],
     )
-    async def link_account(body: LinkIn, resident_id: Resident) -> LinkOut:
+    async def link_account(body: LinkIn, authorization: Authorization = None) -> LinkOut:
         """Link an account, proven by the holder's surname (three letters) or a meter serial."""
+        resident_id = await resident(authorization)
         result = await use_cases.link_account(
             LinkAccountRequest(
                 actor=Actor.resident(resident_id, Channel.API),
