@@ -193,3 +193,23 @@ async def test_a_reading_is_corrected_by_its_receipt(api, engine) -> None:
     assert again.status_code == 422 and again.json()["error"]["code"] == "reading.already_corrected"
     missing = await client.put("/api/v1/readings/2611-XXXX-XXXX", json={"value": "1"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "reading.not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/readings", {"readings": [{"meter_id": 1, "value": "1"}]}),
+        ("PUT", "/api/v1/readings/2611-AAAA-BBBB", {"value": "1"}),
+        ("GET", "/api/v1/meters", None),
+        ("GET", "/api/v1/meters/1/history", None),
+        ("POST", "/api/v1/links", {"account_number": "1000001357", "surname_prefix": "Шев"}),
+    ],
+)
+async def test_every_api_route_needs_a_valid_token(api, engine, method, path, body) -> None:
+    client, _, _ = api
+    before = await stored(engine)
+    for header in ("", "Bearer", "Basic abc", "Bearer kmn_not-a-token"):
+        answer = await client.request(method, path, json=body, headers={"Authorization": header})
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] in {"auth.required", "auth.invalid"}
+    assert await stored(engine) == before
