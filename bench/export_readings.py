@@ -58,9 +58,9 @@ ACCOUNTS = """
     FROM generate_series(1, $2::int) g
 """
 METERS = """
-    INSERT INTO meters (account_id, supplier_id, service, serial, registers, digits, decimals,
-                        verification_due, status)
-    SELECT a.id, $1, CASE WHEN g % 2 = 1 THEN 'hot_water' ELSE 'heat' END,
+    INSERT INTO meters (account_id, account_number, supplier_id, service, serial, registers,
+                        digits, decimals, verification_due, status)
+    SELECT a.id, a.number, $1, CASE WHEN g % 2 = 1 THEN 'hot_water' ELSE 'heat' END,
            $3 || lpad(g::text, 9, '0'), 'T1', 5, 3, DATE '2031-01-01', 'active'
     FROM generate_series(1, $2::int) g
     JOIN accounts a ON a.supplier_id = $1 AND a.number = (6000000000 + (g + 1) / 2)::text
@@ -77,13 +77,12 @@ READINGS = """
 # The same rows and text as komunalka's export, written here so the reference stands alone.
 # asyncpg's copy_from_query runs it as COPY (...) TO STDOUT WITH (FORMAT csv).
 REFERENCE = """
-    SELECT a.number, m.serial, m.service, r.register, $3::text,
+    SELECT m.account_number, m.serial, m.service, r.register, $3::text,
            round(r.value_milli::numeric / 1000, m.decimals),
-           to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           date_trunc('second', r.submitted_at AT TIME ZONE 'UTC'),
            r.channel, r.receipt
     FROM readings r
     JOIN meters m ON m.id = r.meter_id
-    JOIN accounts a ON a.id = m.account_id
     WHERE m.supplier_id = $1 AND r.period = $2 AND r.status = 'accepted'
 """
 

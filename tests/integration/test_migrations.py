@@ -34,3 +34,40 @@ async def test_upgrade_from_empty_matches_the_tables_and_downgrade_removes_them(
         assert await migrate.current(engine) == migrate.head()
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrading_a_populated_database_keeps_and_fills_its_data(
+    empty_database, backend: str
+) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(await empty_database(backend))
+    try:
+        await migrate.upgrade(engine, "0001")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO suppliers (id, code, name, timezone, window_rule, account_pattern,"
+                    " services) VALUES (1, 'kte', 'K', 'Europe/Kyiv', '5..-1', '\\d{10}', 'heat')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (id, supplier_id, number, holder, address, district)"
+                    " VALUES (7, 1, '1000000007', 'Мельник Ірина', 'Київ', '')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO meters (id, account_id, supplier_id, service, serial, registers,"
+                    " digits, decimals, status)"
+                    " VALUES (9, 7, 1, 'heat', 'HT9', 'T1', 5, 3, 'active')"
+                )
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            number = (await conn.execute(text("SELECT account_number FROM meters"))).scalar_one()
+        assert number == "1000000007"
+    finally:
+        await engine.dispose()

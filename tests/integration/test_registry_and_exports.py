@@ -157,7 +157,7 @@ async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
             "T1",
             "2026-11",
             "117.500",
-            CLOCK.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            CLOCK.now().strftime("%Y-%m-%d %H:%M:%S"),
             "web",
             last.readings[0].receipt,
         ]

@@ -2,7 +2,8 @@
 
 Who may call it: staff of that supplier, administrators, the system (deliveries). Read-only;
 memory stays flat whatever the size: rows go to the sink as the database yields them.
-Columns: account, serial, service, register, period, value, submitted_at, channel, receipt.
+Columns: account, serial, service, register, period, value, submitted_at_utc (``YYYY-MM-DD
+HH:MM:SS``), channel, receipt.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ EXPORT_COLUMNS = (
     "register",
     "period",
     "value",
-    "submitted_at",
+    "submitted_at_utc",
     "channel",
     "receipt",
 )

@@ -21,13 +21,12 @@ CHUNK = 5_000
 
 # Run as COPY (...) TO STDOUT by asyncpg's copy_from_query.
 _PG_EXPORT = """
-        SELECT a.number, m.serial, m.service, r.register, $3::text,
+        SELECT m.account_number, m.serial, m.service, r.register, $3::text,
                round(r.value_milli::numeric / 1000, m.decimals),
-               to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               date_trunc('second', r.submitted_at AT TIME ZONE 'UTC'),
                r.channel, r.receipt
         FROM readings r
         JOIN meters m ON m.id = r.meter_id
-        JOIN accounts a ON a.id = m.account_id
         WHERE m.supplier_id = $1 AND r.period = $2 AND r.status = 'accepted'
 """
 
@@ -35,7 +34,7 @@ _PG_EXPORT = """
 def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
     return (
         select(
-            accounts.c.number,
+            meters.c.account_number,
             meters.c.serial,
             meters.c.service,
             readings.c.register,
@@ -46,7 +45,6 @@ def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
             readings.c.receipt,
         )
         .join(meters, meters.c.id == readings.c.meter_id)
-        .join(accounts, accounts.c.id == meters.c.account_id)
         .where(
             meters.c.supplier_id == supplier_id,
             readings.c.period == period.index,
@@ -82,11 +80,11 @@ class SqlReadingQueries:
             buffer = io.StringIO()
             out = csv.writer(buffer, lineterminator="\n")
             for r in rows:
-                when = r.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                when = r.submitted_at.strftime("%Y-%m-%d %H:%M:%S")
                 value = format_value(from_milli(r.value_milli), r.decimals)
                 out.writerow(
                     (
-                        r.number,
+                        r.account_number,
                         r.serial,
                         r.service,
                         r.register,

@@ -111,14 +111,15 @@ _ACCOUNTS = {
 }
 
 _METERS = """
-    INSERT INTO meters (account_id, supplier_id, service, serial, registers, digits, decimals,
-                        verification_due, status, registry_import_id)
-    SELECT a.id, s.supplier_id, s.service, s.serial, s.registers, s.digits, s.decimals,
-           s.verification_due, s.status, :import_id
+    INSERT INTO meters (account_id, account_number, supplier_id, service, serial, registers,
+                        digits, decimals, verification_due, status, registry_import_id)
+    SELECT a.id, a.number, s.supplier_id, s.service, s.serial, s.registers, s.digits,
+           s.decimals, s.verification_due, s.status, :import_id
     FROM registry_stage s JOIN accounts a ON a.supplier_id = s.supplier_id AND a.number = s.account
     WHERE true
     ON CONFLICT (supplier_id, serial) DO UPDATE
-    SET account_id = excluded.account_id, service = excluded.service,
+    SET account_id = excluded.account_id, account_number = excluded.account_number,
+        service = excluded.service,
         registers = excluded.registers, digits = excluded.digits, decimals = excluded.decimals,
         verification_due = excluded.verification_due, status = excluded.status,
         registry_import_id = excluded.registry_import_id

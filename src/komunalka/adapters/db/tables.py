@@ -64,6 +64,9 @@ meters = Table(
     metadata,
     Column("id", BigId, primary_key=True),
     Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    # The account's number, copied with account_id (only the registry import writes either), so
+    # a supplier's export reads readings and meters without joining a million accounts.
+    Column("account_number", String(32), nullable=False, server_default=""),
     # The account's supplier, copied here so a serial is unique per supplier; no foreign key of
     # its own (the account's already points at the supplier, and a second check per row halves
     # the speed of a registry import).

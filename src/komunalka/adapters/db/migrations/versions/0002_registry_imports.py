@@ -28,7 +28,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("registry_import_id", sa.BigInteger(), nullable=True))
+        batch_op.add_column(
+            sa.Column("account_number", sa.String(length=32), server_default="", nullable=False)
+        )
         batch_op.drop_constraint("fk_meters_supplier_id_suppliers", type_="foreignkey")
+    op.execute(
+        "UPDATE meters SET account_number = accounts.number FROM accounts"
+        " WHERE accounts.id = meters.account_id"
+    )
 
     with op.batch_alter_table("readings", schema=None) as batch_op:
         batch_op.drop_index("ix_readings_meter_period")
@@ -76,6 +83,7 @@ def downgrade() -> None:
         batch_op.create_foreign_key(
             "fk_meters_supplier_id_suppliers", "suppliers", ["supplier_id"], ["id"]
         )
+        batch_op.drop_column("account_number")
         batch_op.drop_column("registry_import_id")
 
     op.drop_table("registry_imports")
