@@ -86,6 +86,13 @@ _ADD = """
                          $6::text[], $7::text[], $8::text[], $9::bigint[])
 """
 
+# One reading, the common case: plain VALUES bind and plan for less than nine arrays.
+_ADD_ONE = """
+    INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
+                          receipt, submission_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+"""
+
 _SUPERSEDE = "UPDATE readings SET status = 'superseded' WHERE id = ANY($1::bigint[])"
 
 # The claim, its audit entry and the meters' locks in one statement; the locks come first (the
@@ -206,6 +213,21 @@ class PgReadingRepository(SqlReadingRepository):
         await self._raw.execute(_SUPERSEDE, list(reading_ids))
 
     async def add(self, new: Sequence[Reading]) -> None:
+        if len(new) == 1:
+            r = new[0]
+            await self._raw.execute(
+                _ADD_ONE,
+                r.meter_id,
+                r.register,
+                r.period.index,
+                to_milli(r.value),
+                r.submitted_at,
+                r.channel.value,
+                r.status.value,
+                r.receipt or None,
+                r.submission_id,
+            )
+            return
         await self._raw.execute(
             _ADD,
             [r.meter_id for r in new],
