@@ -234,6 +234,9 @@ class InMemoryTokens(_Repos):
     async def resident_for(self, token_hash: str) -> int | None:
         return self.s.tokens.get(token_hash)
 
+    async def revoke(self, token_hash: str, at: datetime) -> int | None:
+        return self.s.tokens.pop(token_hash, None)
+
 
 class InMemoryRegistry(_Repos):
     async def load(

@@ -134,3 +134,14 @@ def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_revoked_token_stops_working(run) -> None:
+    issued = run("issue-token", "--new", "Тимчасовий", "--label", "test")
+    token = issued.stdout.strip().splitlines()[-1]
+    revoked = run("revoke-token", token)
+    assert revoked.exit_code == 0, revoked.output
+    assert "Токен відкликано" in revoked.output
+    again = run("revoke-token", token)
+    assert again.exit_code == 2
+    assert "Такого чинного токена немає." in again.output

@@ -179,3 +179,15 @@ async def test_a_token_for_a_missing_resident_is_refused(setup) -> None:
     with pytest.raises(DomainError) as exc:
         await IssueToken(store, clock)(Actor.system(), resident_id=424242)
     assert exc.value.code == "resident.not_found"
+
+
+async def test_a_revoked_token_no_longer_authenticates(setup) -> None:
+    from komunalka.application.issue_token import RevokeToken
+
+    store, world, clock, _ = setup
+    issued = await IssueToken(store, clock)(Actor.system(), resident_id=world.resident)
+    assert await RevokeToken(store, clock)(Actor.system(), issued.token) == world.resident
+    assert await Authenticate(store, clock)(issued.token) is None
+    with pytest.raises(DomainError) as exc:
+        await RevokeToken(store, clock)(Actor.system(), issued.token)
+    assert exc.value.code == "token.not_found"

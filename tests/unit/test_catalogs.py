@@ -19,7 +19,13 @@ CODE = re.compile(
     r'submission|supplier|token|window)\.[a-z_]+)"'
 )
 # Audit-log action names look like codes but are never shown to anyone.
-AUDIT_ACTIONS = {"readings.submit", "account.link", "registry.import", "token.issue"}
+AUDIT_ACTIONS = {
+    "readings.submit",
+    "account.link",
+    "registry.import",
+    "token.issue",
+    "token.revoke",
+}
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
 
 

@@ -60,6 +60,26 @@ class IssueToken:
         return IssuedToken(resident_id, secret)
 
 
+class RevokeToken:
+    """RevokeToken: a bearer token stops working. Who may call it: an administrator (the command
+    line). Servers that remember the token (Authenticate) drop it within their 30 seconds."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, actor: Actor, token: str) -> int:
+        now = self._clock.now()
+        async with self._uow(write=True) as uow:
+            resident_id = await uow.tokens.revoke(token_hash(token.strip()), now)
+            if resident_id is None:
+                raise DomainError.of("token.not_found")
+            subject = f"resident:{resident_id}"
+            await uow.audit.record(actor, "token.revoke", subject, {}, now)
+            await uow.commit()
+        return resident_id
+
+
 class Authenticate:
     """The resident a bearer token belongs to, or None. Read-only.
 

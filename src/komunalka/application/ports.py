@@ -148,6 +148,10 @@ class TokenRepository(Protocol):
     async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None: ...
     async def resident_for(self, token_hash: str) -> int | None: ...
 
+    async def revoke(self, token_hash: str, at: datetime) -> int | None:
+        """Revokes a live token; the resident it belonged to, or None when there was none."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class MergeCounts:

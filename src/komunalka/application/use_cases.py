@@ -8,7 +8,7 @@ from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.import_registry import ImportRegistry
-from komunalka.application.issue_token import Authenticate, IssueToken
+from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.link_account import LinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
 from komunalka.application.load_demo import LoadDemo
@@ -30,6 +30,7 @@ class UseCases:
     import_registry: ImportRegistry
     export_readings: ExportReadings
     issue_token: IssueToken
+    revoke_token: RevokeToken
     authenticate: Authenticate
     check_health: CheckHealth
     load_demo: LoadDemo
@@ -50,6 +51,7 @@ class UseCases:
             import_registry=import_registry,
             export_readings=ExportReadings(uow),
             issue_token=issue_token,
+            revoke_token=RevokeToken(uow, clock),
             authenticate=Authenticate(uow, clock),
             check_health=CheckHealth(uow),
             load_demo=LoadDemo(uow, clock, import_registry, issue_token),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.readings import SqlReadingRepository
@@ -247,4 +247,10 @@ class SqlTokenRepository:
             api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
         )
         found = (await self._conn.execute(query)).scalar()
+        return int(found) if found is not None else None
+
+    async def revoke(self, token_hash: str, at: datetime) -> int | None:
+        live = and_(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+        stmt = update(api_tokens).where(live).values(revoked_at=at)
+        found = (await self._conn.execute(stmt.returning(api_tokens.c.resident_id))).scalar()
         return int(found) if found is not None else None

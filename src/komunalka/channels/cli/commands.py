@@ -39,6 +39,7 @@ class Commands:
             ("demo", self.demo),
             ("import-registry", self.import_registry),
             ("issue-token", self.issue_token),
+            ("revoke-token", self.revoke_token),
             ("export", self.export),
             ("non-submitters", self.non_submitters),
         ):
@@ -140,6 +141,20 @@ class Commands:
             issued = await uc.issue_token(Actor.system(), resident, new, label)
             typer.echo(self.say("Resident {resident}", resident=issued.resident_id), err=True)
             typer.echo(issued.token)
+
+        self.run(work)
+
+    def revoke_token(
+        self,
+        token: Annotated[str, typer.Argument(help="The token to revoke; - reads it from stdin.")],
+    ) -> None:
+        """Revoke a bearer token: it stops working (within 30 s on running servers)."""
+        from_stdin = token.strip() == "-"  # keeps the token out of shell history
+        secret = sys.stdin.readline() if from_stdin else token
+
+        async def work(uc: UseCases) -> None:
+            resident_id = await uc.revoke_token(Actor.system(), secret)
+            typer.echo(self.say("Token revoked (resident {resident}).", resident=resident_id))
 
         self.run(work)
 
