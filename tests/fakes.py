@@ -25,6 +25,7 @@ from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.services import Channel
+from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import from_milli
 
 
@@ -49,6 +50,7 @@ class State:
     submissions: dict[tuple[str, str | None], Claim] = field(default_factory=dict)
     audit: list[tuple[Actor, str, str, dict[str, object]]] = field(default_factory=list)
     staged: list[StagedRow] = field(default_factory=list)
+    tariffs: list[Tariff] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -238,6 +240,14 @@ class InMemoryTokens(_Repos):
         return self.s.tokens.pop(token_hash, None)
 
 
+class InMemoryTariffs(_Repos):
+    async def of_supplier(self, supplier_id: int) -> list[Tariff]:
+        return [t for t in self.s.tariffs if t.supplier_id == supplier_id]
+
+    async def add(self, tariff: Tariff) -> None:
+        self.s.tariffs.append(tariff)
+
+
 class InMemoryRegistry(_Repos):
     async def load(
         self,
@@ -365,6 +375,7 @@ class InMemoryUnitOfWork:
         self.link_attempts = InMemoryLinkAttempts(s)
         self.residents = InMemoryResidents(s)
         self.tokens = InMemoryTokens(s)
+        self.tariffs = InMemoryTariffs(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)
         return self

@@ -147,7 +147,9 @@ async def test_my_meters_list_their_status_and_window(api) -> None:
 async def test_history_lists_readings_with_consumption(api) -> None:
     client, world, _ = api
     answer = await client.get(f"/api/v1/meters/{world.hot_water}/history", params={"months": 3})
+    assert (answer.json()["currency"], answer.json()["demo_prices"]) == ("UAH", False)
     entries = answer.json()["entries"]
+    assert all(e["cost"] is None for e in entries)  # the world's heat supplier has no tariff
     assert [(e["period"], e["value"], e["consumption"]) for e in entries] == [
         ("2026-10", "115.000", "2.500"),
         ("2026-09", "112.500", "2.500"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -209,3 +210,21 @@ async def test_chunks_merge_in_turn_and_a_repeat_in_a_later_chunk_is_caught(
     )
     async with engine.connect() as conn:
         assert (await conn.execute(owner)).scalar_one() == "1000005555"  # the first line won
+
+
+async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:
+    from komunalka.application.reading_history import ReadingHistory
+
+    uc = UseCases.wire(uow, CLOCK)
+    report = await uc.load_demo()
+    resident = await uc.authenticate(report.token)
+    assert resident is not None
+    async with uow() as u:
+        accounts_ = await u.accounts.linked_to(resident)
+        meters_ = await u.meters.of_accounts([a.id for a in accounts_])
+    electricity = next(m for m in meters_ if m.service.value == "electricity")
+    history = await ReadingHistory(uow, CLOCK)(Actor.system(), electricity.id, months=3)
+    priced = [e for e in history.entries if e.consumption is not None]
+    assert priced and history.demo_prices
+    for entry in priced:
+        assert entry.cost == (entry.consumption * Decimal("4.32")).quantize(Decimal("0.01"))

@@ -26,6 +26,15 @@ SUPPLIERS = (
     ("naftogaz", "Нафтогаз України", "1..5@-1", r"\d{11}", ("gas",)),
 )
 
+# Published household prices (shared/design/DOMAIN.md), loaded as demo values: electricity
+# 4.32 UAH/kWh from June 2024 with a two-zone meter's night at half price; gas 7.96 UAH/m3.
+# supplier, service, zone, price, effective from
+TARIFFS = (
+    ("yasno", "electricity", "*", "4.32", "2024-06-01"),
+    ("yasno", "electricity", "night", "2.16", "2024-06-01"),
+    ("naftogaz", "gas", "*", "7.96", "2024-06-01"),
+)
+
 SURNAMES = (
     "Шевченко",
     "Коваленко",

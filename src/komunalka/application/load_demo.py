@@ -6,10 +6,11 @@ same path a supplier's file takes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from komunalka.application.actors import Actor
-from komunalka.application.demo_data import SHAPES, DemoMeter, flats, suppliers
+from komunalka.application.demo_data import SHAPES, TARIFFS, DemoMeter, flats, suppliers
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import IssueToken
 from komunalka.application.ports import Clock, RejectedRow, UnitOfWorkFactory
@@ -18,7 +19,8 @@ from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, new_receipt
 from komunalka.domain.registry import COLUMNS
-from komunalka.domain.services import Channel
+from komunalka.domain.services import Channel, Service
+from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import format_value
 
 DEMO_TOKEN = "demo-resident-token"  # noqa: S105 - a demo database only, printed on loading
@@ -55,6 +57,17 @@ class LoadDemo:
             if await uow.suppliers.by_code("kte") is not None:
                 raise DomainError.of("demo.already_loaded")
             added = {s.code: await uow.suppliers.add(s, services) for s, services in suppliers()}
+            for code, service, zone, price, since in TARIFFS:
+                await uow.tariffs.add(
+                    Tariff(
+                        added[code].id,
+                        Service(service),
+                        Decimal(price),
+                        date.fromisoformat(since),
+                        zone,
+                        demo=True,
+                    )
+                )
             await uow.commit()
         targets = {
             code: (s.window.window_at(now) or s.window.next_window(now)).period

@@ -14,6 +14,7 @@ from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
 from komunalka.domain.registry import RegistryRow
+from komunalka.domain.tariffs import Tariff
 
 
 class Clock(Protocol):
@@ -144,6 +145,11 @@ class ResidentRepository(Protocol):
     async def exists(self, resident_id: int) -> bool: ...
 
 
+class TariffRepository(Protocol):
+    async def of_supplier(self, supplier_id: int) -> list[Tariff]: ...
+    async def add(self, tariff: Tariff) -> None: ...
+
+
 class TokenRepository(Protocol):
     async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None: ...
     async def resident_for(self, token_hash: str) -> int | None: ...
@@ -234,6 +240,7 @@ class UnitOfWork(Protocol):
     link_attempts: LinkAttemptRepository
     residents: ResidentRepository
     tokens: TokenRepository
+    tariffs: TariffRepository
     registry: RegistryStaging
     queries: ReadingQueries
 

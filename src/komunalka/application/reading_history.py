@@ -6,15 +6,17 @@ Read-only. Corrected (superseded) readings are listed too, flagged, so nothing i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import Clock, UnitOfWorkFactory
 from komunalka.domain.errors import DomainError
-from komunalka.domain.meters import Meter
+from komunalka.domain.meters import TOTAL, Meter
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.tariffs import Tariff, estimate_cost
 
 DEFAULT_MONTHS = 12
 
@@ -25,12 +27,17 @@ class HistoryEntry:
     # Use since the previous accepted reading of the register; None for the first one shown
     # and for superseded readings.
     consumption: Decimal | None
+    # What that use costs at the supplier's tariff on the period's first day (UAH); None where
+    # there is no use or no tariff.
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MeterHistory:
     meter: Meter
     entries: list[HistoryEntry]
+    # Whether a cost was priced from demo tariffs (published figures, not for billing).
+    demo_prices: bool = False
 
 
 class ReadingHistory:
@@ -51,10 +58,21 @@ class ReadingHistory:
             # one month more than asked for, so the first shown month has its consumption
             since = BillingPeriod(now.year, now.month).shift(-months)
             readings = await uow.readings.history(meter_id, since)
+            tariffs = await uow.tariffs.of_supplier(found[0].supplier.id)
         meter = found[0].meter
-        return MeterHistory(
-            meter, with_consumption(meter, readings, months, now.year * 12 + now.month - 1)
-        )
+        entries = with_consumption(meter, readings, months, now.year * 12 + now.month - 1)
+        priced = [_priced(e, meter, tariffs) for e in entries]
+        demo = any(e.cost is not None for e in priced) and any(t.demo for t in tariffs)
+        return MeterHistory(meter, priced, demo)
+
+
+def _priced(entry: HistoryEntry, meter: Meter, tariffs: list[Tariff]) -> HistoryEntry:
+    if entry.consumption is None:
+        return entry
+    period = entry.reading.period
+    day = date(period.year, period.month, 1)
+    cost = estimate_cost(tariffs, meter.service, {entry.reading.register: entry.consumption}, day)
+    return replace(entry, cost=cost if entry.reading.register != TOTAL else None)
 
 
 def with_consumption(

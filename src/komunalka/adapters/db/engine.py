@@ -29,6 +29,7 @@ from komunalka.adapters.db.repositories import (
     SqlMeterRepository,
     SqlResidentRepository,
     SqlSupplierRepository,
+    SqlTariffRepository,
     SqlTokenRepository,
 )
 from komunalka.application import ports
@@ -131,6 +132,7 @@ class SqlUnitOfWork:
         self.link_attempts: ports.LinkAttemptRepository = SqlLinkAttemptRepository(conn)
         self.residents: ports.ResidentRepository = SqlResidentRepository(conn)
         self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
+        self.tariffs: ports.TariffRepository = SqlTariffRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
 

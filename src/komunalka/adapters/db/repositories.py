@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,10 +27,13 @@ from komunalka.adapters.db.tables import (
     meters,
     residents,
     suppliers,
+    tariffs,
 )
 from komunalka.application.ports import Attempts, MeterContext
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.services import Service
+from komunalka.domain.tariffs import Tariff
 
 
 class SqlSupplierRepository:
@@ -227,6 +231,39 @@ class SqlResidentRepository:
     async def exists(self, resident_id: int) -> bool:
         query = select(residents.c.id).where(residents.c.id == resident_id)
         return (await self._conn.execute(query)).first() is not None
+
+
+PRICE_SCALE = Decimal(10000)
+
+
+class SqlTariffRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def of_supplier(self, supplier_id: int) -> list[Tariff]:
+        query = select(tariffs).where(tariffs.c.supplier_id == supplier_id)
+        return [
+            Tariff(
+                r.supplier_id,
+                Service(r.service),
+                Decimal(r.price_e4) / PRICE_SCALE,
+                r.effective_from,
+                r.zone,
+                r.demo,
+            )
+            for r in await self._conn.execute(query.order_by(tariffs.c.effective_from))
+        ]
+
+    async def add(self, tariff: Tariff) -> None:
+        values = {
+            "supplier_id": tariff.supplier_id,
+            "service": tariff.service.value,
+            "zone": tariff.zone,
+            "price_e4": int(tariff.price * PRICE_SCALE),
+            "effective_from": tariff.effective_from,
+            "demo": tariff.demo,
+        }
+        await self._conn.execute(insert(tariffs).values(values))
 
 
 class SqlTokenRepository:

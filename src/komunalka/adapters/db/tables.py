@@ -186,6 +186,22 @@ readings = Table(
     ),
 )
 
+tariffs = Table(
+    "tariffs",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("service", String(20), nullable=False),
+    Column("zone", String(20), nullable=False),
+    # UAH per unit in ten-thousandths, exact on both databases
+    Column("price_e4", BigInteger, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("demo", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint(
+        "supplier_id", "service", "zone", "effective_from", name="uq_tariffs_supplier_id"
+    ),
+)
+
 registry_imports = Table(
     "registry_imports",
     metadata,

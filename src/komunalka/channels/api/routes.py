@@ -162,6 +162,7 @@ def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
                 period=str(e.reading.period),
                 value=e.reading.value,
                 consumption=e.consumption,
+                cost=e.cost,
                 submitted_at=e.reading.submitted_at,
                 channel=e.reading.channel.value,
                 receipt=e.reading.receipt,
@@ -169,7 +170,12 @@ def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
             )
             for e in found.entries
         ]
-        return HistoryOut(meter_id=meter_id, unit=found.meter.service.unit, entries=entries)
+        return HistoryOut(
+            meter_id=meter_id,
+            unit=found.meter.service.unit,
+            demo_prices=found.demo_prices,
+            entries=entries,
+        )
 
 
 def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:

@@ -94,6 +94,7 @@ class HistoryEntryOut(BaseModel):
     period: str
     value: Decimal
     consumption: Decimal | None
+    cost: Decimal | None = Field(description="The consumption at the supplier's tariff, UAH.")
     submitted_at: datetime
     channel: str
     receipt: str
@@ -103,6 +104,8 @@ class HistoryEntryOut(BaseModel):
 class HistoryOut(BaseModel):
     meter_id: int
     unit: str
+    currency: str = "UAH"
+    demo_prices: bool = Field(description="Costs come from demo tariffs, not for billing.")
     entries: list[HistoryEntryOut]
 
 
