@@ -16,6 +16,7 @@ from komunalka.application.actors import Actor
 from komunalka.application.ports import (
     Attempts,
     Claim,
+    Identity,
     MergeCounts,
     MeterContext,
     NonSubmitter,
@@ -51,6 +52,7 @@ class State:
     audit: list[tuple[Actor, str, str, dict[str, object]]] = field(default_factory=list)
     staged: list[StagedRow] = field(default_factory=list)
     tariffs: list[Tariff] = field(default_factory=list)
+    identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -240,6 +242,29 @@ class InMemoryTokens(_Repos):
         return self.s.tokens.pop(token_hash, None)
 
 
+class InMemoryIdentities(_Repos):
+    async def get(self, channel: str, external_id: str) -> Identity | None:
+        return self.s.identities.get((channel, external_id))
+
+    async def add(self, identity: Identity, at: datetime) -> None:
+        self.s.identities[(identity.channel, identity.external_id)] = identity
+
+    async def update(self, identity: Identity) -> None:
+        self.s.identities[(identity.channel, identity.external_id)] = identity
+
+
+class InMemoryDialogStore:
+    def __init__(self) -> None:
+        self.states: dict[tuple[str, str], dict[str, object]] = {}
+
+    async def load(self, channel: str, external_id: str) -> dict[str, object] | None:
+        found = self.states.get((channel, external_id))
+        return copy.deepcopy(found) if found is not None else None
+
+    async def save(self, channel: str, external_id: str, state: dict[str, object]) -> None:
+        self.states[(channel, external_id)] = copy.deepcopy(state)
+
+
 class InMemoryTariffs(_Repos):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]:
         return [t for t in self.s.tariffs if t.supplier_id == supplier_id]
@@ -376,6 +401,7 @@ class InMemoryUnitOfWork:
         self.residents = InMemoryResidents(s)
         self.tokens = InMemoryTokens(s)
         self.tariffs = InMemoryTariffs(s)
+        self.identities = InMemoryIdentities(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)
         return self

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from komunalka.application.actors import Actor
 from komunalka.domain.errors import Violation
@@ -145,6 +145,29 @@ class ResidentRepository(Protocol):
     async def exists(self, resident_id: int) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    channel: str
+    external_id: str
+    resident_id: int
+    language: str
+    reminders: bool
+
+
+class IdentityRepository(Protocol):
+    async def get(self, channel: str, external_id: str) -> Identity | None: ...
+    async def add(self, identity: Identity, at: datetime) -> None: ...
+    async def update(self, identity: Identity) -> None: ...
+
+
+class DialogStateStore(Protocol):
+    """Where each conversation stands: a JSON-able dict per channel and user. In the database by
+    default; in Redis in production (a separate adapter, no unit of work)."""
+
+    async def load(self, channel: str, external_id: str) -> dict[str, Any] | None: ...
+    async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
+
+
 class TariffRepository(Protocol):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]: ...
     async def add(self, tariff: Tariff) -> None: ...
@@ -241,6 +264,7 @@ class UnitOfWork(Protocol):
     residents: ResidentRepository
     tokens: TokenRepository
     tariffs: TariffRepository
+    identities: IdentityRepository
     registry: RegistryStaging
     queries: ReadingQueries
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.export_readings import ExportReadings
+from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.link_account import LinkAccount
@@ -34,6 +35,8 @@ class UseCases:
     authenticate: Authenticate
     check_health: CheckHealth
     load_demo: LoadDemo
+    identify_resident: IdentifyResident
+    update_preferences: UpdatePreferences
 
     @classmethod
     def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
@@ -55,4 +58,6 @@ class UseCases:
             authenticate=Authenticate(uow, clock),
             check_health=CheckHealth(uow),
             load_demo=LoadDemo(uow, clock, import_registry, issue_token),
+            identify_resident=IdentifyResident(uow, clock),
+            update_preferences=UpdatePreferences(uow),
         )

@@ -25,6 +25,7 @@ from komunalka.adapters.db.readings import (
 from komunalka.adapters.db.registry import SqlRegistryStaging
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
+    SqlIdentityRepository,
     SqlLinkAttemptRepository,
     SqlMeterRepository,
     SqlResidentRepository,
@@ -133,6 +134,7 @@ class SqlUnitOfWork:
         self.residents: ports.ResidentRepository = SqlResidentRepository(conn)
         self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
         self.tariffs: ports.TariffRepository = SqlTariffRepository(conn)
+        self.identities: ports.IdentityRepository = SqlIdentityRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
 

@@ -23,13 +23,14 @@ from komunalka.adapters.db.tables import (
     account_links,
     accounts,
     api_tokens,
+    identities,
     link_attempts,
     meters,
     residents,
     suppliers,
     tariffs,
 )
-from komunalka.application.ports import Attempts, MeterContext
+from komunalka.application.ports import Attempts, Identity, MeterContext
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.services import Service
@@ -231,6 +232,39 @@ class SqlResidentRepository:
     async def exists(self, resident_id: int) -> bool:
         query = select(residents.c.id).where(residents.c.id == resident_id)
         return (await self._conn.execute(query)).first() is not None
+
+
+class SqlIdentityRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, channel: str, external_id: str) -> Identity | None:
+        query = select(identities).where(
+            identities.c.channel == channel, identities.c.external_id == external_id
+        )
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        return Identity(row.channel, row.external_id, row.resident_id, row.language, row.reminders)
+
+    async def add(self, identity: Identity, at: datetime) -> None:
+        values = {
+            "channel": identity.channel,
+            "external_id": identity.external_id,
+            "resident_id": identity.resident_id,
+            "language": identity.language,
+            "reminders": identity.reminders,
+            "created_at": at,
+        }
+        await self._conn.execute(insert(identities).values(values))
+
+    async def update(self, identity: Identity) -> None:
+        stmt = update(identities).where(
+            identities.c.channel == identity.channel,
+            identities.c.external_id == identity.external_id,
+        )
+        values = {"language": identity.language, "reminders": identity.reminders}
+        await self._conn.execute(stmt.values(values))
 
 
 PRICE_SCALE = Decimal(10000)

@@ -91,6 +91,28 @@ residents = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+# A resident's identities in the messengers (and the terminal): who writes, in which language.
+identities = Table(
+    "identities",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("external_id", String(64), primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("language", String(5), nullable=False, server_default="uk"),
+    Column("reminders", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Where each conversation stands (JSON), by channel and user.
+dialog_states = Table(
+    "dialog_states",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("external_id", String(64), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 account_links = Table(
     "account_links",
     metadata,
