@@ -145,3 +145,25 @@ def test_a_revoked_token_stops_working(run) -> None:
     again = run("revoke-token", token)
     assert again.exit_code == 2
     assert "Такого чинного токена немає." in again.output
+
+
+def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
+    """`komunalka chat`: the bot's conversation in a terminal, with its state in the database."""
+    assert run("demo").exit_code == 0
+    lines = [
+        "2",  # [2] add an account
+        "1000002714",  # flat 2's heat utility account
+        "Ков",  # first three letters of the holder's surname
+        "1",  # [1] send readings
+        "abc",  # garbage: explained, asked again
+        "2",  # [2] skip the hot-water meter
+        "1",  # [1] the heat meter: unchanged
+    ]
+    result = CliRunner().invoke(app, ["chat", "--user", "t-1"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "[1] Передати показники" in out
+    assert "Рахунок додано: Київтеплоенерго, Ков****** О. І." in out
+    assert "«abc» — не число" in out
+    assert "пропущено" in out
+    assert "квитанція 2611-" in out

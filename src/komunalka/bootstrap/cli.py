@@ -97,5 +97,39 @@ async def _prepare_demo(settings: Settings) -> None:
         typer.echo(translate("Demo API token: {token}", settings.language, {"token": report.token}))
 
 
+@app.command("chat")
+def chat(
+    user: Annotated[str, typer.Option(help="Who you are in this terminal chat.")] = "terminal",
+    name: Annotated[str, typer.Option(help="Your name, for a new resident.")] = "Термінал",
+) -> None:
+    """Talk to the Komunalka bot in this terminal, against the local database."""
+    asyncio.run(_chat(user, name))
+
+
+async def _chat(user: str, name: str) -> None:
+    import sys
+
+    from komunalka.adapters.db.dialogs import SqlDialogStateStore
+    from komunalka.channels.console.door import run
+    from komunalka.chat.conversation import Conversation
+    from komunalka.chat.model import Contacts
+    from komunalka.domain.services import Channel
+
+    settings = Settings()
+    async with running(settings) as container:
+        conversation = Conversation(
+            container.use_cases,
+            SqlDialogStateStore(container.engine),
+            Channel.CLI,
+            Contacts(settings.web_url, settings.call_center),
+        )
+
+        async def read() -> str | None:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            return line or None
+
+        await run(conversation, user, name, read, lambda text: print(text + "\n", flush=True))
+
+
 def main() -> None:
     app()

@@ -1,0 +1,49 @@
+"""A terminal chat: lines in, replies out, buttons shown as numbers to type.
+
+`/start` (with an optional payload, as a deep link would carry) starts over; a number picks one
+of the buttons just shown; anything else is text for the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from komunalka.chat.conversation import Conversation
+from komunalka.chat.model import Button, Event, EventKind, Reply
+
+ReadLine = Callable[[], Awaitable[str | None]]
+
+
+def render(replies: list[Reply]) -> tuple[str, tuple[Button, ...]]:
+    """The replies as terminal text, and the buttons a number now picks."""
+    parts: list[str] = []
+    buttons: tuple[Button, ...] = ()
+    for reply in replies:
+        parts.append(reply.text)
+        if reply.buttons:
+            buttons = reply.buttons
+            parts.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, 1)))
+    return "\n".join(parts), buttons
+
+
+def to_event(line: str, buttons: tuple[Button, ...]) -> Event:
+    text = line.strip()
+    if text.startswith("/start"):
+        return Event(EventKind.START, text.removeprefix("/start").strip())
+    if text.isdigit() and 1 <= int(text) <= len(buttons) and len(text) <= 2:
+        return Event(EventKind.BUTTON, buttons[int(text) - 1].action)
+    return Event(EventKind.TEXT, text)
+
+
+async def run(
+    conversation: Conversation, user: str, name: str, read: ReadLine, write: Callable[[str], None]
+) -> None:
+    """Talks until the input ends."""
+    text, buttons = render(await conversation.handle(user, name, Event(EventKind.START)))
+    write(text)
+    while (line := await read()) is not None:
+        if not line.strip():
+            continue
+        text, shown = render(await conversation.handle(user, name, to_event(line, buttons)))
+        buttons = shown or buttons
+        write(text)

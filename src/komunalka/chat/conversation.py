@@ -1,0 +1,192 @@
+"""The dialog: a small state machine over the use cases, one step per event.
+
+State is a JSON-able dict kept behind the DialogStateStore port: ``step`` says what the next
+text means (``menu``, ``link_number``, ``link_proof``, ``send``, ``confirm``). Every reply is
+built from the catalogs in the identity's language; every path ends with buttons that apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from komunalka.application.actors import Actor
+from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.ports import DialogStateStore, Identity
+from komunalka.application.use_cases import UseCases
+from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
+from komunalka.chat.sending import SendFlow
+from komunalka.domain.errors import DomainError
+from komunalka.domain.services import Channel
+from komunalka.i18n import translate
+
+State = dict[str, Any]
+MENU = ("send", "link", "meters", "settings", "help")
+
+
+class Conversation:
+    def __init__(
+        self, use_cases: UseCases, store: DialogStateStore, channel: Channel, contacts: Contacts
+    ) -> None:
+        self._uc = use_cases
+        self._store = store
+        self._channel = channel
+        self._contacts = contacts
+
+    async def handle(self, user: str, name: str, event: Event) -> list[Reply]:
+        """The replies to one event from one user; the dialog's state is saved after it."""
+        identity = await self._uc.identify_resident(self._channel, user, name)
+        state: State = await self._store.load(self._channel.value, user) or {"step": "menu"}
+        turn = _Turn(self, identity, state)
+        try:
+            replies = await turn.on(event)
+        except DomainError as exc:  # a rule said no: say why, keep the state, offer the menu
+            replies = [turn.reply_error(exc), turn.menu()]
+        await self._store.save(self._channel.value, user, state)
+        return replies
+
+
+class _Turn:
+    def __init__(self, conversation: Conversation, identity: Identity, state: State) -> None:
+        self.c = conversation
+        self.identity = identity
+        self.state = state
+        self.lang = identity.language
+        self.actor = Actor.resident(identity.resident_id, conversation._channel)
+
+    def say(self, msgid: str, **params: object) -> str:
+        return translate(msgid, self.lang, params)
+
+    def button(self, action: str) -> Button:
+        return Button(self.say(f"chat.btn_{action.split(':')[0]}"), action)
+
+    def menu(self, text: str | None = None) -> Reply:
+        self.state.clear()
+        self.state["step"] = "menu"
+        return Reply(text or self.say("chat.menu"), tuple(self.button(a) for a in MENU))
+
+    def reply_error(self, exc: DomainError) -> Reply:
+        return Reply("\n".join(self.say(v.code, **v.params) for v in exc.violations))
+
+    async def on(self, event: Event) -> list[Reply]:
+        if event.kind is EventKind.START:
+            return await self.on_start(event.value.strip())
+        if event.kind is EventKind.BUTTON:
+            return await self.on_button(event.value)
+        return await self.on_text(event.value)
+
+    async def on_start(self, payload: str) -> list[Reply]:
+        greeting = Reply(self.say("chat.greeting"))
+        if payload.isdigit():  # a deep link from a bill's QR code carries the account number
+            self.state.clear()
+            self.state.update(step="link_proof", number=payload)
+            return [greeting, Reply(self.say("chat.link_ask_proof"), (self.button("menu"),))]
+        return [greeting, self.menu()]
+
+    async def on_button(self, action: str) -> list[Reply]:
+        if action == "menu":
+            return [self.menu()]
+        if action == "help":
+            contacts = self.c._contacts
+            return [self.menu(self.say("chat.help", web=contacts.web_url, phones=contacts.phones))]
+        if action == "link":
+            self.state.clear()
+            self.state["step"] = "link_number"
+            return [Reply(self.say("chat.link_ask_number"), (self.button("menu"),))]
+        if action == "meters":
+            return await self.my_meters()
+        if action == "settings":
+            return [self.settings()]
+        if action.startswith("lang:") or action == "reminders":
+            return await self.change_settings(action)
+        if action in SendFlow.ACTIONS or action == "send":
+            return await SendFlow(self).on_button(action)
+        return [self.menu(self.say("chat.not_understood"))]
+
+    async def on_text(self, text: str) -> list[Reply]:
+        step = self.state.get("step")
+        if step == "link_number":
+            self.state.update(step="link_proof", number=text.strip())
+            return [Reply(self.say("chat.link_ask_proof"), (self.button("menu"),))]
+        if step == "link_proof":
+            return await self.link(text)
+        if step in ("send", "confirm"):
+            return await SendFlow(self).on_text(text)
+        return [self.menu(self.say("chat.not_understood"))]
+
+    async def link(self, proof: str) -> list[Reply]:
+        proof = proof.strip()
+        letters = proof.replace("'", "").replace("ʼ", "").replace("’", "")
+        by_name = letters.isalpha()
+        request = LinkAccountRequest(
+            self.actor,
+            self.state.get("number", ""),
+            surname_prefix=proof if by_name else None,
+            meter_serial=None if by_name else proof,
+        )
+        try:
+            done = await self.c._uc.link_account(request)
+        except DomainError as exc:
+            if exc.code in ("link.not_matched", "link.surname_too_short"):
+                return [
+                    self.reply_error(exc),
+                    Reply(self.say("chat.link_ask_proof"), (self.button("menu"),)),
+                ]
+            self.state.update(step="link_number")
+            return [
+                self.reply_error(exc),
+                Reply(self.say("chat.link_ask_number"), (self.button("menu"),)),
+            ]
+        text = self.say(
+            "chat.link_already" if done.already_linked else "chat.link_done",
+            supplier=done.supplier_name,
+            holder=done.masked_holder,
+            address=done.address,
+        )
+        return [self.menu(text)]
+
+    async def my_meters(self) -> list[Reply]:
+        meters = await self.c._uc.list_my_meters(self.identity.resident_id)
+        if not meters:
+            return [self.menu(self.say("chat.no_accounts"))]
+        lines = [self.say("chat.meters_title")]
+        for m in meters:
+            last = max(m.last.values(), key=lambda r: r.period, default=None)
+            lines.append(
+                self.say(
+                    "chat.meter_line",
+                    service=self.say(f"service.{m.meter.service.value}"),
+                    serial=m.meter.serial,
+                    supplier=m.supplier.name,
+                    status=self.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
+                    last=f"{last.value} ({last.period})" if last else "—",
+                )
+            )
+        return [self.menu("\n".join(lines))]
+
+    def settings(self) -> Reply:
+        self.state["step"] = "menu"
+        text = self.say(
+            "chat.settings",
+            language=self.say(f"chat.language_{self.lang}"),
+            reminders=self.say("chat.on" if self.identity.reminders else "chat.off"),
+        )
+        buttons = (
+            Button("Українська", "lang:uk"),
+            Button("English", "lang:en"),
+            self.button("reminders"),
+            self.button("menu"),
+        )
+        return Reply(text, buttons)
+
+    async def change_settings(self, action: str) -> list[Reply]:
+        if action == "reminders":
+            changed = await self.c._uc.update_preferences(
+                self.c._channel, self.identity.external_id, reminders=not self.identity.reminders
+            )
+        else:
+            changed = await self.c._uc.update_preferences(
+                self.c._channel, self.identity.external_id, language=action.split(":", 1)[1]
+            )
+        self.identity = changed
+        self.lang = changed.language
+        return [self.settings()]

@@ -1,0 +1,39 @@
+"""What a door hands the conversation and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    START = "start"  # /start, with a payload from a deep link when there is one
+    TEXT = "text"
+    BUTTON = "button"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    picture: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """The other ways in, for help: from settings."""
+
+    web_url: str
+    phones: str

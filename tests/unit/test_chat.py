@@ -1,0 +1,159 @@
+"""The conversation, whole dialogs against the in-memory fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from komunalka.application.use_cases import UseCases
+from komunalka.chat.conversation import MENU, Conversation
+from komunalka.chat.model import Contacts, Event, EventKind, Reply
+from komunalka.chat.sending import SendFlow
+from komunalka.domain.services import Channel
+from tests.fakes import FakeClock, InMemoryDialogStore, InMemoryStore, kyiv
+from tests.world import build_world
+
+START = Event(EventKind.START)
+
+
+def text(value: str) -> Event:
+    return Event(EventKind.TEXT, value)
+
+
+def press(action: str) -> Event:
+    return Event(EventKind.BUTTON, action)
+
+
+class Chat:
+    def __init__(self, conversation: Conversation, user: str = "42") -> None:
+        self.conversation = conversation
+        self.user = user
+        self.last: list[Reply] = []
+
+    async def __call__(self, event: Event) -> str:
+        self.last = await self.conversation.handle(self.user, "Тарас", event)
+        return "\n".join(r.text for r in self.last)
+
+    @property
+    def actions(self) -> list[str]:
+        return [b.action for r in self.last for b in r.buttons]
+
+
+@pytest.fixture
+async def chat() -> Chat:
+    store = InMemoryStore()
+    await build_world(store)
+    use_cases = UseCases.wire(store, FakeClock(kyiv(2026, 11, 20)))
+    contacts = Contacts("https://komunalka.example", "1551")
+    return Chat(Conversation(use_cases, InMemoryDialogStore(), Channel.TELEGRAM, contacts))
+
+
+async def linked(chat: Chat, number: str = "1000001357") -> str:
+    await chat(START)
+    await chat(press("link"))
+    await chat(text(number))
+    return await chat(text("шев"))
+
+
+async def test_start_greets_and_offers_the_main_actions(chat: Chat) -> None:
+    said = await chat(START)
+    assert "Комуналка" in said
+    assert chat.actions == list(MENU)
+
+
+async def test_an_account_is_linked_with_the_surname_and_shown_masked(chat: Chat) -> None:
+    said = await linked(chat)
+    assert "Рахунок додано: Київтеплоенерго, Шев***** Т. Г., Київ, вул. Хрещатик, 1." in said
+
+
+async def test_a_deep_link_goes_straight_to_the_proof(chat: Chat) -> None:
+    said = await chat(Event(EventKind.START, "1000001357"))
+    assert "перші три літери прізвища" in said
+    assert "Рахунок додано" in await chat(text("HW-001 1234"))  # a meter serial proves it too
+
+
+async def test_wrong_proofs_are_limited(chat: Chat) -> None:
+    await chat(Event(EventKind.START, "1000001357"))
+    for _ in range(5):
+        said = await chat(text("Ков"))
+        assert "не збігається" in said
+    said = await chat(text("Шев"))
+    assert "Забагато невдалих спроб" in said
+
+
+async def test_sending_walks_the_due_meters_and_ends_with_receipts(chat: Chat) -> None:
+    await linked(chat)
+    said = await chat(press("send"))
+    assert "попередній показник 115.000 (за 2026-10)" in said
+    assert chat.actions == ["unchanged", "skip", "menu"]
+    said = await chat(text("117,5"))
+    assert "Готово. Передано:" in said
+    assert "117.500 — квитанція 2611-" in said
+    assert "HW0019999: Строк повірки лічильника минув 2026-11-17" in said
+
+
+async def test_unchanged_sends_the_previous_value(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    said = await chat(press("unchanged"))
+    assert "115.000 — квитанція" in said
+
+
+async def test_a_jump_asks_for_confirmation_then_lands(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    said = await chat(text("190"))
+    assert "значно більше за звичне" in said
+    assert chat.actions == ["confirm", "reenter", "menu"]
+    assert "Спершу підтвердьте" in await chat(text("191"))
+    assert "190.000 — квитанція" in await chat(press("confirm"))
+
+
+async def test_garbage_numbers_are_explained_and_asked_again(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    for garbage in ("abc", "-5", "1e3", "12345678"):
+        said = await chat(text(garbage))
+        assert "Введіть поточний" in said
+        assert chat.actions == ["unchanged", "skip", "menu"]
+    assert "117.000 — квитанція" in await chat(text("117"))
+
+
+async def test_a_closed_window_says_when_it_opens(chat: Chat) -> None:
+    await linked(chat, "3000917")
+    said = await chat(press("send"))
+    assert "Зараз немає лічильників, що чекають показників." in said
+    assert "прийом відкриється 2026-11-29" in said
+
+
+async def test_any_other_message_gets_a_short_answer_and_the_menu(chat: Chat) -> None:
+    await chat(START)
+    said = await chat(text("привіт"))
+    assert "Не зрозумів" in said and chat.actions == list(MENU)
+    await chat(press("nonsense"))
+    assert chat.actions == list(MENU)
+
+
+async def test_the_language_switches_to_english_and_back(chat: Chat) -> None:
+    await chat(START)
+    await chat(press("settings"))
+    said = await chat(press("lang:en"))
+    assert "Language: English" in said
+    said = await chat(press("menu"))
+    assert said == "What shall we do?"
+    assert next(b.label for r in chat.last for b in r.buttons) == "Send readings"
+    await chat(press("settings"))
+    assert "Мова: українська" in await chat(press("lang:uk"))
+
+
+async def test_help_names_the_other_channels(chat: Chat) -> None:
+    await chat(START)
+    said = await chat(press("help"))
+    assert "https://komunalka.example" in said and "1551" in said
+
+
+async def test_every_button_has_words_in_both_languages() -> None:
+    from komunalka.i18n import translate
+
+    for action in (*MENU, *SendFlow.ACTIONS, "menu", "reminders"):
+        for language in ("uk", "en"):
+            assert translate(f"chat.btn_{action}", language) != translate("error.unknown", language)
