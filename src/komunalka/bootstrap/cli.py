@@ -109,7 +109,7 @@ def chat(
 async def _chat(user: str, name: str) -> None:
     import sys
 
-    from komunalka.adapters.db.dialogs import SqlDialogStateStore
+    from komunalka.bootstrap.container import dialog_store
     from komunalka.channels.console.door import run
     from komunalka.chat.conversation import Conversation
     from komunalka.chat.model import Contacts
@@ -119,7 +119,7 @@ async def _chat(user: str, name: str) -> None:
     async with running(settings) as container:
         conversation = Conversation(
             container.use_cases,
-            SqlDialogStateStore(container.engine),
+            dialog_store(settings, container.engine),
             Channel.CLI,
             Contacts(settings.web_url, settings.call_center),
         )

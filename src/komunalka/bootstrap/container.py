@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.clock import FrozenClock, SystemClock
+from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
-from komunalka.application.ports import Clock
+from komunalka.adapters.redis_dialogs import RedisDialogStateStore
+from komunalka.application.ports import Clock, DialogStateStore
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.settings import Settings
 
@@ -24,6 +26,15 @@ class Container:
 
 def make_clock(settings: Settings) -> Clock:
     return FrozenClock(settings.now) if settings.now else SystemClock()
+
+
+def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
+    """Redis when KOMUNALKA_REDIS_URL is set, the database otherwise."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        return RedisDialogStateStore(Redis.from_url(settings.redis_url))
+    return SqlDialogStateStore(engine)
 
 
 def build(settings: Settings) -> Container:

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     now: datetime | None = None
     language: str = DEFAULT_LANGUAGE
     db_pool_size: int = Field(default=20, ge=1, le=200)
+    # Dialog state of the messengers in Redis (production); in the database when unset.
+    redis_url: str | None = Field(default=None, repr=False)
     # Named in the bots' help: the other ways to send readings.
     web_url: str = "http://127.0.0.1:8000"
     call_center: str = "1551"

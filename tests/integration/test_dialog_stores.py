@@ -1,0 +1,53 @@
+"""Dialog state stores: the database's (SQLite, PostgreSQL) and Redis, the same contract."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from komunalka.adapters.db.dialogs import SqlDialogStateStore
+from komunalka.adapters.redis_dialogs import TTL_SECONDS, RedisDialogStateStore
+from tests.conftest import IN_CI
+
+REDIS_URL = os.environ.get("KOMUNALKA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+STATE = {"step": "send", "queue": [{"meter": 1, "zone": "day", "previous": "1200"}], "pos": 0}
+
+
+async def check_contract(store: object) -> None:
+    user = uuid.uuid4().hex
+    assert await store.load("telegram", user) is None  # type: ignore[attr-defined]
+    await store.save("telegram", user, STATE)  # type: ignore[attr-defined]
+    assert await store.load("telegram", user) == STATE  # type: ignore[attr-defined]
+    await store.save("telegram", user, {"step": "menu", "мова": "uk"})  # type: ignore[attr-defined]
+    assert await store.load("telegram", user) == {"step": "menu", "мова": "uk"}  # type: ignore[attr-defined]
+    assert await store.load("viber", user) is None  # type: ignore[attr-defined]
+
+
+async def test_the_database_store_keeps_each_users_state(engine) -> None:
+    await check_contract(SqlDialogStateStore(engine))
+
+
+async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> None:
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.ping()
+    except (RedisConnectionError, OSError) as exc:
+        reason = f"Redis is not reachable at {REDIS_URL}: {exc}"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    store = RedisDialogStateStore(redis, prefix=f"test:{uuid.uuid4().hex}")
+    try:
+        await check_contract(store)
+        keys = [k async for k in redis.scan_iter(match=f"{store._prefix}:*")]
+        assert keys
+        for key in keys:
+            assert 0 < await redis.ttl(key) <= TTL_SECONDS
+    finally:
+        for key in [k async for k in redis.scan_iter(match=f"{store._prefix}:*")]:
+            await redis.delete(key)
+        await redis.aclose()
