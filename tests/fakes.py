@@ -104,6 +104,9 @@ class InMemoryAccounts(_Repos):
         self.s.links[(resident_id, account_id)] = proof
         return True
 
+    async def unlink(self, resident_id: int, account_id: int) -> bool:
+        return self.s.links.pop((resident_id, account_id), None) is not None
+
 
 class InMemoryMeters(_Repos):
     async def contexts(

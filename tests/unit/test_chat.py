@@ -28,6 +28,7 @@ class Chat:
         self.conversation = conversation
         self.user = user
         self.last: list[Reply] = []
+        self.store = InMemoryStore()
 
     async def __call__(self, event: Event) -> str:
         self.last = await self.conversation.handle(self.user, "Тарас", event)
@@ -44,7 +45,9 @@ async def chat() -> Chat:
     await build_world(store)
     use_cases = UseCases.wire(store, FakeClock(kyiv(2026, 11, 20)))
     contacts = Contacts("https://komunalka.example", "1551")
-    return Chat(Conversation(use_cases, InMemoryDialogStore(), Channel.TELEGRAM, contacts))
+    talk = Chat(Conversation(use_cases, InMemoryDialogStore(), Channel.TELEGRAM, contacts))
+    talk.store = store
+    return talk
 
 
 async def linked(chat: Chat, number: str = "1000001357") -> str:
@@ -157,3 +160,41 @@ async def test_every_button_has_words_in_both_languages() -> None:
     for action in (*MENU, *SendFlow.ACTIONS, "menu", "reminders"):
         for language in ("uk", "en"):
             assert translate(f"chat.btn_{action}", language) != translate("error.unknown", language)
+
+
+async def test_history_lists_each_period_with_its_use(chat: Chat) -> None:
+    await linked(chat)
+    said = await chat(press("meters"))
+    assert "HW0011234" in said and chat.actions == ["history", "unlink", "menu"]
+    said = await chat(press("history"))
+    assert "Гаряча вода №HW0011234:" in said
+    assert "2026-10: 115.000 (+2.500 м³)" in said
+
+
+async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from komunalka.domain.services import Service
+    from komunalka.domain.tariffs import Tariff
+
+    async with chat.store(write=True) as u:
+        kte = await u.suppliers.by_code("kte")
+        await u.tariffs.add(
+            Tariff(kte.id, Service.HOT_WATER, Decimal("100.00"), date(2024, 1, 1), demo=True)
+        )
+        await u.commit()
+    await linked(chat)
+    said = await chat(press("history"))
+    assert "2026-10: 115.000 (+2.500 м³, ≈250.00 грн)" in said
+    assert "демонстраційними тарифами" in said
+
+
+async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("unlink"))
+    (choice,) = [a for a in chat.actions if a.startswith("unlink:")]
+    said = await chat(press(choice))
+    assert "Рахунок прибрано: Київтеплоенерго 1000001357." in said
+    assert "У вас ще немає рахунків" in await chat(press("send"))
+    assert "Не зрозумів" in await chat(press("unlink:999"))

@@ -121,3 +121,22 @@ async def _proven(uow: UnitOfWork, account: Account, request: LinkAccountRequest
     serial = normalize_serial(request.meter_serial or "")
     meters = await uow.meters.of_accounts([account.id])
     return any(m.serial == serial for m in meters)
+
+
+class UnlinkAccount:
+    """A resident removes an account from their list. Who may call it: that resident. Readings
+    already sent stay; only the link goes, and the removal is audited."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, actor: Actor, account_id: int) -> None:
+        if actor.resident_id is None:
+            raise DomainError.of("link.resident_required")
+        now = self._clock.now()
+        async with self._uow(write=True) as uow:
+            if not await uow.accounts.unlink(actor.resident_id, account_id):
+                raise DomainError.of("link.not_linked")
+            await uow.audit.record(actor, "account.unlink", f"account:{account_id}", {}, now)
+            await uow.commit()

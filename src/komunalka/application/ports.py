@@ -51,6 +51,10 @@ class AccountRepository(Protocol):
         """Records the link; False when it already existed."""
         ...
 
+    async def unlink(self, resident_id: int, account_id: int) -> bool:
+        """Removes the link; False when there was none."""
+        ...
+
 
 class MeterRepository(Protocol):
     async def contexts(

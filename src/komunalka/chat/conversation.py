@@ -13,10 +13,12 @@ from komunalka.application.actors import Actor
 from komunalka.application.link_account import LinkAccountRequest
 from komunalka.application.ports import DialogStateStore, Identity
 from komunalka.application.use_cases import UseCases
+from komunalka.chat.history import history_text
 from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
+from komunalka.domain.values import format_value
 from komunalka.i18n import translate
 
 State = dict[str, Any]
@@ -94,6 +96,10 @@ class _Turn:
             return [Reply(self.say("chat.link_ask_number"), (self.button("menu"),))]
         if action == "meters":
             return await self.my_meters()
+        if action == "history":
+            return await self.history()
+        if action == "unlink" or action.startswith("unlink:"):
+            return await self.unlink(action)
         if action == "settings":
             return [self.settings()]
         if action.startswith("lang:") or action == "reminders":
@@ -158,10 +164,35 @@ class _Turn:
                     serial=m.meter.serial,
                     supplier=m.supplier.name,
                     status=self.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
-                    last=f"{last.value} ({last.period})" if last else "—",
+                    last=f"{format_value(last.value, m.meter.decimals)} ({last.period})"
+                    if last
+                    else "—",
                 )
             )
-        return [self.menu("\n".join(lines))]
+        self.state["step"] = "menu"
+        buttons = (self.button("history"), self.button("unlink"), self.button("menu"))
+        return [Reply("\n".join(lines), buttons)]
+
+    async def history(self) -> list[Reply]:
+        """The last 12 readings of every meter, with use and its cost at the tariff."""
+        meters = await self.c._uc.list_my_meters(self.identity.resident_id)
+        replies = []
+        for m in meters:
+            found = await self.c._uc.reading_history(self.actor, m.meter.id, 12)
+            replies.append(Reply(history_text(found, self.say)))
+        return [*replies, self.menu()] if replies else [self.menu(self.say("chat.no_accounts"))]
+
+    async def unlink(self, action: str) -> list[Reply]:
+        meters = await self.c._uc.list_my_meters(self.identity.resident_id)
+        accounts = {m.account.id: f"{m.supplier.name} {m.account.number}" for m in meters}
+        if action == "unlink":
+            buttons = tuple(Button(label, f"unlink:{aid}") for aid, label in accounts.items())
+            return [Reply(self.say("chat.unlink_which"), (*buttons, self.button("menu")))]
+        account_id = action.split(":", 1)[1]
+        if not account_id.isdigit() or int(account_id) not in accounts:
+            return [self.menu(self.say("chat.not_understood"))]
+        await self.c._uc.unlink_account(self.actor, int(account_id))
+        return [self.menu(self.say("chat.unlinked", account=accounts[int(account_id)]))]
 
     def settings(self) -> Reply:
         self.state["step"] = "menu"

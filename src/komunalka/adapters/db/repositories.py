@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.readings import SqlReadingRepository
@@ -103,6 +103,12 @@ class SqlAccountRepository:
         )
         result = await self._conn.execute(stmt.on_conflict_do_nothing())
         return bool(result.rowcount)
+
+    async def unlink(self, resident_id: int, account_id: int) -> bool:
+        stmt = delete(account_links).where(
+            account_links.c.resident_id == resident_id, account_links.c.account_id == account_id
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
 
 
 class SqlMeterRepository:
