@@ -198,3 +198,31 @@ async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:
     assert "Рахунок прибрано: Київтеплоенерго 1000001357." in said
     assert "У вас ще немає рахунків" in await chat(press("send"))
     assert "Не зрозумів" in await chat(press("unlink:999"))
+
+
+async def test_a_sent_reading_is_corrected_while_the_window_is_open(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    await chat(text("118"))
+    await chat(press("meters"))
+    assert "correct" in chat.actions
+    await chat(press("correct"))
+    (choice,) = [a for a in chat.actions if a.startswith("fix:")]
+    assert "квитанція" in await chat(press(choice))
+    assert "не число" in await chat(text("abc"))
+    said = await chat(text("117,5"))
+    assert "Виправлено: 117.5" in said and "Попередній показник збережено" in said
+    said = await chat(press("history"))
+    assert "2026-11: 117.500 (+2.500 м³)" in said
+
+
+async def test_a_correction_with_a_jump_asks_first(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    await chat(text("117"))
+    await chat(press("correct"))
+    (choice,) = [a for a in chat.actions if a.startswith("fix:")]
+    await chat(press(choice))
+    said = await chat(text("190"))
+    assert "значно більше за звичне" in said and "fixconfirm" in chat.actions
+    assert "Виправлено: 190" in await chat(press("fixconfirm"))

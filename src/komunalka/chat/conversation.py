@@ -11,8 +11,10 @@ from typing import Any
 
 from komunalka.application.actors import Actor
 from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.list_my_meters import PeriodStatus
 from komunalka.application.ports import DialogStateStore, Identity
 from komunalka.application.use_cases import UseCases
+from komunalka.chat.correcting import CorrectFlow
 from komunalka.chat.history import history_text
 from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
@@ -98,6 +100,12 @@ class _Turn:
             return await self.my_meters()
         if action == "history":
             return await self.history()
+        if action == "correct":
+            return await CorrectFlow(self).choices()
+        if action.startswith("fix:"):
+            return CorrectFlow(self).pick(action)
+        if action == "fixconfirm":
+            return await CorrectFlow(self).confirmed()
         if action == "unlink" or action.startswith("unlink:"):
             return await self.unlink(action)
         if action == "settings":
@@ -117,6 +125,8 @@ class _Turn:
             return await self.link(text)
         if step in ("send", "confirm"):
             return await SendFlow(self).on_text(text)
+        if step == "correct":
+            return await CorrectFlow(self).value(text)
         return [self.menu(self.say("chat.not_understood"))]
 
     async def link(self, proof: str) -> list[Reply]:
@@ -170,7 +180,9 @@ class _Turn:
                 )
             )
         self.state["step"] = "menu"
-        buttons = (self.button("history"), self.button("unlink"), self.button("menu"))
+        fixable = any(m.status is PeriodStatus.SENT for m in meters)
+        extra = (self.button("correct"),) if fixable else ()
+        buttons = (self.button("history"), *extra, self.button("unlink"), self.button("menu"))
         return [Reply("\n".join(lines), buttons)]
 
     async def history(self) -> list[Reply]:
