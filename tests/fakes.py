@@ -445,3 +445,16 @@ class InMemoryStore:
 def kyiv(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
     """A Kyiv wall-clock time as an aware UTC instant."""
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)
+
+
+class FakeCharts:
+    """Records each chart asked for; returns a tiny stand-in picture."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], list[float], str]] = []
+
+    def consumption_chart(
+        self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+    ) -> bytes:
+        self.calls.append((title, list(labels), list(values), unit))
+        return b"\x89PNG fake"

@@ -158,6 +158,8 @@ def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
         "abc",  # garbage: explained, asked again
         "2",  # [2] skip the hot-water meter
         "1",  # [1] the heat meter: unchanged
+        "3",  # [3] my meters
+        "1",  # [1] history, with a chart
     ]
     result = CliRunner().invoke(app, ["chat", "--user", "t-1"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
@@ -167,3 +169,6 @@ def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
     assert "«abc» — не число" in out
     assert "пропущено" in out
     assert "квитанція 2611-" in out
+    charts = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("🖼 ")]
+    assert charts
+    assert all(Path(c).read_bytes()[:4] == b"\x89PNG" for c in charts)

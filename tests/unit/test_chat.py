@@ -226,3 +226,17 @@ async def test_a_correction_with_a_jump_asks_first(chat: Chat) -> None:
     said = await chat(text("190"))
     assert "значно більше за звичне" in said and "fixconfirm" in chat.actions
     assert "Виправлено: 190" in await chat(press("fixconfirm"))
+
+
+async def test_history_comes_with_a_chart_of_the_use(chat: Chat) -> None:
+    from tests.fakes import FakeCharts
+
+    charts = FakeCharts()
+    chat.conversation._charts = charts
+    await linked(chat)
+    await chat(press("history"))
+    pictures = [r.picture for r in chat.last if r.picture]
+    assert pictures == [b"\x89PNG fake"]
+    ((title, labels, values, unit),) = charts.calls
+    assert title == "Гаряча вода №HW0011234" and unit == "м³"
+    assert labels[-1] == "2026-10" and values[-1] == 2.5

@@ -172,6 +172,14 @@ class DialogStateStore(Protocol):
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
 
 
+class ChartRenderer(Protocol):
+    def consumption_chart(
+        self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+    ) -> bytes:
+        """A bar chart of use per period, as PNG bytes."""
+        ...
+
+
 class TariffRepository(Protocol):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]: ...
     async def add(self, tariff: Tariff) -> None: ...

@@ -109,6 +109,7 @@ def chat(
 async def _chat(user: str, name: str) -> None:
     import sys
 
+    from komunalka.adapters.charts import MatplotlibCharts
     from komunalka.bootstrap.container import dialog_store
     from komunalka.channels.console.door import run
     from komunalka.chat.conversation import Conversation
@@ -122,6 +123,7 @@ async def _chat(user: str, name: str) -> None:
             dialog_store(settings, container.engine),
             Channel.CLI,
             Contacts(settings.web_url, settings.call_center),
+            MatplotlibCharts(),
         )
 
         async def read() -> str | None:

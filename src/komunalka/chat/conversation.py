@@ -12,10 +12,10 @@ from typing import Any
 from komunalka.application.actors import Actor
 from komunalka.application.link_account import LinkAccountRequest
 from komunalka.application.list_my_meters import PeriodStatus
-from komunalka.application.ports import DialogStateStore, Identity
+from komunalka.application.ports import ChartRenderer, DialogStateStore, Identity
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.correcting import CorrectFlow
-from komunalka.chat.history import history_text
+from komunalka.chat.history import history_chart, history_text
 from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
 from komunalka.domain.errors import DomainError
@@ -29,12 +29,18 @@ MENU = ("send", "link", "meters", "settings", "help")
 
 class Conversation:
     def __init__(
-        self, use_cases: UseCases, store: DialogStateStore, channel: Channel, contacts: Contacts
+        self,
+        use_cases: UseCases,
+        store: DialogStateStore,
+        channel: Channel,
+        contacts: Contacts,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self._uc = use_cases
         self._store = store
         self._channel = channel
         self._contacts = contacts
+        self._charts = charts
 
     async def handle(self, user: str, name: str, event: Event) -> list[Reply]:
         """The replies to one event from one user; the dialog's state is saved after it."""
@@ -191,7 +197,8 @@ class _Turn:
         replies = []
         for m in meters:
             found = await self.c._uc.reading_history(self.actor, m.meter.id, 12)
-            replies.append(Reply(history_text(found, self.say)))
+            picture = await history_chart(found, self.say, self.c._charts)
+            replies.append(Reply(history_text(found, self.say), picture=picture))
         return [*replies, self.menu()] if replies else [self.menu(self.say("chat.no_accounts"))]
 
     async def unlink(self, action: str) -> list[Reply]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from komunalka.application.ports import ChartRenderer
 from komunalka.application.reading_history import HistoryEntry, MeterHistory
 from komunalka.domain.meters import Meter
 from komunalka.domain.readings import ReadingStatus
@@ -24,6 +26,30 @@ def history_text(found: MeterHistory, say: Say) -> str:
     if found.demo_prices:
         lines.append(say("chat.demo_prices"))
     return "\n".join(lines)
+
+
+async def history_chart(
+    found: MeterHistory, say: Say, charts: ChartRenderer | None
+) -> bytes | None:
+    """The use per period as a bar chart (PNG), drawn off the event loop; None without use."""
+    meter = found.meter
+    used = [
+        e
+        for e in reversed(found.entries)
+        if e.consumption is not None and e.reading.status is ReadingStatus.ACCEPTED
+    ]
+    if charts is None or not used:
+        return None
+    zones = len(meter.registers) > 1
+    labels = [f"{e.reading.period}{' ' + e.reading.register if zones else ''}" for e in used]
+    values = [float(e.consumption or 0) for e in used]
+    title = say(
+        "chat.history_title", service=say(f"service.{meter.service.value}"), serial=meter.serial
+    )
+    unit = say(f"unit.{meter.service.unit}")
+    return await asyncio.to_thread(
+        charts.consumption_chart, title.rstrip(":"), labels, values, unit
+    )
 
 
 def _line(entry: HistoryEntry, meter: Meter, say: Say) -> str:

@@ -6,7 +6,9 @@ of the buttons just shown; anything else is text for the conversation.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Button, Event, EventKind, Reply
@@ -15,11 +17,18 @@ ReadLine = Callable[[], Awaitable[str | None]]
 
 
 def render(replies: list[Reply]) -> tuple[str, tuple[Button, ...]]:
-    """The replies as terminal text, and the buttons a number now picks."""
+    """The replies as terminal text, and the buttons a number now picks. A picture is written to
+    a temporary file, and its path shown."""
     parts: list[str] = []
     buttons: tuple[Button, ...] = ()
     for reply in replies:
         parts.append(reply.text)
+        if reply.picture:
+            with tempfile.NamedTemporaryFile(
+                prefix="komunalka-chart-", suffix=".png", delete=False
+            ) as image:
+                image.write(reply.picture)
+            parts.append(f"🖼 {Path(image.name)}")
         if reply.buttons:
             buttons = reply.buttons
             parts.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, 1)))
