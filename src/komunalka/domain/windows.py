@@ -83,7 +83,7 @@ class WindowRule:
             raise DomainError.of("window.empty")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Europe" is a folder
             raise DomainError.of("window.invalid_timezone", timezone=self.timezone) from exc
 
     @classmethod
