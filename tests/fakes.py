@@ -53,6 +53,7 @@ class State:
     staged: list[StagedRow] = field(default_factory=list)
     tariffs: list[Tariff] = field(default_factory=list)
     identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
+    deliveries: set[tuple[str, str]] = field(default_factory=set)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -268,6 +269,14 @@ class InMemoryDialogStore:
         self.states[(channel, external_id)] = copy.deepcopy(state)
 
 
+class InMemoryDeliveries(_Repos):
+    async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
+        if (channel, delivery_id) in self.s.deliveries:
+            return False
+        self.s.deliveries.add((channel, delivery_id))
+        return True
+
+
 class InMemoryTariffs(_Repos):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]:
         return [t for t in self.s.tariffs if t.supplier_id == supplier_id]
@@ -405,6 +414,7 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokens(s)
         self.tariffs = InMemoryTariffs(s)
         self.identities = InMemoryIdentities(s)
+        self.deliveries = InMemoryDeliveries(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)
         return self

@@ -172,6 +172,12 @@ class DialogStateStore(Protocol):
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
 
 
+class DeliveryLog(Protocol):
+    async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
+        """Records a delivery; False when it was recorded before (a repeat)."""
+        ...
+
+
 class ChartRenderer(Protocol):
     def consumption_chart(
         self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
@@ -277,6 +283,7 @@ class UnitOfWork(Protocol):
     tokens: TokenRepository
     tariffs: TariffRepository
     identities: IdentityRepository
+    deliveries: DeliveryLog
     registry: RegistryStaging
     queries: ReadingQueries
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.export_readings import ExportReadings
@@ -38,6 +39,7 @@ class UseCases:
     load_demo: LoadDemo
     identify_resident: IdentifyResident
     update_preferences: UpdatePreferences
+    accept_delivery: AcceptDelivery
 
     @classmethod
     def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
@@ -62,4 +64,5 @@ class UseCases:
             load_demo=LoadDemo(uow, clock, import_registry, issue_token),
             identify_resident=IdentifyResident(uow, clock),
             update_preferences=UpdatePreferences(uow),
+            accept_delivery=AcceptDelivery(uow, clock),
         )

@@ -8,18 +8,24 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from komunalka.bootstrap.container import Container, build
+from komunalka.bootstrap.container import Container, build, conversation, telegram_bot
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
+from komunalka.channels.telegram.door import TelegramDoor
+from komunalka.channels.telegram.webhook import build_router as telegram_router
+from komunalka.domain.services import Channel
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     container = container or build(settings or Settings())
+    bot = telegram_bot(container.settings) if container.settings.telegram_token else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        if bot is not None:
+            await bot.session.close()
         await container.engine.dispose()
 
     app = FastAPI(
@@ -29,6 +35,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.include_router(build_router(container.use_cases))
+    if bot is not None:
+        door = TelegramDoor(conversation(container, Channel.TELEGRAM), container.use_cases, bot)
+        secret = container.settings.telegram_webhook_secret or ""
+        app.include_router(telegram_router(door, secret))
+    app.state.telegram_bot = bot
     for exc, handler in HANDLERS.items():
         app.add_exception_handler(exc, handler)  # type: ignore[arg-type]
     app.state.container = container

@@ -109,28 +109,18 @@ def chat(
 async def _chat(user: str, name: str) -> None:
     import sys
 
-    from komunalka.adapters.charts import MatplotlibCharts
-    from komunalka.bootstrap.container import dialog_store
+    from komunalka.bootstrap.container import conversation
     from komunalka.channels.console.door import run
-    from komunalka.chat.conversation import Conversation
-    from komunalka.chat.model import Contacts
     from komunalka.domain.services import Channel
 
-    settings = Settings()
-    async with running(settings) as container:
-        conversation = Conversation(
-            container.use_cases,
-            dialog_store(settings, container.engine),
-            Channel.CLI,
-            Contacts(settings.web_url, settings.call_center),
-            MatplotlibCharts(),
-        )
+    async with running(Settings()) as container:
+        talk = conversation(container, Channel.CLI)
 
         async def read() -> str | None:
             line = await asyncio.to_thread(sys.stdin.readline)
             return line or None
 
-        await run(conversation, user, name, read, lambda text: print(text + "\n", flush=True))
+        await run(talk, user, name, read, lambda text: print(text + "\n", flush=True))
 
 
 def main() -> None:

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
-from komunalka.adapters.redis_dialogs import RedisDialogStateStore
 from komunalka.application.ports import Clock, DialogStateStore
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.settings import Settings
+from komunalka.domain.services import Channel
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from komunalka.chat.conversation import Conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,8 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
     if settings.redis_url:
         from redis.asyncio import Redis
 
+        from komunalka.adapters.redis_dialogs import RedisDialogStateStore
+
         return RedisDialogStateStore(Redis.from_url(settings.redis_url))
     return SqlDialogStateStore(engine)
 
@@ -50,3 +58,30 @@ async def running(settings: Settings | None = None) -> AsyncIterator[Container]:
         yield container
     finally:
         await container.engine.dispose()
+
+
+def conversation(container: Container, channel: Channel) -> Conversation:
+    """The shared conversation as a messenger door runs it."""
+    from komunalka.adapters.charts import MatplotlibCharts
+    from komunalka.chat.conversation import Conversation
+    from komunalka.chat.model import Contacts
+
+    settings = container.settings
+    return Conversation(
+        container.use_cases,
+        dialog_store(settings, container.engine),
+        channel,
+        Contacts(settings.web_url, settings.call_center),
+        MatplotlibCharts(),
+    )
+
+
+def telegram_bot(settings: Settings) -> Bot:
+    """The Bot API client, at KOMUNALKA_TELEGRAM_API_URL (a fake server in tests)."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    assert settings.telegram_token
+    api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    return Bot(settings.telegram_token, session=AiohttpSession(api=api))

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1, le=200)
     # Dialog state of the messengers in Redis (production); in the database when unset.
     redis_url: str | None = Field(default=None, repr=False)
+    # Telegram: the bot's token, the secret its webhook calls carry, and the Bot API's address.
+    telegram_token: str | None = Field(default=None, repr=False)
+    telegram_webhook_secret: str | None = Field(default=None, repr=False)
+    telegram_api_url: str = "https://api.telegram.org"
     # Named in the bots' help: the other ways to send readings.
     web_url: str = "http://127.0.0.1:8000"
     call_center: str = "1551"

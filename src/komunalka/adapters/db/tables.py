@@ -113,6 +113,15 @@ dialog_states = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# Updates a messenger delivered, by its own id: the same update twice has one effect.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("delivery_id", String(64), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
 account_links = Table(
     "account_links",
     metadata,

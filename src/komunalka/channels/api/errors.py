@@ -86,9 +86,13 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "request.not_found", 405: "request.method_not_allowed"}.get(
-        exc.status_code, "request.failed"
-    )
+    codes = {
+        400: "request.invalid",
+        401: "auth.invalid",
+        404: "request.not_found",
+        405: "request.method_not_allowed",
+    }
+    code = codes.get(exc.status_code, "request.failed")
     return error_response(code, exc.status_code, language(request))
 
 

@@ -1,0 +1,115 @@
+"""Telegram updates → conversation events; replies → Bot API calls with inline keyboards.
+
+Each update is acted on once (AcceptDelivery, by update_id). Calls answered 429 wait the
+`retry_after` Telegram gives; 5xx answers are retried a few times with a growing pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from pydantic import ValidationError
+
+from komunalka.application.use_cases import UseCases
+from komunalka.chat.conversation import Conversation
+from komunalka.chat.model import Event, EventKind, Reply
+from komunalka.domain.services import Channel
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SERVER_RETRIES = 3
+BUTTONS_PER_ROW = 2
+MAX_TEXT = 4096  # Telegram's limit for one message
+
+
+class TelegramDoor:
+    def __init__(
+        self,
+        conversation: Conversation,
+        use_cases: UseCases,
+        bot: Bot,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._conversation = conversation
+        self._uc = use_cases
+        self._bot = bot
+        self._sleep = sleep
+
+    async def feed(self, payload: dict[str, Any]) -> bool:
+        """Acts on one update (a webhook body or a polled one); False when it was ignored."""
+        try:
+            update = Update.model_validate(payload)
+        except ValidationError:
+            log.warning("telegram: not an update")
+            return False
+        if not await self._uc.accept_delivery(Channel.TELEGRAM, str(update.update_id)):
+            return False
+        found = _event(update)
+        if found is None:
+            return False
+        chat_id, user_id, name, event, callback = found
+        if callback is not None:
+            await self._call(lambda: self._bot.answer_callback_query(callback))
+        replies = await self._conversation.handle(str(user_id), name, event)
+        for reply in replies:
+            await self.send(chat_id, reply)
+        return True
+
+    async def send(self, chat_id: int, reply: Reply) -> None:
+        markup = _keyboard(reply)
+        if reply.picture:
+            photo = BufferedInputFile(reply.picture, filename="chart.png")
+            await self._call(lambda: self._bot.send_photo(chat_id, photo))
+        text = reply.text[:MAX_TEXT]
+        await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
+
+    async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
+        failures = 0
+        while True:
+            try:
+                return await make()
+            except TelegramRetryAfter as exc:  # Telegram says how long: wait exactly that
+                await self._sleep(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError):
+                failures += 1
+                if failures > SERVER_RETRIES:
+                    raise
+                await self._sleep(0.5 * 2**failures)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    buttons = [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in reply.buttons]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _event(update: Update) -> tuple[int, int, str, Event, str | None] | None:
+    """(chat, user, name, event, callback id) for the updates the bot answers."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        if query.message is None or query.data is None:
+            return None
+        event = Event(EventKind.BUTTON, query.data)
+        return query.message.chat.id, query.from_user.id, query.from_user.full_name, event, query.id
+    message = update.message
+    if message is None or message.from_user is None:
+        return None
+    text = message.text or ""
+    if text.startswith("/start"):
+        event = Event(EventKind.START, text.removeprefix("/start").strip())
+    else:
+        event = Event(EventKind.TEXT, text)  # a photo or a sticker reads as empty text
+    return message.chat.id, message.from_user.id, message.from_user.full_name, event, None
