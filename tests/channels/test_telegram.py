@@ -1,0 +1,152 @@
+"""The Telegram door through its real protocol: Update JSON into the webhook, the project's fake
+Bot API on 127.0.0.1 recording what the bot sends. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.app import create_app
+from komunalka.bootstrap.container import Container
+from komunalka.bootstrap.settings import Settings
+from tests.fakes import FakeClock, kyiv
+from tests.servers.fake_telegram import FakeTelegram
+from tests.world import build_world
+
+SECRET = "s3cret-token"
+USER = {"id": 777, "is_bot": False, "first_name": "Тарас", "last_name": "Шевченко"}
+CHAT = {"id": 777, "type": "private"}
+
+
+class Bot:
+    def __init__(self, client: httpx.AsyncClient, fake: FakeTelegram) -> None:
+        self.client = client
+        self.fake = fake
+        self.ids = itertools.count(1000)
+
+    async def post(self, update: dict[str, Any], secret: str = SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        return await self.client.post("/webhooks/telegram", json=update, headers=headers)
+
+    async def say(self, text: str) -> httpx.Response:
+        message = {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": text}
+        return await self.post({"update_id": next(self.ids), "message": message})
+
+    async def press(self, action: str) -> httpx.Response:
+        message = {"message_id": 2, "date": 0, "chat": CHAT, "text": "…"}
+        query = {
+            "id": f"q{next(self.ids)}",
+            "from": USER,
+            "chat_instance": "c",
+            "data": action,
+            "message": message,
+        }
+        return await self.post({"update_id": next(self.ids), "callback_query": query})
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.fake.sent()]
+
+
+@pytest.fixture
+async def bot(uow, engine, database_url) -> AsyncIterator[Bot]:
+    fake = FakeTelegram()
+    await fake.start()
+    await build_world(uow)
+    settings = Settings(
+        database_url=database_url,
+        telegram_token=fake.token,
+        telegram_webhook_secret=SECRET,
+        telegram_api_url=fake.url,
+    )
+    use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
+    app = create_app(container=Container(settings, engine, use_cases))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Bot(client, fake)
+    await app.state.telegram_bot.session.close()
+    await fake.stop()
+
+
+async def test_a_forged_secret_is_refused_with_no_effect(bot: Bot) -> None:
+    update = {
+        "update_id": 1,
+        "message": {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start"},
+    }
+    for secret in ("", "wrong"):
+        answer = await bot.post(update, secret=secret)
+        assert answer.status_code == 401
+    assert bot.fake.calls == []
+
+
+async def test_start_greets_with_an_inline_keyboard(bot: Bot) -> None:
+    assert (await bot.say("/start")).status_code == 200
+    greeting, menu = bot.fake.sent()
+    assert "Комуналка" in greeting["text"]
+    rows = menu["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for row in rows for b in row] == [
+        "send",
+        "link",
+        "meters",
+        "settings",
+        "help",
+    ]
+    assert all(len(row) <= 2 for row in rows)
+
+
+async def test_the_same_update_twice_has_one_effect(bot: Bot) -> None:
+    update = {
+        "update_id": 5,
+        "message": {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start"},
+    }
+    await bot.post(update)
+    sent = len(bot.fake.sent())
+    await bot.post(update)
+    assert len(bot.fake.sent()) == sent
+
+
+async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
+    await bot.say("/start 1000001357")  # a deep link from the bill
+    await bot.say("Шев")
+    assert "Рахунок додано: Київтеплоенерго" in bot.texts()[-1]
+    await bot.press("send")
+    assert "попередній показник 115.000" in bot.texts()[-1]
+    answered = [c for c in bot.fake.calls if c.method == "answerCallbackQuery"]
+    assert answered
+    await bot.say("117,5")
+    assert "117.500 — квитанція 2611-" in bot.texts()[-1]
+
+
+async def test_history_comes_with_a_chart_photo(bot: Bot) -> None:
+    await bot.say("/start 1000001357")
+    await bot.say("Шев")
+    await bot.press("history")
+    photos = bot.fake.sent("sendPhoto")
+    assert photos and photos[0]["photo"][:4] == b"\x89PNG"
+
+
+async def test_a_429_waits_retry_after_and_then_sends(bot: Bot) -> None:
+    bot.fake.fail_next(429, retry_after=1)
+    await bot.say("/start")
+    tries = [c for c in bot.fake.calls if c.method == "sendMessage"]
+    assert len(tries) == 3  # refused once, then the greeting and the menu
+    assert tries[1].at - tries[0].at >= 1.0
+
+
+async def test_a_server_error_is_retried(bot: Bot) -> None:
+    bot.fake.fail_next(502)
+    await bot.say("/start")
+    assert len(bot.fake.sent()) == 3
+
+
+async def test_a_body_that_is_not_an_update_changes_nothing(bot: Bot) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"}
+    broken = await bot.client.post("/webhooks/telegram", content=b"{not json", headers=headers)
+    assert broken.status_code == 400
+    odd = await bot.post({"hello": "world"})
+    assert odd.status_code == 200
+    assert bot.fake.calls == []
