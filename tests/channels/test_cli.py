@@ -172,3 +172,41 @@ def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
     charts = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("🖼 ")]
     assert charts
     assert all(Path(c).read_bytes()[:4] == b"\x89PNG" for c in charts)
+
+
+def test_telegram_webhook_is_set_and_polling_answers(run, monkeypatch) -> None:
+    from tests.servers.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram()
+    url = fake.start_in_thread()
+    try:
+        monkeypatch.setenv("KOMUNALKA_TELEGRAM_TOKEN", fake.token)
+        monkeypatch.setenv("KOMUNALKA_TELEGRAM_WEBHOOK_SECRET", "s3cret")
+        monkeypatch.setenv("KOMUNALKA_TELEGRAM_API_URL", url)
+        result = run("telegram", "set-webhook", "https://komunalka.example/webhooks/telegram")
+        assert result.exit_code == 0, result.output
+        (hook,) = fake.sent("setWebhook")
+        assert hook["url"] == "https://komunalka.example/webhooks/telegram"
+        assert hook["secret_token"] == "s3cret"
+        user = {"id": 9, "is_bot": False, "first_name": "Оля"}
+        message = {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 9, "type": "private"},
+            "from": user,
+            "text": "/start",
+        }
+        fake.updates.append({"update_id": 41, "message": message})
+        result = run("telegram", "poll", "--once")
+        assert result.exit_code == 0, result.output
+        assert fake.sent("deleteWebhook")
+        assert "Комуналка" in fake.sent()[0]["text"]
+    finally:
+        fake.stop_thread()
+
+
+def test_telegram_commands_need_a_token(run, monkeypatch) -> None:
+    monkeypatch.delenv("KOMUNALKA_TELEGRAM_TOKEN", raising=False)
+    result = run("telegram", "poll", "--once")
+    assert result.exit_code == 2
+    assert "KOMUNALKA_TELEGRAM_TOKEN" in result.output

@@ -6,8 +6,10 @@ answer that, so retry behaviour is tested against real HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ class FakeTelegram:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
+    _loop: Any = None
+    _thread: Any = None
 
     def fail_next(self, status: int, retry_after: int = 0) -> None:
         self.failures.append((status, retry_after))
@@ -49,6 +53,27 @@ class FakeTelegram:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         return self.url
+
+    def start_in_thread(self) -> str:
+        """Serves from a thread of its own: for callers that run their own event loop."""
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self.start())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self.url
+
+    def stop_thread(self) -> None:
+        loop = self._loop
+        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(10)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,8 @@ from komunalka.i18n import translate
 app = typer.Typer(help="Komunalka: meter readings for every supplier.", no_args_is_help=True)
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db, name="db")
+telegram = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
+app.add_typer(telegram, name="telegram")
 
 
 def _language() -> str:
@@ -121,6 +123,67 @@ async def _chat(user: str, name: str) -> None:
             return line or None
 
         await run(talk, user, name, read, lambda text: print(text + "\n", flush=True))
+
+
+@telegram.command("set-webhook")
+def telegram_set_webhook(
+    url: Annotated[str, typer.Argument(help="The public HTTPS address of /webhooks/telegram.")],
+) -> None:
+    """Tell Telegram where to send updates, with the secret token its calls will carry."""
+    asyncio.run(_telegram(lambda settings, _: _set_webhook(settings, url)))
+
+
+@telegram.command("poll")
+def telegram_poll(
+    once: Annotated[bool, typer.Option(help="Answer what is waiting, then stop.")] = False,
+) -> None:
+    """Long polling, for a local run without a public address (drops any webhook)."""
+    asyncio.run(_telegram(lambda settings, container: _poll(settings, container, once)))
+
+
+async def _telegram(work: Any) -> None:
+    settings = Settings()
+    if not settings.telegram_token:
+        typer.echo(translate("telegram.no_token", settings.language), err=True)
+        raise typer.Exit(2)
+    async with running(settings) as container:
+        await work(settings, container)
+
+
+async def _set_webhook(settings: Settings, url: str) -> None:
+    from komunalka.bootstrap.container import telegram_bot
+
+    bot = telegram_bot(settings)
+    try:
+        await bot.set_webhook(
+            url,
+            secret_token=settings.telegram_webhook_secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    finally:
+        await bot.session.close()
+    typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
+
+
+async def _poll(settings: Settings, container: Any, once: bool) -> None:
+    from komunalka.bootstrap.container import conversation, telegram_bot
+    from komunalka.channels.telegram.door import TelegramDoor
+    from komunalka.domain.services import Channel
+
+    bot = telegram_bot(settings)
+    door = TelegramDoor(conversation(container, Channel.TELEGRAM), container.use_cases, bot)
+    offset = 0
+    try:
+        await bot.delete_webhook()
+        while True:
+            updates = await bot.get_updates(offset=offset, timeout=0 if once else 25)
+            for update in updates:
+                await door.feed(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+                offset = update.update_id + 1
+            if once and not updates:
+                return
+    finally:
+        await bot.session.close()
 
 
 def main() -> None:
