@@ -210,3 +210,20 @@ def test_telegram_commands_need_a_token(run, monkeypatch) -> None:
     result = run("telegram", "poll", "--once")
     assert result.exit_code == 2
     assert "KOMUNALKA_TELEGRAM_TOKEN" in result.output
+
+
+def test_viber_webhook_is_set(run, monkeypatch) -> None:
+    from tests.servers.fake_viber import FakeViber
+
+    fake = FakeViber()
+    url = fake.start_in_thread()
+    try:
+        monkeypatch.setenv("KOMUNALKA_VIBER_TOKEN", fake.token)
+        monkeypatch.setenv("KOMUNALKA_VIBER_API_URL", url)
+        result = run("viber", "set-webhook", "https://komunalka.example/webhooks/viber")
+        assert result.exit_code == 0, result.output
+        (hook,) = fake.sent("set_webhook")
+        assert hook["url"] == "https://komunalka.example/webhooks/viber"
+        assert "message" in hook["event_types"]
+    finally:
+        fake.stop_thread()

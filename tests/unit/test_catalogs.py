@@ -16,7 +16,7 @@ SRC = Path(__file__).parents[2] / "src" / "komunalka"
 # A stable code: a quoted "area.what" inside domain, application or a door.
 CODE = re.compile(
     r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
-    r'submission|supplier|tariff|token|window|identity|chat|service|telegram)\.[a-z_]+)"'
+    r'submission|supplier|tariff|token|window|identity|chat|service|telegram|viber)\.[a-z_]+)"'
 )
 # Audit-log action names look like codes but are never shown to anyone.
 AUDIT_ACTIONS = {

@@ -8,24 +8,35 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from komunalka.bootstrap.container import Container, build, conversation, telegram_bot
+from komunalka.bootstrap.container import (
+    Container,
+    build,
+    conversation,
+    telegram_bot,
+    viber_client,
+)
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
+from komunalka.channels.viber.door import ViberDoor
+from komunalka.channels.viber.webhook import build_router as viber_router
 from komunalka.domain.services import Channel
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     container = container or build(settings or Settings())
     bot = telegram_bot(container.settings) if container.settings.telegram_token else None
+    viber = viber_client(container.settings) if container.settings.viber_token else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         if bot is not None:
             await bot.session.close()
+        if viber is not None:
+            await viber.aclose()
         await container.engine.dispose()
 
     app = FastAPI(
@@ -39,7 +50,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         door = TelegramDoor(conversation(container, Channel.TELEGRAM), container.use_cases, bot)
         secret = container.settings.telegram_webhook_secret or ""
         app.include_router(telegram_router(door, secret))
+    if viber is not None and container.settings.viber_token:
+        viber_door = ViberDoor(conversation(container, Channel.VIBER), container.use_cases, viber)
+        app.include_router(viber_router(viber_door, container.settings.viber_token))
     app.state.telegram_bot = bot
+    app.state.viber_client = viber
     for exc, handler in HANDLERS.items():
         app.add_exception_handler(exc, handler)  # type: ignore[arg-type]
     app.state.container = container

@@ -21,6 +21,8 @@ db = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db, name="db")
 telegram = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 app.add_typer(telegram, name="telegram")
+viber = typer.Typer(help="The Viber bot.", no_args_is_help=True)
+app.add_typer(viber, name="viber")
 
 
 def _language() -> str:
@@ -184,6 +186,29 @@ async def _poll(settings: Settings, container: Any, once: bool) -> None:
                 return
     finally:
         await bot.session.close()
+
+
+@viber.command("set-webhook")
+def viber_set_webhook(
+    url: Annotated[str, typer.Argument(help="The public HTTPS address of /webhooks/viber.")],
+) -> None:
+    """Tell Viber where to send callbacks."""
+    asyncio.run(_viber_set_webhook(url))
+
+
+async def _viber_set_webhook(url: str) -> None:
+    from komunalka.bootstrap.container import conversation, viber_client
+    from komunalka.channels.viber.door import ViberDoor
+    from komunalka.domain.services import Channel
+
+    settings = Settings()
+    if not settings.viber_token:
+        typer.echo(translate("viber.no_token", settings.language), err=True)
+        raise typer.Exit(2)
+    async with running(settings) as container, viber_client(settings) as client:
+        door = ViberDoor(conversation(container, Channel.VIBER), container.use_cases, client)
+        await door.set_webhook(url)
+    typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
 
 
 def main() -> None:

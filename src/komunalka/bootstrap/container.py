@@ -18,6 +18,7 @@ from komunalka.bootstrap.settings import Settings
 from komunalka.domain.services import Channel
 
 if TYPE_CHECKING:
+    import httpx
     from aiogram import Bot
 
     from komunalka.chat.conversation import Conversation
@@ -85,3 +86,12 @@ def telegram_bot(settings: Settings) -> Bot:
     assert settings.telegram_token
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
     return Bot(settings.telegram_token, session=AiohttpSession(api=api))
+
+
+def viber_client(settings: Settings) -> httpx.AsyncClient:
+    """The Viber API client, at KOMUNALKA_VIBER_API_URL (a fake server in tests)."""
+    import httpx
+
+    assert settings.viber_token
+    headers = {"X-Viber-Auth-Token": settings.viber_token}
+    return httpx.AsyncClient(base_url=settings.viber_api_url, headers=headers, timeout=10)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
+    # Viber: the bot's token (it also signs Viber's callbacks) and the API's address.
+    viber_token: str | None = Field(default=None, repr=False)
+    viber_api_url: str = "https://chatapi.viber.com"
     # Named in the bots' help: the other ways to send readings.
     web_url: str = "http://127.0.0.1:8000"
     call_center: str = "1551"

@@ -1,0 +1,1 @@
+"""The Viber door: signed callbacks in, the REST bot API out."""

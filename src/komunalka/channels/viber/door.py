@@ -1,0 +1,111 @@
+"""Viber callbacks → conversation events; replies → `send_message` with a keyboard.
+
+A button press comes back as a text message carrying the button's ActionBody; the door marks
+its own ActionBodies with a prefix, so a typed text is never taken for a button. Each callback is
+acted on once (AcceptDelivery, by message_token). Delivery receipts are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from komunalka.application.use_cases import UseCases
+from komunalka.chat.conversation import Conversation
+from komunalka.chat.model import Event, EventKind, Reply
+from komunalka.domain.services import Channel
+
+log = logging.getLogger(__name__)
+BUTTON = "kb:"
+SENDER = {"name": "Komunalka"}
+IGNORED = {"delivered", "seen", "failed", "webhook", "subscribed", "unsubscribed"}
+
+
+class ViberError(Exception):
+    pass
+
+
+class ViberDoor:
+    def __init__(
+        self, conversation: Conversation, use_cases: UseCases, client: httpx.AsyncClient
+    ) -> None:
+        """`client` is bound to the Viber API base URL and carries the X-Viber-Auth-Token."""
+        self._conversation = conversation
+        self._uc = use_cases
+        self._client = client
+
+    async def feed(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Acts on one callback; for conversation_started, returns the welcome message, which
+        Viber takes only as the callback's answer."""
+        kind = payload.get("event")
+        if kind in IGNORED or not isinstance(kind, str):
+            return None
+        if kind == "conversation_started":
+            user = payload.get("user") or {}
+            event = Event(EventKind.START, str(payload.get("context") or ""))
+            replies = await self._conversation.handle(
+                str(user.get("id", "")), str(user.get("name", "")), event
+            )
+            welcome = _message(None, replies[0]) if replies else None
+            return welcome
+        if kind != "message":
+            return None
+        token = str(payload.get("message_token", ""))
+        if not token or not await self._uc.accept_delivery(Channel.VIBER, token):
+            return None
+        sender = payload.get("sender") or {}
+        user_id = str(sender.get("id", ""))
+        text = str((payload.get("message") or {}).get("text") or "")
+        event = (
+            Event(EventKind.BUTTON, text.removeprefix(BUTTON))
+            if text.startswith(BUTTON)
+            else Event(EventKind.TEXT, text)
+        )
+        for reply in await self._conversation.handle(user_id, str(sender.get("name", "")), event):
+            await self.send(user_id, reply)
+        return None
+
+    async def send(self, user_id: str, reply: Reply) -> None:
+        answer = await self._client.post("/pa/send_message", json=_message(user_id, reply))
+        body = answer.json() if answer.status_code == 200 else {}
+        if body.get("status") != 0:
+            raise ViberError(
+                f"send_message: HTTP {answer.status_code} {body.get('status_message')}"
+            )
+
+    async def set_webhook(self, url: str) -> None:
+        events = ["message", "conversation_started", "subscribed", "unsubscribed"]
+        answer = await self._client.post(
+            "/pa/set_webhook", json={"url": url, "event_types": events}
+        )
+        if answer.json().get("status") != 0:
+            raise ViberError(f"set_webhook: {answer.json().get('status_message')}")
+
+
+def _message(user_id: str | None, reply: Reply) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "sender": SENDER,
+        "type": "text",
+        "text": reply.text,
+        "min_api_version": 3,
+    }
+    if user_id is not None:
+        message["receiver"] = user_id
+    if reply.buttons:
+        message["keyboard"] = {
+            "Type": "keyboard",
+            "DefaultHeight": False,
+            "Buttons": [
+                {
+                    "Columns": 3,
+                    "Rows": 1,
+                    "ActionType": "reply",
+                    "ActionBody": BUTTON + b.action,
+                    "Text": b.label,
+                }
+                for b in reply.buttons
+            ],
+        }
+    return message

@@ -1,0 +1,123 @@
+"""The Viber door through its real protocol: signed callbacks into the webhook, the project's
+fake Viber API on 127.0.0.1 recording what the bot sends. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.app import create_app
+from komunalka.bootstrap.container import Container
+from komunalka.bootstrap.settings import Settings
+from komunalka.channels.viber.webhook import signature
+from tests.fakes import FakeClock, kyiv
+from tests.servers.fake_viber import FakeViber
+from tests.world import build_world
+
+SENDER = {"id": "01234567890A=", "name": "Тарас"}
+
+
+class Viber:
+    def __init__(self, client: httpx.AsyncClient, fake: FakeViber) -> None:
+        self.client = client
+        self.fake = fake
+        self.tokens = itertools.count(5_000_000)
+
+    async def post(self, payload: dict[str, Any], sign_with: str | None = None) -> httpx.Response:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        headers = {"X-Viber-Content-Signature": signature(body, sign_with or self.fake.token)}
+        return await self.client.post("/webhooks/viber", content=body, headers=headers)
+
+    async def say(self, text: str, token: int | None = None) -> httpx.Response:
+        message = {"type": "text", "text": text}
+        payload = {
+            "event": "message",
+            "timestamp": 1,
+            "message_token": token or next(self.tokens),
+            "sender": SENDER,
+            "message": message,
+        }
+        return await self.post(payload)
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.fake.sent()]
+
+
+@pytest.fixture
+async def viber(uow, engine, database_url) -> AsyncIterator[Viber]:
+    fake = FakeViber()
+    await fake.start()
+    await build_world(uow)
+    settings = Settings(database_url=database_url, viber_token=fake.token, viber_api_url=fake.url)
+    app = create_app(
+        container=Container(settings, engine, UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20))))
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Viber(client, fake)
+    await app.state.viber_client.aclose()
+    await fake.stop()
+
+
+async def test_a_forged_signature_is_refused_with_no_effect(viber: Viber) -> None:
+    payload = {
+        "event": "message",
+        "message_token": 1,
+        "sender": SENDER,
+        "message": {"type": "text", "text": "hi"},
+    }
+    answer = await viber.post(payload, sign_with="not-the-token")
+    assert answer.status_code == 401
+    body = json.dumps(payload).encode()
+    unsigned = await viber.client.post("/webhooks/viber", content=body)
+    assert unsigned.status_code == 401
+    assert viber.fake.calls == []
+
+
+async def test_a_conversation_start_is_welcomed_in_the_answer(viber: Viber) -> None:
+    answer = await viber.post({"event": "conversation_started", "user": SENDER, "context": ""})
+    welcome = answer.json()
+    assert "Комуналка" in welcome["text"] and welcome["type"] == "text"
+    assert viber.fake.calls == []  # Viber takes the welcome only as the callback's answer
+
+
+async def test_webhook_check_and_delivery_receipts_are_ignored(viber: Viber) -> None:
+    for event in ("webhook", "delivered", "seen", "subscribed", "unsubscribed"):
+        answer = await viber.post(
+            {"event": event, "timestamp": 1, "message_token": 9, "user_id": "x"}
+        )
+        assert answer.status_code == 200
+    assert viber.fake.calls == []
+
+
+async def test_a_whole_conversation_with_keyboard_buttons(viber: Viber) -> None:
+    await viber.say("привіт")
+    menu = viber.fake.sent()[-1]
+    bodies = [b["ActionBody"] for b in menu["keyboard"]["Buttons"]]
+    assert bodies == ["kb:send", "kb:link", "kb:meters", "kb:settings", "kb:help"]
+    assert menu["receiver"] == SENDER["id"]
+    await viber.say("kb:link")
+    await viber.say("1000001357")
+    await viber.say("Шев")
+    assert "Рахунок додано" in viber.texts()[-1]
+    await viber.say("kb:send")
+    await viber.say("kb:unchanged")
+    assert "115.000 — квитанція 2611-" in viber.texts()[-1]
+
+
+async def test_the_same_message_token_twice_has_one_effect(viber: Viber) -> None:
+    await viber.say("привіт", token=77)
+    sent = len(viber.fake.sent())
+    await viber.say("привіт", token=77)
+    assert len(viber.fake.sent()) == sent
+
+
+async def test_a_typed_text_is_never_taken_for_a_button(viber: Viber) -> None:
+    await viber.say("send")
+    assert "Не зрозумів" in viber.texts()[-1]
