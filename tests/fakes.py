@@ -54,6 +54,7 @@ class State:
     tariffs: list[Tariff] = field(default_factory=list)
     identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
     deliveries: set[tuple[str, str]] = field(default_factory=set)
+    media: dict[str, tuple[bytes, str, datetime]] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -277,6 +278,18 @@ class InMemoryDeliveries(_Repos):
         return True
 
 
+class InMemoryMedia(_Repos):
+    async def add(self, token: str, content: bytes, content_type: str, at: datetime) -> None:
+        self.s.media[token] = (content, content_type, at)
+
+    async def get(self, token: str, since: datetime) -> tuple[bytes, str] | None:
+        found = self.s.media.get(token)
+        return (found[0], found[1]) if found and found[2] >= since else None
+
+    async def forget_before(self, before: datetime) -> None:
+        self.s.media = {k: v for k, v in self.s.media.items() if v[2] >= before}
+
+
 class InMemoryTariffs(_Repos):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]:
         return [t for t in self.s.tariffs if t.supplier_id == supplier_id]
@@ -415,6 +428,7 @@ class InMemoryUnitOfWork:
         self.tariffs = InMemoryTariffs(s)
         self.identities = InMemoryIdentities(s)
         self.deliveries = InMemoryDeliveries(s)
+        self.media = InMemoryMedia(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)
         return self

@@ -121,3 +121,19 @@ async def test_the_same_message_token_twice_has_one_effect(viber: Viber) -> None
 async def test_a_typed_text_is_never_taken_for_a_button(viber: Viber) -> None:
     await viber.say("send")
     assert "Не зрозумів" in viber.texts()[-1]
+
+
+async def test_a_history_chart_is_sent_as_a_url_the_app_serves(viber: Viber) -> None:
+    await viber.say("kb:link")
+    await viber.say("1000001357")
+    await viber.say("Шев")
+    await viber.say("kb:history")
+    pictures = [m for m in viber.fake.sent() if m["type"] == "picture"]
+    assert len(pictures) == 1
+    url = pictures[0]["media"]
+    assert url.startswith("http://127.0.0.1:8000/media/pictures/")
+    served = await viber.client.get(url.removeprefix("http://127.0.0.1:8000"))
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content[:4] == b"\x89PNG"
+    guessed = await viber.client.get("/media/pictures/" + "A" * 43 + ".png")
+    assert guessed.status_code == 404

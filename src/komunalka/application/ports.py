@@ -172,6 +172,12 @@ class DialogStateStore(Protocol):
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
 
 
+class MediaRepository(Protocol):
+    async def add(self, token: str, content: bytes, content_type: str, at: datetime) -> None: ...
+    async def get(self, token: str, since: datetime) -> tuple[bytes, str] | None: ...
+    async def forget_before(self, before: datetime) -> None: ...
+
+
 class DeliveryLog(Protocol):
     async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
         """Records a delivery; False when it was recorded before (a repeat)."""
@@ -284,6 +290,7 @@ class UnitOfWork(Protocol):
     tariffs: TariffRepository
     identities: IdentityRepository
     deliveries: DeliveryLog
+    media: MediaRepository
     registry: RegistryStaging
     queries: ReadingQueries
 

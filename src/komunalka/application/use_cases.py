@@ -14,6 +14,7 @@ from komunalka.application.issue_token import Authenticate, IssueToken, RevokeTo
 from komunalka.application.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
 from komunalka.application.load_demo import LoadDemo
+from komunalka.application.media import FetchPicture, PublishPicture
 from komunalka.application.non_submitters import ListNonSubmitters
 from komunalka.application.ports import Clock, UnitOfWorkFactory
 from komunalka.application.reading_history import ReadingHistory
@@ -40,6 +41,8 @@ class UseCases:
     identify_resident: IdentifyResident
     update_preferences: UpdatePreferences
     accept_delivery: AcceptDelivery
+    publish_picture: PublishPicture
+    fetch_picture: FetchPicture
 
     @classmethod
     def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
@@ -65,4 +68,6 @@ class UseCases:
             identify_resident=IdentifyResident(uow, clock),
             update_preferences=UpdatePreferences(uow),
             accept_delivery=AcceptDelivery(uow, clock),
+            publish_picture=PublishPicture(uow, clock),
+            fetch_picture=FetchPicture(uow, clock),
         )

@@ -51,8 +51,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         secret = container.settings.telegram_webhook_secret or ""
         app.include_router(telegram_router(door, secret))
     if viber is not None and container.settings.viber_token:
-        viber_door = ViberDoor(conversation(container, Channel.VIBER), container.use_cases, viber)
-        app.include_router(viber_router(viber_door, container.settings.viber_token))
+        viber_door = ViberDoor(
+            conversation(container, Channel.VIBER),
+            container.use_cases,
+            viber,
+            container.settings.web_url,
+        )
+        app.include_router(
+            viber_router(viber_door, container.use_cases, container.settings.viber_token)
+        )
     app.state.telegram_bot = bot
     app.state.viber_client = viber
     for exc, handler in HANDLERS.items():

@@ -28,6 +28,7 @@ from komunalka.adapters.db.repositories import (
     SqlDeliveryLog,
     SqlIdentityRepository,
     SqlLinkAttemptRepository,
+    SqlMediaRepository,
     SqlMeterRepository,
     SqlResidentRepository,
     SqlSupplierRepository,
@@ -137,6 +138,7 @@ class SqlUnitOfWork:
         self.tariffs: ports.TariffRepository = SqlTariffRepository(conn)
         self.identities: ports.IdentityRepository = SqlIdentityRepository(conn)
         self.deliveries: ports.DeliveryLog = SqlDeliveryLog(conn)
+        self.media: ports.MediaRepository = SqlMediaRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
 

@@ -26,6 +26,7 @@ from komunalka.adapters.db.tables import (
     deliveries,
     identities,
     link_attempts,
+    media,
     meters,
     residents,
     suppliers,
@@ -283,6 +284,30 @@ class SqlDeliveryLog:
             channel=channel, delivery_id=delivery_id, at=at
         )
         return bool((await self._conn.execute(stmt.on_conflict_do_nothing())).rowcount)
+
+
+class SqlMediaRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, token: str, content: bytes, content_type: str, at: datetime) -> None:
+        values = {
+            "token": token,
+            "content": content,
+            "content_type": content_type,
+            "created_at": at,
+        }
+        await self._conn.execute(insert(media).values(values))
+
+    async def get(self, token: str, since: datetime) -> tuple[bytes, str] | None:
+        query = select(media.c.content, media.c.content_type).where(
+            media.c.token == token, media.c.created_at >= since
+        )
+        row = (await self._conn.execute(query)).first()
+        return (bytes(row.content), row.content_type) if row else None
+
+    async def forget_before(self, before: datetime) -> None:
+        await self._conn.execute(delete(media).where(media.c.created_at < before))
 
 
 PRICE_SCALE = Decimal(10000)

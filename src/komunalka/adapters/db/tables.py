@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -111,6 +112,16 @@ dialog_states = Table(
     Column("external_id", String(64), primary_key=True),
     Column("state", Text, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Pictures the app serves by an unguessable name (charts sent to Viber as URLs); kept a day.
+media = Table(
+    "media",
+    metadata,
+    Column("token", String(43), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
 )
 
 # Updates a messenger delivered, by its own id: the same update twice has one effect.

@@ -20,6 +20,7 @@ from komunalka.domain.services import Channel
 log = logging.getLogger(__name__)
 BUTTON = "kb:"
 SENDER = {"name": "Komunalka"}
+PICTURES = "/media/pictures"
 IGNORED = {"delivered", "seen", "failed", "webhook", "subscribed", "unsubscribed"}
 
 
@@ -29,12 +30,18 @@ class ViberError(Exception):
 
 class ViberDoor:
     def __init__(
-        self, conversation: Conversation, use_cases: UseCases, client: httpx.AsyncClient
+        self,
+        conversation: Conversation,
+        use_cases: UseCases,
+        client: httpx.AsyncClient,
+        public_url: str = "",
     ) -> None:
-        """`client` is bound to the Viber API base URL and carries the X-Viber-Auth-Token."""
+        """`client` is bound to the Viber API base URL and carries the X-Viber-Auth-Token;
+        `public_url` is where Viber's servers reach this app, for pictures sent as URLs."""
         self._conversation = conversation
         self._uc = use_cases
         self._client = client
+        self._public_url = public_url.rstrip("/")
 
     async def feed(self, payload: dict[str, Any]) -> dict[str, Any] | None:
         """Acts on one callback; for conversation_started, returns the welcome message, which
@@ -68,7 +75,22 @@ class ViberDoor:
         return None
 
     async def send(self, user_id: str, reply: Reply) -> None:
-        answer = await self._client.post("/pa/send_message", json=_message(user_id, reply))
+        if reply.picture and self._public_url:
+            name = await self._uc.publish_picture(reply.picture)
+            url = f"{self._public_url}{PICTURES}/{name}.png"
+            picture = {
+                "receiver": user_id,
+                "sender": SENDER,
+                "type": "picture",
+                "media": url,
+                "text": "",
+                "min_api_version": 3,
+            }
+            await self._post("/pa/send_message", picture)
+        await self._post("/pa/send_message", _message(user_id, reply))
+
+    async def _post(self, path: str, body: dict[str, Any]) -> None:
+        answer = await self._client.post(path, json=body)
         body = answer.json() if answer.status_code == 200 else {}
         if body.get("status") != 0:
             raise ViberError(

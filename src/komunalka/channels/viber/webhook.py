@@ -9,16 +9,17 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from komunalka.channels.viber.door import ViberDoor
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.viber.door import PICTURES, ViberDoor
 
 
 def signature(body: bytes, token: str) -> str:
     return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
 
 
-def build_router(door: ViberDoor, token: str) -> APIRouter:
+def build_router(door: ViberDoor, use_cases: UseCases, token: str) -> APIRouter:
     router = APIRouter()
 
     @router.post("/webhooks/viber", include_in_schema=False)
@@ -38,5 +39,14 @@ def build_router(door: ViberDoor, token: str) -> APIRouter:
             raise HTTPException(status_code=400)
         answer = await door.feed(payload)
         return JSONResponse(answer or {"status": 0})
+
+    @router.get(PICTURES + "/{name}.png", include_in_schema=False)
+    async def picture(name: str) -> Response:
+        """A picture sent to Viber as a URL: Viber's servers fetch it from here."""
+        found = await use_cases.fetch_picture(name)
+        if found is None:
+            raise HTTPException(status_code=404)
+        content, content_type = found
+        return Response(content, media_type=content_type, headers={"Cache-Control": "private"})
 
     return router
