@@ -6,16 +6,16 @@ answer that, so retry behaviour is tested against real HTTP.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.servers.base import LocalServer
 
 
 @dataclass
@@ -26,16 +26,12 @@ class Call:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     token: str = "123456:TEST"
     calls: list[Call] = field(default_factory=list)
     failures: deque[tuple[int, int]] = field(default_factory=deque)
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
-    url: str = ""
-    _loop: Any = None
-    _thread: Any = None
 
     def fail_next(self, status: int, retry_after: int = 0) -> None:
         self.failures.append((status, retry_after))
@@ -43,41 +39,8 @@ class FakeTelegram:
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
-
-    def start_in_thread(self) -> str:
-        """Serves from a thread of its own: for callers that run their own event loop."""
-        ready = threading.Event()
-
-        def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self.start())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        return self.url
-
-    def stop_thread(self) -> None:
-        loop = self._loop
-        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(10)
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
