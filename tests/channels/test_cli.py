@@ -154,6 +154,7 @@ def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
         "2",  # [2] add an account
         "1000002714",  # flat 2's heat utility account
         "Ков",  # first three letters of the holder's surname
+        "1",  # [1] yes, it is mine
         "1",  # [1] send readings
         "abc",  # garbage: explained, asked again
         "2",  # [2] skip the hot-water meter

@@ -112,6 +112,8 @@ async def test_the_same_update_twice_has_one_effect(bot: Bot) -> None:
 async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
     await bot.say("/start 1000001357")  # a deep link from the bill
     await bot.say("Шев")
+    assert "Це ваш рахунок?" in bot.texts()[-1]
+    await bot.press("linkyes")
     assert "Рахунок додано: Київтеплоенерго" in bot.texts()[-1]
     await bot.press("send")
     assert "попередній показник 115.000" in bot.texts()[-1]
@@ -124,6 +126,7 @@ async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
 async def test_history_comes_with_a_chart_photo(bot: Bot) -> None:
     await bot.say("/start 1000001357")
     await bot.say("Шев")
+    await bot.press("linkyes")
     await bot.press("history")
     photos = bot.fake.sent("sendPhoto")
     assert photos and photos[0]["photo"][:4] == b"\x89PNG"

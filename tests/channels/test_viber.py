@@ -105,6 +105,7 @@ async def test_a_whole_conversation_with_keyboard_buttons(viber: Viber) -> None:
     await viber.say("kb:link")
     await viber.say("1000001357")
     await viber.say("Шев")
+    await viber.say("kb:linkyes")
     assert "Рахунок додано" in viber.texts()[-1]
     await viber.say("kb:send")
     await viber.say("kb:unchanged")
@@ -127,6 +128,7 @@ async def test_a_history_chart_is_sent_as_a_url_the_app_serves(viber: Viber) -> 
     await viber.say("kb:link")
     await viber.say("1000001357")
     await viber.say("Шев")
+    await viber.say("kb:linkyes")
     await viber.say("kb:history")
     pictures = [m for m in viber.fake.sent() if m["type"] == "picture"]
     assert len(pictures) == 1

@@ -191,3 +191,28 @@ async def test_a_revoked_token_no_longer_authenticates(setup) -> None:
     with pytest.raises(DomainError) as exc:
         await RevokeToken(store, clock)(Actor.system(), issued.token)
     assert exc.value.code == "token.not_found"
+
+
+async def test_checking_a_proof_links_nothing_but_a_wrong_one_still_counts(setup) -> None:
+    store, _, clock, newcomer = setup
+    use = LinkAccount(store, clock)
+    checked = await use(
+        LinkAccountRequest(
+            Actor.resident(newcomer, Channel.VIBER),
+            "1000001357",
+            surname_prefix="Шев",
+            check_only=True,
+        )
+    )
+    assert checked.masked_holder == "Шев***** Т. Г." and not checked.already_linked
+    assert not [k for k in store.state.links if k[0] == newcomer]
+    with pytest.raises(DomainError):
+        await use(
+            LinkAccountRequest(
+                Actor.resident(newcomer, Channel.VIBER),
+                "1000001357",
+                surname_prefix="Ков",
+                check_only=True,
+            )
+        )
+    assert [a for a in store.state.attempts if a[0] == newcomer and not a[3]]

@@ -54,7 +54,8 @@ async def linked(chat: Chat, number: str = "1000001357") -> str:
     await chat(START)
     await chat(press("link"))
     await chat(text(number))
-    return await chat(text("шев"))
+    await chat(text("шев"))
+    return await chat(press("linkyes"))
 
 
 async def test_start_greets_and_offers_the_main_actions(chat: Chat) -> None:
@@ -63,15 +64,47 @@ async def test_start_greets_and_offers_the_main_actions(chat: Chat) -> None:
     assert chat.actions == list(MENU)
 
 
-async def test_an_account_is_linked_with_the_surname_and_shown_masked(chat: Chat) -> None:
-    said = await linked(chat)
-    assert "Рахунок додано: Київтеплоенерго, Шев***** Т. Г., Київ, вул. Хрещатик, 1." in said
+async def test_an_account_is_shown_masked_and_linked_on_confirmation(chat: Chat) -> None:
+    await chat(START)
+    await chat(press("link"))
+    await chat(text("1000 001 357"))
+    said = await chat(text("шев"))
+    assert "Це ваш рахунок? Київтеплоенерго: Шев***** Т. Г., Київ, вул. Хрещатик, 1." in said
+    assert chat.actions == ["linkyes", "menu"]
+    assert "Рахунок додано: Київтеплоенерго, Шев***** Т. Г." in await chat(press("linkyes"))
+    assert "Не зрозумів" in await chat(press("linkyes"))  # nothing left to confirm
+
+
+async def test_a_number_several_suppliers_use_is_settled_by_a_button(chat: Chat) -> None:
+    from komunalka.domain.meters import Supplier
+    from komunalka.domain.windows import WindowRule
+
+    async with chat.store(write=True) as u:
+        other = Supplier(0, "other", "Інший постачальник", WindowRule.default(), r"\d{10}")
+        await u.suppliers.add(other, ["heat"])
+        await u.commit()
+    await chat(START)
+    await chat(press("link"))
+    said = await chat(text("1000001357"))
+    assert "Чий це рахунок?" in said
+    assert chat.actions == ["sup:kte", "sup:other", "menu"]
+    assert "перші три літери" in await chat(press("sup:kte"))
+    await chat(text("Шев"))
+    assert "Рахунок додано" in await chat(press("linkyes"))
+
+
+async def test_a_number_no_supplier_uses_is_asked_again(chat: Chat) -> None:
+    await chat(START)
+    await chat(press("link"))
+    said = await chat(text("12"))
+    assert "має неправильний формат" in said and "Введіть номер особового рахунку" in said
 
 
 async def test_a_deep_link_goes_straight_to_the_proof(chat: Chat) -> None:
     said = await chat(Event(EventKind.START, "1000001357"))
     assert "перші три літери прізвища" in said
-    assert "Рахунок додано" in await chat(text("HW-001 1234"))  # a meter serial proves it too
+    assert "Це ваш рахунок?" in await chat(text("HW-001 1234"))  # a meter serial proves it too
+    assert "Рахунок додано" in await chat(press("linkyes"))
 
 
 async def test_wrong_proofs_are_limited(chat: Chat) -> None:

@@ -30,6 +30,9 @@ class LinkAccountRequest:
     supplier_code: str | None = None
     surname_prefix: str | None = None
     meter_serial: str | None = None
+    # Check the proof (and count a failure) without linking yet: the bot shows the masked
+    # holder and address first and links on the resident's yes.
+    check_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +72,16 @@ class LinkAccount:
                 await uow.commit()  # the failure must count, whatever the caller does next
                 left = RESIDENT_FAILURES - seen.by_resident - 1
                 raise DomainError.of("link.not_matched", attempts_left=max(left, 0))
-            await uow.link_attempts.add(resident_id, supplier.id, number, True, now)
-            created = await uow.accounts.link(resident_id, account.id, proof, now)
-            details = {"account": number, "supplier": supplier.code, "proof": proof}
-            await uow.audit.record(
-                request.actor, "account.link", f"account:{account.id}", details, now
-            )
-            await uow.commit()
+            if request.check_only:
+                created = not await uow.accounts.is_linked(resident_id, account.id)
+            else:
+                await uow.link_attempts.add(resident_id, supplier.id, number, True, now)
+                created = await uow.accounts.link(resident_id, account.id, proof, now)
+                details = {"account": number, "supplier": supplier.code, "proof": proof}
+                await uow.audit.record(
+                    request.actor, "account.link", f"account:{account.id}", details, now
+                )
+                await uow.commit()
         return LinkAccountResult(
             account.id,
             supplier.code,
@@ -140,3 +146,16 @@ class UnlinkAccount:
                 raise DomainError.of("link.not_linked")
             await uow.audit.record(actor, "account.unlink", f"account:{account_id}", {}, now)
             await uow.commit()
+
+
+class SuppliersFor:
+    """The suppliers whose account-number format fits a number (the bot offers them to choose
+    from when there are several). Anyone may call it; read-only."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, number: str) -> list[Supplier]:
+        digits = re.sub(r"\s+", "", number)
+        async with self._uow() as uow:
+            return [s for s in await uow.suppliers.all() if s.account_number_matches(digits)]

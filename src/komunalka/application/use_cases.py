@@ -11,7 +11,7 @@ from komunalka.application.export_readings import ExportReadings
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
-from komunalka.application.link_account import LinkAccount, UnlinkAccount
+from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
 from komunalka.application.load_demo import LoadDemo
 from komunalka.application.media import FetchPicture, PublishPicture
@@ -28,6 +28,7 @@ class UseCases:
     correct_reading: CorrectReading
     link_account: LinkAccount
     unlink_account: UnlinkAccount
+    suppliers_for: SuppliersFor
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
     non_submitters: ListNonSubmitters
@@ -55,6 +56,7 @@ class UseCases:
             correct_reading=CorrectReading(uow, clock, submit),
             link_account=LinkAccount(uow, clock),
             unlink_account=UnlinkAccount(uow, clock),
+            suppliers_for=SuppliersFor(uow),
             list_my_meters=ListMyMeters(uow, clock),
             reading_history=ReadingHistory(uow, clock),
             non_submitters=ListNonSubmitters(uow),

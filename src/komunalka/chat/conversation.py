@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from komunalka.application.actors import Actor
-from komunalka.application.link_account import LinkAccountRequest
 from komunalka.application.list_my_meters import PeriodStatus
 from komunalka.application.ports import ChartRenderer, DialogStateStore, Identity
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.correcting import CorrectFlow
 from komunalka.chat.history import history_chart, history_text
+from komunalka.chat.linking import LinkFlow
 from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
 from komunalka.domain.errors import DomainError
@@ -87,9 +87,7 @@ class _Turn:
     async def on_start(self, payload: str) -> list[Reply]:
         greeting = Reply(self.say("chat.greeting"))
         if payload.isdigit():  # a deep link from a bill's QR code carries the account number
-            self.state.clear()
-            self.state.update(step="link_proof", number=payload)
-            return [greeting, Reply(self.say("chat.link_ask_proof"), (self.button("menu"),))]
+            return [greeting, *await LinkFlow(self).number(payload)]
         return [greeting, self.menu()]
 
     async def on_button(self, action: str) -> list[Reply]:
@@ -99,9 +97,11 @@ class _Turn:
             contacts = self.c._contacts
             return [self.menu(self.say("chat.help", web=contacts.web_url, phones=contacts.phones))]
         if action == "link":
-            self.state.clear()
-            self.state["step"] = "link_number"
-            return [Reply(self.say("chat.link_ask_number"), (self.button("menu"),))]
+            return LinkFlow(self).ask_number()
+        if action.startswith("sup:"):
+            return LinkFlow(self).supplier(action)
+        if action == "linkyes":
+            return await LinkFlow(self).confirm()
         if action == "meters":
             return await self.my_meters()
         if action == "history":
@@ -125,46 +125,14 @@ class _Turn:
     async def on_text(self, text: str) -> list[Reply]:
         step = self.state.get("step")
         if step == "link_number":
-            self.state.update(step="link_proof", number=text.strip())
-            return [Reply(self.say("chat.link_ask_proof"), (self.button("menu"),))]
+            return await LinkFlow(self).number(text)
         if step == "link_proof":
-            return await self.link(text)
+            return await LinkFlow(self).proof(text)
         if step in ("send", "confirm"):
             return await SendFlow(self).on_text(text)
         if step == "correct":
             return await CorrectFlow(self).value(text)
         return [self.menu(self.say("chat.not_understood"))]
-
-    async def link(self, proof: str) -> list[Reply]:
-        proof = proof.strip()
-        letters = proof.replace("'", "").replace("ʼ", "").replace("’", "")
-        by_name = letters.isalpha()
-        request = LinkAccountRequest(
-            self.actor,
-            self.state.get("number", ""),
-            surname_prefix=proof if by_name else None,
-            meter_serial=None if by_name else proof,
-        )
-        try:
-            done = await self.c._uc.link_account(request)
-        except DomainError as exc:
-            if exc.code in ("link.not_matched", "link.surname_too_short"):
-                return [
-                    self.reply_error(exc),
-                    Reply(self.say("chat.link_ask_proof"), (self.button("menu"),)),
-                ]
-            self.state.update(step="link_number")
-            return [
-                self.reply_error(exc),
-                Reply(self.say("chat.link_ask_number"), (self.button("menu"),)),
-            ]
-        text = self.say(
-            "chat.link_already" if done.already_linked else "chat.link_done",
-            supplier=done.supplier_name,
-            holder=done.masked_holder,
-            address=done.address,
-        )
-        return [self.menu(text)]
 
     async def my_meters(self) -> list[Reply]:
         meters = await self.c._uc.list_my_meters(self.identity.resident_id)
