@@ -16,7 +16,8 @@ SRC = Path(__file__).parents[2] / "src" / "komunalka"
 # A stable code: a quoted "area.what" inside domain, application or a door.
 CODE = re.compile(
     r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
-    r'submission|supplier|tariff|token|window|identity|chat|service|telegram|viber)\.[a-z_]+)"'
+    r"submission|supplier|tariff|token|window|identity|chat|service|telegram|viber|"
+    r'pages|signin|staff|cabinet|operator|portal)\.[a-z_]+)"'
 )
 # Audit-log action names look like codes but are never shown to anyone.
 AUDIT_ACTIONS = {
@@ -26,8 +27,15 @@ AUDIT_ACTIONS = {
     "token.issue",
     "token.revoke",
     "resident.join",
+    "resident.sign_up",
+    "resident.password_reset",
+    "staff.add",
+    "staff.update",
+    "staff.sign_in",
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
+# In templates: _("code") or _('code').
+TEMPLATE_SAY = re.compile(r"""\b_\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 
 
 def used_msgids() -> set[str]:
@@ -35,6 +43,8 @@ def used_msgids() -> set[str]:
     for path in SRC.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         found |= set(CODE.findall(text)) | set(SAY.findall(text))
+    for path in SRC.rglob("*.html"):
+        found |= set(TEMPLATE_SAY.findall(path.read_text(encoding="utf-8")))
     return found - AUDIT_ACTIONS
 
 

@@ -10,16 +10,30 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from komunalka.application.actors import Actor
-from komunalka.application.demo_data import SHAPES, TARIFFS, DemoMeter, flats, suppliers
+from komunalka.application.demo_data import (
+    DISTRICTS,
+    SHAPES,
+    TARIFFS,
+    DemoMeter,
+    flats,
+    suppliers,
+)
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import IssueToken
-from komunalka.application.ports import Clock, RejectedRow, UnitOfWorkFactory
+from komunalka.application.ports import (
+    Clock,
+    PasswordHasher,
+    RejectedRow,
+    ResidentProfile,
+    UnitOfWorkFactory,
+)
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, new_receipt
 from komunalka.domain.registry import COLUMNS
 from komunalka.domain.services import Channel, Service
+from komunalka.domain.staff import StaffMember, StaffRole
 from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import format_value
 
@@ -30,6 +44,15 @@ CHANNELS = (Channel.TELEGRAM, Channel.VIBER, Channel.WEB, Channel.PHONE, Channel
 # The demo resident's accounts: flat 1 whole, flat 3's heat utility (a water heater owner),
 # flat 5's water utility (a meter past verification).
 LINKED = ((1, None), (3, "kte"), (5, "kvk"))
+DEMO_PASSWORD = "komunalka-demo"  # noqa: S105 - a demo database only, printed in the README
+DEMO_LOGIN = "demo@komunalka.test"
+# Staff of every role: (login, name, role, district, supplier code)
+DEMO_STAFF = (
+    ("operator@komunalka.test", "Оператор Кол-центру", StaffRole.CALL_CENTER, "", None),
+    ("district@komunalka.test", "Оператор Району", StaffRole.DISTRICT, DISTRICTS[0], None),
+    ("supplier@komunalka.test", "Працівник Теплоенерго", StaffRole.SUPPLIER, "", "kte"),
+    ("admin@komunalka.test", "Адміністратор", StaffRole.ADMINISTRATOR, "", None),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +62,24 @@ class DemoReport:
     readings: int
     token: str
     linked: list[str] = field(default_factory=list)
+    # logins of the demo's web sign-ins (resident and staff), all with DEMO_PASSWORD
+    logins: list[str] = field(default_factory=list)
 
 
 class LoadDemo:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, importer: ImportRegistry, tokens: IssueToken
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        importer: ImportRegistry,
+        tokens: IssueToken,
+        passwords: PasswordHasher | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._import = importer
         self._tokens = tokens
+        self._passwords = passwords
 
     async def __call__(self) -> DemoReport:
         now = self._clock.now()
@@ -84,9 +115,34 @@ class LoadDemo:
             actor, new_resident=DEMO_RESIDENT, label="demo", token=DEMO_TOKEN
         )
         linked = await self._link(issued.resident_id, meters, added)
+        logins = await self._sign_ins(issued.resident_id, added)
         return DemoReport(
-            meters, len({(m.supplier, m.account) for m in meters}), count, issued.token, linked
+            meters,
+            len({(m.supplier, m.account) for m in meters}),
+            count,
+            issued.token,
+            linked,
+            logins,
         )
+
+    async def _sign_ins(self, resident_id: int, added: dict[str, Supplier]) -> list[str]:
+        """The demo resident's web login and a staff member of every role (when a password
+        hasher is wired)."""
+        if self._passwords is None:
+            return []
+        hashed = self._passwords.hash(DEMO_PASSWORD)
+        now = self._clock.now()
+        actor = Actor.system(Channel.CLI, "demo data")
+        async with self._uow(write=True) as uow:
+            await uow.web_logins.add(resident_id, DEMO_LOGIN, hashed, now)
+            await uow.profiles.save(ResidentProfile(resident_id, contact=DEMO_LOGIN))
+            for login, name, role, district, code in DEMO_STAFF:
+                supplier_id = added[code].id if code else None
+                member = StaffMember(0, login, name, role, district, supplier_id)
+                staff_id = await uow.staff.add(member, hashed, now)
+                await uow.audit.record(actor, "staff.add", f"staff:{staff_id}", {}, now)
+            await uow.commit()
+        return [DEMO_LOGIN, *(s[0] for s in DEMO_STAFF)]
 
     async def _history(
         self, meters: list[DemoMeter], added: dict[str, Supplier], targets: dict[str, BillingPeriod]

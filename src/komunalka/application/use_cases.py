@@ -14,11 +14,31 @@ from komunalka.application.issue_token import Authenticate, IssueToken, RevokeTo
 from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
 from komunalka.application.load_demo import LoadDemo
+from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.media import FetchPicture, PublishPicture
 from komunalka.application.non_submitters import ListNonSubmitters
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from komunalka.application.reading_history import ReadingHistory
+from komunalka.application.resolve_session import ResolveSession, SignOut
+from komunalka.application.sign_in import (
+    RequestPasswordReset,
+    ResetPassword,
+    SignIn,
+    SignInStaff,
+    SignInWithTelegram,
+    SignUp,
+)
 from komunalka.application.submit_readings import SubmitReadings
+
+
+class _NoPasswords:
+    """Where no hasher was wired (tests of other doors): any use of passwords is a bug."""
+
+    def hash(self, password: str) -> str:
+        raise RuntimeError("no password hasher is wired")
+
+    def verify(self, hashed: str, password: str) -> bool:
+        raise RuntimeError("no password hasher is wired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +64,29 @@ class UseCases:
     accept_delivery: AcceptDelivery
     publish_picture: PublishPicture
     fetch_picture: FetchPicture
+    sign_up: SignUp
+    sign_in: SignIn
+    sign_in_staff: SignInStaff
+    sign_in_with_telegram: SignInWithTelegram
+    request_password_reset: RequestPasswordReset
+    reset_password: ResetPassword
+    resolve_session: ResolveSession
+    sign_out: SignOut
+    add_staff: AddStaff
+    update_staff: UpdateStaff
+    list_staff: ListStaff
 
     @classmethod
-    def wire(cls, uow: UnitOfWorkFactory, clock: Clock) -> UseCases:
+    def wire(
+        cls,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        passwords: PasswordHasher | None = None,
+        telegram_token: str | None = None,
+        web_url: str = "http://127.0.0.1:8000",
+    ) -> UseCases:
+        hasher: PasswordHasher = passwords or _NoPasswords()
         import_registry = ImportRegistry(uow, clock)
         issue_token = IssueToken(uow, clock)
         submit = SubmitReadings(uow, clock)
@@ -66,10 +106,21 @@ class UseCases:
             revoke_token=RevokeToken(uow, clock),
             authenticate=Authenticate(uow, clock),
             check_health=CheckHealth(uow),
-            load_demo=LoadDemo(uow, clock, import_registry, issue_token),
+            load_demo=LoadDemo(uow, clock, import_registry, issue_token, passwords),
             identify_resident=IdentifyResident(uow, clock),
             update_preferences=UpdatePreferences(uow),
             accept_delivery=AcceptDelivery(uow, clock),
             publish_picture=PublishPicture(uow, clock),
             fetch_picture=FetchPicture(uow, clock),
+            sign_up=SignUp(uow, clock, hasher),
+            sign_in=SignIn(uow, clock, hasher),
+            sign_in_staff=SignInStaff(uow, clock, hasher),
+            sign_in_with_telegram=SignInWithTelegram(uow, clock, telegram_token),
+            request_password_reset=RequestPasswordReset(uow, clock, web_url),
+            reset_password=ResetPassword(uow, clock, hasher),
+            resolve_session=ResolveSession(uow, clock),
+            sign_out=SignOut(uow),
+            add_staff=AddStaff(uow, clock, hasher),
+            update_staff=UpdateStaff(uow, clock, hasher),
+            list_staff=ListStaff(uow),
         )

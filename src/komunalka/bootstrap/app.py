@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from komunalka.bootstrap.container import (
     Container,
@@ -18,6 +19,10 @@ from komunalka.bootstrap.container import (
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
+from komunalka.channels.pages.routes import build_router as pages_router
+from komunalka.channels.pages.routes import install_handlers as install_page_handlers
+from komunalka.channels.pages.security import CsrfCookie
+from komunalka.channels.pages.templating import STATIC, Pages
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
 from komunalka.channels.viber.door import ViberDoor
@@ -60,6 +65,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(
             viber_router(viber_door, container.use_cases, container.settings.viber_token)
         )
+    pages = Pages()
+    secure = container.settings.cookie_secure
+    app.include_router(pages_router(container.use_cases, pages, secure))
+    install_page_handlers(app, pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(CsrfCookie, secure=secure)
+    app.state.pages = pages
     app.state.telegram_bot = bot
     app.state.viber_client = viber
     for exc, handler in HANDLERS.items():

@@ -48,7 +48,15 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
 
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    use_cases = UseCases.wire(SqlUnitOfWorkFactory(engine), make_clock(settings))
+    from komunalka.adapters.passwords import Argon2Passwords
+
+    use_cases = UseCases.wire(
+        SqlUnitOfWorkFactory(engine),
+        make_clock(settings),
+        passwords=Argon2Passwords(),
+        telegram_token=settings.telegram_token,
+        web_url=settings.web_url,
+    )
     return Container(settings, engine, use_cases)
 
 

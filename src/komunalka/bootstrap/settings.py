@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Named in the bots' help: the other ways to send readings.
     web_url: str = "http://127.0.0.1:8000"
     call_center: str = "1551"
+    # Cookies of the web pages carry Secure (browsers keep them on https and on localhost).
+    cookie_secure: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -35,6 +35,15 @@ from komunalka.adapters.db.repositories import (
     SqlTariffRepository,
     SqlTokenRepository,
 )
+from komunalka.adapters.db.web import (
+    SqlOneTimeTokenRepository,
+    SqlOutbox,
+    SqlResidentProfileRepository,
+    SqlSignInAttemptRepository,
+    SqlStaffRepository,
+    SqlWebLoginRepository,
+    SqlWebSessionRepository,
+)
 from komunalka.application import ports
 
 WRITE = "komunalka_write"
@@ -141,6 +150,13 @@ class SqlUnitOfWork:
         self.media: ports.MediaRepository = SqlMediaRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
+        self.web_logins: ports.WebLoginRepository = SqlWebLoginRepository(conn)
+        self.staff: ports.StaffRepository = SqlStaffRepository(conn)
+        self.web_sessions: ports.WebSessionRepository = SqlWebSessionRepository(conn)
+        self.sign_in_attempts: ports.SignInAttemptRepository = SqlSignInAttemptRepository(conn)
+        self.one_time_tokens: ports.OneTimeTokenRepository = SqlOneTimeTokenRepository(conn)
+        self.outbox: ports.Outbox = SqlOutbox(conn)
+        self.profiles: ports.ResidentProfileRepository = SqlResidentProfileRepository(conn)
 
     def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
         self._wire(conn)

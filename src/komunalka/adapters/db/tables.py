@@ -267,3 +267,129 @@ audit_log = Table(
     Column("details", Text, nullable=False),
     Column("note", String(500), nullable=False, server_default=""),
 )
+
+# A resident's sign-in to the web cabinet: an e-mail or phone (normalized) and an argon2 hash.
+web_logins = Table(
+    "web_logins",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("login", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Staff of the call center, the district service centers, the suppliers, and administrators.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("login", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    # A district operator's district; a supplier user's supplier. Empty / NULL otherwise.
+    Column("district", String(100), nullable=False, server_default=""),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Signed-in browsers: only the token's SHA-256 is stored; a session ends at `expires_at`.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    # "resident" or "staff"
+    Column("kind", String(10), nullable=False),
+    Column("subject_id", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    Index("ix_web_sessions_subject", "kind", "subject_id"),
+)
+
+# Sign-in attempts by key (``login:<login>``, ``ip:<address>``): failures are limited.
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_sign_in_attempts_key", "key", "at"),
+)
+
+# One-time links (password reset): only the token's SHA-256 is stored; used once, then dead.
+one_time_tokens = Table(
+    "one_time_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("purpose", String(20), nullable=False),
+    Column("subject_id", BigInteger, nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+)
+
+# Messages to people (e-mail, SMS), written in the transaction of the change that causes them
+# and sent after it commits by whatever transport is configured.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Index(
+        "ix_outbox_unsent",
+        "id",
+        sqlite_where=text("sent_at IS NULL"),
+        postgresql_where=text("sent_at IS NULL"),
+    ),
+)
+
+# A resident's profile: the cabinet's language and how (and whether) to be reminded.
+resident_profiles = Table(
+    "resident_profiles",
+    metadata,
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), primary_key=True),
+    Column("language", String(5), nullable=False, server_default="uk"),
+    # "none", "email", "sms", "telegram", "viber"
+    Column("reminder_channel", String(20), nullable=False, server_default="none"),
+    Column("reminder_consent_at", UtcDateTime(), nullable=True),
+    Column("contact", String(254), nullable=False, server_default=""),
+)
+
+# Pull-access tokens of a supplier (`/api/v1/supplier/`): only the SHA-256 is stored.
+supplier_tokens = Table(
+    "supplier_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("created_by", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# Registries uploaded through the supplier portal: progress while it runs, the report after.
+registry_uploads = Table(
+    "registry_uploads",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False, index=True),
+    Column("staff_id", BigInteger, nullable=True),
+    Column("filename", String(200), nullable=False),
+    # "running", "done", "failed"
+    Column("status", String(10), nullable=False),
+    Column("rows", Integer, nullable=False, server_default="0"),
+    Column("accepted", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    # The bad rows as CSV (line, codes, message), for download.
+    Column("report", Text, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+)

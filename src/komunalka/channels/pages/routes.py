@@ -1,0 +1,118 @@
+"""Routes every web door shares: the staff sign-in and sign-out, the language switch, and how
+the pages answer a missing session, a missing role or a forged form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.pages.security import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    CsrfRejected,
+    Forbidden,
+    SignInRequired,
+    cookie_header,
+    csrf_protect,
+    current_viewer,
+    safe_next,
+    session_cookie,
+)
+from komunalka.channels.pages.templating import Pages, language_of
+from komunalka.domain.errors import DomainError
+from komunalka.domain.staff import StaffRole
+from komunalka.i18n import LANGUAGES
+
+
+def staff_home(role: StaffRole) -> str:
+    return "/supplier" if role is StaffRole.SUPPLIER else "/operator"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def build_router(use_cases: UseCases, pages: Pages, secure: bool) -> APIRouter:
+    router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+    @router.get("/staff/sign-in", response_class=HTMLResponse)
+    async def staff_sign_in_form(request: Request, next: str = "") -> Response:
+        viewer = await current_viewer(request)
+        if viewer is not None and viewer.staff is not None:
+            return RedirectResponse(staff_home(viewer.staff.role), status_code=303)
+        return pages.render(request, "pages/staff_sign_in.html", {"next": next, "login": ""})
+
+    @router.post("/staff/sign-in", response_class=HTMLResponse)
+    async def staff_sign_in(
+        request: Request,
+        login: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "",
+    ) -> Response:
+        try:
+            opened = await use_cases.sign_in_staff(login, password, client_address(request))
+        except DomainError as error:
+            context = {
+                "next": next,
+                "login": login,
+                "errors": pages.errors(error, language_of(request)),
+            }
+            return pages.render(request, "pages/staff_sign_in.html", context, status_code=400)
+        viewer = await use_cases.resolve_session(opened.token)
+        staff = viewer.staff if viewer is not None else None
+        home = staff_home(staff.role) if staff is not None else "/operator"
+        response = RedirectResponse(safe_next(next, home), status_code=303)
+        now = use_cases.clock.now()
+        response.headers.append(
+            "set-cookie", session_cookie(opened.token, opened.expires_at, now, secure).decode()
+        )
+        return response
+
+    @router.post("/sign-out")
+    async def sign_out(request: Request) -> Response:
+        viewer = await current_viewer(request)
+        await use_cases.sign_out(request.cookies.get(SESSION_COOKIE))
+        home = "/staff/sign-in" if viewer is not None and viewer.staff is not None else "/"
+        response = RedirectResponse(home, status_code=303)
+        response.headers.append(
+            "set-cookie", cookie_header(SESSION_COOKIE, "", secure, max_age=0).decode()
+        )
+        return response
+
+    @router.post("/language")
+    async def switch_language(
+        language: Annotated[str, Form()] = "uk", next: Annotated[str, Form()] = "/"
+    ) -> Response:
+        chosen = language if language in LANGUAGES else "uk"
+        response = RedirectResponse(safe_next(next, "/"), status_code=303)
+        year = 365 * 24 * 3600
+        header = cookie_header(LANGUAGE_COOKIE, chosen, secure, max_age=year)
+        response.headers.append("set-cookie", header.decode())
+        return response
+
+    return router
+
+
+def install_handlers(app: FastAPI, pages: Pages) -> None:
+    """How pages answer the exceptions of `security`."""
+
+    async def sign_in_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInRequired)
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": exc.location})
+        return RedirectResponse(exc.location, status_code=303)
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        context = {"title": "pages.forbidden_title", "message": "pages.forbidden"}
+        return pages.render(request, "pages/message.html", context, status_code=403)
+
+    async def csrf_rejected(request: Request, exc: Exception) -> Response:
+        context = {"title": "pages.csrf_title", "message": "pages.csrf"}
+        return pages.render(request, "pages/message.html", context, status_code=403)
+
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(CsrfRejected, csrf_rejected)

@@ -1,0 +1,2 @@
+"""The supplier portal (`/supplier`): window and tariffs, registry uploads, exports, statistics,
+non-submitters and pull-API tokens."""

@@ -1,0 +1,2 @@
+"""The resident cabinet (`/`): sign-up and sign-in, linking accounts, sending readings, history,
+profile."""
