@@ -228,3 +228,9 @@ def test_viber_webhook_is_set(run, monkeypatch) -> None:
         assert "message" in hook["event_types"]
     finally:
         fake.stop_thread()
+
+
+def test_send_outbox_reports_what_went_out(run) -> None:
+    result = run("send-outbox", language="en")
+    assert result.exit_code == 0, result.output
+    assert "Sent: 0; not sent, kept for later: 0." in result.output

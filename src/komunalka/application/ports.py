@@ -375,6 +375,12 @@ class Outbox(Protocol):
     async def mark_sent(self, message_id: int, at: datetime) -> None: ...
 
 
+class MessageSender(Protocol):
+    """Delivers one message (an e-mail, an SMS); raises when it could not."""
+
+    async def send(self, message: OutgoingMessage) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ResidentProfile:
     resident_id: int

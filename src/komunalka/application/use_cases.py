@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
+from komunalka.application.deliver_outbox import DeliverOutbox
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
@@ -17,7 +18,7 @@ from komunalka.application.load_demo import LoadDemo
 from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.media import FetchPicture, PublishPicture
 from komunalka.application.non_submitters import ListNonSubmitters
-from komunalka.application.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from komunalka.application.ports import Clock, MessageSender, PasswordHasher, UnitOfWorkFactory
 from komunalka.application.reading_history import ReadingHistory
 from komunalka.application.resolve_session import ResolveSession, SignOut
 from komunalka.application.sign_in import (
@@ -75,6 +76,7 @@ class UseCases:
     add_staff: AddStaff
     update_staff: UpdateStaff
     list_staff: ListStaff
+    deliver_outbox: DeliverOutbox
 
     @classmethod
     def wire(
@@ -85,6 +87,7 @@ class UseCases:
         passwords: PasswordHasher | None = None,
         telegram_token: str | None = None,
         web_url: str = "http://127.0.0.1:8000",
+        senders: dict[str, MessageSender] | None = None,
     ) -> UseCases:
         hasher: PasswordHasher = passwords or _NoPasswords()
         import_registry = ImportRegistry(uow, clock)
@@ -123,4 +126,5 @@ class UseCases:
             add_staff=AddStaff(uow, clock, hasher),
             update_staff=UpdateStaff(uow, clock, hasher),
             list_staff=ListStaff(uow),
+            deliver_outbox=DeliverOutbox(uow, clock, senders or {}),
         )

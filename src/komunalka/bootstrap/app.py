@@ -16,6 +16,7 @@ from komunalka.bootstrap.container import (
     telegram_bot,
     viber_client,
 )
+from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
@@ -37,7 +38,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        dispatcher = OutboxDispatcher(
+            container.use_cases.deliver_outbox, container.settings.outbox_interval
+        )
+        dispatcher.start()
         yield
+        await dispatcher.stop()
         if bot is not None:
             await bot.session.close()
         if viber is not None:

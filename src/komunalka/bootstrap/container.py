@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
-from komunalka.application.ports import Clock, DialogStateStore
+from komunalka.application.ports import Clock, DialogStateStore, MessageSender
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.settings import Settings
 from komunalka.domain.services import Channel
@@ -46,6 +46,17 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
     return SqlDialogStateStore(engine)
 
 
+def senders(settings: Settings) -> dict[str, MessageSender]:
+    """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS to the log (no SMS
+    gateway is connected yet)."""
+    from komunalka.adapters.mail import LogSender, SmtpSender
+
+    email: MessageSender = (
+        SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
+    )
+    return {"email": email, "sms": LogSender()}
+
+
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     from komunalka.adapters.passwords import Argon2Passwords
@@ -56,6 +67,7 @@ def build(settings: Settings) -> Container:
         passwords=Argon2Passwords(),
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
+        senders=senders(settings),
     )
     return Container(settings, engine, use_cases)
 

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     call_center: str = "1551"
     # Cookies of the web pages carry Secure (browsers keep them on https and on localhost).
     cookie_secure: bool = True
+    # E-mail (password reset links): an SMTP server, smtp://user:password@host:port or smtps://;
+    # unset: messages are written to the service's log (a local run).
+    smtp_url: str | None = Field(default=None, repr=False)
+    mail_from: str = "Komunalka <no-reply@komunalka.local>"
+    # How often the web service sends what waits in the outbox, in seconds.
+    outbox_interval: float = Field(default=5.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

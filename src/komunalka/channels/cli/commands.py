@@ -42,6 +42,7 @@ class Commands:
             ("revoke-token", self.revoke_token),
             ("export", self.export),
             ("non-submitters", self.non_submitters),
+            ("send-outbox", self.send_outbox),
         ):
             app.command(name)(command)
 
@@ -204,6 +205,23 @@ class Commands:
             rows: AsyncIterator[Any] = uc.non_submitters(supplier, BillingPeriod.parse(period))
             async for r in rows:
                 out.writerow((r.account_number, r.holder, r.address, r.meter_serial, r.service))
+
+        self.run(work)
+
+    def send_outbox(self) -> None:
+        """Send the e-mails and SMS waiting in the outbox (the web service does it by itself)."""
+
+        async def work(uc: UseCases) -> None:
+            done = await uc.deliver_outbox()
+            typer.echo(
+                self.say(
+                    "Sent: {sent}; not sent, kept for later: {failed}.",
+                    sent=done.sent,
+                    failed=done.failed,
+                )
+            )
+            if done.failed:
+                raise typer.Exit(1)
 
         self.run(work)
 

@@ -1,0 +1,53 @@
+"""DeliverOutbox: sends the messages other use cases wrote to the outbox, after their
+transactions committed.
+
+Who may call it: the process's dispatcher (the web service runs one in the background) and the
+command line. Guarantees: a message is marked sent only after its sender accepted it; one that
+fails stays unsent and is tried again on the next round, after the others (at least once: a
+crash between sending and marking may send a message twice, never lose it). One dispatcher per
+database is assumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from komunalka.application.ports import Clock, MessageSender, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRound:
+    sent: int
+    failed: int
+
+
+class DeliverOutbox:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, senders: dict[str, MessageSender]
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._senders = senders
+
+    async def __call__(self, limit: int = 100) -> DeliveryRound:
+        async with self._uow() as uow:
+            pending = await uow.outbox.unsent(limit)
+        sent = failed = 0
+        for message_id, message in pending:
+            sender = self._senders.get(message.channel)
+            try:
+                if sender is None:
+                    raise LookupError(f"no sender for channel {message.channel!r}")
+                await sender.send(message)
+            except Exception:  # a failed message must not stop the others
+                log.warning("outbox message %s not sent; will retry", message_id, exc_info=True)
+                failed += 1
+                continue
+            async with self._uow(write=True) as uow:
+                await uow.outbox.mark_sent(message_id, self._clock.now())
+                await uow.commit()
+            sent += 1
+        return DeliveryRound(sent, failed)

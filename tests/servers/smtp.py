@@ -1,0 +1,44 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd, in a thread) that keeps what it receives."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.channels.pages import free_port
+
+
+class _Keeper:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+
+class LocalSmtp:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._keeper = _Keeper()
+        self._controller = Controller(self._keeper, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[Message]:
+        return self._keeper.messages
+
+    def __enter__(self) -> LocalSmtp:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._controller.stop()
