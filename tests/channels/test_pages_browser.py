@@ -4,6 +4,7 @@ switch sticks."""
 
 from __future__ import annotations
 
+from tests.channels.a11y import violations
 from tests.channels.pages import OPERATOR, PASSWORD
 
 
@@ -26,3 +27,19 @@ async def test_staff_sign_in_in_a_real_browser(live, page) -> None:
     cookies = {c["name"]: c for c in await page.context.cookies()}
     assert cookies["komunalka_session"]["httpOnly"]
     assert cookies["komunalka_session"]["secure"]
+
+
+async def test_the_staff_sign_in_page_passes_axe_on_a_phone(live, chromium) -> None:
+    context = await chromium.new_context(viewport={"width": 390, "height": 844}, locale="uk-UA")
+    page = await context.new_page()
+    try:
+        await page.goto(f"{live.url}/staff/sign-in")
+        assert await violations(page) == []
+        # an error state too: the alert and the kept value
+        await page.get_by_label("Логін працівника").fill("nobody")
+        await page.get_by_label("Пароль").fill("wrong")
+        await page.get_by_role("button", name="Увійти").click()
+        await page.get_by_role("alert").wait_for()
+        assert await violations(page) == []
+    finally:
+        await context.close()
