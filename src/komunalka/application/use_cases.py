@@ -9,6 +9,7 @@ from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.deliver_outbox import DeliverOutbox
 from komunalka.application.export_readings import ExportReadings
+from komunalka.application.find_accounts import FindAccounts
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
@@ -16,6 +17,7 @@ from komunalka.application.link_account import LinkAccount, SuppliersFor, Unlink
 from komunalka.application.list_my_meters import ListMyMeters
 from komunalka.application.load_demo import LoadDemo
 from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
+from komunalka.application.manage_suppliers import ListSuppliers, SaveSupplier
 from komunalka.application.media import FetchPicture, PublishPicture
 from komunalka.application.non_submitters import ListNonSubmitters
 from komunalka.application.ports import Clock, MessageSender, PasswordHasher, UnitOfWorkFactory
@@ -29,7 +31,9 @@ from komunalka.application.sign_in import (
     SignInWithTelegram,
     SignUp,
 )
+from komunalka.application.submit_for_caller import CorrectForCaller, SubmitForCaller
 from komunalka.application.submit_readings import SubmitReadings
+from komunalka.application.view_account import ViewAccount
 
 
 class _NoPasswords:
@@ -77,6 +81,13 @@ class UseCases:
     update_staff: UpdateStaff
     list_staff: ListStaff
     deliver_outbox: DeliverOutbox
+    # operator console (channels/operator)
+    find_accounts: FindAccounts
+    view_account: ViewAccount
+    submit_for_caller: SubmitForCaller
+    correct_for_caller: CorrectForCaller
+    list_suppliers: ListSuppliers
+    save_supplier: SaveSupplier
 
     @classmethod
     def wire(
@@ -127,4 +138,11 @@ class UseCases:
             update_staff=UpdateStaff(uow, clock, hasher),
             list_staff=ListStaff(uow),
             deliver_outbox=DeliverOutbox(uow, clock, senders or {}),
+            # operator console (channels/operator)
+            find_accounts=FindAccounts(uow),
+            view_account=ViewAccount(uow, clock),
+            submit_for_caller=SubmitForCaller(uow, clock, submit),
+            correct_for_caller=CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
+            list_suppliers=ListSuppliers(uow),
+            save_supplier=SaveSupplier(uow, clock),
         )

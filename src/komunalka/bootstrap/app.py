@@ -20,6 +20,7 @@ from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
+from komunalka.channels.operator.routes import build_router as operator_router
 from komunalka.channels.pages.routes import build_router as pages_router
 from komunalka.channels.pages.routes import install_handlers as install_page_handlers
 from komunalka.channels.pages.security import CsrfCookie
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     secure = container.settings.cookie_secure
     app.include_router(pages_router(container.use_cases, pages, secure))
     install_page_handlers(app, pages)
+    # operator console (channels/operator)
+    app.include_router(operator_router(container.use_cases, pages))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
     app.state.pages = pages

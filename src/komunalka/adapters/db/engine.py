@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from komunalka.adapters.db.operator import SqlConsoleRepository
 from komunalka.adapters.db.postgres import (
     PgAuditLog,
     PgMeterRepository,
@@ -157,6 +158,8 @@ class SqlUnitOfWork:
         self.one_time_tokens: ports.OneTimeTokenRepository = SqlOneTimeTokenRepository(conn)
         self.outbox: ports.Outbox = SqlOutbox(conn)
         self.profiles: ports.ResidentProfileRepository = SqlResidentProfileRepository(conn)
+        # operator console (channels/operator)
+        self.console: ports.ConsoleRepository = SqlConsoleRepository(conn)
 
     def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
         self._wire(conn)

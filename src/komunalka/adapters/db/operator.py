@@ -1,0 +1,201 @@
+"""The operator console's reads (account search, an account's audit trail) and the supplier
+writes an administrator makes, on SQLAlchemy Core.
+
+Letter case: SQLite's LOWER and LIKE fold ASCII only, and PostgreSQL folds by the database's
+locale, which may be "C". So a case-insensitive search is a regular expression whose every letter
+is a class of its two cases (``[хХ][рР]…``): exact on both databases whatever their locale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, and_, cast, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from komunalka.adapters.db.rows import account_of, supplier_from_row
+from komunalka.adapters.db.tables import (
+    account_links,
+    accounts,
+    audit_log,
+    readings,
+    resident_profiles,
+    suppliers,
+    web_logins,
+)
+from komunalka.application.ports import AccountScope, AuditEntry, Conflict, SupplierRecord
+from komunalka.domain.meters import Account, Supplier
+
+
+def any_case_pattern(text: str) -> str:
+    """A regular expression (the same on SQLite's Python `re` and PostgreSQL's ARE) matching
+    `text` in any letter case; a character other than a letter, digit or space matches any."""
+    parts = []
+    for char in text:
+        lower, upper = char.lower(), char.upper()
+        if len(lower) == 1 and len(upper) == 1 and lower != upper:
+            parts.append(f"[{lower}{upper}]")
+        elif char.isdigit() or char == " ":
+            parts.append(char)
+        else:
+            parts.append(".")
+    return "".join(parts)
+
+
+def _scoped(query: Any, scope: AccountScope) -> Any:
+    if scope.district is not None:
+        query = query.where(accounts.c.district == scope.district)
+    if scope.supplier_id is not None:
+        query = query.where(accounts.c.supplier_id == scope.supplier_id)
+    return query
+
+
+def _audit_entry(row: Any) -> AuditEntry:
+    try:
+        details = json.loads(row.details)
+    except ValueError:
+        details = {}
+    return AuditEntry(
+        row.id,
+        row.at,
+        row.actor_kind,
+        row.actor_id,
+        row.channel,
+        row.action,
+        row.subject,
+        details if isinstance(details, dict) else {},
+        row.note,
+    )
+
+
+class SqlConsoleRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def account(self, account_id: int) -> Account | None:
+        row = (
+            await self._conn.execute(select(accounts).where(accounts.c.id == account_id))
+        ).first()
+        return account_of(row) if row else None
+
+    async def _accounts(self, query: Any, scope: AccountScope, limit: int) -> list[Account]:
+        query = _scoped(query, scope).limit(limit)
+        return [account_of(r) for r in await self._conn.execute(query)]
+
+    async def by_number(self, prefix: str, scope: AccountScope, limit: int) -> list[Account]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        exact_first = (accounts.c.number != prefix).label("not_exact")
+        query = (
+            select(accounts, exact_first)
+            .where(accounts.c.number.like(f"{escaped}%", escape="\\"))
+            .order_by(exact_first, accounts.c.number, accounts.c.supplier_id)
+        )
+        return await self._accounts(query, scope, limit)
+
+    async def by_address(
+        self, words: Sequence[str], scope: AccountScope, limit: int
+    ) -> list[Account]:
+        conditions = [accounts.c.address.regexp_match(any_case_pattern(w)) for w in words]
+        query = select(accounts).where(and_(*conditions)).order_by(accounts.c.address)
+        return await self._accounts(query, scope, limit)
+
+    async def by_surname(self, prefix: str, scope: AccountScope, limit: int) -> list[Account]:
+        pattern = "^" + any_case_pattern(prefix)
+        query = (
+            select(accounts)
+            .where(accounts.c.holder.regexp_match(pattern))
+            .order_by(accounts.c.holder, accounts.c.number)
+        )
+        return await self._accounts(query, scope, limit)
+
+    async def by_phone(self, phone: str, scope: AccountScope, limit: int) -> list[Account]:
+        by_login = select(web_logins.c.resident_id).where(web_logins.c.login == phone)
+        by_contact = select(resident_profiles.c.resident_id).where(
+            resident_profiles.c.contact == phone
+        )
+        residents = by_login.union(by_contact).subquery()
+        query = (
+            select(accounts)
+            .where(
+                accounts.c.id.in_(
+                    select(account_links.c.account_id).where(
+                        account_links.c.resident_id.in_(select(residents.c.resident_id))
+                    )
+                )
+            )
+            .order_by(accounts.c.supplier_id, accounts.c.number)
+        )
+        return await self._accounts(query, scope, limit)
+
+    async def trail(
+        self, account_id: int, meter_ids: Sequence[int], limit: int
+    ) -> list[AuditEntry]:
+        # audit_log.subject has no index yet: this reads the log; see the console's notes
+        subjects = [f"account:{account_id}", *(f"meter:{m}" for m in meter_ids)]
+        submission = literal("submission:") + cast(readings.c.submission_id, String)
+        of_readings = (
+            select(submission)
+            .where(readings.c.meter_id.in_(meter_ids), readings.c.submission_id.is_not(None))
+            .distinct()
+        )
+        query = (
+            select(audit_log)
+            .where(or_(audit_log.c.subject.in_(subjects), audit_log.c.subject.in_(of_readings)))
+            .order_by(audit_log.c.id.desc())
+            .limit(limit)
+        )
+        return [_audit_entry(r) for r in await self._conn.execute(query)]
+
+    async def entries(self, subject: str, action: str) -> list[AuditEntry]:
+        query = (
+            select(audit_log)
+            .where(audit_log.c.subject == subject, audit_log.c.action == action)
+            .order_by(audit_log.c.id)
+        )
+        return [_audit_entry(r) for r in await self._conn.execute(query)]
+
+    async def suppliers(self) -> list[SupplierRecord]:
+        rows = await self._conn.execute(select(suppliers).order_by(suppliers.c.id))
+        return [_record(r) for r in rows]
+
+    async def supplier(self, supplier_id: int) -> SupplierRecord | None:
+        query = select(suppliers).where(suppliers.c.id == supplier_id)
+        row = (await self._conn.execute(query)).first()
+        return _record(row) if row else None
+
+    async def add_supplier(self, supplier: Supplier, services: Sequence[str]) -> int:
+        stmt = insert(suppliers).values(_values(supplier, services)).returning(suppliers.c.id)
+        try:
+            return int((await self._conn.execute(stmt)).scalar_one())
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
+
+    async def update_supplier(self, supplier: Supplier, services: Sequence[str]) -> None:
+        stmt = (
+            update(suppliers)
+            .where(suppliers.c.id == supplier.id)
+            .values(_values(supplier, services))
+        )
+        try:
+            await self._conn.execute(stmt)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
+
+
+def _values(supplier: Supplier, services: Sequence[str]) -> dict[str, str]:
+    return {
+        "code": supplier.code,
+        "name": supplier.name,
+        "timezone": supplier.window.timezone,
+        "window_rule": str(supplier.window),
+        "account_pattern": supplier.account_pattern,
+        "services": ",".join(services),
+    }
+
+
+def _record(row: Any) -> SupplierRecord:
+    services = tuple(s for s in row.services.split(",") if s)
+    return SupplierRecord(supplier_from_row(row), services)

@@ -1,0 +1,110 @@
+"""FindAccounts: the operator console's search, by account number, address, holder's surname or
+the phone of a resident who linked the account.
+
+Who may call it: active staff. Guarantees: only accounts in the staff member's scope are returned
+(a district operator's district, supplier staff's own supplier, everything for the call center
+and administrators), at most `LIMIT`, with `more` set when the search should be narrowed.
+Read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from komunalka.application.ports import AccountScope, UnitOfWorkFactory
+from komunalka.application.sign_in import normalize_login
+from komunalka.domain.errors import DomainError
+from komunalka.domain.meters import Account, Supplier
+from komunalka.domain.staff import StaffMember, StaffRole
+
+LIMIT = 50
+MIN_ADDRESS = 3
+_APOSTROPHES = re.compile(r"['’ʼ`]")
+
+
+class SearchKind(StrEnum):
+    NUMBER = "number"
+    ADDRESS = "address"
+    SURNAME = "surname"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundAccounts:
+    accounts: list[Account] = field(default_factory=list)
+    suppliers: dict[int, Supplier] = field(default_factory=dict)
+    # More matched than are shown: the search should be narrowed.
+    more: bool = False
+
+
+def scope_of(staff: StaffMember) -> AccountScope:
+    """The accounts a staff member may see, as a search filter (see StaffMember.can_see)."""
+    if not staff.active:
+        raise DomainError.of("staff.forbidden")
+    if staff.role is StaffRole.DISTRICT:
+        if not staff.district:
+            raise DomainError.of("staff.forbidden")
+        return AccountScope(district=staff.district)
+    if staff.role is StaffRole.SUPPLIER:
+        if staff.supplier_id is None:
+            raise DomainError.of("staff.forbidden")
+        return AccountScope(supplier_id=staff.supplier_id)
+    return AccountScope()
+
+
+def folded(text: str) -> str:
+    """Text to compare ignoring letter case and the shape of apostrophes."""
+    return _APOSTROPHES.sub("'", text).casefold()
+
+
+class FindAccounts:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, staff: StaffMember, kind: SearchKind, query: str) -> FoundAccounts:
+        scope = scope_of(staff)
+        text = " ".join(query.split())[:200]
+        async with self._uow() as uow:
+            repo = uow.console
+            if kind is SearchKind.NUMBER:
+                digits = re.sub(r"[\s\-]", "", text)
+                if not digits.isdigit():
+                    raise DomainError.of("operator.bad_number")
+                found = await repo.by_number(digits, scope, LIMIT + 1)
+            elif kind is SearchKind.ADDRESS:
+                words = _words(text)
+                if sum(len(w) for w in words) < MIN_ADDRESS:
+                    raise DomainError.of("operator.query_too_short", least=MIN_ADDRESS)
+                rows = await repo.by_address(words, scope, LIMIT + 1)
+                found = [a for a in rows if all(folded(w) in folded(a.address) for w in words)]
+            elif kind is SearchKind.SURNAME:
+                if len(text) < 2:
+                    raise DomainError.of("operator.query_too_short", least=2)
+                rows = await repo.by_surname(text, scope, LIMIT + 1)
+                found = [a for a in rows if folded(a.holder).startswith(folded(text))]
+            else:
+                found = await repo.by_phone(_phone(text), scope, LIMIT + 1)
+            suppliers = {s.id: s for s in await uow.suppliers.all()}
+        # the repository filtered by scope already; the domain rule has the last word
+        visible = [a for a in found if staff.can_see(a)]
+        return FoundAccounts(visible[:LIMIT], suppliers, more=len(visible) > LIMIT)
+
+
+def _words(text: str) -> list[str]:
+    # a comma or a full stop separates words as a space does ("Хрещатик,11", "вул.Хрещатик")
+    return [w for w in re.split(r"[\s,.;]+", text) if w][:6]
+
+
+def _phone(text: str) -> str:
+    digits = re.sub(r"[^\d+]", "", text)
+    if len(digits) == 10 and digits.startswith("0"):
+        digits = "+38" + digits
+    try:
+        phone = normalize_login(digits)
+    except DomainError as exc:
+        raise DomainError.of("operator.bad_phone") from exc
+    if not phone.startswith("+"):
+        raise DomainError.of("operator.bad_phone")
+    return phone

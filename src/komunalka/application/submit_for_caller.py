@@ -1,0 +1,174 @@
+"""SubmitForCaller, CorrectForCaller: an operator sends or corrects readings for a caller (by phone
+or at a service center).
+
+Who may call them: an active call-center operator, district operator or administrator, for an
+account in their scope (supplier staff may not). Guarantees: the operator says how the caller was
+identified and writes a note, else nothing is stored; the readings go through SubmitReadings (or
+CorrectReading) with the operator as the actor and the phone or the service center as the channel,
+so every rule, warning and the client key's once-only effect hold; the identification goes into
+the audit log with the submission (once, even when the request is repeated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from komunalka.application.actors import Actor, ActorKind
+from komunalka.application.correct_reading import CorrectReading, CorrectReadingRequest
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+    SubmitReadingsResult,
+)
+from komunalka.application.view_account import visible_account
+from komunalka.domain.errors import DomainError, Violation
+from komunalka.domain.services import Channel
+from komunalka.domain.staff import StaffMember, StaffRole
+
+# The audit action of the identification (not a message code: never shown as such).
+IDENTIFIED = "console.caller_identified"
+NOTE_LIMIT = 500
+
+
+class Identification(StrEnum):
+    ACCOUNT_NUMBER_AND_NAME = "account_number_and_name"
+    METER_SERIAL = "meter_serial"
+    ADDRESS_AND_NAME = "address_and_name"
+    # an identity document shown in person: a service center only
+    DOCUMENT = "document"
+    OTHER = "other"
+
+
+CALLER_CHANNELS = (Channel.PHONE, Channel.SERVICE_CENTER)
+
+
+def channels_for(staff: StaffMember) -> tuple[Channel, ...]:
+    """The channels a staff member takes readings by: the call center the phone, a district's
+    service center its desk, an administrator either."""
+    if staff.role is StaffRole.CALL_CENTER:
+        return (Channel.PHONE,)
+    if staff.role is StaffRole.DISTRICT:
+        return (Channel.SERVICE_CENTER,)
+    if staff.role is StaffRole.ADMINISTRATOR:
+        return CALLER_CHANNELS
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallerRequest:
+    """Who takes the reading and how the caller was identified."""
+
+    staff: StaffMember
+    account_id: int
+    channel: Channel
+    identified_by: str
+    note: str
+    client_key: str | None = None
+
+
+def _check(request: CallerRequest) -> tuple[Identification, str]:
+    staff = request.staff
+    if not staff.active or not staff.role.is_operator:
+        raise DomainError.of("staff.forbidden")
+    problems = []
+    if request.channel not in channels_for(staff):
+        problems.append(Violation("operator.bad_channel"))
+    try:
+        identified = Identification(request.identified_by)
+    except ValueError:
+        identified = None
+        problems.append(Violation("operator.identification_required"))
+    if identified is Identification.DOCUMENT and request.channel is not Channel.SERVICE_CENTER:
+        problems.append(Violation("operator.document_in_person"))
+    note = " ".join(request.note.split())
+    if not note:
+        problems.append(Violation("operator.note_required"))
+    elif len(note) > NOTE_LIMIT:
+        problems.append(Violation("operator.note_too_long", {"limit": str(NOTE_LIMIT)}))
+    if problems or identified is None:
+        raise DomainError(problems)
+    return identified, note
+
+
+class _ForCaller:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def _actor(self, request: CallerRequest) -> tuple[Actor, Identification]:
+        identified, note = _check(request)
+        async with self._uow() as uow:
+            await visible_account(uow, request.staff, request.account_id)
+        actor = Actor(ActorKind.OPERATOR, request.staff.id, request.channel, None, note)
+        return actor, identified
+
+    async def _record(
+        self,
+        actor: Actor,
+        request: CallerRequest,
+        identified: Identification,
+        result: SubmitReadingsResult,
+    ) -> None:
+        """The identification beside the submission's own audit entry; a repeated request
+        writes it only when the first one's did not land."""
+        subject = f"submission:{result.submission_id}"
+        async with self._uow(write=True) as uow:
+            if result.replayed and await uow.console.entries(subject, IDENTIFIED):
+                return
+            details = {
+                "account": request.account_id,
+                "identified_by": identified.value,
+                "channel": request.channel.value,
+                "meters": sorted({r.meter_id for r in result.readings}),
+                "receipts": [r.receipt for r in result.readings],
+            }
+            await uow.audit.record(actor, IDENTIFIED, subject, details, self._clock.now())
+            await uow.commit()
+
+
+class SubmitForCaller(_ForCaller):
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, submit: SubmitReadings) -> None:
+        super().__init__(uow, clock)
+        self._submit = submit
+
+    async def __call__(
+        self, request: CallerRequest, items: Sequence[ReadingItem]
+    ) -> SubmitReadingsResult:
+        actor, identified = await self._actor(request)
+        async with self._uow() as uow:
+            own = {m.id for m in await uow.meters.of_accounts([request.account_id])}
+        strangers = sorted({i.meter_id for i in items} - own)
+        if strangers:
+            raise DomainError([Violation("meter.not_found", meter_id=m) for m in strangers])
+        result = await self._submit(SubmitReadingsRequest(actor, items, request.client_key))
+        await self._record(actor, request, identified, result)
+        return result
+
+
+class CorrectForCaller(_ForCaller):
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, correct: CorrectReading) -> None:
+        super().__init__(uow, clock)
+        self._correct = correct
+
+    async def __call__(
+        self,
+        request: CallerRequest,
+        receipt: str,
+        value: str,
+        confirm: frozenset[str] = frozenset(),
+    ) -> SubmitReadingsResult:
+        actor, identified = await self._actor(request)
+        async with self._uow() as uow:
+            reading = await uow.readings.by_receipt(receipt.strip().upper()[:20])
+            own = {m.id for m in await uow.meters.of_accounts([request.account_id])}
+        if reading is None or reading.meter_id not in own:
+            raise DomainError.of("reading.not_found", receipt=receipt)
+        result = await self._correct(
+            CorrectReadingRequest(actor, receipt, value, confirm, request.client_key)
+        )
+        await self._record(actor, request, identified, result)
+        return result

@@ -1,0 +1,216 @@
+"""The operator console (``/operator``): find an account, see its card, take readings for a
+caller, correct them; administrators keep staff and suppliers (see admin.py).
+
+Roles: the search and the card are for every staff role (supplier staff see only their
+supplier's accounts, read-only); taking and correcting readings is for the call center, district
+operators and administrators; each account is checked against the member's scope by the use case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from komunalka.application.find_accounts import SearchKind
+from komunalka.application.sign_in import Viewer
+from komunalka.application.submit_for_caller import (
+    CallerRequest,
+    Identification,
+    channels_for,
+)
+from komunalka.application.submit_readings import ReadingItem, SubmitReadingsResult
+from komunalka.application.use_cases import UseCases
+from komunalka.application.view_account import AccountCard
+from komunalka.channels.operator.admin import add_admin_routes
+from komunalka.channels.operator.views import (
+    CONSOLE,
+    KNOWN_ACTIONS,
+    TAKERS,
+    current,
+    messages,
+    not_found,
+    only_warnings,
+    previous,
+    spell,
+)
+from komunalka.channels.pages.security import csrf_protect
+from komunalka.channels.pages.templating import Pages, language_of
+from komunalka.domain.errors import DomainError
+from komunalka.domain.services import Channel
+
+ConsoleViewer = Annotated[Viewer, Depends(CONSOLE)]
+TakerViewer = Annotated[Viewer, Depends(TAKERS)]
+
+
+def build_router(use_cases: UseCases, pages: Pages) -> APIRouter:
+    router = APIRouter(
+        prefix="/operator", dependencies=[Depends(csrf_protect)], include_in_schema=False
+    )
+
+    @router.get("", response_class=HTMLResponse)
+    async def search(
+        request: Request, viewer: ConsoleViewer, kind: str = "", q: str = ""
+    ) -> Response:
+        assert viewer.staff is not None
+        context: dict[str, Any] = {"kind": kind or SearchKind.NUMBER.value, "q": q, "found": None}
+        if q.strip():
+            try:
+                context["found"] = await use_cases.find_accounts(
+                    viewer.staff,
+                    SearchKind(kind) if kind in set(SearchKind) else SearchKind.NUMBER,
+                    q,
+                )
+            except DomainError as error:
+                context["errors"] = pages.errors(error, language_of(request, viewer))
+                return pages.render(request, "operator/search.html", context, status_code=400)
+        return pages.render(request, "operator/search.html", context)
+
+    @router.get("/accounts/{account_id}", response_class=HTMLResponse)
+    async def account(request: Request, account_id: int, viewer: ConsoleViewer) -> Response:
+        assert viewer.staff is not None
+        try:
+            card = await use_cases.view_account(viewer.staff, account_id)
+        except DomainError:
+            return not_found(pages, request)
+        context = {
+            "card": card,
+            "takes_readings": bool(channels_for(viewer.staff)),
+            "known_actions": KNOWN_ACTIONS,
+        }
+        return pages.render(request, "operator/account.html", context)
+
+    async def _card(request: Request, viewer: Viewer, account_id: int) -> AccountCard | None:
+        assert viewer.staff is not None
+        try:
+            return await use_cases.view_account(viewer.staff, account_id)
+        except DomainError:
+            return None
+
+    def _form_context(viewer: Viewer, card: AccountCard, form: dict[str, str]) -> dict[str, Any]:
+        assert viewer.staff is not None
+        channels = channels_for(viewer.staff)
+        return {
+            "card": card,
+            "form": form,
+            "channels": channels,
+            "identifications": list(Identification),
+            "client_key": form.get("client_key") or uuid.uuid4().hex,
+            "channel": form.get("channel") or channels[0].value,
+            "previous": previous,
+            "current": current,
+            "warnings": {},
+        }
+
+    @router.get("/accounts/{account_id}/readings", response_class=HTMLResponse)
+    async def readings_form(request: Request, account_id: int, viewer: TakerViewer) -> Response:
+        card = await _card(request, viewer, account_id)
+        if card is None:
+            return not_found(pages, request)
+        return pages.render(request, "operator/readings.html", _form_context(viewer, card, {}))
+
+    @router.post("/accounts/{account_id}/readings", response_class=HTMLResponse)
+    async def send_readings(request: Request, account_id: int, viewer: TakerViewer) -> Response:
+        assert viewer.staff is not None
+        card = await _card(request, viewer, account_id)
+        if card is None:
+            return not_found(pages, request)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        items = _items(card, form)
+        language = language_of(request, viewer)
+        try:
+            result = await use_cases.submit_for_caller(_caller(viewer, account_id, form), items)
+        except DomainError as error:
+            context = _form_context(viewer, card, form)
+            context["errors"] = messages(error, language, card)
+            context["warnings"] = only_warnings(error)
+            return pages.render(request, "operator/readings.html", context, status_code=400)
+        return _receipts(request, card, result)
+
+    @router.get("/accounts/{account_id}/corrections/{receipt}", response_class=HTMLResponse)
+    async def correction_form(
+        request: Request, account_id: int, receipt: str, viewer: TakerViewer
+    ) -> Response:
+        card = await _card(request, viewer, account_id)
+        reading = _reading(card, receipt)
+        if card is None or reading is None:
+            return not_found(pages, request)
+        context = {**_form_context(viewer, card, {}), "reading": reading}
+        return pages.render(request, "operator/correction.html", context)
+
+    @router.post("/accounts/{account_id}/corrections/{receipt}", response_class=HTMLResponse)
+    async def correct(
+        request: Request, account_id: int, receipt: str, viewer: TakerViewer
+    ) -> Response:
+        card = await _card(request, viewer, account_id)
+        reading = _reading(card, receipt)
+        if card is None or reading is None:
+            return not_found(pages, request)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        confirm = frozenset(c for c in form.get("confirm", "").split(",") if c)
+        try:
+            result = await use_cases.correct_for_caller(
+                _caller(viewer, account_id, form), receipt, form.get("value", ""), confirm
+            )
+        except DomainError as error:
+            context = {**_form_context(viewer, card, form), "reading": reading}
+            context["errors"] = messages(error, language_of(request, viewer), card)
+            context["warnings"] = only_warnings(error)
+            return pages.render(request, "operator/correction.html", context, status_code=400)
+        return _receipts(request, card, result)
+
+    def _receipts(request: Request, card: AccountCard, result: SubmitReadingsResult) -> Response:
+        serials = {m.overview.meter.id: m.overview.meter for m in card.meters}
+        context = {"card": card, "result": result, "meters": serials, "spell": spell}
+        return pages.render(request, "operator/receipts.html", context)
+
+    add_admin_routes(router, use_cases, pages)
+    return router
+
+
+def _caller(viewer: Viewer, account_id: int, form: dict[str, str]) -> CallerRequest:
+    assert viewer.staff is not None
+    allowed = {c.value: c for c in channels_for(viewer.staff)}
+    wanted = form.get("channel", "")
+    # no choice given: the member's own channel; a choice not theirs is refused by the use case
+    channel = allowed.get(wanted, Channel.WEB) if wanted else next(iter(allowed.values()))
+    key = form.get("client_key", "").strip() or None
+    return CallerRequest(
+        viewer.staff,
+        account_id,
+        channel,
+        form.get("identified_by", ""),
+        form.get("note", ""),
+        key,
+    )
+
+
+def _items(card: AccountCard, form: dict[str, str]) -> list[ReadingItem]:
+    """A value per register typed or marked unchanged (the last accepted value again)."""
+    items = []
+    for m in card.meters:
+        meter = m.overview.meter
+        for register in meter.registers:
+            name = f"{meter.id}.{register}"
+            value = form.get(f"value.{name}", "").strip()
+            if form.get(f"same.{name}") and not value:
+                last = previous(m, register)
+                value = str(last.value) if last is not None else ""
+            if not value:
+                continue
+            confirm = frozenset(c for c in form.get(f"confirm.{name}", "").split(",") if c)
+            reg = register if len(meter.registers) > 1 else None
+            items.append(ReadingItem(meter.id, value, reg, confirm))
+    return items
+
+
+def _reading(card: AccountCard | None, receipt: str) -> Any:
+    if card is None:
+        return None
+    for m in card.meters:
+        for r in m.readings:
+            if r.receipt and r.receipt == receipt.strip().upper():
+                return (m, r)
+    return None

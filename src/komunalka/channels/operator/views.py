@@ -1,0 +1,85 @@
+"""What the console's pages share: who may open them, how errors read, small view helpers."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from komunalka.application.view_account import AccountCard, MeterCard
+from komunalka.channels.pages.security import require_staff
+from komunalka.channels.pages.templating import Pages
+from komunalka.domain.errors import DomainError, Severity
+from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.staff import StaffRole
+from komunalka.i18n import translate
+
+# The search and the account card: every staff role (supplier staff read-only, own supplier).
+CONSOLE = require_staff(
+    StaffRole.CALL_CENTER, StaffRole.DISTRICT, StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR
+)
+# Taking and correcting readings for a caller.
+TAKERS = require_staff(StaffRole.CALL_CENTER, StaffRole.DISTRICT, StaffRole.ADMINISTRATOR)
+# Staff and suppliers.
+ADMINS = require_staff(StaffRole.ADMINISTRATOR)
+
+# Audit actions the trail names in words; others are shown by their code.
+KNOWN_ACTIONS = {
+    "readings.submit": "operator.action_readings_submit",
+    "console.caller_identified": "operator.action_caller_identified",
+    "account.link": "operator.action_account_link",
+    "account.unlink": "operator.action_account_unlink",
+}
+
+
+def not_found(pages: Pages, request: Request) -> Response:
+    context = {"title": "operator.not_found_title", "message": "operator.account_not_found"}
+    return pages.render(request, "pages/message.html", context, status_code=404)
+
+
+def messages(error: DomainError, language: str, card: AccountCard | None = None) -> list[str]:
+    """The violations in words, each naming the meter (and register) it is about."""
+    meters = {m.overview.meter.id: m.overview.meter for m in card.meters} if card else {}
+    result = []
+    for v in error.violations:
+        text = translate(v.code, language, v.params)
+        meter = meters.get(v.meter_id) if v.meter_id is not None else None
+        if meter is not None:
+            where = meter.serial
+            if v.register and len(meter.registers) > 1:
+                where += " · " + translate(f"operator.register_{v.register}", language)
+            text = f"{where}: {text}"
+        result.append(text)
+    return result
+
+
+def only_warnings(error: DomainError) -> dict[str, str]:
+    """When every violation is a warning: the codes to confirm by field (``meter.register``)."""
+    if any(v.severity is not Severity.WARNING for v in error.violations):
+        return {}
+    found: dict[str, list[str]] = {}
+    for v in error.violations:
+        found.setdefault(f"{v.meter_id}.{v.register}", []).append(v.code)
+    return {k: ",".join(codes) for k, codes in found.items()}
+
+
+def previous(card: MeterCard, register: str) -> Reading | None:
+    """The register's last accepted reading before the open (or next) period."""
+    period = card.overview.period
+    for r in card.readings:  # newest first
+        if r.register == register and r.status is ReadingStatus.ACCEPTED and r.period < period:
+            return r
+    return None
+
+
+def current(card: MeterCard, register: str) -> Reading | None:
+    """The register's accepted reading of the open period, when there is one."""
+    period = card.overview.period
+    for r in card.readings:
+        if r.register == register and r.status is ReadingStatus.ACCEPTED and r.period == period:
+            return r
+    return None
+
+
+def spell(receipt: str) -> str:
+    """A receipt as it is read out on the phone: ``2611-7KQ2`` → ``2 6 1 1 — 7 K Q 2``."""
+    return " — ".join(" ".join(group) for group in receipt.split("-"))
