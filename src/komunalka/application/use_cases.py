@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
+from komunalka.application.edit_profile import GetProfile, UpdateProfile  # web cabinet
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
+from komunalka.application.list_suppliers import ListSuppliers  # web cabinet
 from komunalka.application.load_demo import LoadDemo
 from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.media import FetchPicture, PublishPicture
@@ -75,6 +77,10 @@ class UseCases:
     add_staff: AddStaff
     update_staff: UpdateStaff
     list_staff: ListStaff
+    # web cabinet
+    get_profile: GetProfile
+    update_profile: UpdateProfile
+    list_suppliers: ListSuppliers
 
     @classmethod
     def wire(
@@ -123,4 +129,8 @@ class UseCases:
             add_staff=AddStaff(uow, clock, hasher),
             update_staff=UpdateStaff(uow, clock, hasher),
             list_staff=ListStaff(uow),
+            # web cabinet
+            get_profile=GetProfile(uow),
+            update_profile=UpdateProfile(uow, clock),
+            list_suppliers=ListSuppliers(uow),
         )

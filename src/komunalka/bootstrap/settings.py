@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     call_center: str = "1551"
     # Cookies of the web pages carry Secure (browsers keep them on https and on localhost).
     cookie_secure: bool = True
+    # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
+    telegram_bot_name: str | None = None
 
     @field_validator("database_url")
     @classmethod
