@@ -10,6 +10,7 @@ import re
 from html import unescape
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Table, func, select
 
@@ -484,3 +485,62 @@ async def test_resident_pages_send_strangers_to_sign_in_and_refuse_staff(
     await site.sign_in_staff("operator@komunalka.test")
     assert (await site.get(path)).status_code == 403
     assert (await site.get("/")).headers["location"] == "/operator"
+
+
+async def test_a_reading_of_the_open_period_can_be_corrected_and_both_stay(site: Site) -> None:
+    await sign_up(site)
+    await link(site, 4, "kvk")
+    fields = form_of((await site.get("/readings")).text)
+    key = registers(fields)[0]
+    meter_id = key.split(".")[0]
+    fields[f"v.{key}"] = bumped(fields, key, "2")
+    sent = await site.post("/readings", fields)
+    receipt = re.search(r"<strong>(\S+)</strong>", sent.text)[1]  # type: ignore[index]
+    page = await site.get(f"/meters/{meter_id}")
+    assert "Виправити показник цього періоду" in text_of(page.text)
+    correction = form_of_correction(page.text, receipt)
+    below = await site.post(
+        f"/meters/{meter_id}/correct", {**correction, "value": bumped(fields, key, "-5")}
+    )
+    assert below.status_code == 400
+    assert "менший за попередній" in text_of(below.text)
+    before = await count(site, readings)
+    value = bumped(fields, key, "1")
+    done = await site.post(f"/meters/{meter_id}/correct", {**correction, "value": value})
+    assert done.status_code == 200, text_of(done.text)
+    assert "виправлення" in text_of(done.text)
+    assert await count(site, readings) == before + 1
+    history = text_of((await site.get(f"/meters/{meter_id}")).text)
+    assert "замінено виправленням" in history
+    stranger = await site.post(f"/meters/{meter_id}/correct", {**correction, "receipt": "X-1"})
+    assert stranger.status_code == 404
+
+
+def form_of_correction(html: str, receipt: str) -> dict[str, str]:
+    assert f'name="receipt" value="{receipt}"' in html
+    key = re.search(r'name="client_key" value="([^"]+)"', html)[1]  # type: ignore[index]
+    return {"receipt": receipt, "client_key": key}
+
+
+async def test_the_telegram_widget_shows_when_the_bot_is_named(site: Site) -> None:
+    from komunalka.bootstrap.app import create_app
+    from komunalka.bootstrap.container import Container
+    from tests.channels.pages import settings_for
+
+    container = site.client._transport.app.state.container  # type: ignore[attr-defined]
+    settings = settings_for(container.settings.database_url, telegram_bot_name="komunalka_bot")
+    app = create_app(container=Container(settings, container.engine, site.use_cases))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://test") as client:
+        page = await client.get("/sign-in")
+    assert 'data-telegram-login="komunalka_bot"' in page.text
+    assert 'data-auth-url="/auth/telegram"' in page.text
+
+
+async def test_wrong_resident_passwords_are_limited(site: Site) -> None:
+    for _ in range(5):
+        await site.post("/sign-in", {"login": RESIDENT, "password": "nope-nope"})
+    locked = await site.post("/sign-in", {"login": RESIDENT, "password": "komunalka-demo"})
+    assert locked.status_code == 400
+    assert "Забагато невдалих спроб" in text_of(locked.text)
+    assert SESSION_COOKIE not in site.client.cookies
