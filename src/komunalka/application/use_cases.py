@@ -8,6 +8,7 @@ from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.deliver_outbox import DeliverOutbox
+from komunalka.application.edit_profile import GetProfile, UpdateProfile  # web cabinet
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.find_accounts import FindAccounts
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
@@ -15,6 +16,7 @@ from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
+from komunalka.application.list_supplier_names import ListSupplierNames  # web cabinet
 from komunalka.application.load_demo import LoadDemo
 from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.manage_suppliers import ListSuppliers, SaveSupplier
@@ -88,6 +90,10 @@ class UseCases:
     correct_for_caller: CorrectForCaller
     list_suppliers: ListSuppliers
     save_supplier: SaveSupplier
+    # web cabinet
+    get_profile: GetProfile
+    update_profile: UpdateProfile
+    supplier_names: ListSupplierNames
 
     @classmethod
     def wire(
@@ -145,4 +151,8 @@ class UseCases:
             correct_for_caller=CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
             list_suppliers=ListSuppliers(uow),
             save_supplier=SaveSupplier(uow, clock),
+            # web cabinet
+            get_profile=GetProfile(uow),
+            update_profile=UpdateProfile(uow, clock),
+            supplier_names=ListSupplierNames(uow),
         )

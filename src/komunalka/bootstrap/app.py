@@ -75,6 +75,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     pages = Pages()
     secure = container.settings.cookie_secure
     app.include_router(pages_router(container.use_cases, pages, secure))
+    # web cabinet (residents)
+    from komunalka.adapters.charts import MatplotlibCharts
+    from komunalka.channels.web.routes import build_router as cabinet_router
+
+    bot_name = container.settings.telegram_bot_name
+    app.include_router(
+        cabinet_router(container.use_cases, pages, secure, MatplotlibCharts(), bot_name)
+    )
     install_page_handlers(app, pages)
     # operator console (channels/operator)
     app.include_router(operator_router(container.use_cases, pages))

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     mail_from: str = "Komunalka <no-reply@komunalka.local>"
     # How often the web service sends what waits in the outbox, in seconds.
     outbox_interval: float = Field(default=5.0, gt=0)
+    # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
+    telegram_bot_name: str | None = None
 
     @field_validator("database_url")
     @classmethod

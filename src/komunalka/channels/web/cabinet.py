@@ -1,0 +1,182 @@
+"""The cabinet's home and the resident's own things: the dashboard of every meter, linking and
+unlinking accounts, and the profile. Every page but the landing is for a signed-in resident and
+shows only what is linked to them."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from komunalka.application.edit_profile import REMINDER_CHANNELS, ProfileChange
+from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.sign_in import Viewer
+from komunalka.channels.pages.routes import staff_home
+from komunalka.channels.pages.security import (
+    LANGUAGE_COOKIE,
+    cookie_header,
+    current_viewer,
+    require_resident,
+)
+from komunalka.channels.web.common import Cabinet
+from komunalka.domain.errors import DomainError
+from komunalka.i18n import translate
+
+YEAR = 365 * 24 * 3600
+Resident = Annotated[Viewer, Depends(require_resident)]
+# What a redirect after a change tells the resident (`?done=...`).
+DONE = {
+    "linked": "cabinet.done_linked",
+    "unlinked": "cabinet.done_unlinked",
+    "password": "cabinet.done_password",
+    "profile": "cabinet.done_profile",
+}
+
+
+def _proof(text: str) -> tuple[str | None, str | None]:
+    """Letters are the surname's first three, anything else a meter's serial (as in the bot)."""
+    proof = text.strip()
+    letters = proof.replace("'", "").replace("ʼ", "").replace("’", "")
+    return (proof, None) if letters.isalpha() else (None, proof)
+
+
+def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
+    pages = cab.pages
+    uc = cab.use_cases
+
+    def notice(request: Request, viewer: Viewer, done: str) -> str | None:
+        code = DONE.get(done)
+        return translate(code, cab.language(request, viewer)) if code else None
+
+    @router.get("/", response_class=HTMLResponse)
+    async def home(request: Request, done: str = "") -> Response:
+        viewer = await current_viewer(request)
+        if viewer is None:
+            return pages.render(request, "web/landing.html")
+        if viewer.staff is not None:
+            return RedirectResponse(staff_home(viewer.staff.role), status_code=303)
+        profile = await uc.get_profile(viewer.subject_id)
+        meters = await uc.list_my_meters(viewer.subject_id)
+        by_account = {
+            k: list(g) for k, g in groupby(sorted(meters, key=_by_account), key=_by_account)
+        }
+        groups = [(linked, by_account.get(linked.account.id, [])) for linked in profile.accounts]
+        context = {
+            "groups": groups,
+            "due": sum(1 for m in meters if m.status == "due"),
+            "notice": notice(request, viewer, done),
+        }
+        return pages.render(request, "web/dashboard.html", context, viewer=viewer)
+
+    async def link_page(
+        request: Request, viewer: Viewer, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        values = {
+            "suppliers": await uc.supplier_names(),
+            "form": {"supplier": "", "number": "", "proof": ""},
+            **context,
+        }
+        return pages.render(request, "web/link.html", values, status_code=status, viewer=viewer)
+
+    @router.get("/link", response_class=HTMLResponse)
+    async def link_form(request: Request, viewer: Resident) -> Response:
+        return await link_page(request, viewer)
+
+    @router.post("/link", response_class=HTMLResponse)
+    async def link(
+        request: Request,
+        viewer: Resident,
+        supplier: Annotated[str, Form()] = "",
+        number: Annotated[str, Form()] = "",
+        proof: Annotated[str, Form()] = "",
+        step: Annotated[str, Form()] = "check",
+    ) -> Response:
+        form = {"supplier": supplier, "number": number, "proof": proof}
+        surname, serial = _proof(proof)
+        request_ = LinkAccountRequest(
+            viewer.actor,
+            number,
+            supplier_code=supplier or None,
+            surname_prefix=surname,
+            meter_serial=serial,
+            check_only=step != "confirm",
+        )
+        try:
+            found = await uc.link_account(request_)
+        except DomainError as error:
+            errors = pages.errors(error, cab.language(request, viewer))
+            return await link_page(request, viewer, 400, form=form, errors=errors)
+        if step == "confirm":
+            return RedirectResponse("/?done=linked", status_code=303)
+        if found.already_linked:
+            text = translate("cabinet.link_already", cab.language(request, viewer))
+            return await link_page(request, viewer, notice=text)
+        context = {"found": found, "form": {**form, "supplier": found.supplier_code}}
+        return pages.render(request, "web/link_confirm.html", context, viewer=viewer)
+
+    @router.post("/accounts/{account_id}/unlink", response_class=HTMLResponse)
+    async def unlink(
+        request: Request,
+        viewer: Resident,
+        account_id: int,
+        confirmed: Annotated[str, Form()] = "",
+    ) -> Response:
+        profile = await uc.get_profile(viewer.subject_id)
+        linked = next((a for a in profile.accounts if a.account.id == account_id), None)
+        if linked is None:
+            return cab.not_found(request, viewer)
+        if confirmed != "yes":
+            context = {"linked": linked}
+            return pages.render(request, "web/unlink.html", context, viewer=viewer)
+        await uc.unlink_account(viewer.actor, account_id)
+        return RedirectResponse("/profile?done=unlinked", status_code=303)
+
+    async def profile_page(
+        request: Request, viewer: Viewer, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        view = await uc.get_profile(viewer.subject_id)
+        p = view.profile
+        form = {
+            "language": p.language,
+            "reminder_channel": p.reminder_channel,
+            "consent": p.reminder_consent_at is not None,
+            "contact": p.contact,
+        }
+        values = {"view": view, "form": form, "channels": REMINDER_CHANNELS, **context}
+        return pages.render(request, "web/profile.html", values, status_code=status, viewer=viewer)
+
+    @router.get("/profile", response_class=HTMLResponse)
+    async def profile(request: Request, viewer: Resident, done: str = "") -> Response:
+        return await profile_page(request, viewer, notice=notice(request, viewer, done))
+
+    @router.post("/profile", response_class=HTMLResponse)
+    async def save_profile(
+        request: Request,
+        viewer: Resident,
+        language: Annotated[str, Form()] = "uk",
+        reminder_channel: Annotated[str, Form()] = "none",
+        consent: Annotated[str, Form()] = "",
+        contact: Annotated[str, Form()] = "",
+    ) -> Response:
+        change = ProfileChange(language, reminder_channel, consent == "yes", contact)
+        try:
+            saved = await uc.update_profile(viewer.actor, change)
+        except DomainError as error:
+            errors = pages.errors(error, cab.language(request, viewer))
+            form = {
+                "language": language,
+                "reminder_channel": reminder_channel,
+                "consent": consent == "yes",
+                "contact": contact,
+            }
+            return await profile_page(request, viewer, 400, form=form, errors=errors)
+        response = RedirectResponse("/profile?done=profile", status_code=303)
+        cookie = cookie_header(LANGUAGE_COOKIE, saved.language, cab.secure, max_age=YEAR)
+        response.headers.append("set-cookie", cookie.decode())
+        return response
+
+
+def _by_account(overview: Any) -> int:
+    return int(overview.account.id)

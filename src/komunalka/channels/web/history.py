@@ -1,0 +1,200 @@
+"""A meter's history: the table of its last readings with use and estimated cost, the chart of
+use per period (PNG, drawn by the injected renderer) and the whole history as CSV. A meter that
+is not on one of the resident's accounts is not found, whoever's it is."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from komunalka.application.correct_reading import CorrectReadingRequest
+from komunalka.application.list_my_meters import MeterOverview, PeriodStatus
+from komunalka.application.reading_history import MeterHistory
+from komunalka.application.sign_in import Viewer
+from komunalka.channels.pages.security import require_resident
+from komunalka.channels.web.common import Cabinet
+from komunalka.domain.errors import DomainError, Severity
+from komunalka.domain.readings import ReadingStatus
+from komunalka.domain.values import format_value
+from komunalka.i18n import translate
+
+Resident = Annotated[Viewer, Depends(require_resident)]
+# Months of history: this period and the twelve before it, so a year of readings shows even
+# before this period's reading is in.
+MONTHS = 13
+CSV_COLUMNS = (
+    "period",
+    "register",
+    "value",
+    "consumption",
+    "submitted_at",
+    "channel",
+    "receipt",
+    "status",
+)
+
+
+def chart_points(found: MeterHistory) -> tuple[list[str], list[float]]:
+    """Use per period (and zone, for a meter with several), oldest first."""
+    used = [
+        e
+        for e in reversed(found.entries)
+        if e.consumption is not None and e.reading.status is ReadingStatus.ACCEPTED
+    ]
+    zones = len(found.meter.registers) > 1
+    labels = [f"{e.reading.period}{' ' + e.reading.register if zones else ''}" for e in used]
+    return labels, [float(e.consumption or 0) for e in used]
+
+
+def correctable(overview: MeterOverview, found: MeterHistory) -> list[Any]:
+    """This period's accepted readings while its window is open: they may still be corrected."""
+    if overview.status not in (PeriodStatus.SENT, PeriodStatus.DUE):
+        return []
+    return [
+        e.reading
+        for e in found.entries
+        if e.reading.period == overview.period and e.reading.status is ReadingStatus.ACCEPTED
+    ]
+
+
+def history_csv(found: MeterHistory) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    decimals = found.meter.decimals
+    for e in found.entries:
+        r = e.reading
+        used = format_value(e.consumption, decimals) if e.consumption is not None else ""
+        writer.writerow(
+            [
+                str(r.period),
+                r.register,
+                format_value(r.value, decimals),
+                used,
+                r.submitted_at.isoformat(),
+                r.channel.value,
+                r.receipt,
+                r.status.value,
+            ]
+        )
+    return out.getvalue()
+
+
+def add_history_routes(router: APIRouter, cab: Cabinet) -> None:
+    pages = cab.pages
+    uc = cab.use_cases
+
+    async def mine(viewer: Viewer, meter_id: int) -> tuple[MeterOverview, MeterHistory] | None:
+        overview = next(
+            (o for o in await uc.list_my_meters(viewer.subject_id) if o.meter.id == meter_id),
+            None,
+        )
+        if overview is None:
+            return None
+        try:
+            return overview, await uc.reading_history(viewer.actor, meter_id, MONTHS)
+        except DomainError:
+            return None
+
+    def page(
+        request: Request,
+        viewer: Viewer,
+        found: tuple[MeterOverview, MeterHistory],
+        status: int = 200,
+        **extra: Any,
+    ) -> HTMLResponse:
+        overview, entries = found
+        labels, _ = chart_points(entries)
+        context = {
+            "o": overview,
+            "history": entries,
+            "has_chart": bool(labels),
+            "correctable": correctable(overview, entries),
+            "client_key": secrets.token_urlsafe(16),
+            "correction": {},
+            **extra,
+        }
+        return pages.render(request, "web/history.html", context, status_code=status, viewer=viewer)
+
+    @router.get("/meters/{meter_id}", response_class=HTMLResponse)
+    async def history(request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await mine(viewer, meter_id)
+        if found is None:
+            return cab.not_found(request, viewer)
+        return page(request, viewer, found)
+
+    @router.post("/meters/{meter_id}/correct", response_class=HTMLResponse)
+    async def correct(
+        request: Request,
+        viewer: Resident,
+        meter_id: int,
+        receipt: Annotated[str, Form()] = "",
+        value: Annotated[str, Form()] = "",
+        client_key: Annotated[str, Form()] = "",
+        confirm: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        found = await mine(viewer, meter_id)
+        if found is None or receipt not in {e.reading.receipt for e in found[1].entries}:
+            return cab.not_found(request, viewer)
+        key = client_key.strip()[:100] or secrets.token_urlsafe(16)
+        asked = CorrectReadingRequest(viewer.actor, receipt, value, frozenset(confirm or ()), key)
+        try:
+            result = await uc.correct_reading(asked)
+        except DomainError as error:
+            language = cab.language(request, viewer)
+            said = [(v, translate(v.code, language, v.params)) for v in error.violations]
+            correction = {
+                "receipt": receipt,
+                "value": value,
+                "errors": [w for v, w in said if v.severity is Severity.ERROR],
+                "warnings": [(v.code, w) for v, w in said if v.severity is Severity.WARNING],
+            }
+            errors = [translate("cabinet.correction_failed", language)]
+            return page(
+                request, viewer, found, 400, correction=correction, client_key=key, errors=errors
+            )
+        context = {"result": result, "meters": {meter_id: found[0]}}
+        return pages.render(request, "web/receipts.html", context, viewer=viewer)
+
+    @router.get("/meters/{meter_id}/chart.png")
+    async def chart(request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await mine(viewer, meter_id)
+        if found is None:
+            return Response(status_code=404)
+        overview, entries = found
+        labels, values = chart_points(entries)
+        if not labels:
+            return Response(status_code=404)
+        language = cab.language(request, viewer)
+        meter = overview.meter
+        title = translate(
+            "cabinet.chart_title",
+            language,
+            {
+                "service": translate(f"service.{meter.service.value}", language),
+                "serial": meter.serial,
+            },
+        )
+        unit = translate(f"unit.{meter.service.unit}", language)
+        png = await asyncio.to_thread(cab.charts.consumption_chart, title, labels, values, unit)
+        headers = {"Cache-Control": "private, no-store"}
+        return Response(png, media_type="image/png", headers=headers)
+
+    @router.get("/meters/{meter_id}/history.csv")
+    async def download(request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await mine(viewer, meter_id)
+        if found is None:
+            return Response(status_code=404)
+        overview, entries = found
+        name = f"komunalka-{overview.meter.serial}-history.csv"
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        }
+        return Response(history_csv(entries), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,32 @@
+"""The resident cabinet's router: public sign-up and sign-in pages, and the resident's own
+pages (dashboard, linking, readings, history, profile). CSRF guards every form."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from komunalka.application.ports import ChartRenderer
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.pages.security import csrf_protect
+from komunalka.channels.pages.templating import Pages
+from komunalka.channels.web.auth import add_auth_routes
+from komunalka.channels.web.cabinet import add_cabinet_routes
+from komunalka.channels.web.common import Cabinet
+from komunalka.channels.web.history import add_history_routes
+from komunalka.channels.web.readings import add_readings_routes
+
+
+def build_router(
+    use_cases: UseCases,
+    pages: Pages,
+    secure: bool,
+    charts: ChartRenderer,
+    telegram_bot_name: str | None = None,
+) -> APIRouter:
+    router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    cab = Cabinet(use_cases, pages, secure, charts, telegram_bot_name)
+    add_auth_routes(router, cab)
+    add_cabinet_routes(router, cab)
+    add_readings_routes(router, cab)
+    add_history_routes(router, cab)
+    return router
