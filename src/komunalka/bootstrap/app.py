@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+# supplier portal (door: supplier)
+from komunalka.adapters.jobs import InProcessJobs
 from komunalka.bootstrap.container import (
     Container,
     build,
@@ -19,10 +21,13 @@ from komunalka.bootstrap.container import (
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
+from komunalka.channels.api.supplier_routes import build_router as supplier_api_router
 from komunalka.channels.pages.routes import build_router as pages_router
 from komunalka.channels.pages.routes import install_handlers as install_page_handlers
 from komunalka.channels.pages.security import CsrfCookie
 from komunalka.channels.pages.templating import STATIC, Pages
+from komunalka.channels.supplier.routes import build_router as supplier_router
+from komunalka.channels.supplier.routes import install_handlers as install_supplier_handlers
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
 from komunalka.channels.viber.door import ViberDoor
@@ -34,10 +39,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container = container or build(settings or Settings())
     bot = telegram_bot(container.settings) if container.settings.telegram_token else None
     viber = viber_client(container.settings) if container.settings.viber_token else None
+    jobs = InProcessJobs()  # supplier portal: registry uploads run in the background
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        await jobs.close()  # supplier portal
         if bot is not None:
             await bot.session.close()
         if viber is not None:
@@ -69,6 +76,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     secure = container.settings.cookie_secure
     app.include_router(pages_router(container.use_cases, pages, secure))
     install_page_handlers(app, pages)
+    # supplier portal (door: supplier)
+    app.include_router(supplier_api_router(container.use_cases))
+    app.include_router(supplier_router(container.use_cases, pages, jobs))
+    install_supplier_handlers(app, pages)
+    app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
     app.state.pages = pages

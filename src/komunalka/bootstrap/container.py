@@ -49,6 +49,7 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     from komunalka.adapters.passwords import Argon2Passwords
+    from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
     use_cases = UseCases.wire(
         SqlUnitOfWorkFactory(engine),
@@ -56,6 +57,7 @@ def build(settings: Settings) -> Container:
         passwords=Argon2Passwords(),
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
+        spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
     )
     return Container(settings, engine, use_cases)
 

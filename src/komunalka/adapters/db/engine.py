@@ -35,6 +35,7 @@ from komunalka.adapters.db.repositories import (
     SqlTariffRepository,
     SqlTokenRepository,
 )
+from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
 from komunalka.adapters.db.web import (
     SqlOneTimeTokenRepository,
     SqlOutbox,
@@ -157,6 +158,8 @@ class SqlUnitOfWork:
         self.one_time_tokens: ports.OneTimeTokenRepository = SqlOneTimeTokenRepository(conn)
         self.outbox: ports.Outbox = SqlOutbox(conn)
         self.profiles: ports.ResidentProfileRepository = SqlResidentProfileRepository(conn)
+        # supplier portal (door: supplier)
+        self.supplier_portal: ports.SupplierPortalRepository = SqlSupplierPortalRepository(conn)
 
     def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
         self._wire(conn)
