@@ -167,7 +167,7 @@ async def test_a_valid_window_rule_is_saved_with_a_preview(site: Site) -> None:
     assert "Правило вікна збережено" in text
     assert "Поточне правило: 1..10" in text
     # it is the 20th of November: the next openings are December, January, February
-    assert "Період 2026-12: з 01.12.2026 00:00" in text
+    assert "Період 2026-12: з 01.12.2026 до 10.12.2026 включно" in text
     assert "Період 2027-02" in text
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kte")
     assert await scalar(site, rule) == "1..10"

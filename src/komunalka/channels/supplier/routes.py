@@ -4,12 +4,14 @@ two roles, and the use cases check the supplier again (``can_manage_supplier``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
@@ -27,6 +29,7 @@ from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.staff import StaffMember, StaffRole
+from komunalka.domain.windows import OpenWindow
 from komunalka.i18n import translate
 
 # Uploads above this are refused; a city-wide registry of a million rows is about 150 MB.
@@ -119,6 +122,19 @@ async def _period(
     return (rule.window_at(now) or rule.next_window(now)).period
 
 
+def _window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[tuple[str, ...]]:
+    """Openings as the supplier's local days, the last one inclusive."""
+    rule = choice.supplier.window
+    return [
+        (
+            str(w.period),
+            rule.local_today(w.opens_at).strftime("%d.%m.%Y"),
+            rule.local_today(w.closes_at - timedelta(seconds=1)).strftime("%d.%m.%Y"),
+        )
+        for w in windows
+    ]
+
+
 def _recent_periods(latest: BillingPeriod, count: int = 13) -> list[str]:
     return [str(latest.shift(-n)) for n in range(count)]
 
@@ -146,6 +162,7 @@ def _overview_routes(
         context = {
             "stats": stats,
             "settings": settings,
+            "window_rows": _window_rows(choice, settings.windows),
             "periods": _recent_periods(current),
             "errors": problems,
             "day_rows": [(d.strftime("%d.%m"), n) for d, n in stats.by_day],
@@ -224,7 +241,12 @@ def _settings_routes(
         status_code: int = 200,
     ) -> HTMLResponse:
         settings = await use_cases.supplier_settings(member(viewer), choice.supplier.code)
-        context = {"settings": settings, "rule": str(settings.supplier.window), **extra}
+        context = {
+            "settings": settings,
+            "rule": str(settings.supplier.window),
+            "window_rows": _window_rows(choice, settings.windows),
+            **extra,
+        }
         return render(request, viewer, "supplier/window.html", choice, context, status_code)
 
     @router.get("/window", response_class=HTMLResponse)
@@ -397,7 +419,7 @@ async def _save(file: UploadFile, kind: str) -> str:
                 size += len(chunk)
                 if size > MAX_UPLOAD:
                     raise DomainError.of("portal.file_too_large", limit=MAX_UPLOAD // 2**20)
-                out.write(chunk)
+                await asyncio.to_thread(out.write, chunk)
         if size == 0:
             raise DomainError.of("portal.file_required")
     except BaseException:
