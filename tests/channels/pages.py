@@ -18,6 +18,7 @@ import uvicorn
 
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
 from komunalka.adapters.passwords import Argon2Passwords
+from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.load_demo import DEMO_LOGIN, DEMO_PASSWORD, DemoReport
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
@@ -60,6 +61,7 @@ def wire(uow: SqlUnitOfWorkFactory, clock: FakeClock, settings: Settings) -> Use
         passwords=PASSWORDS,
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
+        spreadsheets=OpenpyxlSpreadsheets(),
     )
 
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
+from komunalka.application.configure_supplier import (
+    SetTariff,
+    SetWindowRule,
+    ShowSupplierSettings,
+)
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.deliver_outbox import DeliverOutbox
+from komunalka.application.download_readings import DownloadReadings
 from komunalka.application.edit_profile import GetProfile, UpdateProfile  # web cabinet
 from komunalka.application.export_readings import ExportReadings
 from komunalka.application.find_accounts import FindAccounts
 from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.import_registry import ImportRegistry
+from komunalka.application.issue_supplier_token import (
+    AuthenticateSupplier,
+    IssueSupplierToken,
+    ListSupplierTokens,
+    RevokeSupplierToken,
+)
 from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.list_my_meters import ListMyMeters
@@ -22,7 +36,19 @@ from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.manage_suppliers import ListSuppliers, SaveSupplier
 from komunalka.application.media import FetchPicture, PublishPicture
 from komunalka.application.non_submitters import ListNonSubmitters
-from komunalka.application.ports import Clock, MessageSender, PasswordHasher, UnitOfWorkFactory
+from komunalka.application.period_statistics import (
+    ListSupplierNonSubmitters,
+    ShowPeriodStatistics,
+)
+from komunalka.application.ports import (
+    Clock,
+    MessageSender,
+    PasswordHasher,
+    RegistryFile,
+    Spreadsheets,
+    UnitOfWorkFactory,
+    XlsxWriter,
+)
 from komunalka.application.reading_history import ReadingHistory
 from komunalka.application.resolve_session import ResolveSession, SignOut
 from komunalka.application.sign_in import (
@@ -35,6 +61,13 @@ from komunalka.application.sign_in import (
 )
 from komunalka.application.submit_for_caller import CorrectForCaller, SubmitForCaller
 from komunalka.application.submit_readings import SubmitReadings
+from komunalka.application.supplier_access import OpenSupplier
+from komunalka.application.upload_registry import (
+    RegistryUploads,
+    RunRegistryUpload,
+    StartRegistryUpload,
+    UploadProgress,
+)
 from komunalka.application.view_account import ViewAccount
 
 
@@ -46,6 +79,16 @@ class _NoPasswords:
 
     def verify(self, hashed: str, password: str) -> bool:
         raise RuntimeError("no password hasher is wired")
+
+
+class _NoSpreadsheets:
+    """Where no spreadsheet adapter was wired: registries and XLSX exports are a bug there."""
+
+    def open_registry(self, path: str, kind: str) -> RegistryFile:
+        raise RuntimeError("no spreadsheets adapter is wired")
+
+    def xlsx_writer(self, columns: Sequence[str]) -> XlsxWriter:
+        raise RuntimeError("no spreadsheets adapter is wired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +137,21 @@ class UseCases:
     get_profile: GetProfile
     update_profile: UpdateProfile
     supplier_names: ListSupplierNames
+    # supplier portal (door: supplier)
+    open_supplier: OpenSupplier
+    supplier_settings: ShowSupplierSettings
+    set_window_rule: SetWindowRule
+    set_tariff: SetTariff
+    start_registry_upload: StartRegistryUpload
+    run_registry_upload: RunRegistryUpload
+    registry_uploads: RegistryUploads
+    download_readings: DownloadReadings
+    period_statistics: ShowPeriodStatistics
+    supplier_non_submitters: ListSupplierNonSubmitters
+    issue_supplier_token: IssueSupplierToken
+    list_supplier_tokens: ListSupplierTokens
+    revoke_supplier_token: RevokeSupplierToken
+    authenticate_supplier: AuthenticateSupplier
 
     @classmethod
     def wire(
@@ -105,6 +163,7 @@ class UseCases:
         telegram_token: str | None = None,
         web_url: str = "http://127.0.0.1:8000",
         senders: dict[str, MessageSender] | None = None,
+        spreadsheets: Spreadsheets | None = None,
     ) -> UseCases:
         hasher: PasswordHasher = passwords or _NoPasswords()
         import_registry = ImportRegistry(uow, clock)
@@ -155,4 +214,28 @@ class UseCases:
             get_profile=GetProfile(uow),
             update_profile=UpdateProfile(uow, clock),
             supplier_names=ListSupplierNames(uow),
+            **_supplier_portal(uow, clock, import_registry, spreadsheets or _NoSpreadsheets()),
         )
+
+
+def _supplier_portal(
+    uow: UnitOfWorkFactory, clock: Clock, importer: ImportRegistry, files: Spreadsheets
+) -> dict[str, Any]:
+    """The supplier portal's use cases (door: supplier)."""
+    progress = UploadProgress()
+    return {
+        "open_supplier": OpenSupplier(uow),
+        "supplier_settings": ShowSupplierSettings(uow, clock),
+        "set_window_rule": SetWindowRule(uow, clock),
+        "set_tariff": SetTariff(uow, clock),
+        "start_registry_upload": StartRegistryUpload(uow, clock, progress),
+        "run_registry_upload": RunRegistryUpload(uow, clock, importer, files, progress),
+        "registry_uploads": RegistryUploads(uow, progress),
+        "download_readings": DownloadReadings(uow, files),
+        "period_statistics": ShowPeriodStatistics(uow),
+        "supplier_non_submitters": ListSupplierNonSubmitters(uow),
+        "issue_supplier_token": IssueSupplierToken(uow, clock),
+        "list_supplier_tokens": ListSupplierTokens(uow),
+        "revoke_supplier_token": RevokeSupplierToken(uow, clock),
+        "authenticate_supplier": AuthenticateSupplier(uow),
+    }

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+# supplier portal (door: supplier)
+from komunalka.adapters.jobs import InProcessJobs
 from komunalka.bootstrap.container import (
     Container,
     build,
@@ -20,11 +22,14 @@ from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS
 from komunalka.channels.api.routes import build_router
+from komunalka.channels.api.supplier_routes import build_router as supplier_api_router
 from komunalka.channels.operator.routes import build_router as operator_router
 from komunalka.channels.pages.routes import build_router as pages_router
 from komunalka.channels.pages.routes import install_handlers as install_page_handlers
 from komunalka.channels.pages.security import CsrfCookie
 from komunalka.channels.pages.templating import STATIC, Pages
+from komunalka.channels.supplier.routes import build_router as supplier_router
+from komunalka.channels.supplier.routes import install_handlers as install_supplier_handlers
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
 from komunalka.channels.viber.door import ViberDoor
@@ -36,6 +41,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container = container or build(settings or Settings())
     bot = telegram_bot(container.settings) if container.settings.telegram_token else None
     viber = viber_client(container.settings) if container.settings.viber_token else None
+    jobs = InProcessJobs()  # supplier portal: registry uploads run in the background
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         dispatcher.start()
         yield
         await dispatcher.stop()
+        await jobs.close()  # supplier portal
         if bot is not None:
             await bot.session.close()
         if viber is not None:
@@ -86,6 +93,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_page_handlers(app, pages)
     # operator console (channels/operator)
     app.include_router(operator_router(container.use_cases, pages))
+    # supplier portal (door: supplier)
+    app.include_router(supplier_api_router(container.use_cases))
+    app.include_router(supplier_router(container.use_cases, pages, jobs))
+    install_supplier_handlers(app, pages)
+    app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
     app.state.pages = pages

@@ -60,6 +60,7 @@ def senders(settings: Settings) -> dict[str, MessageSender]:
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     from komunalka.adapters.passwords import Argon2Passwords
+    from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
     use_cases = UseCases.wire(
         SqlUnitOfWorkFactory(engine),
@@ -68,6 +69,7 @@ def build(settings: Settings) -> Container:
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
         senders=senders(settings),
+        spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
     )
     return Container(settings, engine, use_cases)
 

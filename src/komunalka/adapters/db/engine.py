@@ -36,6 +36,7 @@ from komunalka.adapters.db.repositories import (
     SqlTariffRepository,
     SqlTokenRepository,
 )
+from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
 from komunalka.adapters.db.web import (
     SqlOneTimeTokenRepository,
     SqlOutbox,
@@ -160,6 +161,8 @@ class SqlUnitOfWork:
         self.profiles: ports.ResidentProfileRepository = SqlResidentProfileRepository(conn)
         # operator console (channels/operator)
         self.console: ports.ConsoleRepository = SqlConsoleRepository(conn)
+        # supplier portal (door: supplier)
+        self.supplier_portal: ports.SupplierPortalRepository = SqlSupplierPortalRepository(conn)
 
     def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
         self._wire(conn)

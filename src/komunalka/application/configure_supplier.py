@@ -1,0 +1,163 @@
+"""A supplier's settings: its submission window rule and its tariffs.
+
+Who may call it: staff of that supplier and administrators (``can_manage_supplier``).
+Guarantees: a rule or a tariff is checked whole before anything is written; a bad one changes
+nothing and says why with stable codes; every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.supplier_access import Caller, actor_of, managed_supplier
+from komunalka.domain.errors import DomainError, Violation
+from komunalka.domain.meters import Supplier
+from komunalka.domain.services import Service
+from komunalka.domain.tariffs import ANY_ZONE, Tariff
+from komunalka.domain.windows import OpenWindow, WindowRule
+
+PREVIEW = 3
+ZONES = (ANY_ZONE, "T1", "day", "night", "peak", "half_peak")
+MAX_PRICE = Decimal(100_000)
+
+
+def next_windows(rule: WindowRule, after: datetime, count: int = PREVIEW) -> list[OpenWindow]:
+    """The next `count` openings of the rule after an instant (the one open now first)."""
+    found: list[OpenWindow] = []
+    current = rule.window_at(after)
+    if current is not None:
+        found.append(current)
+    moment = after
+    while len(found) < count:
+        window = rule.next_window(moment)
+        found.append(window)
+        moment = window.opens_at
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierSettings:
+    supplier: Supplier
+    services: tuple[Service, ...]
+    windows: tuple[OpenWindow, ...]
+    tariffs: tuple[Tariff, ...]
+
+
+class ShowSupplierSettings:
+    """The rule with its next openings, the services and the tariffs. Read-only."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, caller: Caller, code: str | None = None) -> SupplierSettings:
+        async with self._uow() as uow:
+            supplier = await managed_supplier(uow, caller, code)
+            services = await uow.supplier_portal.services_of(supplier.id)
+            tariffs = await uow.tariffs.of_supplier(supplier.id)
+        windows = next_windows(supplier.window, self._clock.now())
+        return SupplierSettings(
+            supplier,
+            tuple(Service(s) for s in services),
+            tuple(windows),
+            tuple(sorted(tariffs, key=lambda t: (t.service, t.zone, t.effective_from))),
+        )
+
+
+class SetWindowRule:
+    """Sets the supplier's window rule (``5..-1``, ``-2..3``, ``1..5@-1``, joined by commas);
+    returns the next openings under the new rule."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(
+        self, caller: Caller, code: str | None, text: str, timezone: str = ""
+    ) -> list[OpenWindow]:
+        now = self._clock.now()
+        async with self._uow(write=True) as uow:
+            supplier = await managed_supplier(uow, caller, code)
+            rule = WindowRule.parse(text, timezone.strip() or supplier.window.timezone)
+            windows = next_windows(rule, now)
+            await uow.supplier_portal.set_window_rule(supplier.id, str(rule), rule.timezone)
+            details = {"from": str(supplier.window), "to": str(rule), "timezone": rule.timezone}
+            subject = f"supplier:{supplier.id}"
+            await uow.audit.record(actor_of(caller), "supplier_window.set", subject, details, now)
+            await uow.commit()
+        return windows
+
+
+@dataclass(frozen=True, slots=True)
+class TariffRequest:
+    service: str
+    zone: str
+    price: str
+    effective_from: str
+
+
+class SetTariff:
+    """Adds a tariff: a price (UAH per unit, > 0) for a service the supplier offers, a zone and
+    the day it takes effect. One per service, zone and day (``portal.tariff_exists``)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, caller: Caller, code: str | None, request: TariffRequest) -> Tariff:
+        now = self._clock.now()
+        async with self._uow(write=True) as uow:
+            supplier = await managed_supplier(uow, caller, code)
+            offered = await uow.supplier_portal.services_of(supplier.id)
+            tariff = _tariff(supplier.id, request, offered)
+            known = await uow.tariffs.of_supplier(supplier.id)
+            if any(
+                (t.service, t.zone, t.effective_from)
+                == (tariff.service, tariff.zone, tariff.effective_from)
+                for t in known
+            ):
+                raise DomainError.of("portal.tariff_exists")
+            await uow.tariffs.add(tariff)
+            details = {
+                "service": tariff.service.value,
+                "zone": tariff.zone,
+                "price": str(tariff.price),
+                "from": tariff.effective_from.isoformat(),
+            }
+            subject = f"supplier:{supplier.id}"
+            await uow.audit.record(actor_of(caller), "supplier_tariff.add", subject, details, now)
+            await uow.commit()
+        return tariff
+
+
+def _tariff(supplier_id: int, request: TariffRequest, offered: list[str]) -> Tariff:
+    problems: list[Violation] = []
+    if request.service not in offered:
+        problems.append(Violation("portal.service_not_offered"))
+    if request.zone not in ZONES:
+        problems.append(Violation("portal.bad_zone"))
+    price = _price(request.price)
+    if price is None:
+        problems.append(Violation("portal.bad_price"))
+    try:
+        since = date.fromisoformat(request.effective_from.strip())
+    except ValueError:
+        problems.append(Violation("portal.bad_date"))
+    if problems:
+        raise DomainError(problems)
+    assert price is not None
+    return Tariff(supplier_id, Service(request.service), price, since, request.zone)
+
+
+def _price(text: str) -> Decimal | None:
+    """A price as people type it (``4,32``); more than four decimals would not be stored."""
+    try:
+        price = Decimal(text.strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        return None
+    if not price.is_finite() or not Decimal(0) < price < MAX_PRICE:
+        return None
+    return price if price == price.quantize(Decimal("0.0001")) else None

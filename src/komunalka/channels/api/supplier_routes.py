@@ -1,0 +1,131 @@
+"""The supplier pull API (`/api/v1/supplier/`): a supplier's system fetches its readings, its
+non-submitters and its statistics with `Authorization: Bearer <supplier token>`. A supplier
+token opens its own supplier only; a resident's token does not open these routes (nor a
+supplier's token the resident ones)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from komunalka.application.download_readings import FORMATS
+from komunalka.application.supplier_access import SupplierKey
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.api.errors import ApiError
+from komunalka.channels.api.routes import ERRORS, Authorization
+from komunalka.domain.periods import BillingPeriod
+
+Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="`YYYY-MM`")]
+
+
+class DayOut(BaseModel):
+    day: date
+    readings: int
+
+
+class ChannelOut(BaseModel):
+    channel: str
+    readings: int
+
+
+class StatisticsOut(BaseModel):
+    supplier: str
+    period: str
+    active_meters: int
+    meters_sent: int
+    share_sent_percent: float
+    readings: int
+    by_day: list[DayOut]
+    by_channel: list[ChannelOut]
+
+
+def bearer_supplier(use_cases: UseCases) -> Callable[[str | None], Awaitable[SupplierKey]]:
+    async def supplier(authorization: str | None) -> SupplierKey:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError("auth.required", 401)
+        key = await use_cases.authenticate_supplier(token.strip())
+        if key is None:
+            raise ApiError("auth.invalid", 401)
+        return key
+
+    return supplier
+
+
+def build_router(use_cases: UseCases) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"], responses=ERRORS)
+    supplier = bearer_supplier(use_cases)
+
+    @router.get(
+        "/readings",
+        response_class=StreamingResponse,
+        responses={200: {"content": {FORMATS["csv"]: {}, FORMATS["json"]: {}}}},
+    )
+    async def readings(
+        period: Period,
+        format: Literal["csv", "json"] = "csv",
+        authorization: Authorization = None,
+    ) -> StreamingResponse:
+        """The period's accepted readings, streamed: CSV (with a header) or a JSON array."""
+        key = await supplier(authorization)
+        chosen = BillingPeriod.parse(period)
+        opened = await use_cases.open_supplier(key)
+        body = use_cases.download_readings.stream(key, None, chosen, format)
+        name = f"{opened.supplier.code}-{chosen}-readings.{format}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return StreamingResponse(body, media_type=FORMATS[format], headers=headers)
+
+    @router.get(
+        "/non-submitters",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/json": {}}}},
+    )
+    async def non_submitters(
+        period: Period, authorization: Authorization = None
+    ) -> StreamingResponse:
+        """Active meters with no accepted reading for the period, as a streamed JSON array of
+        {account, holder, address, serial, service}."""
+        key = await supplier(authorization)
+        chosen = BillingPeriod.parse(period)
+        await use_cases.open_supplier(key)
+        rows = use_cases.supplier_non_submitters(key, None, chosen)
+
+        async def body() -> AsyncIterator[bytes]:
+            separator = b"[\n"
+            async for r in rows:
+                item = {
+                    "account": r.account_number,
+                    "holder": r.holder,
+                    "address": r.address,
+                    "serial": r.meter_serial,
+                    "service": r.service,
+                }
+                yield separator + json.dumps(item, ensure_ascii=False).encode()
+                separator = b",\n"
+            yield b"[]\n" if separator == b"[\n" else b"\n]\n"
+
+        return StreamingResponse(body(), media_type="application/json")
+
+    @router.get("/statistics", response_model=StatisticsOut)
+    async def statistics(period: Period, authorization: Authorization = None) -> StatisticsOut:
+        """How many active meters have an accepted reading, by day and by channel."""
+        key = await supplier(authorization)
+        stats = await use_cases.period_statistics(key, None, BillingPeriod.parse(period))
+        return StatisticsOut(
+            supplier=stats.supplier.code,
+            period=str(stats.period),
+            active_meters=stats.active_meters,
+            meters_sent=stats.meters_sent,
+            share_sent_percent=float(stats.share_sent),
+            readings=stats.readings,
+            by_day=[DayOut(day=d, readings=n) for d, n in stats.by_day],
+            by_channel=[ChannelOut(channel=c, readings=n) for c, n in stats.by_channel],
+        )
+
+    return router

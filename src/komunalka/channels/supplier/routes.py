@@ -1,0 +1,538 @@
+"""The supplier portal (`/supplier`): parse → use case → render. Supplier staff see their own
+supplier only; an administrator picks one (``?supplier=<code>``). Every route needs one of these
+two roles, and the use cases check the supplier again (``can_manage_supplier``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from komunalka.application.configure_supplier import ZONES, TariffRequest
+from komunalka.application.download_readings import FORMATS
+from komunalka.application.ports import JobRunner, NonSubmitter
+from komunalka.application.sign_in import Viewer
+from komunalka.application.supplier_access import SupplierChoice
+from komunalka.application.upload_registry import kind_of
+from komunalka.application.use_cases import UseCases
+from komunalka.channels.pages.security import csrf_protect, require_staff
+from komunalka.channels.pages.templating import Pages, language_of
+from komunalka.domain.errors import DomainError, Violation
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.staff import StaffMember, StaffRole
+from komunalka.domain.windows import OpenWindow
+from komunalka.i18n import translate
+
+# Uploads above this are refused; a city-wide registry of a million rows is about 150 MB.
+MAX_UPLOAD = 300 * 1024 * 1024
+CHUNK = 1024 * 1024
+# Non-submitters listed on the page; the CSV download has them all.
+LISTED = 200
+NOT_FOUND_CODES = frozenset(
+    {"supplier.not_found", "portal.upload_not_found", "portal.token_not_found"}
+)
+
+# Channel names shown in the charts.
+CHANNELS = {
+    "api": "portal.channel_api",
+    "telegram": "portal.channel_telegram",
+    "viber": "portal.channel_viber",
+    "web": "portal.channel_web",
+    "phone": "portal.channel_phone",
+    "service_center": "portal.channel_service_center",
+    "registry": "portal.channel_registry",
+    "cli": "portal.channel_cli",
+}
+
+staff_only = require_staff(StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR)
+SignedIn = Annotated[Viewer, Depends(staff_only)]
+
+
+class PageNotFound(Exception):
+    """A supplier, upload or token that is not there, or not the viewer's (told the same)."""
+
+
+def member(viewer: Viewer) -> StaffMember:
+    assert viewer.staff is not None  # staff_only let only staff in
+    return viewer.staff
+
+
+def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRouter:
+    router = APIRouter(
+        prefix="/supplier", dependencies=[Depends(csrf_protect)], include_in_schema=False
+    )
+
+    async def choose(viewer: Viewer, code: str | None) -> SupplierChoice:
+        try:
+            return await use_cases.open_supplier(member(viewer), code)
+        except DomainError as error:
+            raise PageNotFound() from error
+
+    def render(
+        request: Request,
+        viewer: Viewer,
+        template: str,
+        choice: SupplierChoice,
+        context: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        values = {
+            "supplier": choice.supplier,
+            "choices": choice.choices,
+            "sq": f"supplier={choice.supplier.code}",
+            **context,
+        }
+        return pages.render(request, template, values, status_code=status_code, viewer=viewer)
+
+    def errors(request: Request, viewer: Viewer, error: DomainError) -> list[str]:
+        if error.code in NOT_FOUND_CODES:
+            raise PageNotFound() from error
+        return pages.errors(error, language_of(request, viewer))
+
+    _overview_routes(router, use_cases, choose, render, errors)
+    _settings_routes(router, use_cases, choose, render, errors)
+    _registry_routes(router, use_cases, choose, render, errors, jobs)
+    _download_routes(router, use_cases, choose, render, errors)
+    _token_routes(router, use_cases, choose, render, errors)
+    return router
+
+
+Choose = Callable[[Viewer, str | None], Awaitable[SupplierChoice]]
+Render = Callable[..., HTMLResponse]
+Errors = Callable[[Request, Viewer, DomainError], list[str]]
+
+
+async def _period(
+    use_cases: UseCases, viewer: Viewer, choice: SupplierChoice, text: str | None
+) -> BillingPeriod:
+    """The period asked for, else the one whose window is open now (or opens next)."""
+    if text:
+        return BillingPeriod.parse(text)
+    now = use_cases.clock.now()
+    rule = choice.supplier.window
+    return (rule.window_at(now) or rule.next_window(now)).period
+
+
+def _window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[tuple[str, ...]]:
+    """Openings as the supplier's local days, the last one inclusive."""
+    rule = choice.supplier.window
+    return [
+        (
+            str(w.period),
+            rule.local_today(w.opens_at).strftime("%d.%m.%Y"),
+            rule.local_today(w.closes_at - timedelta(seconds=1)).strftime("%d.%m.%Y"),
+        )
+        for w in windows
+    ]
+
+
+def _recent_periods(latest: BillingPeriod, count: int = 13) -> list[str]:
+    return [str(latest.shift(-n)) for n in range(count)]
+
+
+def _overview_routes(
+    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+) -> None:
+    @router.get("", response_class=HTMLResponse)
+    async def overview(
+        request: Request, viewer: SignedIn, supplier: str | None = None, period: str = ""
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        current = await _period(use_cases, viewer, choice, None)
+        try:
+            chosen = await _period(use_cases, viewer, choice, period)
+        except DomainError as error:
+            problems = errors(request, viewer, error)
+            chosen = current
+        else:
+            problems = []
+        staff = member(viewer)
+        stats = await use_cases.period_statistics(staff, choice.supplier.code, chosen)
+        settings = await use_cases.supplier_settings(staff, choice.supplier.code)
+        lang = language_of(request, viewer)
+        context = {
+            "stats": stats,
+            "settings": settings,
+            "window_rows": _window_rows(choice, settings.windows),
+            "periods": _recent_periods(current),
+            "errors": problems,
+            "day_rows": [(d.strftime("%d.%m"), n) for d, n in stats.by_day],
+            "channel_rows": [
+                (translate(CHANNELS.get(c, "portal.channel_other"), lang), n)
+                for c, n in stats.by_channel
+            ],
+        }
+        return render(request, viewer, "supplier/overview.html", choice, context)
+
+    @router.get("/non-submitters", response_class=HTMLResponse)
+    async def non_submitters(
+        request: Request, viewer: SignedIn, supplier: str | None = None, period: str = ""
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        current = await _period(use_cases, viewer, choice, None)
+        try:
+            chosen = await _period(use_cases, viewer, choice, period)
+        except DomainError as error:
+            context: dict[str, Any] = {
+                "errors": errors(request, viewer, error),
+                "periods": _recent_periods(current),
+            }
+            return render(request, viewer, "supplier/non_submitters.html", choice, context, 400)
+        staff = member(viewer)
+        stats = await use_cases.period_statistics(staff, choice.supplier.code, chosen)
+        listed: list[NonSubmitter] = []
+        async for row in use_cases.supplier_non_submitters(staff, choice.supplier.code, chosen):
+            if len(listed) == LISTED:
+                break
+            listed.append(row)
+        context = {
+            "stats": stats,
+            "rows": listed,
+            "capped": stats.not_sent > len(listed),
+            "periods": _recent_periods(current),
+            "period": str(chosen),
+        }
+        return render(request, viewer, "supplier/non_submitters.html", choice, context)
+
+    @router.get("/non-submitters.csv")
+    async def non_submitters_csv(
+        viewer: SignedIn, period: str, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        try:
+            chosen = BillingPeriod.parse(period)
+        except DomainError as error:
+            raise PageNotFound() from error
+        rows = use_cases.supplier_non_submitters(member(viewer), choice.supplier.code, chosen)
+
+        async def lines() -> AsyncIterator[bytes]:
+            yield "\ufeffaccount,holder,address,serial,service\n".encode()
+            async for r in rows:
+                out = io.StringIO()
+                fields = (r.account_number, r.holder, r.address, r.meter_serial, r.service)
+                csv.writer(out, lineterminator="\n").writerow(fields)
+                yield out.getvalue().encode()
+
+        name = f"{choice.supplier.code}-{chosen}-non-submitters.csv"
+        return StreamingResponse(lines(), media_type=FORMATS["csv"], headers=_attachment(name))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _settings_routes(
+    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+) -> None:
+    async def window_page(
+        request: Request,
+        viewer: Viewer,
+        choice: SupplierChoice,
+        extra: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        settings = await use_cases.supplier_settings(member(viewer), choice.supplier.code)
+        context = {
+            "settings": settings,
+            "rule": str(settings.supplier.window),
+            "window_rows": _window_rows(choice, settings.windows),
+            **extra,
+        }
+        return render(request, viewer, "supplier/window.html", choice, context, status_code)
+
+    @router.get("/window", response_class=HTMLResponse)
+    async def window_form(
+        request: Request, viewer: SignedIn, supplier: str | None = None
+    ) -> Response:
+        return await window_page(request, viewer, await choose(viewer, supplier), {})
+
+    @router.post("/window", response_class=HTMLResponse)
+    async def set_window(
+        request: Request,
+        viewer: SignedIn,
+        rule: Annotated[str, Form(max_length=100)] = "",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        try:
+            await use_cases.set_window_rule(member(viewer), choice.supplier.code, rule)
+        except DomainError as error:
+            extra = {"errors": errors(request, viewer, error), "typed": rule}
+            return await window_page(request, viewer, choice, extra, 400)
+        choice = await choose(viewer, choice.supplier.code)
+        lang = language_of(request, viewer)
+        notice = translate("portal.window_saved", lang)
+        return await window_page(request, viewer, choice, {"notice": notice})
+
+    async def tariffs_page(
+        request: Request,
+        viewer: Viewer,
+        choice: SupplierChoice,
+        extra: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        settings = await use_cases.supplier_settings(member(viewer), choice.supplier.code)
+        context = {"settings": settings, "zones": ZONES, "typed": {}, **extra}
+        return render(request, viewer, "supplier/tariffs.html", choice, context, status_code)
+
+    @router.get("/tariffs", response_class=HTMLResponse)
+    async def tariffs_form(
+        request: Request, viewer: SignedIn, supplier: str | None = None
+    ) -> Response:
+        return await tariffs_page(request, viewer, await choose(viewer, supplier), {})
+
+    @router.post("/tariffs", response_class=HTMLResponse)
+    async def add_tariff(
+        request: Request,
+        viewer: SignedIn,
+        service: Annotated[str, Form(max_length=20)] = "",
+        zone: Annotated[str, Form(max_length=20)] = "*",
+        price: Annotated[str, Form(max_length=40)] = "",
+        effective_from: Annotated[str, Form(max_length=20)] = "",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        typed = TariffRequest(service, zone, price, effective_from)
+        try:
+            await use_cases.set_tariff(member(viewer), choice.supplier.code, typed)
+        except DomainError as error:
+            extra = {"errors": errors(request, viewer, error), "typed": typed}
+            return await tariffs_page(request, viewer, choice, extra, 400)
+        notice = translate("portal.tariff_saved", language_of(request, viewer))
+        return await tariffs_page(request, viewer, choice, {"notice": notice})
+
+
+def _registry_routes(
+    router: APIRouter,
+    use_cases: UseCases,
+    choose: Choose,
+    render: Render,
+    errors: Errors,
+    jobs: JobRunner,
+) -> None:
+    async def registry_page(
+        request: Request,
+        viewer: Viewer,
+        choice: SupplierChoice,
+        extra: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        uploads = await use_cases.registry_uploads.recent(member(viewer), choice.supplier.code)
+        context = {"uploads": uploads, **extra}
+        return render(request, viewer, "supplier/registry.html", choice, context, status_code)
+
+    @router.get("/registry", response_class=HTMLResponse)
+    async def registry_form(
+        request: Request, viewer: SignedIn, supplier: str | None = None
+    ) -> Response:
+        return await registry_page(request, viewer, await choose(viewer, supplier), {})
+
+    @router.post("/registry", response_class=HTMLResponse)
+    async def upload(
+        request: Request,
+        viewer: SignedIn,
+        file: Annotated[UploadFile | None, File()] = None,
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        staff = member(viewer)
+        filename = (file.filename or "") if file is not None else ""
+        try:
+            if file is None or not filename:
+                raise DomainError.of("portal.file_required")
+            kind = kind_of(filename)
+            path = await _save(file, kind)
+        except DomainError as error:
+            extra = {"errors": errors(request, viewer, error)}
+            return await registry_page(request, viewer, choice, extra, 400)
+        try:
+            upload_id = await use_cases.start_registry_upload(staff, choice.supplier.code, filename)
+        except BaseException:
+            _remove(path)
+            raise
+        lang = language_of(request, viewer)
+
+        def describe(v: Violation) -> str:
+            return translate(v.code, lang, v.params)
+
+        async def job() -> None:
+            try:
+                await use_cases.run_registry_upload(staff, upload_id, path, filename, describe)
+            finally:
+                _remove(path)
+
+        jobs.start(f"registry-upload-{upload_id}", job())
+        where = f"/supplier/registry/{upload_id}?supplier={choice.supplier.code}"
+        return RedirectResponse(where, status_code=303)
+
+    async def found(viewer: Viewer, choice: SupplierChoice, upload_id: int) -> Any:
+        try:
+            return await use_cases.registry_uploads.get(
+                member(viewer), choice.supplier.code, upload_id
+            )
+        except DomainError as error:
+            raise PageNotFound() from error
+
+    @router.get("/registry/{upload_id}", response_class=HTMLResponse)
+    async def upload_page(
+        request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        context = {"upload": await found(viewer, choice, upload_id)}
+        return render(request, viewer, "supplier/upload.html", choice, context)
+
+    @router.get("/registry/{upload_id}/progress", response_class=HTMLResponse)
+    async def upload_progress(
+        request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        context = {"upload": await found(viewer, choice, upload_id)}
+        return render(request, viewer, "supplier/_upload_status.html", choice, context)
+
+    @router.get("/registry/{upload_id}/report.csv")
+    async def upload_report(
+        viewer: SignedIn, upload_id: int, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        upload = await found(viewer, choice, upload_id)
+        name = f"{choice.supplier.code}-upload-{upload_id}-report.csv"
+        body = ("\ufeff" + upload.report).encode()
+        return Response(body, media_type=FORMATS["csv"], headers=_attachment(name))
+
+
+async def _save(file: UploadFile, kind: str) -> str:
+    """The upload, copied chunk by chunk to a temporary file (never whole in memory)."""
+    handle, path = tempfile.mkstemp(prefix="komunalka-registry-", suffix=f".{kind}")
+    size = 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while chunk := await file.read(CHUNK):
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    raise DomainError.of("portal.file_too_large", limit=MAX_UPLOAD // 2**20)
+                await asyncio.to_thread(out.write, chunk)
+        if size == 0:
+            raise DomainError.of("portal.file_required")
+    except BaseException:
+        _remove(path)
+        raise
+    return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _download_routes(
+    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+) -> None:
+    @router.get("/export", response_class=HTMLResponse)
+    async def export_form(
+        request: Request, viewer: SignedIn, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        current = await _period(use_cases, viewer, choice, None)
+        context = {"periods": _recent_periods(current), "formats": list(FORMATS)}
+        return render(request, viewer, "supplier/export.html", choice, context)
+
+    @router.get("/export/download", response_class=HTMLResponse)
+    async def download(
+        request: Request,
+        viewer: SignedIn,
+        period: str = "",
+        format: str = "csv",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        try:
+            chosen = BillingPeriod.parse(period)
+            if format not in FORMATS:
+                raise DomainError.of("portal.bad_format")
+        except DomainError as error:
+            current = await _period(use_cases, viewer, choice, None)
+            context = {
+                "periods": _recent_periods(current),
+                "formats": list(FORMATS),
+                "errors": errors(request, viewer, error),
+            }
+            return render(request, viewer, "supplier/export.html", choice, context, 400)
+        body = use_cases.download_readings.stream(
+            member(viewer), choice.supplier.code, chosen, format
+        )
+        name = f"{choice.supplier.code}-{chosen}-readings.{format}"
+        return StreamingResponse(body, media_type=FORMATS[format], headers=_attachment(name))
+
+
+def _token_routes(
+    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+) -> None:
+    async def tokens_page(
+        request: Request,
+        viewer: Viewer,
+        choice: SupplierChoice,
+        extra: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        tokens = await use_cases.list_supplier_tokens(member(viewer), choice.supplier.code)
+        context = {"tokens": tokens, **extra}
+        return render(request, viewer, "supplier/tokens.html", choice, context, status_code)
+
+    @router.get("/tokens", response_class=HTMLResponse)
+    async def tokens_list(
+        request: Request, viewer: SignedIn, supplier: str | None = None, revoked: int = 0
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        lang = language_of(request, viewer)
+        extra = {"notice": translate("portal.token_revoked", lang)} if revoked else {}
+        return await tokens_page(request, viewer, choice, extra)
+
+    @router.post("/tokens", response_class=HTMLResponse)
+    async def issue(
+        request: Request,
+        viewer: SignedIn,
+        label: Annotated[str, Form(max_length=200)] = "",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        try:
+            issued = await use_cases.issue_supplier_token(
+                member(viewer), choice.supplier.code, label
+            )
+        except DomainError as error:
+            extra = {"errors": errors(request, viewer, error), "label": label}
+            return await tokens_page(request, viewer, choice, extra, 400)
+        response = await tokens_page(request, viewer, choice, {"issued": issued})
+        response.headers["Cache-Control"] = "no-store"  # the secret is shown this once
+        return response
+
+    @router.post("/tokens/{token_id}/revoke")
+    async def revoke(
+        request: Request, viewer: SignedIn, token_id: int, supplier: str | None = None
+    ) -> Response:
+        choice = await choose(viewer, supplier)
+        try:
+            await use_cases.revoke_supplier_token(member(viewer), choice.supplier.code, token_id)
+        except DomainError as error:
+            raise PageNotFound() from error
+        where = f"/supplier/tokens?supplier={choice.supplier.code}&revoked=1"
+        return RedirectResponse(where, status_code=303)
+
+
+def install_handlers(app: FastAPI, pages: Pages) -> None:
+    """How the portal answers a supplier, upload or token it will not show: 404."""
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        context = {"title": "portal.not_found_title", "message": "portal.not_found"}
+        return pages.render(request, "pages/message.html", context, status_code=404)
+
+    app.add_exception_handler(PageNotFound, not_found)

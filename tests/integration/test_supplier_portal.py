@@ -1,0 +1,184 @@
+"""The supplier portal's use cases on both databases: each checks the supplier itself
+(``can_manage_supplier``), not only the door; uploads, tokens, statistics and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from komunalka.adapters.db.tables import audit_log, supplier_tokens
+from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
+from komunalka.application.download_readings import CsvLines, json_row
+from komunalka.application.supplier_access import SupplierKey
+from komunalka.application.use_cases import UseCases
+from komunalka.domain.errors import DomainError
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.registry import COLUMNS
+from komunalka.domain.staff import StaffMember, StaffRole
+from tests.fakes import FakeClock, kyiv
+
+OCTOBER = BillingPeriod(2026, 10)
+
+
+@pytest.fixture
+async def portal(uow) -> tuple[UseCases, dict[str, int]]:
+    use_cases = UseCases.wire(
+        uow, FakeClock(kyiv(2026, 11, 20)), spreadsheets=OpenpyxlSpreadsheets()
+    )
+    await use_cases.load_demo()
+    async with uow() as u:
+        ids = {s.code: s.id for s in await u.suppliers.all()}
+    return use_cases, ids
+
+
+def staff(supplier_id: int | None, role: StaffRole = StaffRole.SUPPLIER, active: bool = True):
+    return StaffMember(90, "s@x.test", "Staff", role, "", supplier_id, active)
+
+
+def describe(v) -> str:
+    return v.code
+
+
+async def test_use_cases_refuse_another_suppliers_staff(portal) -> None:
+    use_cases, ids = portal
+    water = staff(ids["kvk"])
+    gone = staff(ids["kte"], active=False)
+    operator = StaffMember(91, "o@x.test", "Operator", StaffRole.CALL_CENTER)
+    sink_got: list[bytes] = []
+
+    async def sink(data: bytes) -> None:
+        sink_got.append(data)
+
+    for who in (water, gone, operator):
+        with pytest.raises(DomainError) as refused:
+            await use_cases.set_window_rule(who, "kte", "1..3")
+        assert refused.value.code == "supplier.not_found"
+        with pytest.raises(DomainError):
+            await use_cases.download_readings(who, "kte", OCTOBER, "csv", sink)
+        with pytest.raises(DomainError):
+            await use_cases.period_statistics(who, "kte", OCTOBER)
+        with pytest.raises(DomainError):
+            await use_cases.issue_supplier_token(who, "kte", "x")
+        with pytest.raises(DomainError):
+            await use_cases.start_registry_upload(who, "kte", "r.csv")
+    assert sink_got == []
+    with pytest.raises(DomainError):
+        await use_cases.open_supplier(SupplierKey(ids["kte"]), "kvk")
+    admin = StaffMember(92, "a@x.test", "Admin", StaffRole.ADMINISTRATOR)
+    assert (await use_cases.open_supplier(admin, "kvk")).supplier.id == ids["kvk"]
+
+
+async def test_an_upload_runs_to_done_with_counts_and_a_report(portal, uow, tmp_path) -> None:
+    use_cases, ids = portal
+    kte = staff(ids["kte"])
+    path = tmp_path / "r.csv"
+    base = dict.fromkeys(COLUMNS, "")
+    base.update(
+        supplier="kte", holder="Тест Т", address="Київ", service="heat", digits="5", decimals="3"
+    )
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerow({**base, "account": "1777777701", "serial": "HT7770001"})
+        writer.writerow({**base, "supplier": "gas", "account": "1777777702", "serial": "HT7770002"})
+    upload_id = await use_cases.start_registry_upload(kte, None, "r.csv")
+    async with uow() as u:
+        running = await u.supplier_portal.upload(upload_id)
+    assert running is not None and running.status == "running"
+    done = await use_cases.run_registry_upload(kte, upload_id, str(path), "r.csv", describe)
+    assert (done.status, done.rows, done.accepted, done.rejected) == ("done", 2, 1, 1)
+    stored = await use_cases.registry_uploads.get(kte, None, upload_id)
+    assert stored.report.splitlines()[1] == "3,portal.other_supplier,portal.other_supplier"
+    with pytest.raises(DomainError):
+        await use_cases.registry_uploads.get(staff(ids["kvk"]), None, upload_id)
+    async with uow() as u:
+        rows = await u.supplier_portal.uploads(ids["kte"], 5)
+    assert [r.id for r in rows] == [upload_id]
+
+
+async def test_tokens_are_stored_hashed_and_die_when_revoked(portal, engine) -> None:
+    use_cases, ids = portal
+    kte = staff(ids["kte"])
+    issued = await use_cases.issue_supplier_token(kte, None, "  Білінг  ")
+    assert issued.label == "Білінг"
+    assert await use_cases.authenticate_supplier(issued.token) == SupplierKey(ids["kte"])
+    assert await use_cases.authenticate_supplier("demo-resident-token") is None
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(supplier_tokens.c.token_hash))).scalars().all()
+        actions = (await conn.execute(select(audit_log.c.action))).scalars().all()
+    assert issued.token not in stored and len(stored[0]) == 64
+    with pytest.raises(DomainError):
+        await use_cases.revoke_supplier_token(staff(ids["kvk"]), None, issued.id)
+    await use_cases.revoke_supplier_token(kte, None, issued.id)
+    assert await use_cases.authenticate_supplier(issued.token) is None
+    with pytest.raises(DomainError):
+        await use_cases.revoke_supplier_token(kte, None, issued.id)
+    assert "supplier_token.issue" in actions
+
+
+async def test_statistics_count_active_meters_and_readings(portal) -> None:
+    use_cases, ids = portal
+    stats = await use_cases.period_statistics(SupplierKey(ids["yasno"]), None, OCTOBER)
+    assert stats.active_meters == 13 and stats.meters_sent == 13
+    assert stats.readings == sum(n for _, n in stats.by_channel) == sum(n for _, n in stats.by_day)
+    # every day of YASNO's October window (from the day before the last to the 3rd) is listed
+    assert [str(d) for d, _ in stats.by_day][:1] == ["2026-10-30"]
+    assert str(stats.by_day[-1][0]) == "2026-11-03" and len(stats.by_day) == 5
+    november = await use_cases.period_statistics(SupplierKey(ids["yasno"]), None, OCTOBER.shift(1))
+    assert november.meters_sent == 0 and november.share_sent == 0
+
+
+async def test_exports_agree_across_formats(portal) -> None:
+    use_cases, ids = portal
+    key = SupplierKey(ids["kvk"])
+    got: dict[str, bytes] = {}
+    for fmt in ("csv", "json", "xlsx"):
+        got[fmt] = b"".join(
+            [c async for c in use_cases.download_readings.stream(key, None, OCTOBER, fmt)]
+        )
+    rows = list(csv.DictReader(io.StringIO(got["csv"].decode())))
+    items = json.loads(got["json"])
+    assert [r["serial"] for r in rows] == [i["serial"] for i in items]
+    assert [r["value"] for r in rows] == [f"{i['value']:.3f}" for i in items]
+    assert got["xlsx"][:2] == b"PK"
+    with pytest.raises(DomainError):
+        await use_cases.download_readings(key, None, OCTOBER, "pdf", lambda b: None)  # type: ignore[arg-type]
+
+
+def test_csv_lines_survive_chunks_cut_anywhere() -> None:
+    text = b"account,serial\n1,A\n22,BB\n333,CCC\n"
+    for cut in range(1, len(text)):
+        lines = CsvLines()
+        rows = lines.feed(text[:cut]) + lines.feed(text[cut:]) + lines.feed(b"\n")
+        assert rows == [["1", "A"], ["22", "BB"], ["333", "CCC"]]
+
+
+def test_a_json_row_keeps_the_value_exact() -> None:
+    row = ["0001", "S1", "gas", "T1", "2026-10", "1234.50", "2026-10-02 10:00:00", "web", "R-1"]
+    item = json.loads(json_row(row), parse_float=str)
+    assert item["value"] == "1234.50" and item["account"] == "0001"
+    assert json.loads(json_row([*row[:5], "", *row[6:]]))["value"] == ""
+
+
+def test_registries_read_from_csv_with_a_bom_and_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("\ufeffSupplier;Account\nkte;1\n;\nkte;2\n".encode())
+    opened = OpenpyxlSpreadsheets().open_registry(str(path), "csv")
+    try:
+        assert opened.columns == ["supplier", "account"]
+        assert list(opened.rows()) == [
+            (2, {"supplier": "kte", "account": "1"}),
+            (4, {"supplier": "kte", "account": "2"}),
+        ]
+    finally:
+        opened.close()
+    broken = tmp_path / "b.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(DomainError) as unreadable:
+        OpenpyxlSpreadsheets().open_registry(str(broken), "xlsx")
+    assert unreadable.value.code == "portal.unreadable_file"
