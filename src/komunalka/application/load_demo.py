@@ -155,7 +155,11 @@ class LoadDemo:
                 for step in range(1, HISTORY + 1):
                     period = targets[m.supplier].shift(step - HISTORY - 1)
                     window = supplier.window.window_for(period)
-                    at = window.opens_at + timedelta(days=1, hours=step % 9 + 9)
+                    # residents send on different days of the window and by different doors
+                    days = max((window.closes_at - window.opens_at).days - 1, 1)
+                    day = (m.flat * 5 + step * 3 + len(m.serial)) % days
+                    at = window.opens_at + timedelta(days=day, hours=8 + (m.flat + step) % 12)
+                    channel = CHANNELS[(step + m.flat) % len(CHANNELS)]
                     for register, series in m.values.items():
                         new.append(
                             Reading(
@@ -164,7 +168,7 @@ class LoadDemo:
                                 period,
                                 series[step],
                                 at,
-                                CHANNELS[step % len(CHANNELS)],
+                                channel,
                                 new_receipt(period),
                             )
                         )
