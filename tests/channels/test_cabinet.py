@@ -24,8 +24,11 @@ from komunalka.adapters.db.tables import (
     submissions,
     web_logins,
 )
+from komunalka.application.actors import Actor
 from komunalka.application.demo_data import DemoMeter
+from komunalka.application.link_account import LinkAccountRequest
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
+from komunalka.domain.services import Channel
 from tests.channels.pages import RESIDENT, TELEGRAM_TOKEN, Site, text_of
 
 NEW_LOGIN = "olena@example.com"
@@ -196,11 +199,14 @@ def widget(fields: dict[str, str], token: str = TELEGRAM_TOKEN) -> dict[str, str
 async def test_telegram_login_widget_signs_in_and_a_forged_hash_does_not(site: Site) -> None:
     when = str(int(site.clock.now().timestamp()) - 60)
     fields = widget({"id": "777", "first_name": "Тарас", "username": "taras", "auth_date": when})
-    forged = await site.get("/auth/telegram", params={**fields, "id": "778"})
+    # a link cannot sign anyone in: only a form with the page's CSRF token
+    assert (await site.get("/auth/telegram", params=fields)).status_code == 405
+    assert (await site.post("/auth/telegram", fields, csrf=False)).status_code == 403
+    forged = await site.post("/auth/telegram", {**fields, "id": "778"})
     assert forged.status_code == 400
     assert "Telegram" in text_of(forged.text)
     assert SESSION_COOKIE not in site.client.cookies
-    answer = await site.get("/auth/telegram", params=fields)
+    answer = await site.post("/auth/telegram", fields)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/"
     profile = await site.get("/profile")
@@ -534,7 +540,42 @@ async def test_the_telegram_widget_shows_when_the_bot_is_named(site: Site) -> No
     async with httpx.AsyncClient(transport=transport, base_url="https://test") as client:
         page = await client.get("/sign-in")
     assert 'data-telegram-login="komunalka_bot"' in page.text
-    assert 'data-auth-url="/auth/telegram"' in page.text
+    assert "komunalkaTelegram(user, '/auth/telegram')" in unescape(page.text)
+
+
+async def test_a_web_resident_adds_telegram_and_gets_the_bots_accounts(site: Site) -> None:
+    """The bot knew Telegram user 4242 as a resident with an account; the web resident adds that
+    Telegram account on the profile page: one resident, the account linked, the bot agrees."""
+    bot_user = await site.use_cases.identify_resident(Channel.TELEGRAM, "4242", "Тарас")
+    account = site.demo.meters[-1]
+    proof = LinkAccountRequest(
+        Actor.resident(bot_user.resident_id, Channel.TELEGRAM),
+        account.account,
+        supplier_code=account.supplier,
+        surname_prefix=account.holder[:3],
+    )
+    await site.use_cases.link_account(proof)
+    await site.post(
+        "/sign-up",
+        {
+            "name": "Тарас",
+            "login": "taras@example.com",
+            "password": "correct horse",
+            "password_confirm": "correct horse",
+            "language": "uk",
+        },
+    )
+    when = str(int(site.clock.now().timestamp()) - 60)
+    fields = widget({"id": "4242", "first_name": "Тарас", "auth_date": when})
+    assert (await site.post("/profile/telegram", {**fields, "id": "4243"})).status_code == 400
+    answer = await site.post("/profile/telegram", fields)
+    assert answer.status_code == 303
+    profile = unescape(text_of((await site.get("/profile?done=telegram")).text))
+    assert "Telegram додано" in profile
+    assert account.account in profile
+    again = await site.use_cases.identify_resident(Channel.TELEGRAM, "4242", "Тарас")
+    viewer = await site.use_cases.resolve_session(site.client.cookies.get(SESSION_COOKIE))
+    assert again.resident_id == viewer.subject_id
 
 
 async def test_wrong_resident_passwords_are_limited(site: Site) -> None:

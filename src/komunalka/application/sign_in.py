@@ -238,6 +238,26 @@ def telegram_login_valid(fields: Mapping[str, str], bot_token: str) -> bool:
     return bool(given) and hmac.compare_digest(expected, given.lower())
 
 
+def verified_telegram_user(
+    fields: Mapping[str, str], bot_token: str | None, now: datetime
+) -> tuple[str, str]:
+    """The Telegram user id and name the Login Widget vouches for; refuses forged or stale
+    fields (``signin.telegram_invalid``, ``signin.telegram_expired``)."""
+    if not bot_token or not telegram_login_valid(fields, bot_token):
+        raise DomainError.of("signin.telegram_invalid")
+    try:
+        signed_at = int(fields.get("auth_date", ""))
+    except ValueError as exc:
+        raise DomainError.of("signin.telegram_invalid") from exc
+    if now.timestamp() - signed_at > TELEGRAM_LOGIN_LIFETIME.total_seconds():
+        raise DomainError.of("signin.telegram_expired")
+    user_id = fields.get("id", "")
+    if not user_id.isdigit():
+        raise DomainError.of("signin.telegram_invalid")
+    name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
+    return user_id, name
+
+
 class SignInWithTelegram:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, bot_token: str | None) -> None:
         self._uow = uow
@@ -249,19 +269,8 @@ class SignInWithTelegram:
         return bool(self._bot_token)
 
     async def __call__(self, fields: Mapping[str, str]) -> OpenedSession:
-        if not self._bot_token or not telegram_login_valid(fields, self._bot_token):
-            raise DomainError.of("signin.telegram_invalid")
         now = self._clock.now()
-        try:
-            signed_at = int(fields.get("auth_date", ""))
-        except ValueError as exc:
-            raise DomainError.of("signin.telegram_invalid") from exc
-        if now.timestamp() - signed_at > TELEGRAM_LOGIN_LIFETIME.total_seconds():
-            raise DomainError.of("signin.telegram_expired")
-        user_id = fields.get("id", "")
-        if not user_id.isdigit():
-            raise DomainError.of("signin.telegram_invalid")
-        name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
+        user_id, name = verified_telegram_user(fields, self._bot_token, now)
         async with self._uow(write=True) as uow:
             identity = await uow.identities.get(Channel.TELEGRAM.value, user_id)
             if identity is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from komunalka.application.accept_delivery import AcceptDelivery
+from komunalka.application.attach_telegram import AttachTelegram
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.configure_supplier import (
     SetTariff,
@@ -126,6 +127,7 @@ class UseCases:
     update_staff: UpdateStaff
     list_staff: ListStaff
     deliver_outbox: DeliverOutbox
+    attach_telegram: AttachTelegram
     # operator console (channels/operator)
     find_accounts: FindAccounts
     view_account: ViewAccount
@@ -203,6 +205,7 @@ class UseCases:
             update_staff=UpdateStaff(uow, clock, hasher),
             list_staff=ListStaff(uow),
             deliver_outbox=DeliverOutbox(uow, clock, senders or {}),
+            attach_telegram=AttachTelegram(uow, clock, telegram_token),
             # operator console (channels/operator)
             find_accounts=FindAccounts(uow),
             view_account=ViewAccount(uow, clock),

@@ -274,6 +274,12 @@ class SqlIdentityRepository:
         values = {"language": identity.language, "reminders": identity.reminders}
         await self._conn.execute(stmt.values(values))
 
+    async def reassign(self, channel: str, external_id: str, resident_id: int) -> None:
+        stmt = update(identities).where(
+            identities.c.channel == channel, identities.c.external_id == external_id
+        )
+        await self._conn.execute(stmt.values(resident_id=resident_id))
+
 
 class SqlDeliveryLog:
     def __init__(self, conn: AsyncConnection) -> None:

@@ -115,9 +115,12 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
             return pages.render(request, "web/reset.html", context, status_code=400)
         return cab.signed_in(opened, "/?done=password")
 
-    @router.get("/auth/telegram", response_class=HTMLResponse)
+    @router.post("/auth/telegram", response_class=HTMLResponse)
     async def telegram(request: Request) -> Response:
-        fields = dict(request.query_params)
+        # The widget's fields come as a form the page posts with its CSRF token (site.js), never
+        # as a link: a link would let another site sign a browser into someone else's account.
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         try:
             opened = await uc.sign_in_with_telegram(fields)
         except DomainError as error:

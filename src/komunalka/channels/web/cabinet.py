@@ -32,6 +32,7 @@ DONE = {
     "unlinked": "cabinet.done_unlinked",
     "password": "cabinet.done_password",
     "profile": "cabinet.done_profile",
+    "telegram": "cabinet.done_telegram",
 }
 
 
@@ -144,7 +145,13 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
             "consent": p.reminder_consent_at is not None,
             "contact": p.contact,
         }
-        values = {"view": view, "form": form, "channels": REMINDER_CHANNELS, **context}
+        values = {
+            "view": view,
+            "form": form,
+            "channels": REMINDER_CHANNELS,
+            "bot_name": cab.telegram_bot_name,
+            **context,
+        }
         return pages.render(request, "web/profile.html", values, status_code=status, viewer=viewer)
 
     @router.get("/profile", response_class=HTMLResponse)
@@ -176,6 +183,18 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
         cookie = cookie_header(LANGUAGE_COOKIE, saved.language, cab.secure, max_age=YEAR)
         response.headers.append("set-cookie", cookie.decode())
         return response
+
+    @router.post("/profile/telegram", response_class=HTMLResponse)
+    async def attach_telegram(request: Request, viewer: Resident) -> Response:
+        """Telegram's Login Widget on the profile: the bot and the cabinet become one resident."""
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        try:
+            await uc.attach_telegram(viewer.subject_id, fields)
+        except DomainError as error:
+            errors = pages.errors(error, cab.language(request, viewer))
+            return await profile_page(request, viewer, 400, errors=errors)
+        return RedirectResponse("/profile?done=telegram", status_code=303)
 
 
 def _by_account(overview: Any) -> int:
