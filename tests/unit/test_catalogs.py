@@ -29,6 +29,7 @@ AUDIT_ACTIONS = {
     "resident.join",
     "resident.sign_up",
     "resident.password_reset",
+    "resident.attach_messenger",
     "staff.add",
     "staff.update",
     "staff.sign_in",
