@@ -3,6 +3,7 @@ Bot API on 127.0.0.1 recording what the bot sends. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
@@ -124,6 +125,24 @@ async def test_the_same_update_twice_has_one_effect(bot: Bot) -> None:
     again = await bot.post(update)
     assert again.status_code == 200 and "method" not in again.json()
     assert len(bot.messages) == sent
+
+
+async def test_the_same_update_twice_at_once_has_one_effect(bot: Bot) -> None:
+    message = {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start"}
+    update = {"update_id": 6, "message": message}
+    answers = await asyncio.gather(bot.post(update), bot.post(update))
+    assert sorted("method" in a.json() for a in answers) == [False, True]
+    assert len(bot.messages) == 2  # the greeting and the menu, once
+
+
+async def test_a_button_pressed_once_and_delivered_twice_is_answered_once(bot: Bot) -> None:
+    query = {"id": "q1", "from": USER, "chat_instance": "c", "data": "help"}
+    query["message"] = {"message_id": 2, "date": 0, "chat": CHAT, "text": "…"}
+    update = {"update_id": 9, "callback_query": query}
+    await bot.post(update)
+    await bot.post(update)
+    assert [c.method for c in bot.fake.calls] == ["answerCallbackQuery"]
+    assert len(bot.answers) == 1
 
 
 async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.correct_reading import CorrectReading
 from komunalka.application.export_readings import ExportReadings
@@ -41,7 +40,6 @@ class UseCases:
     load_demo: LoadDemo
     identify_resident: IdentifyResident
     update_preferences: UpdatePreferences
-    accept_delivery: AcceptDelivery
     publish_picture: PublishPicture
     fetch_picture: FetchPicture
 
@@ -69,7 +67,6 @@ class UseCases:
             load_demo=LoadDemo(uow, clock, import_registry, issue_token),
             identify_resident=IdentifyResident(uow, clock),
             update_preferences=UpdatePreferences(uow),
-            accept_delivery=AcceptDelivery(uow, clock),
             publish_picture=PublishPicture(uow, clock),
             fetch_picture=FetchPicture(uow, clock),
         )

@@ -1,10 +1,12 @@
 """Telegram updates → conversation events; replies → Bot API calls with inline keyboards.
 
-Each update is acted on once (AcceptDelivery, by update_id). Through the webhook, the last reply
-goes back as the webhook's answer (Telegram makes that one Bot API call itself), so a turn with
-one text reply makes no outbound call; pictures and earlier replies go out through the Bot API
-first, which keeps the order. Calls answered 429 wait the `retry_after` Telegram gives; 5xx
-answers are retried a few times with a growing pause.
+Each update is acted on once (the conversation records its update_id first). Through the
+webhook, the last reply goes back as the webhook's answer (Telegram makes that one Bot API call
+itself), so a turn with one text reply makes no outbound call; pictures and earlier replies go
+out through the Bot API first, which keeps the order. A button press is answered
+(answerCallbackQuery) after the turn, once: Telegram refuses a second answer to a query.
+Calls answered 429 wait the `retry_after` Telegram gives; 5xx answers are retried a few times
+with a growing pause.
 """
 
 from __future__ import annotations
@@ -23,10 +25,8 @@ from aiogram.types import (
 )
 from pydantic import ValidationError
 
-from komunalka.application.use_cases import UseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
-from komunalka.domain.services import Channel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,12 +39,10 @@ class TelegramDoor:
     def __init__(
         self,
         conversation: Conversation,
-        use_cases: UseCases,
         bot: Bot,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._conversation = conversation
-        self._uc = use_cases
         self._bot = bot
         self._sleep = sleep
 
@@ -57,15 +55,16 @@ class TelegramDoor:
         except ValidationError:
             log.warning("telegram: not an update")
             return None
-        if not await self._uc.accept_delivery(Channel.TELEGRAM, str(update.update_id)):
-            return None
         found = _event(update)
         if found is None:
             return None
         chat_id, user_id, name, event, callback = found
+        delivery = str(update.update_id)
+        replies = await self._conversation.handle(str(user_id), name, event, delivery)
+        if not replies:  # a repeat: the first delivery was answered
+            return None
         if callback is not None:
             await self._call(lambda: self._bot.answer_callback_query(callback))
-        replies = await self._conversation.handle(str(user_id), name, event)
         last = replies.pop() if answer and replies else None
         for reply in replies:
             await self.send(chat_id, reply)
