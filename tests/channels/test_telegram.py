@@ -67,8 +67,8 @@ class Bot:
         return [m["text"] for m in self.messages]
 
 
-@pytest.fixture
-async def bot(uow, engine, database_url) -> AsyncIterator[Bot]:
+@pytest.fixture(params=[True], ids=["answer in webhook"])
+async def bot(request, uow, engine, database_url) -> AsyncIterator[Bot]:
     fake = FakeTelegram()
     await fake.start()
     await build_world(uow)
@@ -77,6 +77,7 @@ async def bot(uow, engine, database_url) -> AsyncIterator[Bot]:
         telegram_token=fake.token,
         telegram_webhook_secret=SECRET,
         telegram_api_url=fake.url,
+        telegram_answer_in_webhook=request.param,
     )
     use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
     app = create_app(container=Container(settings, engine, use_cases))
@@ -209,3 +210,14 @@ async def test_a_body_that_is_not_an_update_changes_nothing(bot: Bot) -> None:
     odd = await bot.post({"hello": "world"})
     assert odd.status_code == 200
     assert bot.fake.calls == []
+
+
+@pytest.mark.parametrize("bot", [False], ids=["every reply through the Bot API"], indirect=True)
+async def test_with_answers_off_every_reply_goes_through_the_bot_api(bot: Bot) -> None:
+    bot.fake.fail_next(429, retry_after=1)
+    answer = await bot.say("/start")
+    assert answer.json() == {"ok": True}
+    tries = [c for c in bot.fake.calls if c.method == "sendMessage"]
+    assert len(tries) == 3  # the greeting refused once and sent, then the menu
+    assert tries[1].at - tries[0].at >= 1.0
+    assert tries[2].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "send"

@@ -21,7 +21,9 @@ from komunalka.channels.telegram.door import TelegramDoor
 HEADER = "x-telegram-bot-api-secret-token"
 
 
-def build_router(door: TelegramDoor, secret: str) -> APIRouter:
+def build_router(door: TelegramDoor, secret: str, *, answer: bool = True) -> APIRouter:
+    """`answer`: the turn's last reply goes back in the response instead of through the Bot
+    API."""
     expected = secret.encode()
 
     async def telegram_webhook(request: Request) -> Response:
@@ -34,8 +36,8 @@ def build_router(door: TelegramDoor, secret: str) -> APIRouter:
             return JSONResponse({"detail": "Bad Request"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"detail": "Bad Request"}, status_code=400)
-        answer = await door.feed(payload, answer=True)
-        return JSONResponse(answer if answer is not None else {"ok": True})
+        call = await door.feed(payload, answer=answer)
+        return JSONResponse(call if call is not None else {"ok": True})
 
     router = APIRouter()
     router.add_route("/webhooks/telegram", telegram_webhook, ["POST"], include_in_schema=False)
