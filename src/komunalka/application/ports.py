@@ -177,8 +177,8 @@ class DialogStateStore(Protocol):
         """Records a delivery (a messenger's id of an update) and loads the user's state, in one
         step: (False, None) when that delivery was recorded before, a repeat not to act on.
 
-        The record is durable before this returns, and of two concurrent calls with one id only
-        one is told it is the first."""
+        The record is made (as durably as the store keeps anything) before this returns, and of
+        two concurrent calls with one id only one is told it is the first."""
         ...
 
 
