@@ -207,8 +207,12 @@ async def test_a_body_that_is_not_an_update_changes_nothing(bot: Bot) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"}
     broken = await bot.client.post("/webhooks/telegram", content=b"{not json", headers=headers)
     assert broken.status_code == 400
+    listed = await bot.client.post("/webhooks/telegram", content=b"[1, 2]", headers=headers)
+    assert listed.status_code == 400
+    not_utf8 = await bot.client.post("/webhooks/telegram", content=b"\xff\xfe", headers=headers)
+    assert not_utf8.status_code == 400
     odd = await bot.post({"hello": "world"})
-    assert odd.status_code == 200
+    assert odd.status_code == 200 and odd.json() == {"ok": True}
     assert bot.fake.calls == []
 
 
