@@ -53,7 +53,6 @@ class State:
     staged: list[StagedRow] = field(default_factory=list)
     tariffs: list[Tariff] = field(default_factory=list)
     identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
-    deliveries: set[tuple[str, str]] = field(default_factory=set)
     media: dict[str, tuple[bytes, str, datetime]] = field(default_factory=dict)
     next_id: int = 1
 
@@ -261,6 +260,7 @@ class InMemoryIdentities(_Repos):
 class InMemoryDialogStore:
     def __init__(self) -> None:
         self.states: dict[tuple[str, str], dict[str, object]] = {}
+        self.deliveries: set[tuple[str, str]] = set()
 
     async def load(self, channel: str, external_id: str) -> dict[str, object] | None:
         found = self.states.get((channel, external_id))
@@ -269,13 +269,13 @@ class InMemoryDialogStore:
     async def save(self, channel: str, external_id: str, state: dict[str, object]) -> None:
         self.states[(channel, external_id)] = copy.deepcopy(state)
 
-
-class InMemoryDeliveries(_Repos):
-    async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
-        if (channel, delivery_id) in self.s.deliveries:
-            return False
-        self.s.deliveries.add((channel, delivery_id))
-        return True
+    async def receive(
+        self, channel: str, external_id: str, delivery_id: str
+    ) -> tuple[bool, dict[str, object] | None]:
+        if (channel, delivery_id) in self.deliveries:
+            return False, None
+        self.deliveries.add((channel, delivery_id))
+        return True, await self.load(channel, external_id)
 
 
 class InMemoryMedia(_Repos):
@@ -427,7 +427,6 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokens(s)
         self.tariffs = InMemoryTariffs(s)
         self.identities = InMemoryIdentities(s)
-        self.deliveries = InMemoryDeliveries(s)
         self.media = InMemoryMedia(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
 from komunalka.adapters.passwords import Argon2Passwords
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
@@ -62,6 +63,7 @@ def wire(uow: SqlUnitOfWorkFactory, clock: FakeClock, settings: Settings) -> Use
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
         spreadsheets=OpenpyxlSpreadsheets(),
+        dialogs=SqlDialogStateStore(uow.engine),
     )
 
 

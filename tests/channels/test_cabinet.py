@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import Table, func, select
 
+from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.tables import (
     account_links,
     audit_log,
@@ -547,6 +548,11 @@ async def test_a_web_resident_adds_telegram_and_gets_the_bots_accounts(site: Sit
     """The bot knew Telegram user 4242 as a resident with an account; the web resident adds that
     Telegram account on the profile page: one resident, the account linked, the bot agrees."""
     bot_user = await site.use_cases.identify_resident(Channel.TELEGRAM, "4242", "Тарас")
+    # the bot's conversation remembers who the user is
+    engine = site.client._transport.app.state.container.engine  # type: ignore[attr-defined]
+    dialogs = SqlDialogStateStore(engine)
+    remembered = {"identity": {"resident": bot_user.resident_id}, "step": "menu"}
+    await dialogs.save("telegram", "4242", remembered)
     account = site.demo.meters[-1]
     proof = LinkAccountRequest(
         Actor.resident(bot_user.resident_id, Channel.TELEGRAM),
@@ -576,6 +582,7 @@ async def test_a_web_resident_adds_telegram_and_gets_the_bots_accounts(site: Sit
     again = await site.use_cases.identify_resident(Channel.TELEGRAM, "4242", "Тарас")
     viewer = await site.use_cases.resolve_session(site.client.cookies.get(SESSION_COOKIE))
     assert again.resident_id == viewer.subject_id
+    assert await dialogs.load("telegram", "4242") == {}  # the bot starts afresh
 
 
 async def test_wrong_resident_passwords_are_limited(site: Site) -> None:

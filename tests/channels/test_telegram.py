@@ -3,6 +3,7 @@ Bot API on 127.0.0.1 recording what the bot sends. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,10 +29,24 @@ class Bot:
         self.client = client
         self.fake = fake
         self.ids = itertools.count(1000)
+        # What the user saw, in order: messages the bot sent through the Bot API, then the one
+        # Telegram sent for it from the webhook's answer.
+        self.messages: list[dict[str, Any]] = []
+        self.answers: list[dict[str, Any]] = []
 
     async def post(self, update: dict[str, Any], secret: str = SECRET) -> httpx.Response:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
-        return await self.client.post("/webhooks/telegram", json=update, headers=headers)
+        before = len(self.fake.calls)
+        answer = await self.client.post("/webhooks/telegram", json=update, headers=headers)
+        sent = [
+            c for c in self.fake.calls[before:] if c.method == "sendMessage" and c.status == 200
+        ]
+        self.messages += [c.params for c in sent]
+        body = answer.json() if answer.status_code == 200 else {}
+        if "method" in body:
+            self.answers.append(body)
+            self.messages.append(body)
+        return answer
 
     async def say(self, text: str) -> httpx.Response:
         message = {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": text}
@@ -49,11 +64,11 @@ class Bot:
         return await self.post({"update_id": next(self.ids), "callback_query": query})
 
     def texts(self) -> list[str]:
-        return [m["text"] for m in self.fake.sent()]
+        return [m["text"] for m in self.messages]
 
 
-@pytest.fixture
-async def bot(uow, engine, database_url) -> AsyncIterator[Bot]:
+@pytest.fixture(params=[True], ids=["answer in webhook"])
+async def bot(request, uow, engine, database_url) -> AsyncIterator[Bot]:
     fake = FakeTelegram()
     await fake.start()
     await build_world(uow)
@@ -62,6 +77,7 @@ async def bot(uow, engine, database_url) -> AsyncIterator[Bot]:
         telegram_token=fake.token,
         telegram_webhook_secret=SECRET,
         telegram_api_url=fake.url,
+        telegram_answer_in_webhook=request.param,
     )
     use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
     app = create_app(container=Container(settings, engine, use_cases))
@@ -85,8 +101,10 @@ async def test_a_forged_secret_is_refused_with_no_effect(bot: Bot) -> None:
 
 async def test_start_greets_with_an_inline_keyboard(bot: Bot) -> None:
     assert (await bot.say("/start")).status_code == 200
-    greeting, menu = bot.fake.sent()
+    (greeting,) = bot.fake.sent()  # through the Bot API, before the webhook's answer
     assert "Комуналка" in greeting["text"]
+    (menu,) = bot.answers
+    assert menu["method"] == "sendMessage" and menu["chat_id"] == CHAT["id"]
     rows = menu["reply_markup"]["inline_keyboard"]
     assert [b["callback_data"] for row in rows for b in row] == [
         "send",
@@ -104,9 +122,28 @@ async def test_the_same_update_twice_has_one_effect(bot: Bot) -> None:
         "message": {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start"},
     }
     await bot.post(update)
-    sent = len(bot.fake.sent())
+    sent = len(bot.messages)
+    again = await bot.post(update)
+    assert again.status_code == 200 and "method" not in again.json()
+    assert len(bot.messages) == sent
+
+
+async def test_the_same_update_twice_at_once_has_one_effect(bot: Bot) -> None:
+    message = {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start"}
+    update = {"update_id": 6, "message": message}
+    answers = await asyncio.gather(bot.post(update), bot.post(update))
+    assert sorted("method" in a.json() for a in answers) == [False, True]
+    assert len(bot.fake.sent()) == 1  # the greeting, once; the menu was the one answer
+
+
+async def test_a_button_pressed_once_and_delivered_twice_is_answered_once(bot: Bot) -> None:
+    query = {"id": "q1", "from": USER, "chat_instance": "c", "data": "help"}
+    query["message"] = {"message_id": 2, "date": 0, "chat": CHAT, "text": "…"}
+    update = {"update_id": 9, "callback_query": query}
     await bot.post(update)
-    assert len(bot.fake.sent()) == sent
+    await bot.post(update)
+    assert [c.method for c in bot.fake.calls] == ["answerCallbackQuery"]
+    assert len(bot.answers) == 1
 
 
 async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
@@ -123,6 +160,23 @@ async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
     assert "117.500 — квитанція 2611-" in bot.texts()[-1]
 
 
+async def test_a_single_reply_is_the_webhooks_answer_and_nothing_goes_out(bot: Bot) -> None:
+    await bot.say("/start 1000001357")
+    await bot.say("Шев")
+    await bot.press("linkyes")
+    calls = len(bot.fake.calls)
+    answer = (await bot.press("send")).json()
+    assert [c.method for c in bot.fake.calls[calls:]] == ["answerCallbackQuery"]
+    assert answer["method"] == "sendMessage" and answer["chat_id"] == CHAT["id"]
+    assert "попередній показник 115.000" in answer["text"]
+    rows = answer["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for row in rows for b in row] == ["unchanged", "skip", "menu"]
+    calls = len(bot.fake.calls)
+    answer = (await bot.say("117,5")).json()
+    assert bot.fake.calls[calls:] == []
+    assert "117.500 — квитанція 2611-" in answer["text"]
+
+
 async def test_history_comes_with_a_chart_photo(bot: Bot) -> None:
     await bot.say("/start 1000001357")
     await bot.say("Шев")
@@ -130,26 +184,44 @@ async def test_history_comes_with_a_chart_photo(bot: Bot) -> None:
     await bot.press("history")
     photos = bot.fake.sent("sendPhoto")
     assert photos and photos[0]["photo"][:4] == b"\x89PNG"
+    assert "method" in bot.answers[-1]  # the menu after the chart and its text
 
 
 async def test_a_429_waits_retry_after_and_then_sends(bot: Bot) -> None:
     bot.fake.fail_next(429, retry_after=1)
     await bot.say("/start")
     tries = [c for c in bot.fake.calls if c.method == "sendMessage"]
-    assert len(tries) == 3  # refused once, then the greeting and the menu
+    assert len(tries) == 2  # the greeting, refused once, then sent; the menu is the answer
     assert tries[1].at - tries[0].at >= 1.0
+    assert len(bot.texts()) == 2
 
 
 async def test_a_server_error_is_retried(bot: Bot) -> None:
     bot.fake.fail_next(502)
     await bot.say("/start")
-    assert len(bot.fake.sent()) == 3
+    assert len(bot.fake.sent()) == 2  # the greeting, failed once, then sent
+    assert "Комуналка" in bot.texts()[0] and len(bot.texts()) == 2
 
 
 async def test_a_body_that_is_not_an_update_changes_nothing(bot: Bot) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "content-type": "application/json"}
     broken = await bot.client.post("/webhooks/telegram", content=b"{not json", headers=headers)
     assert broken.status_code == 400
+    listed = await bot.client.post("/webhooks/telegram", content=b"[1, 2]", headers=headers)
+    assert listed.status_code == 400
+    not_utf8 = await bot.client.post("/webhooks/telegram", content=b"\xff\xfe", headers=headers)
+    assert not_utf8.status_code == 400
     odd = await bot.post({"hello": "world"})
-    assert odd.status_code == 200
+    assert odd.status_code == 200 and odd.json() == {"ok": True}
     assert bot.fake.calls == []
+
+
+@pytest.mark.parametrize("bot", [False], ids=["every reply through the Bot API"], indirect=True)
+async def test_with_answers_off_every_reply_goes_through_the_bot_api(bot: Bot) -> None:
+    bot.fake.fail_next(429, retry_after=1)
+    answer = await bot.say("/start")
+    assert answer.json() == {"ok": True}
+    tries = [c for c in bot.fake.calls if c.method == "sendMessage"]
+    assert len(tries) == 3  # the greeting refused once and sent, then the menu
+    assert tries[1].at - tries[0].at >= 1.0
+    assert tries[2].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "send"

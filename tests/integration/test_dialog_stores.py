@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -25,6 +27,18 @@ async def check_contract(store: object) -> None:
     await store.save("telegram", user, {"step": "menu", "мова": "uk"})  # type: ignore[attr-defined]
     assert await store.load("telegram", user) == {"step": "menu", "мова": "uk"}  # type: ignore[attr-defined]
     assert await store.load("viber", user) is None  # type: ignore[attr-defined]
+    await check_deliveries(store, user)
+
+
+async def check_deliveries(store: Any, user: str) -> None:
+    """A delivery is first once, with the user's state; twins racing each other: one wins."""
+    update = uuid.uuid4().hex
+    assert await store.receive("telegram", user, update) == (True, {"step": "menu", "мова": "uk"})
+    assert await store.receive("telegram", user, update) == (False, None)
+    assert await store.receive("viber", user, update) == (True, None)  # ids are per channel
+    twins = [store.receive("telegram", user, f"{update}-2") for _ in range(5)]
+    firsts = [first for first, _ in await asyncio.gather(*twins)]
+    assert firsts.count(True) == 1
 
 
 async def test_the_database_store_keeps_each_users_state(engine) -> None:

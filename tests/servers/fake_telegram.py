@@ -23,6 +23,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float
+    status: int = 200  # what the fake answered
 
 
 @dataclass
@@ -47,9 +48,11 @@ class FakeTelegram(LocalServer):
             return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         method = request.match_info["method"]
         params = await _params(request)
-        self.calls.append(Call(method, params, time.monotonic()))
+        call = Call(method, params, time.monotonic())
+        self.calls.append(call)
         if self.failures:
             status, retry_after = self.failures.popleft()
+            call.status = status
             body: dict[str, Any] = {"ok": False, "error_code": status, "description": "failure"}
             if status == 429:
                 body["description"] = f"Too Many Requests: retry after {retry_after}"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from komunalka.application.identify_resident import IdentifyResident
+from komunalka.application.ports import Identity
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.conversation import MENU, Conversation
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
@@ -273,3 +277,79 @@ async def test_history_comes_with_a_chart_of_the_use(chat: Chat) -> None:
     ((title, labels, values, unit),) = charts.calls
     assert title == "Гаряча вода №HW0011234" and unit == "м³"
     assert labels[-1] == "2026-10" and values[-1] == 2.5
+
+
+class CountingIdentify:
+    """IdentifyResident, counting the lookups."""
+
+    def __init__(self, identify: IdentifyResident) -> None:
+        self.identify = identify
+        self.calls = 0
+
+    async def __call__(self, channel: Channel, external_id: str, name: str) -> Identity:
+        self.calls += 1
+        return await self.identify(channel, external_id, name)
+
+
+async def remembering_chat() -> tuple[Chat, CountingIdentify, InMemoryDialogStore]:
+    store = InMemoryStore()
+    await build_world(store)
+    use_cases = UseCases.wire(store, FakeClock(kyiv(2026, 11, 20)))
+    counting = CountingIdentify(use_cases.identify_resident)
+    use_cases = replace(use_cases, identify_resident=counting)  # type: ignore[arg-type]
+    dialogs = InMemoryDialogStore()
+    contacts = Contacts("https://komunalka.example", "1551")
+    talk = Chat(Conversation(use_cases, dialogs, Channel.TELEGRAM, contacts))
+    talk.store = store
+    return talk, counting, dialogs
+
+
+async def test_who_the_user_is_is_looked_up_once_and_then_remembered() -> None:
+    chat, counting, _ = await remembering_chat()
+    await chat(START)
+    await chat(press("settings"))
+    await chat(press("lang:en"))
+    assert await chat(press("menu")) == "What shall we do?"
+    assert counting.calls == 1
+    stored = chat.store.state.identities[("telegram", "42")]
+    assert stored.language == "en"  # the database has the change too
+
+
+async def test_a_garbled_remembered_identity_is_looked_up_again() -> None:
+    chat, counting, dialogs = await remembering_chat()
+    await chat(START)
+    for garbled in ({"resident": "1", "language": "uk", "reminders": False}, "x", None):
+        dialogs.states[("telegram", "42")]["identity"] = garbled
+        assert await chat(press("menu")) == "Що робимо?"
+    assert counting.calls == 4
+
+
+async def test_a_delivery_seen_before_has_no_effect_and_no_replies(chat: Chat) -> None:
+    handle = chat.conversation.handle
+    first = await handle("42", "Тарас", press("settings"), delivery="7")
+    assert "Мова: українська" in first[0].text
+    assert await handle("42", "Тарас", press("lang:en"), delivery="8")
+    assert await handle("42", "Тарас", press("lang:uk"), delivery="8") == []
+    said = await handle("42", "Тарас", press("menu"), delivery="9")
+    assert said[0].text == "What shall we do?"
+
+
+async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again() -> None:
+    chat, _, dialogs = await remembering_chat()
+    await chat(START)
+    before = dict(dialogs.states[("telegram", "42")])
+
+    async def crash(*_: object) -> None:
+        raise ConnectionError("the database went away")
+
+    failing = Conversation(
+        replace(chat.conversation._uc, list_my_meters=crash),  # type: ignore[arg-type]
+        dialogs,
+        Channel.TELEGRAM,
+        Contacts("https://komunalka.example", "1551"),
+    )
+    with pytest.raises(ConnectionError):
+        await failing.handle("42", "Тарас", press("send"), delivery="77")
+    # At most once: the update was recorded before acting, so its redelivery does nothing.
+    assert await chat.conversation.handle("42", "Тарас", press("send"), delivery="77") == []
+    assert dialogs.states[("telegram", "42")] == before

@@ -9,6 +9,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 TTL_SECONDS = 30 * 24 * 3600  # a month without a word: start over
+# Telegram gives up redelivering an update after a day; a record of one is kept twice as long.
+DELIVERY_TTL_SECONDS = 2 * 24 * 3600
 
 
 class RedisDialogStateStore:
@@ -20,12 +22,26 @@ class RedisDialogStateStore:
         return f"{self._prefix}:{channel}:{external_id}"
 
     async def load(self, channel: str, external_id: str) -> dict[str, Any] | None:
-        found = await self._redis.get(self._key(channel, external_id))
-        if found is None:
-            return None
-        state: dict[str, Any] = json.loads(found)
-        return state
+        return _state(await self._redis.get(self._key(channel, external_id)))
 
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None:
         text = json.dumps(state, ensure_ascii=False)
         await self._redis.set(self._key(channel, external_id), text, ex=TTL_SECONDS)
+
+    async def receive(
+        self, channel: str, external_id: str, delivery_id: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        # SET NX and GET in one round trip (MULTI/EXEC): only one caller ever sets the key.
+        seen = f"{self._prefix}:delivery:{channel}:{delivery_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(seen, 1, nx=True, ex=DELIVERY_TTL_SECONDS)
+            pipe.get(self._key(channel, external_id))
+            first, found = await pipe.execute()
+        return (True, _state(found)) if first else (False, None)
+
+
+def _state(found: bytes | str | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    state: dict[str, Any] = json.loads(found)
+    return state

@@ -5,7 +5,8 @@ Who may call it: the resident cabinet, for the signed-in resident, with the widg
 (checked like a Telegram sign-in: signed with the bot's token, less than a day old). Guarantees:
 the Telegram user becomes this resident's identity; when the bot already knew them as another
 resident, that resident's account links come along (each link keeps being proven: it was proven
-by the same Telegram user), nothing else of theirs changes, and the move is audited.
+by the same Telegram user), nothing else of theirs changes, and the move is audited. The bot's
+conversation with that user starts afresh (its state remembers who the user was).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from komunalka.application.actors import Actor
-from komunalka.application.ports import Clock, Identity, UnitOfWorkFactory
+from komunalka.application.ports import Clock, DialogStateStore, Identity, UnitOfWorkFactory
 from komunalka.application.sign_in import verified_telegram_user
 from komunalka.domain.services import Channel
 
@@ -27,10 +28,17 @@ class Attached:
 
 
 class AttachTelegram:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, bot_token: str | None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bot_token: str | None,
+        dialogs: DialogStateStore | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._bot_token = bot_token
+        self._dialogs = dialogs
 
     @property
     def available(self) -> bool:
@@ -63,4 +71,7 @@ class AttachTelegram:
                 actor, "resident.attach_messenger", f"resident:{resident_id}", details, now
             )
             await uow.commit()
+        if previous is not None and previous != resident_id and self._dialogs is not None:
+            # after the commit: the bot's next turn finds the identity anew
+            await self._dialogs.save(channel, user_id, {})
         return Attached(identity, moved)

@@ -184,17 +184,21 @@ class DialogStateStore(Protocol):
     async def load(self, channel: str, external_id: str) -> dict[str, Any] | None: ...
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
 
+    async def receive(
+        self, channel: str, external_id: str, delivery_id: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Records a delivery (a messenger's id of an update) and loads the user's state, in one
+        step: (False, None) when that delivery was recorded before, a repeat not to act on.
+
+        The record is made (as durably as the store keeps anything) before this returns, and of
+        two concurrent calls with one id only one is told it is the first."""
+        ...
+
 
 class MediaRepository(Protocol):
     async def add(self, token: str, content: bytes, content_type: str, at: datetime) -> None: ...
     async def get(self, token: str, since: datetime) -> tuple[bytes, str] | None: ...
     async def forget_before(self, before: datetime) -> None: ...
-
-
-class DeliveryLog(Protocol):
-    async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
-        """Records a delivery; False when it was recorded before (a repeat)."""
-        ...
 
 
 class ChartRenderer(Protocol):
@@ -425,7 +429,6 @@ class UnitOfWork(Protocol):
     tokens: TokenRepository
     tariffs: TariffRepository
     identities: IdentityRepository
-    deliveries: DeliveryLog
     media: MediaRepository
     registry: RegistryStaging
     queries: ReadingQueries

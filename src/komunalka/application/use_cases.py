@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from komunalka.application.accept_delivery import AcceptDelivery
 from komunalka.application.attach_telegram import AttachTelegram
 from komunalka.application.check_health import CheckHealth
 from komunalka.application.configure_supplier import (
@@ -43,6 +42,7 @@ from komunalka.application.period_statistics import (
 )
 from komunalka.application.ports import (
     Clock,
+    DialogStateStore,
     MessageSender,
     PasswordHasher,
     RegistryFile,
@@ -112,7 +112,6 @@ class UseCases:
     load_demo: LoadDemo
     identify_resident: IdentifyResident
     update_preferences: UpdatePreferences
-    accept_delivery: AcceptDelivery
     publish_picture: PublishPicture
     fetch_picture: FetchPicture
     sign_up: SignUp
@@ -165,6 +164,7 @@ class UseCases:
         telegram_token: str | None = None,
         web_url: str = "http://127.0.0.1:8000",
         senders: dict[str, MessageSender] | None = None,
+        dialogs: DialogStateStore | None = None,
         spreadsheets: Spreadsheets | None = None,
     ) -> UseCases:
         hasher: PasswordHasher = passwords or _NoPasswords()
@@ -190,7 +190,6 @@ class UseCases:
             load_demo=LoadDemo(uow, clock, import_registry, issue_token, passwords),
             identify_resident=IdentifyResident(uow, clock),
             update_preferences=UpdatePreferences(uow),
-            accept_delivery=AcceptDelivery(uow, clock),
             publish_picture=PublishPicture(uow, clock),
             fetch_picture=FetchPicture(uow, clock),
             sign_up=SignUp(uow, clock, hasher),
@@ -205,7 +204,7 @@ class UseCases:
             update_staff=UpdateStaff(uow, clock, hasher),
             list_staff=ListStaff(uow),
             deliver_outbox=DeliverOutbox(uow, clock, senders or {}),
-            attach_telegram=AttachTelegram(uow, clock, telegram_token),
+            attach_telegram=AttachTelegram(uow, clock, telegram_token, dialogs),
             # operator console (channels/operator)
             find_accounts=FindAccounts(uow),
             view_account=ViewAccount(uow, clock),

@@ -66,9 +66,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.include_router(build_router(container.use_cases))
     if bot is not None:
-        door = TelegramDoor(conversation(container, Channel.TELEGRAM), container.use_cases, bot)
+        door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
         secret = container.settings.telegram_webhook_secret or ""
-        app.include_router(telegram_router(door, secret))
+        answer = container.settings.telegram_answer_in_webhook
+        app.include_router(telegram_router(door, secret, answer=answer))
     if viber is not None and container.settings.viber_token:
         viber_door = ViberDoor(
             conversation(container, Channel.VIBER),

@@ -173,7 +173,7 @@ async def _poll(settings: Settings, container: Any, once: bool) -> None:
     from komunalka.domain.services import Channel
 
     bot = telegram_bot(settings)
-    door = TelegramDoor(conversation(container, Channel.TELEGRAM), container.use_cases, bot)
+    door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
     offset = 0
     try:
         await bot.delete_webhook()

@@ -69,6 +69,7 @@ def build(settings: Settings) -> Container:
         telegram_token=settings.telegram_token,
         web_url=settings.web_url,
         senders=senders(settings),
+        dialogs=dialog_store(settings, engine),
         spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
     )
     return Container(settings, engine, use_cases)

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
+    # The turn's last reply as the webhook's answer (no outbound call; Telegram does not say
+    # whether it arrived, and a 429 on it cannot be waited out): off sends every reply through
+    # the Bot API, with retries (docs/adr/0008-telegram-hot-path.md).
+    telegram_answer_in_webhook: bool = True
     # Viber: the bot's token (it also signs Viber's callbacks) and the API's address.
     viber_token: str | None = Field(default=None, repr=False)
     viber_api_url: str = "https://chatapi.viber.com"

@@ -1,8 +1,9 @@
 """The dialog: a small state machine over the use cases, one step per event.
 
 State is a JSON-able dict kept behind the DialogStateStore port: ``step`` says what the next
-text means (``menu``, ``link_number``, ``link_proof``, ``send``, ``confirm``). Every reply is
-built from the catalogs in the identity's language; every path ends with buttons that apply.
+text means (``menu``, ``link_number``, ``link_proof``, ``send``, ``confirm``); ``identity``
+remembers who the user is. Every reply is built from the catalogs in the identity's language;
+every path ends with buttons that apply.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from komunalka.application.actors import Actor
+from komunalka.application.identify_resident import LANGUAGES
 from komunalka.application.list_my_meters import PeriodStatus
 from komunalka.application.ports import ChartRenderer, DialogStateStore, Identity
 from komunalka.application.use_cases import UseCases
@@ -25,6 +27,10 @@ from komunalka.i18n import translate
 
 State = dict[str, Any]
 MENU = ("send", "link", "meters", "settings", "help")
+# Kept beside the dialog's state: who the user is (resident, language, reminders), so a step
+# needs no lookup. UpdatePreferences, the only way these change, runs inside a turn, which
+# remembers what it returned.
+IDENTITY = "identity"
 
 
 class Conversation:
@@ -42,17 +48,53 @@ class Conversation:
         self._contacts = contacts
         self._charts = charts
 
-    async def handle(self, user: str, name: str, event: Event) -> list[Reply]:
-        """The replies to one event from one user; the dialog's state is saved after it."""
-        identity = await self._uc.identify_resident(self._channel, user, name)
-        state: State = await self._store.load(self._channel.value, user) or {"step": "menu"}
+    async def handle(
+        self, user: str, name: str, event: Event, delivery: str | None = None
+    ) -> list[Reply]:
+        """The replies to one event from one user; the dialog's state is saved after it.
+
+        `delivery` is the messenger's id of the update that carried the event: a delivery seen
+        before has no effect and no replies (webhooks may deliver an update twice, to any app
+        process). It is recorded before anything is acted on, so a crash half-way loses the
+        update rather than acting on it twice."""
+        channel = self._channel.value
+        if delivery is None:
+            stored = await self._store.load(channel, user) or {}
+        else:
+            first, found = await self._store.receive(channel, user, delivery)
+            if not first:
+                return []
+            stored = found or {}
+        identity = _identity(self._channel, user, stored.pop(IDENTITY, None))
+        if identity is None:
+            identity = await self._uc.identify_resident(self._channel, user, name)
+        state: State = stored or {"step": "menu"}
         turn = _Turn(self, identity, state)
         try:
             replies = await turn.on(event)
         except DomainError as exc:  # a rule said no: say why, keep the state, offer the menu
             replies = [turn.reply_error(exc), turn.menu()]
-        await self._store.save(self._channel.value, user, state)
+        state[IDENTITY] = _remembered(turn.identity)
+        await self._store.save(channel, user, state)
         return replies
+
+
+def _remembered(identity: Identity) -> dict[str, Any]:
+    return {
+        "resident": identity.resident_id,
+        "language": identity.language,
+        "reminders": identity.reminders,
+    }
+
+
+def _identity(channel: Channel, user: str, kept: Any) -> Identity | None:
+    """The identity the dialog's state remembers, when it is whole."""
+    if not isinstance(kept, dict):
+        return None
+    resident, language, reminders = (kept.get(k) for k in ("resident", "language", "reminders"))
+    if type(resident) is not int or language not in LANGUAGES or type(reminders) is not bool:
+        return None
+    return Identity(channel.value, user, resident, language, reminders)
 
 
 class _Turn:

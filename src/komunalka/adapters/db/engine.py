@@ -26,7 +26,6 @@ from komunalka.adapters.db.readings import (
 from komunalka.adapters.db.registry import SqlRegistryStaging
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
-    SqlDeliveryLog,
     SqlIdentityRepository,
     SqlLinkAttemptRepository,
     SqlMediaRepository,
@@ -148,7 +147,6 @@ class SqlUnitOfWork:
         self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
         self.tariffs: ports.TariffRepository = SqlTariffRepository(conn)
         self.identities: ports.IdentityRepository = SqlIdentityRepository(conn)
-        self.deliveries: ports.DeliveryLog = SqlDeliveryLog(conn)
         self.media: ports.MediaRepository = SqlMediaRepository(conn)
         self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
         self.queries: ports.ReadingQueries = SqlReadingQueries(conn)

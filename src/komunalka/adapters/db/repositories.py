@@ -23,7 +23,6 @@ from komunalka.adapters.db.tables import (
     account_links,
     accounts,
     api_tokens,
-    deliveries,
     identities,
     link_attempts,
     media,
@@ -279,17 +278,6 @@ class SqlIdentityRepository:
             identities.c.channel == channel, identities.c.external_id == external_id
         )
         await self._conn.execute(stmt.values(resident_id=resident_id))
-
-
-class SqlDeliveryLog:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def first_time(self, channel: str, delivery_id: str, at: datetime) -> bool:
-        stmt = dialect_insert(self._conn, deliveries).values(
-            channel=channel, delivery_id=delivery_id, at=at
-        )
-        return bool((await self._conn.execute(stmt.on_conflict_do_nothing())).rowcount)
 
 
 class SqlMediaRepository:

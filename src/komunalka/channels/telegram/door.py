@@ -1,7 +1,12 @@
 """Telegram updates → conversation events; replies → Bot API calls with inline keyboards.
 
-Each update is acted on once (AcceptDelivery, by update_id). Calls answered 429 wait the
-`retry_after` Telegram gives; 5xx answers are retried a few times with a growing pause.
+Each update is acted on once (the conversation records its update_id first). Through the
+webhook, the last reply goes back as the webhook's answer (Telegram makes that one Bot API call
+itself), so a turn with one text reply makes no outbound call; pictures and earlier replies go
+out through the Bot API first, which keeps the order. A button press is answered
+(answerCallbackQuery) after the turn, once: Telegram refuses a second answer to a query.
+Calls answered 429 wait the `retry_after` Telegram gives; 5xx answers are retried a few times
+with a growing pause.
 """
 
 from __future__ import annotations
@@ -15,16 +20,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import (
     BufferedInputFile,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
 from pydantic import ValidationError
 
-from komunalka.application.use_cases import UseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
-from komunalka.domain.services import Channel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,42 +39,50 @@ class TelegramDoor:
     def __init__(
         self,
         conversation: Conversation,
-        use_cases: UseCases,
         bot: Bot,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._conversation = conversation
-        self._uc = use_cases
         self._bot = bot
         self._sleep = sleep
 
-    async def feed(self, payload: dict[str, Any]) -> bool:
-        """Acts on one update (a webhook body or a polled one); False when it was ignored."""
+    async def feed(self, payload: dict[str, Any], *, answer: bool = False) -> dict[str, Any] | None:
+        """Acts on one update (a webhook body or a polled one). With `answer` (the webhook), the
+        last reply's text is not sent but returned as a Bot API call for the webhook's answer;
+        otherwise every reply is sent and None returned, as it is for an ignored update."""
         try:
             update = Update.model_validate(payload)
         except ValidationError:
             log.warning("telegram: not an update")
-            return False
-        if not await self._uc.accept_delivery(Channel.TELEGRAM, str(update.update_id)):
-            return False
+            return None
         found = _event(update)
         if found is None:
-            return False
+            return None
         chat_id, user_id, name, event, callback = found
+        delivery = str(update.update_id)
+        replies = await self._conversation.handle(str(user_id), name, event, delivery)
+        if not replies:  # a repeat: the first delivery was answered
+            return None
         if callback is not None:
             await self._call(lambda: self._bot.answer_callback_query(callback))
-        replies = await self._conversation.handle(str(user_id), name, event)
+        last = replies.pop() if answer and replies else None
         for reply in replies:
             await self.send(chat_id, reply)
-        return True
+        if last is None:
+            return None
+        await self._send_picture(chat_id, last)
+        return _send_message_call(chat_id, last)
 
     async def send(self, chat_id: int, reply: Reply) -> None:
+        await self._send_picture(chat_id, reply)
         markup = _keyboard(reply)
+        text = reply.text[:MAX_TEXT]
+        await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
+
+    async def _send_picture(self, chat_id: int, reply: Reply) -> None:
         if reply.picture:
             photo = BufferedInputFile(reply.picture, filename="chart.png")
             await self._call(lambda: self._bot.send_photo(chat_id, photo))
-        text = reply.text[:MAX_TEXT]
-        await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
 
     async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
         failures = 0
@@ -89,11 +99,27 @@ class TelegramDoor:
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    buttons = [InlineKeyboardButton(text=b.label, callback_data=b.action) for b in reply.buttons]
-    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    rows = _rows(reply)
+    return InlineKeyboardMarkup.model_validate({"inline_keyboard": rows}) if rows else None
+
+
+def _rows(reply: Reply) -> list[list[dict[str, str]]]:
+    """The inline keyboard as Bot API JSON: the reply's buttons, two to a row."""
+    buttons = [{"text": b.label, "callback_data": b.action} for b in reply.buttons]
+    return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
+def _send_message_call(chat_id: int, reply: Reply) -> dict[str, Any]:
+    """`sendMessage` as a webhook's answer: the method's name beside its parameters."""
+    call: dict[str, Any] = {
+        "method": "sendMessage",
+        "chat_id": chat_id,
+        "text": reply.text[:MAX_TEXT],
+    }
+    rows = _rows(reply)
+    if rows:
+        call["reply_markup"] = {"inline_keyboard": rows}
+    return call
 
 
 def _event(update: Update) -> tuple[int, int, str, Event, str | None] | None:

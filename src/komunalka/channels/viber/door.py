@@ -2,7 +2,7 @@
 
 A button press comes back as a text message carrying the button's ActionBody; the door marks
 its own ActionBodies with a prefix, so a typed text is never taken for a button. Each callback is
-acted on once (AcceptDelivery, by message_token). Delivery receipts are ignored.
+acted on once (the conversation records its message_token first). Delivery receipts are ignored.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import httpx
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
-from komunalka.domain.services import Channel
 
 log = logging.getLogger(__name__)
 BUTTON = "kb:"
@@ -60,7 +59,7 @@ class ViberDoor:
         if kind != "message":
             return None
         token = str(payload.get("message_token", ""))
-        if not token or not await self._uc.accept_delivery(Channel.VIBER, token):
+        if not token:
             return None
         sender = payload.get("sender") or {}
         user_id = str(sender.get("id", ""))
@@ -70,7 +69,8 @@ class ViberDoor:
             if text.startswith(BUTTON)
             else Event(EventKind.TEXT, text)
         )
-        for reply in await self._conversation.handle(user_id, str(sender.get("name", "")), event):
+        name = str(sender.get("name", ""))
+        for reply in await self._conversation.handle(user_id, name, event, token):
             await self.send(user_id, reply)
         return None
 
