@@ -133,7 +133,6 @@ class SqlConsoleRepository:
     async def trail(
         self, account_id: int, meter_ids: Sequence[int], limit: int
     ) -> list[AuditEntry]:
-        # audit_log.subject has no index yet: this reads the log; see the console's notes
         subjects = [f"account:{account_id}", *(f"meter:{m}" for m in meter_ids)]
         submission = literal("submission:") + cast(readings.c.submission_id, String)
         of_readings = (

@@ -266,6 +266,8 @@ audit_log = Table(
     Column("subject", String(100), nullable=False),
     Column("details", Text, nullable=False),
     Column("note", String(500), nullable=False, server_default=""),
+    # The operator console reads an account's trail by subject (account, meters, submissions).
+    Index("ix_audit_log_subject", "subject"),
 )
 
 # A resident's sign-in to the web cabinet: an e-mail or phone (normalized) and an argon2 hash.
