@@ -16,16 +16,23 @@ from komunalka.application.actors import Actor
 from komunalka.application.ports import (
     Attempts,
     Claim,
+    Conflict,
     Identity,
     MergeCounts,
     MeterContext,
     NonSubmitter,
+    OutgoingMessage,
+    ResidentProfile,
+    StaffRecord,
     StagedRow,
+    WebLogin,
+    WebSession,
 )
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.services import Channel
+from komunalka.domain.staff import StaffMember
 from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import from_milli
 
@@ -54,6 +61,15 @@ class State:
     tariffs: list[Tariff] = field(default_factory=list)
     identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
     media: dict[str, tuple[bytes, str, datetime]] = field(default_factory=dict)
+    web_logins: dict[str, WebLogin] = field(default_factory=dict)
+    staff: dict[int, StaffRecord] = field(default_factory=dict)
+    web_sessions: dict[str, WebSession] = field(default_factory=dict)
+    sign_in_attempts: list[tuple[str, bool, datetime]] = field(default_factory=list)
+    one_time_tokens: dict[str, tuple[str, int, datetime, datetime | None]] = field(
+        default_factory=dict
+    )
+    outbox: dict[int, tuple[OutgoingMessage, datetime | None]] = field(default_factory=dict)
+    profiles: dict[int, ResidentProfile] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -256,6 +272,10 @@ class InMemoryIdentities(_Repos):
     async def update(self, identity: Identity) -> None:
         self.s.identities[(identity.channel, identity.external_id)] = identity
 
+    async def reassign(self, channel: str, external_id: str, resident_id: int) -> None:
+        found = self.s.identities[(channel, external_id)]
+        self.s.identities[(channel, external_id)] = replace(found, resident_id=resident_id)
+
 
 class InMemoryDialogStore:
     def __init__(self) -> None:
@@ -407,6 +427,152 @@ class InMemoryQueries(_Repos):
                 )
 
 
+# --- the web doors' sign-in, sessions and staff ------------------------------------------------
+
+
+class FakePasswords:
+    """A reversible "hash" that shows what it was given: for tests of use cases only."""
+
+    def __init__(self) -> None:
+        self.hashed: list[str] = []
+
+    def hash(self, password: str) -> str:
+        self.hashed.append(password)
+        return "fake$" + password[::-1]
+
+    def verify(self, hashed: str, password: str) -> bool:
+        return hashed == "fake$" + password[::-1]
+
+
+class FakeSender:
+    """Records what it sends; `fail` makes every send raise."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.fail = fail
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if self.fail:
+            raise ConnectionError("the gateway is down")
+        self.sent.append(message)
+
+
+class InMemoryWebLogins(_Repos):
+    async def by_login(self, login: str) -> WebLogin | None:
+        return self.s.web_logins.get(login)
+
+    async def of_resident(self, resident_id: int) -> list[WebLogin]:
+        return [w for w in self.s.web_logins.values() if w.resident_id == resident_id]
+
+    async def add(self, resident_id: int, login: str, password_hash: str, at: datetime) -> int:
+        if login in self.s.web_logins:
+            raise Conflict(login)
+        login_id = self.s.new_id()
+        self.s.web_logins[login] = WebLogin(login_id, resident_id, login, password_hash)
+        return login_id
+
+    async def set_password(self, resident_id: int, password_hash: str) -> None:
+        for login, found in list(self.s.web_logins.items()):
+            if found.resident_id == resident_id:
+                self.s.web_logins[login] = replace(found, password_hash=password_hash)
+
+
+class InMemoryStaff(_Repos):
+    async def by_login(self, login: str) -> StaffRecord | None:
+        return next((r for r in self.s.staff.values() if r.member.login == login), None)
+
+    async def get(self, staff_id: int) -> StaffRecord | None:
+        return self.s.staff.get(staff_id)
+
+    async def all(self) -> list[StaffMember]:
+        return [r.member for _, r in sorted(self.s.staff.items())]
+
+    async def add(self, member: StaffMember, password_hash: str, at: datetime) -> int:
+        if await self.by_login(member.login) is not None:
+            raise Conflict(member.login)
+        staff_id = self.s.new_id()
+        self.s.staff[staff_id] = StaffRecord(replace(member, id=staff_id), password_hash)
+        return staff_id
+
+    async def update(self, member: StaffMember, password_hash: str | None = None) -> None:
+        found = self.s.staff[member.id]
+        self.s.staff[member.id] = StaffRecord(member, password_hash or found.password_hash)
+
+
+class InMemoryWebSessions(_Repos):
+    async def add(self, session: WebSession, at: datetime) -> None:
+        self.s.web_sessions[session.token_hash] = session
+
+    async def live(self, token_hash: str, now: datetime) -> WebSession | None:
+        found = self.s.web_sessions.get(token_hash)
+        return found if found is not None and found.expires_at > now else None
+
+    async def remove(self, token_hash: str) -> None:
+        self.s.web_sessions.pop(token_hash, None)
+
+    async def remove_all(self, kind: str, subject_id: int) -> None:
+        for key, found in list(self.s.web_sessions.items()):
+            if (found.kind, found.subject_id) == (kind, subject_id):
+                del self.s.web_sessions[key]
+
+    async def forget_before(self, before: datetime) -> None:
+        for key, found in list(self.s.web_sessions.items()):
+            if found.expires_at <= before:
+                del self.s.web_sessions[key]
+
+
+class InMemorySignInAttempts(_Repos):
+    async def failures_since(self, key: str, since: datetime) -> int:
+        return sum(
+            1 for k, ok, at in self.s.sign_in_attempts if k == key and not ok and at >= since
+        )
+
+    async def add(self, key: str, success: bool, at: datetime) -> None:
+        self.s.sign_in_attempts.append((key, success, at))
+
+
+class InMemoryOneTimeTokens(_Repos):
+    async def add(
+        self, token_hash: str, purpose: str, subject_id: int, expires_at: datetime
+    ) -> None:
+        self.s.one_time_tokens[token_hash] = (purpose, subject_id, expires_at, None)
+
+    async def use(self, token_hash: str, purpose: str, now: datetime) -> int | None:
+        found = self.s.one_time_tokens.get(token_hash)
+        if found is None:
+            return None
+        kind, subject_id, expires_at, used_at = found
+        if kind != purpose or used_at is not None or expires_at <= now:
+            return None
+        self.s.one_time_tokens[token_hash] = (kind, subject_id, expires_at, now)
+        return subject_id
+
+
+class InMemoryOutbox(_Repos):
+    async def add(self, message: OutgoingMessage, at: datetime) -> None:
+        self.s.outbox[self.s.new_id()] = (message, None)
+
+    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]:
+        waiting = [(i, m) for i, (m, sent) in sorted(self.s.outbox.items()) if sent is None]
+        return waiting[:limit]
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        message, _ = self.s.outbox[message_id]
+        self.s.outbox[message_id] = (message, at)
+
+
+class InMemoryProfiles(_Repos):
+    async def get(self, resident_id: int) -> ResidentProfile | None:
+        return self.s.profiles.get(resident_id)
+
+    async def save(self, profile: ResidentProfile) -> None:
+        self.s.profiles[profile.resident_id] = profile
+
+    async def identities_of(self, resident_id: int) -> list[Identity]:
+        found = [i for i in self.s.identities.values() if i.resident_id == resident_id]
+        return sorted(found, key=lambda i: i.channel)
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore, write: bool) -> None:
         self._store = store
@@ -430,6 +596,13 @@ class InMemoryUnitOfWork:
         self.media = InMemoryMedia(s)
         self.registry = InMemoryRegistry(s)
         self.queries = InMemoryQueries(s)
+        self.web_logins = InMemoryWebLogins(s)
+        self.staff = InMemoryStaff(s)
+        self.web_sessions = InMemoryWebSessions(s)
+        self.sign_in_attempts = InMemorySignInAttempts(s)
+        self.one_time_tokens = InMemoryOneTimeTokens(s)
+        self.outbox = InMemoryOutbox(s)
+        self.profiles = InMemoryProfiles(s)
         return self
 
     async def __aexit__(

@@ -1,0 +1,136 @@
+"""The sign-in use cases against the in-memory fakes: what they store, what they refuse, what
+they send; the same rules run on both databases in tests/integration/test_sign_in.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from komunalka.application.actors import Actor
+from komunalka.application.sign_in import RESIDENT, hash_token
+from komunalka.application.use_cases import UseCases
+from komunalka.domain.errors import DomainError
+from komunalka.domain.staff import StaffRole
+from tests.fakes import FakeClock, FakePasswords, FakeSender, InMemoryStore, kyiv
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(kyiv(2026, 11, 20))
+
+
+@pytest.fixture
+def sender() -> FakeSender:
+    return FakeSender()
+
+
+@pytest.fixture
+def uc(store, clock, sender) -> UseCases:
+    return UseCases.wire(
+        store,
+        clock,
+        passwords=FakePasswords(),
+        web_url="https://k.test/",
+        senders={"email": sender},
+    )
+
+
+async def test_sign_up_stores_a_hash_a_profile_and_a_session_not_the_secrets(uc, store) -> None:
+    opened = await uc.sign_up("Olena@Example.com", "correct horse", " Олена ", "en")
+    state = store.state
+    (login,) = state.web_logins.values()
+    assert login.login == "olena@example.com"
+    assert login.password_hash != "correct horse"
+    assert state.profiles[opened.subject_id].language == "en"
+    assert state.residents[opened.subject_id] == "Олена"
+    assert list(state.web_sessions) == [hash_token(opened.token)]
+    assert [a[1] for a in state.audit] == ["resident.sign_up"]
+
+
+async def test_a_refused_sign_up_writes_nothing(uc, store) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    before = store.commits
+    for login, password, name, code in [
+        ("olena@example.com", "another pass", "Інша", "signin.login_taken"),
+        ("not a login", "correct horse", "Хтось", "signin.bad_login"),
+        ("new@example.com", "short", "Хтось", "signin.weak_password"),
+        ("new@example.com", "correct horse", "  ", "signin.name_required"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            await uc.sign_up(login, password, name)
+        assert refused.value.code == code
+    assert store.commits == before
+
+
+async def test_failures_count_per_login_and_lock_it_for_a_quarter_hour(uc, clock) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    for _ in range(5):
+        with pytest.raises(DomainError, match=r"signin\.wrong"):
+            await uc.sign_in("olena@example.com", "wrong pass", "1.1.1.1")
+    with pytest.raises(DomainError, match=r"signin\.too_many"):
+        await uc.sign_in("olena@example.com", "correct horse", "2.2.2.2")
+    clock.instant += timedelta(minutes=15, seconds=1)
+    assert (await uc.sign_in("olena@example.com", "correct horse", "2.2.2.2")).kind == RESIDENT
+
+
+async def test_a_reset_link_goes_out_through_the_outbox_once(uc, sender, store) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    await uc.request_password_reset("olena@example.com", "Reset", "Open {link}")
+    assert sender.sent == []  # written with the change, sent after it
+    done = await uc.deliver_outbox()
+    again = await uc.deliver_outbox()
+    assert (done.sent, again.sent) == (1, 0)
+    (mail,) = sender.sent
+    assert mail.recipient == "olena@example.com"
+    assert mail.body.startswith("Open https://k.test/password/reset/")
+
+
+async def test_resets_are_limited_to_three_an_hour(uc, store) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    for _ in range(5):
+        await uc.request_password_reset("olena@example.com", "Reset", "{link}")
+    assert len(store.state.outbox) == 3
+
+
+async def test_a_failing_gateway_keeps_the_message(store, clock) -> None:
+    broken = FakeSender(fail=True)
+    uc = UseCases.wire(store, clock, passwords=FakePasswords(), senders={"email": broken})
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    await uc.request_password_reset("olena@example.com", "Reset", "{link}")
+    assert (await uc.deliver_outbox()).failed == 1
+    broken.fail = False
+    assert (await uc.deliver_outbox()).sent == 1
+
+
+async def test_a_session_expires_and_sign_out_ends_it(uc, clock) -> None:
+    opened = await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    assert await uc.resolve_session(opened.token) is not None
+    clock.instant += timedelta(days=14, seconds=1)
+    assert await uc.resolve_session(opened.token) is None
+    fresh = await uc.sign_in("olena@example.com", "correct horse")
+    await uc.sign_out(fresh.token)
+    assert await uc.resolve_session(fresh.token) is None
+
+
+async def test_staff_scope_problems_are_refused_before_anything_is_stored(uc, store) -> None:
+    system = Actor.system()
+    with pytest.raises(DomainError) as refused:
+        await uc.add_staff(system, None, "s@x", "С", StaffRole.SUPPLIER, "password1")
+    assert refused.value.code == "staff.supplier_required"
+    with pytest.raises(DomainError) as both:
+        await uc.add_staff(
+            system, None, "c@x", "К", StaffRole.CALL_CENTER, "password1", supplier_id=1
+        )
+    assert both.value.code == "staff.supplier_not_allowed"
+    assert store.state.staff == {}
+    member = await uc.add_staff(system, None, "C@X ", "К", StaffRole.CALL_CENTER, "password1")
+    assert member.login == "c@x"
+    session = await uc.sign_in_staff("c@x", "password1")
+    viewer = await uc.resolve_session(session.token)
+    assert viewer.staff == member
