@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -111,6 +112,9 @@ def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
         **os.environ,
         "KOMUNALKA_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
         "KOMUNALKA_NOW": NOW,
+        # httpx keeps Secure cookies on https only (browsers on localhost too)
+        "KOMUNALKA_COOKIE_SECURE": "false",
+        "KOMUNALKA_OUTBOX_INTERVAL": "0.2",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "komunalka", "serve", "--demo", "--port", str(port)],
@@ -131,9 +135,17 @@ def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/api/v1/meters", headers=headers, timeout=5
         ).json()
         assert len(meters) == 8
+        # with no SMTP server, a password reset link is written to the service's log
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            form = browser.get("/password/forgot")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            login = {"csrf_token": token, "login": "demo@komunalka.test"}
+            assert browser.post("/password/forgot", data=login).status_code == 200
+        time.sleep(1.5)  # the outbox's next round
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output = server.communicate(timeout=10)[0].decode()
+    assert re.search(r"email to demo@komunalka\.test: .*\n.*/password/reset/\S+", output)
 
 
 def test_a_revoked_token_stops_working(run) -> None:

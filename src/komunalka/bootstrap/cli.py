@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -84,7 +85,21 @@ def serve(
     if demo:
         asyncio.run(_prepare_demo(settings))
     container = build(settings)
-    uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(container=container),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=_log_config(uvicorn.config.LOGGING_CONFIG),
+    )
+
+
+def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging plus the service's own at INFO: with no SMTP server set, password reset
+    links and other messages appear here (the outbox's log sender)."""
+    config = copy.deepcopy(uvicorn_config)
+    config["loggers"]["komunalka"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 async def _prepare_demo(settings: Settings) -> None:
