@@ -101,3 +101,20 @@ async def test_wrong_staff_passwords_are_limited(site: Site) -> None:
     locked = await site.post("/staff/sign-in", {"login": OPERATOR, "password": PASSWORD})
     assert locked.status_code == 400
     assert "Забагато невдалих спроб" in locked.text
+
+
+async def test_a_missing_page_is_a_page_for_browsers_and_json_for_the_api(site: Site) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    page = await site.get("/no/such/page", headers=html)
+    assert page.status_code == 404
+    assert "Сторінку не знайдено" in page.text
+    english = await site.get("/no/such/page", headers={**html, "Accept-Language": "en"})
+    assert "Page not found" in english.text
+    wrong_method = await site.get("/sign-out", headers=html)
+    assert wrong_method.status_code == 405
+    assert "Так не вийде" in wrong_method.text
+    api = await site.get("/api/v1/no-such-thing", headers=html)
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "request.not_found"
+    script = await site.get("/no/such/page")
+    assert script.json()["error"]["code"] == "request.not_found"

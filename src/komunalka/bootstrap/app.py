@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # supplier portal (door: supplier)
 from komunalka.adapters.jobs import InProcessJobs
@@ -20,11 +21,12 @@ from komunalka.bootstrap.container import (
 )
 from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
-from komunalka.channels.api.errors import HANDLERS
+from komunalka.channels.api.errors import HANDLERS, on_http_error
 from komunalka.channels.api.routes import build_router
 from komunalka.channels.api.supplier_routes import build_router as supplier_api_router
 from komunalka.channels.operator.routes import build_router as operator_router
 from komunalka.channels.pages.routes import build_router as pages_router
+from komunalka.channels.pages.routes import http_error_page, wants_page
 from komunalka.channels.pages.routes import install_handlers as install_page_handlers
 from komunalka.channels.pages.security import CsrfCookie
 from komunalka.channels.pages.templating import STATIC, Pages
@@ -106,6 +108,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.viber_client = viber
     for exc, handler in HANDLERS.items():
         app.add_exception_handler(exc, handler)  # type: ignore[arg-type]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # a browser gets a page; the API, webhooks and scripts get the API's JSON error
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code in (404, 405) and wants_page(request):
+            return http_error_page(pages, request, exc.status_code)
+        return await on_http_error(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.state.container = container
     return app
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
+    NOT_PAGES,
     SESSION_COOKIE,
     CsrfRejected,
     Forbidden,
@@ -94,6 +95,21 @@ def build_router(use_cases: UseCases, pages: Pages, secure: bool) -> APIRouter:
         return response
 
     return router
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, a webhook or a file)."""
+    accepts = request.headers.get("accept", "")
+    return not request.url.path.startswith(NOT_PAGES) and "text/html" in accepts
+
+
+def http_error_page(pages: Pages, request: Request, status_code: int) -> Response:
+    """A missing page (404) or a wrong method (405) as a page in the reader's language."""
+    if status_code == 404:
+        context = {"title": "pages.not_found_title", "message": "pages.not_found"}
+    else:
+        context = {"title": "pages.error_title", "message": "pages.error"}
+    return pages.render(request, "pages/message.html", context, status_code=status_code)
 
 
 def install_handlers(app: FastAPI, pages: Pages) -> None:
