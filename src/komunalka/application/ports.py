@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -563,6 +565,13 @@ class RegistryUpload:
     finished_at: datetime | None = None
     # The bad rows as CSV (line, codes, message); filled by `upload` only.
     report: str = ""
+
+    @property
+    def file_problems(self) -> list[str]:
+        """Why the whole file failed (the report's rows with no line), in the uploader's
+        language: shown on the upload's page, not only in the downloadable report."""
+        rows = csv.reader(io.StringIO(self.report))
+        return [r[2] for r in rows if len(r) == 3 and r[0] == "" and r[2]]
 
 
 @dataclass(frozen=True, slots=True)
