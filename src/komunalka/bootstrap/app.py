@@ -31,7 +31,6 @@ from komunalka.channels.pages.routes import install_handlers as install_page_han
 from komunalka.channels.pages.security import CsrfCookie
 from komunalka.channels.pages.templating import STATIC, Pages
 from komunalka.channels.supplier.routes import build_router as supplier_router
-from komunalka.channels.supplier.routes import install_handlers as install_supplier_handlers
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
 from komunalka.channels.viber.door import ViberDoor
@@ -99,7 +98,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # supplier portal (door: supplier)
     app.include_router(supplier_api_router(container.use_cases))
     app.include_router(supplier_router(container.use_cases, pages, jobs))
-    install_supplier_handlers(app, pages)
     app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)

@@ -13,6 +13,7 @@ from komunalka.application.ports import SupplierRecord
 from komunalka.application.sign_in import Viewer
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.operator.views import ADMINS
+from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Service
@@ -212,5 +213,4 @@ def _errors(error: Exception, language: str) -> list[str]:
 
 
 def _missing(pages: Pages, request: Request) -> Response:
-    context = {"title": "operator.not_found_title", "message": "operator.page_not_found"}
-    return pages.render(request, "pages/message.html", context, status_code=404)
+    return not_found_page(pages, request, "operator.page_not_found")

@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from komunalka.application.view_account import AccountCard, MeterCard
+from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import require_staff
 from komunalka.channels.pages.templating import Pages
 from komunalka.domain.errors import DomainError, Severity
@@ -32,8 +33,7 @@ KNOWN_ACTIONS = {
 
 
 def not_found(pages: Pages, request: Request) -> Response:
-    context = {"title": "operator.not_found_title", "message": "operator.account_not_found"}
-    return pages.render(request, "pages/message.html", context, status_code=404)
+    return not_found_page(pages, request, "operator.account_not_found")
 
 
 def messages(error: DomainError, language: str, card: AccountCard | None = None) -> list[str]:

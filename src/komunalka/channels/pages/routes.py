@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from komunalka.application.sign_in import Viewer
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
@@ -15,12 +16,14 @@ from komunalka.channels.pages.security import (
     SESSION_COOKIE,
     CsrfRejected,
     Forbidden,
+    PageNotFound,
     SignInRequired,
+    client_address,
     cookie_header,
     csrf_protect,
     current_viewer,
     safe_next,
-    session_cookie,
+    signed_in_redirect,
 )
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
@@ -30,10 +33,6 @@ from komunalka.i18n import LANGUAGES
 
 def staff_home(role: StaffRole) -> str:
     return "/supplier" if role is StaffRole.SUPPLIER else "/operator"
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def build_router(use_cases: UseCases, pages: Pages, secure: bool) -> APIRouter:
@@ -65,12 +64,9 @@ def build_router(use_cases: UseCases, pages: Pages, secure: bool) -> APIRouter:
         viewer = await use_cases.resolve_session(opened.token)
         staff = viewer.staff if viewer is not None else None
         home = staff_home(staff.role) if staff is not None else "/operator"
-        response = RedirectResponse(safe_next(next, home), status_code=303)
         now = use_cases.clock.now()
-        response.headers.append(
-            "set-cookie", session_cookie(opened.token, opened.expires_at, now, secure).decode()
-        )
-        return response
+        target = safe_next(next, home)
+        return signed_in_redirect(opened.token, opened.expires_at, target, now, secure)
 
     @router.post("/sign-out")
     async def sign_out(request: Request) -> Response:
@@ -103,12 +99,19 @@ def wants_page(request: Request) -> bool:
     return not request.url.path.startswith(NOT_PAGES) and "text/html" in accepts
 
 
+def not_found_page(
+    pages: Pages, request: Request, message: str = "pages.not_found", viewer: Viewer | None = None
+) -> HTMLResponse:
+    """The one 404 page of every web door; `message` may say what was not found."""
+    context = {"title": "pages.not_found_title", "message": message}
+    return pages.render(request, "pages/message.html", context, status_code=404, viewer=viewer)
+
+
 def http_error_page(pages: Pages, request: Request, status_code: int) -> Response:
     """A missing page (404) or a wrong method (405) as a page in the reader's language."""
     if status_code == 404:
-        context = {"title": "pages.not_found_title", "message": "pages.not_found"}
-    else:
-        context = {"title": "pages.error_title", "message": "pages.error"}
+        return not_found_page(pages, request)
+    context = {"title": "pages.error_title", "message": "pages.error"}
     return pages.render(request, "pages/message.html", context, status_code=status_code)
 
 
@@ -129,6 +132,11 @@ def install_handlers(app: FastAPI, pages: Pages) -> None:
         context = {"title": "pages.csrf_title", "message": "pages.csrf"}
         return pages.render(request, "pages/message.html", context, status_code=403)
 
+    async def page_not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageNotFound)
+        return not_found_page(pages, request, exc.message)
+
+    app.add_exception_handler(PageNotFound, page_not_found)
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(CsrfRejected, csrf_rejected)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 
 from komunalka.application.sign_in import STAFF, Viewer
 from komunalka.application.use_cases import UseCases
@@ -106,6 +107,15 @@ class Forbidden(Exception):
     """A signed-in person whose role may not use the page."""
 
 
+class PageNotFound(Exception):
+    """Nothing here for this reader: missing, or not theirs (told the same). A 404 page saying
+    `message` (a catalog code)."""
+
+    def __init__(self, message: str = "pages.not_found") -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def csrf_token(request: Request) -> str:
     return str(request.scope.get("state", {}).get("csrf", ""))
 
@@ -168,6 +178,19 @@ def require_staff(
 def session_cookie(token: str, expires_at: datetime, now: datetime, secure: bool) -> bytes:
     max_age = max(int((expires_at - now).total_seconds()), 0)
     return cookie_header(SESSION_COOKIE, token, secure, max_age)
+
+
+def signed_in_redirect(
+    token: str, expires_at: datetime, location: str, now: datetime, secure: bool
+) -> RedirectResponse:
+    """A redirect that carries a new session's cookie."""
+    response = RedirectResponse(location, status_code=303)
+    response.headers.append("set-cookie", session_cookie(token, expires_at, now, secure).decode())
+    return response
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def safe_next(value: str | None, default: str) -> str:

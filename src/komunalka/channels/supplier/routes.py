@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from komunalka.application.configure_supplier import ZONES, TariffRequest
@@ -24,7 +24,7 @@ from komunalka.application.sign_in import Viewer
 from komunalka.application.supplier_access import SupplierChoice
 from komunalka.application.upload_registry import kind_of
 from komunalka.application.use_cases import UseCases
-from komunalka.channels.pages.security import csrf_protect, require_staff
+from komunalka.channels.pages.security import PageNotFound, csrf_protect, require_staff
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
@@ -57,10 +57,6 @@ staff_only = require_staff(StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR)
 SignedIn = Annotated[Viewer, Depends(staff_only)]
 
 
-class PageNotFound(Exception):
-    """A supplier, upload or token that is not there, or not the viewer's (told the same)."""
-
-
 def member(viewer: Viewer) -> StaffMember:
     assert viewer.staff is not None  # staff_only let only staff in
     return viewer.staff
@@ -75,7 +71,7 @@ def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRoute
         try:
             return await use_cases.open_supplier(member(viewer), code)
         except DomainError as error:
-            raise PageNotFound() from error
+            raise PageNotFound("portal.not_found") from error
 
     def render(
         request: Request,
@@ -95,7 +91,7 @@ def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRoute
 
     def errors(request: Request, viewer: Viewer, error: DomainError) -> list[str]:
         if error.code in NOT_FOUND_CODES:
-            raise PageNotFound() from error
+            raise PageNotFound("portal.not_found") from error
         return pages.errors(error, language_of(request, viewer))
 
     _overview_routes(router, use_cases, choose, render, errors)
@@ -211,7 +207,7 @@ def _overview_routes(
         try:
             chosen = BillingPeriod.parse(period)
         except DomainError as error:
-            raise PageNotFound() from error
+            raise PageNotFound("portal.not_found") from error
         rows = use_cases.supplier_non_submitters(member(viewer), choice.supplier.code, chosen)
 
         async def lines() -> AsyncIterator[bytes]:
@@ -380,7 +376,7 @@ def _registry_routes(
                 member(viewer), choice.supplier.code, upload_id
             )
         except DomainError as error:
-            raise PageNotFound() from error
+            raise PageNotFound("portal.not_found") from error
 
     @router.get("/registry/{upload_id}", response_class=HTMLResponse)
     async def upload_page(
@@ -523,16 +519,6 @@ def _token_routes(
         try:
             await use_cases.revoke_supplier_token(member(viewer), choice.supplier.code, token_id)
         except DomainError as error:
-            raise PageNotFound() from error
+            raise PageNotFound("portal.not_found") from error
         where = f"/supplier/tokens?supplier={choice.supplier.code}&revoked=1"
         return RedirectResponse(where, status_code=303)
-
-
-def install_handlers(app: FastAPI, pages: Pages) -> None:
-    """How the portal answers a supplier, upload or token it will not show: 404."""
-
-    async def not_found(request: Request, exc: Exception) -> Response:
-        context = {"title": "portal.not_found_title", "message": "portal.not_found"}
-        return pages.render(request, "pages/message.html", context, status_code=404)
-
-    app.add_exception_handler(PageNotFound, not_found)

@@ -8,9 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.channels.pages.security import LANGUAGE_COOKIE, cookie_header, current_viewer
+from komunalka.channels.pages.security import (
+    LANGUAGE_COOKIE,
+    client_address,
+    cookie_header,
+    current_viewer,
+)
 from komunalka.channels.pages.security import safe_next as safe
-from komunalka.channels.web.common import Cabinet, client_address
+from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import LANGUAGES, translate
 
