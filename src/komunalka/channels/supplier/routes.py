@@ -4,37 +4,38 @@ two roles, and the use cases check the supplier again (``can_manage_supplier``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import csv
 import io
-import os
-import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from komunalka.application.configure_supplier import ZONES, TariffRequest
 from komunalka.application.download_readings import FORMATS
 from komunalka.application.ports import JobRunner, NonSubmitter
 from komunalka.application.sign_in import Viewer
 from komunalka.application.supplier_access import SupplierChoice
-from komunalka.application.upload_registry import kind_of
 from komunalka.application.use_cases import UseCases
-from komunalka.channels.pages.security import PageNotFound, csrf_protect, require_staff
+from komunalka.channels.pages.security import PageNotFound, csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
-from komunalka.domain.errors import DomainError, Violation
+from komunalka.channels.supplier.common import (
+    Choose,
+    Errors,
+    Render,
+    SignedIn,
+    attachment,
+    member,
+)
+from komunalka.channels.supplier.registry import add_registry_routes
+from komunalka.channels.supplier.tokens import add_token_routes
+from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.staff import StaffMember, StaffRole
 from komunalka.domain.windows import OpenWindow
 from komunalka.i18n import translate
 
-# Uploads above this are refused; a city-wide registry of a million rows is about 150 MB.
-MAX_UPLOAD = 300 * 1024 * 1024
-CHUNK = 1024 * 1024
 # Non-submitters listed on the page; the CSV download has them all.
 LISTED = 200
 NOT_FOUND_CODES = frozenset(
@@ -52,14 +53,6 @@ CHANNELS = {
     "registry": "portal.channel_registry",
     "cli": "portal.channel_cli",
 }
-
-staff_only = require_staff(StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR)
-SignedIn = Annotated[Viewer, Depends(staff_only)]
-
-
-def member(viewer: Viewer) -> StaffMember:
-    assert viewer.staff is not None  # staff_only let only staff in
-    return viewer.staff
 
 
 def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRouter:
@@ -96,15 +89,10 @@ def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRoute
 
     _overview_routes(router, use_cases, choose, render, errors)
     _settings_routes(router, use_cases, choose, render, errors)
-    _registry_routes(router, use_cases, choose, render, errors, jobs)
+    add_registry_routes(router, use_cases, choose, render, errors, jobs)
     _download_routes(router, use_cases, choose, render, errors)
-    _token_routes(router, use_cases, choose, render, errors)
+    add_token_routes(router, use_cases, choose, render, errors)
     return router
-
-
-Choose = Callable[[Viewer, str | None], Awaitable[SupplierChoice]]
-Render = Callable[..., HTMLResponse]
-Errors = Callable[[Request, Viewer, DomainError], list[str]]
 
 
 async def _period(
@@ -219,11 +207,7 @@ def _overview_routes(
                 yield out.getvalue().encode()
 
         name = f"{choice.supplier.code}-{chosen}-non-submitters.csv"
-        return StreamingResponse(lines(), media_type=FORMATS["csv"], headers=_attachment(name))
-
-
-def _attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+        return StreamingResponse(lines(), media_type=FORMATS["csv"], headers=attachment(name))
 
 
 def _settings_routes(
@@ -307,128 +291,6 @@ def _settings_routes(
         return await tariffs_page(request, viewer, choice, {"notice": notice})
 
 
-def _registry_routes(
-    router: APIRouter,
-    use_cases: UseCases,
-    choose: Choose,
-    render: Render,
-    errors: Errors,
-    jobs: JobRunner,
-) -> None:
-    async def registry_page(
-        request: Request,
-        viewer: Viewer,
-        choice: SupplierChoice,
-        extra: dict[str, Any],
-        status_code: int = 200,
-    ) -> HTMLResponse:
-        uploads = await use_cases.registry_uploads.recent(member(viewer), choice.supplier.code)
-        context = {"uploads": uploads, **extra}
-        return render(request, viewer, "supplier/registry.html", choice, context, status_code)
-
-    @router.get("/registry", response_class=HTMLResponse)
-    async def registry_form(
-        request: Request, viewer: SignedIn, supplier: str | None = None
-    ) -> Response:
-        return await registry_page(request, viewer, await choose(viewer, supplier), {})
-
-    @router.post("/registry", response_class=HTMLResponse)
-    async def upload(
-        request: Request,
-        viewer: SignedIn,
-        file: Annotated[UploadFile | None, File()] = None,
-        supplier: str | None = None,
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        staff = member(viewer)
-        filename = (file.filename or "") if file is not None else ""
-        try:
-            if file is None or not filename:
-                raise DomainError.of("portal.file_required")
-            kind = kind_of(filename)
-            path = await _save(file, kind)
-        except DomainError as error:
-            extra = {"errors": errors(request, viewer, error)}
-            return await registry_page(request, viewer, choice, extra, 400)
-        try:
-            upload_id = await use_cases.start_registry_upload(staff, choice.supplier.code, filename)
-        except BaseException:
-            _remove(path)
-            raise
-        lang = language_of(request, viewer)
-
-        def describe(v: Violation) -> str:
-            return translate(v.code, lang, v.params)
-
-        async def job() -> None:
-            try:
-                await use_cases.run_registry_upload(staff, upload_id, path, filename, describe)
-            finally:
-                _remove(path)
-
-        jobs.start(f"registry-upload-{upload_id}", job())
-        where = f"/supplier/registry/{upload_id}?supplier={choice.supplier.code}"
-        return RedirectResponse(where, status_code=303)
-
-    async def found(viewer: Viewer, choice: SupplierChoice, upload_id: int) -> Any:
-        try:
-            return await use_cases.registry_uploads.get(
-                member(viewer), choice.supplier.code, upload_id
-            )
-        except DomainError as error:
-            raise PageNotFound("portal.not_found") from error
-
-    @router.get("/registry/{upload_id}", response_class=HTMLResponse)
-    async def upload_page(
-        request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        context = {"upload": await found(viewer, choice, upload_id)}
-        return render(request, viewer, "supplier/upload.html", choice, context)
-
-    @router.get("/registry/{upload_id}/progress", response_class=HTMLResponse)
-    async def upload_progress(
-        request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        context = {"upload": await found(viewer, choice, upload_id)}
-        return render(request, viewer, "supplier/_upload_status.html", choice, context)
-
-    @router.get("/registry/{upload_id}/report.csv")
-    async def upload_report(
-        viewer: SignedIn, upload_id: int, supplier: str | None = None
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        upload = await found(viewer, choice, upload_id)
-        name = f"{choice.supplier.code}-upload-{upload_id}-report.csv"
-        body = ("\ufeff" + upload.report).encode()
-        return Response(body, media_type=FORMATS["csv"], headers=_attachment(name))
-
-
-async def _save(file: UploadFile, kind: str) -> str:
-    """The upload, copied chunk by chunk to a temporary file (never whole in memory)."""
-    handle, path = tempfile.mkstemp(prefix="komunalka-registry-", suffix=f".{kind}")
-    size = 0
-    try:
-        with os.fdopen(handle, "wb") as out:
-            while chunk := await file.read(CHUNK):
-                size += len(chunk)
-                if size > MAX_UPLOAD:
-                    raise DomainError.of("portal.file_too_large", limit=MAX_UPLOAD // 2**20)
-                await asyncio.to_thread(out.write, chunk)
-        if size == 0:
-            raise DomainError.of("portal.file_required")
-    except BaseException:
-        _remove(path)
-        raise
-    return path
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
 def _download_routes(
     router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
@@ -466,59 +328,4 @@ def _download_routes(
             member(viewer), choice.supplier.code, chosen, format
         )
         name = f"{choice.supplier.code}-{chosen}-readings.{format}"
-        return StreamingResponse(body, media_type=FORMATS[format], headers=_attachment(name))
-
-
-def _token_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
-) -> None:
-    async def tokens_page(
-        request: Request,
-        viewer: Viewer,
-        choice: SupplierChoice,
-        extra: dict[str, Any],
-        status_code: int = 200,
-    ) -> HTMLResponse:
-        tokens = await use_cases.list_supplier_tokens(member(viewer), choice.supplier.code)
-        context = {"tokens": tokens, **extra}
-        return render(request, viewer, "supplier/tokens.html", choice, context, status_code)
-
-    @router.get("/tokens", response_class=HTMLResponse)
-    async def tokens_list(
-        request: Request, viewer: SignedIn, supplier: str | None = None, revoked: int = 0
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        lang = language_of(request, viewer)
-        extra = {"notice": translate("portal.token_revoked", lang)} if revoked else {}
-        return await tokens_page(request, viewer, choice, extra)
-
-    @router.post("/tokens", response_class=HTMLResponse)
-    async def issue(
-        request: Request,
-        viewer: SignedIn,
-        label: Annotated[str, Form(max_length=200)] = "",
-        supplier: str | None = None,
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        try:
-            issued = await use_cases.issue_supplier_token(
-                member(viewer), choice.supplier.code, label
-            )
-        except DomainError as error:
-            extra = {"errors": errors(request, viewer, error), "label": label}
-            return await tokens_page(request, viewer, choice, extra, 400)
-        response = await tokens_page(request, viewer, choice, {"issued": issued})
-        response.headers["Cache-Control"] = "no-store"  # the secret is shown this once
-        return response
-
-    @router.post("/tokens/{token_id}/revoke")
-    async def revoke(
-        request: Request, viewer: SignedIn, token_id: int, supplier: str | None = None
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        try:
-            await use_cases.revoke_supplier_token(member(viewer), choice.supplier.code, token_id)
-        except DomainError as error:
-            raise PageNotFound("portal.not_found") from error
-        where = f"/supplier/tokens?supplier={choice.supplier.code}&revoked=1"
-        return RedirectResponse(where, status_code=303)
+        return StreamingResponse(body, media_type=FORMATS[format], headers=attachment(name))

@@ -1,0 +1,184 @@
+"""Ports the use cases need. Adapters implement them; tests use the fakes in tests/fakes.py.
+
+One module per area (core, web sign-in, operator console, supplier portal); everything is
+imported from here, and the unit of work that holds them all is defined here."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from komunalka.application.ports.console import (
+    AccountScope,
+    AuditEntry,
+    ConsoleRepository,
+    SupplierRecord,
+)
+from komunalka.application.ports.core import (
+    AccountRepository,
+    Attempts,
+    AuditLog,
+    ChartRenderer,
+    Claim,
+    Clock,
+    DialogStateStore,
+    Identity,
+    IdentityRepository,
+    LinkAttemptRepository,
+    MediaRepository,
+    MergeCounts,
+    MeterContext,
+    MeterRepository,
+    NonSubmitter,
+    ReadingQueries,
+    ReadingRepository,
+    RegistryStaging,
+    RejectedRow,
+    ResidentRepository,
+    StagedRow,
+    SubmissionRepository,
+    SupplierRepository,
+    TariffRepository,
+    TokenRepository,
+    unique,
+)
+from komunalka.application.ports.portal import (
+    HourlyReadings,
+    JobRunner,
+    PeriodCounts,
+    RegistryFile,
+    RegistryUpload,
+    Spreadsheets,
+    SupplierPortalRepository,
+    SupplierToken,
+    XlsxWriter,
+)
+from komunalka.application.ports.web import (
+    Conflict,
+    MessageSender,
+    OneTimeTokenRepository,
+    Outbox,
+    OutgoingMessage,
+    PasswordHasher,
+    ResidentProfile,
+    ResidentProfileRepository,
+    SignInAttemptRepository,
+    StaffRecord,
+    StaffRepository,
+    WebLogin,
+    WebLoginRepository,
+    WebSession,
+    WebSessionRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without `commit()` rolls everything back."""
+
+    suppliers: SupplierRepository
+    accounts: AccountRepository
+    meters: MeterRepository
+    readings: ReadingRepository
+    submissions: SubmissionRepository
+    audit: AuditLog
+    link_attempts: LinkAttemptRepository
+    residents: ResidentRepository
+    tokens: TokenRepository
+    tariffs: TariffRepository
+    identities: IdentityRepository
+    media: MediaRepository
+    registry: RegistryStaging
+    queries: ReadingQueries
+    web_logins: WebLoginRepository
+    staff: StaffRepository
+    web_sessions: WebSessionRepository
+    sign_in_attempts: SignInAttemptRepository
+    one_time_tokens: OneTimeTokenRepository
+    outbox: Outbox
+    profiles: ResidentProfileRepository
+    # operator console (channels/operator)
+    console: ConsoleRepository
+    # supplier portal (door: supplier)
+    supplier_portal: SupplierPortalRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises when storage cannot be reached."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work; `write=True` takes the write lock up front where the database
+        needs it (SQLite), so read-then-write never fails half-way."""
+        ...
+
+
+__all__ = [
+    "AccountRepository",
+    "AccountScope",
+    "Attempts",
+    "AuditEntry",
+    "AuditLog",
+    "ChartRenderer",
+    "Claim",
+    "Clock",
+    "Conflict",
+    "ConsoleRepository",
+    "DialogStateStore",
+    "HourlyReadings",
+    "Identity",
+    "IdentityRepository",
+    "JobRunner",
+    "LinkAttemptRepository",
+    "MediaRepository",
+    "MergeCounts",
+    "MessageSender",
+    "MeterContext",
+    "MeterRepository",
+    "NonSubmitter",
+    "OneTimeTokenRepository",
+    "Outbox",
+    "OutgoingMessage",
+    "PasswordHasher",
+    "PeriodCounts",
+    "ReadingQueries",
+    "ReadingRepository",
+    "RegistryFile",
+    "RegistryStaging",
+    "RegistryUpload",
+    "RejectedRow",
+    "ResidentProfile",
+    "ResidentProfileRepository",
+    "ResidentRepository",
+    "SignInAttemptRepository",
+    "Spreadsheets",
+    "StaffRecord",
+    "StaffRepository",
+    "StagedRow",
+    "SubmissionRepository",
+    "SupplierPortalRepository",
+    "SupplierRecord",
+    "SupplierRepository",
+    "SupplierToken",
+    "TariffRepository",
+    "TokenRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WebLogin",
+    "WebLoginRepository",
+    "WebSession",
+    "WebSessionRepository",
+    "XlsxWriter",
+    "unique",
+]

@@ -1,0 +1,84 @@
+"""The operator console's reads (and the supplier writes it makes)."""
+
+from __future__ import annotations
+
+from collections.abc import (
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from komunalka.domain.meters import Account, Supplier
+
+
+@dataclass(frozen=True, slots=True)
+class AccountScope:
+    """Which accounts a search may return: all, one district's, or one supplier's."""
+
+    district: str | None = None
+    supplier_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_kind: str
+    actor_id: int | None
+    channel: str
+    action: str
+    subject: str
+    details: Mapping[str, object]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierRecord:
+    supplier: Supplier
+    services: tuple[str, ...]
+
+
+class ConsoleRepository(Protocol):
+    """What the operator console reads (and the supplier writes it makes)."""
+
+    async def account(self, account_id: int) -> Account | None: ...
+
+    async def by_number(self, prefix: str, scope: AccountScope, limit: int) -> list[Account]:
+        """Accounts whose number starts with `prefix` (an exact match first)."""
+        ...
+
+    async def by_address(
+        self, words: Sequence[str], scope: AccountScope, limit: int
+    ) -> list[Account]:
+        """Accounts whose address holds every word, in any letter case (Cyrillic too)."""
+        ...
+
+    async def by_surname(self, prefix: str, scope: AccountScope, limit: int) -> list[Account]:
+        """Accounts whose holder's name starts with `prefix`, in any letter case."""
+        ...
+
+    async def by_phone(self, phone: str, scope: AccountScope, limit: int) -> list[Account]:
+        """Accounts linked to residents whose web login or profile contact is `phone`."""
+        ...
+
+    async def trail(
+        self, account_id: int, meter_ids: Sequence[int], limit: int
+    ) -> list[AuditEntry]:
+        """Audit entries about the account, its meters and the submissions of its readings,
+        newest first."""
+        ...
+
+    async def entries(self, subject: str, action: str) -> list[AuditEntry]: ...
+
+    async def suppliers(self) -> list[SupplierRecord]: ...
+    async def supplier(self, supplier_id: int) -> SupplierRecord | None: ...
+
+    async def add_supplier(self, supplier: Supplier, services: Sequence[str]) -> int:
+        """The new supplier's id; raises `Conflict` when the code is taken."""
+        ...
+
+    async def update_supplier(self, supplier: Supplier, services: Sequence[str]) -> None:
+        """Raises `Conflict` when the code is taken by another supplier."""
+        ...
