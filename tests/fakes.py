@@ -20,11 +20,13 @@ from komunalka.application.ports import (
     Identity,
     MergeCounts,
     MeterContext,
+    NewSubmission,
     NonSubmitter,
     OutgoingMessage,
     ResidentProfile,
     StaffRecord,
     StagedRow,
+    SubmissionSnapshot,
     WebLogin,
     WebSession,
 )
@@ -56,6 +58,7 @@ class State:
     residents: dict[int, str] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     submissions: dict[tuple[str, str | None], Claim] = field(default_factory=dict)
+    revisions: dict[int, int] = field(default_factory=dict)
     audit: list[tuple[Actor, str, str, dict[str, object]]] = field(default_factory=list)
     staged: list[StagedRow] = field(default_factory=list)
     tariffs: list[Tariff] = field(default_factory=list)
@@ -136,20 +139,10 @@ class InMemoryMeters(_Repos):
                 continue
             account = self.s.accounts[meter.account_id]
             linked = (resident_id, account.id) in self.s.links
-            found.append(
-                MeterContext(meter, account, self.s.suppliers[account.supplier_id], linked)
-            )
+            supplier = self.s.suppliers[account.supplier_id]
+            revision = self.s.revisions.get(meter_id, 0)
+            found.append(MeterContext(meter, account, supplier, linked, revision=revision))
         return found
-
-    async def for_submission(
-        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
-    ) -> list[MeterContext]:
-        found = await self.contexts(meter_ids, lock=True, resident_id=resident_id)
-        recent = await InMemoryReadings(self.s).recent(meter_ids, since)
-        return [
-            replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
-            for c in found
-        ]
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
         return [m for m in self.s.meters.values() if m.account_id in account_ids]
@@ -176,12 +169,6 @@ class InMemoryReadings(_Repos):
         for r in readings:
             self.s.readings.append(replace(r, id=self.s.new_id()))
 
-    async def supersede(self, reading_ids: Sequence[int]) -> None:
-        self.s.readings = [
-            replace(r, status=ReadingStatus.SUPERSEDED) if r.id in reading_ids else r
-            for r in self.s.readings
-        ]
-
     async def of_submission(self, submission_id: int) -> list[Reading]:
         return [r for r in self.s.readings if r.submission_id == submission_id]
 
@@ -194,23 +181,54 @@ class InMemoryReadings(_Repos):
 
 
 class InMemorySubmissions(_Repos):
-    async def claim(
+    def __init__(self, state: State, committed: Callable[[], State] | None = None) -> None:
+        super().__init__(state)
+        self.committed = committed
+
+    async def snapshot(
         self,
         actor: Actor,
         client_key: str | None,
-        fingerprint: str,
-        at: datetime,
-        meter_ids: Sequence[int] = (),
-    ) -> Claim:
-        if client_key is not None and (actor.key, client_key) in self.s.submissions:
-            earlier = self.s.submissions[(actor.key, client_key)]
-            return replace(earlier, is_new=False)
-        claim = Claim(self.s.new_id(), True, fingerprint, at)
-        self.s.audit.append(
-            (actor, "readings.submit", f"submission:{claim.submission_id}", {"key": client_key})
-        )
-        if client_key is not None:
-            self.s.submissions[(actor.key, client_key)] = claim
+        meter_ids: Sequence[int],
+        since: BillingPeriod,
+        *,
+        hold: bool,
+    ) -> SubmissionSnapshot:
+        earlier = self.s.submissions.get((actor.key, client_key)) if client_key else None
+        if earlier is not None:
+            return SubmissionSnapshot(replace(earlier, is_new=False), [])
+        meters = InMemoryMeters(self.s)
+        found = await meters.contexts(meter_ids, lock=hold, resident_id=actor.resident_id)
+        recent = await InMemoryReadings(self.s).recent(meter_ids, since)
+        contexts = [
+            replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
+            for c in found
+        ]
+        return SubmissionSnapshot(None, contexts)
+
+    async def save(self, new: NewSubmission) -> Claim | None:
+        # A database compares with the latest committed revision, not with this unit's copy.
+        latest = self.committed().revisions if self.committed else self.s.revisions
+        if any(latest.get(m, 0) != r for m, r in new.revisions.items()):
+            return None
+        key = new.client_key
+        if key is not None and (new.actor.key, key) in self.s.submissions:
+            return replace(self.s.submissions[(new.actor.key, key)], is_new=False)
+        claim = Claim(self.s.new_id(), True, new.fingerprint, new.at)
+        subject = f"submission:{claim.submission_id}"
+        self.s.audit.append((new.actor, "readings.submit", subject, {"key": key}))
+        if key is not None:
+            self.s.submissions[(new.actor.key, key)] = claim
+        for meter_id in new.revisions:
+            self.s.revisions[meter_id] = self.s.revisions.get(meter_id, 0) + 1
+        self.s.readings = [
+            replace(r, status=ReadingStatus.SUPERSEDED) if r.id in new.superseded else r
+            for r in self.s.readings
+        ]
+        for r in new.readings:
+            self.s.readings.append(
+                replace(r, id=self.s.new_id(), submission_id=claim.submission_id)
+            )
         return claim
 
 
@@ -586,7 +604,7 @@ class InMemoryUnitOfWork:
         self.accounts = InMemoryAccounts(s)
         self.meters = InMemoryMeters(s)
         self.readings = InMemoryReadings(s)
-        self.submissions = InMemorySubmissions(s)
+        self.submissions = InMemorySubmissions(s, lambda: self._store.state)
         self.audit = InMemoryAudit(s)
         self.link_attempts = InMemoryLinkAttempts(s)
         self.residents = InMemoryResidents(s)
@@ -632,7 +650,7 @@ class InMemoryStore:
         self.broken = False
         self.units: list[InMemoryUnitOfWork] = []
 
-    def __call__(self, *, write: bool = False) -> InMemoryUnitOfWork:
+    def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryUnitOfWork:
         unit = InMemoryUnitOfWork(self, write)
         self.units.append(unit)
         return unit

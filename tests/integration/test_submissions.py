@@ -8,10 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from komunalka.adapters.db.tables import audit_log, readings, submissions
+from komunalka.adapters.db.readings import StaleCorrection
+from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
 from komunalka.application.actors import Actor
+from komunalka.application.ports import NewSubmission
 from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
 from komunalka.domain.errors import DomainError
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading, new_receipt
 from komunalka.domain.services import Channel
 from tests.fakes import FakeClock, kyiv
 from tests.world import build_world
@@ -164,3 +168,95 @@ async def test_concurrent_submissions_of_several_meters_are_serialized(uow, engi
     accepted = readings.c.status == "accepted"
     assert await count(engine, readings, november) == 24
     assert await count(engine, readings, november, accepted) == 4
+
+
+# --- the store's one-step save, on both databases ---------------------------------------------
+
+SINCE = BillingPeriod(2025, 8)
+
+
+def draft(world, snap, value: int, *, key=None, superseded=(), revision_shift=0) -> NewSubmission:
+    (ctx,) = snap.contexts
+    reading = Reading(
+        meter_id=world.hot_water,
+        register="T1",
+        period=BillingPeriod(2026, 11),
+        value=Decimal(value),
+        submitted_at=CLOCK.now(),
+        channel=Channel.API,
+        receipt=new_receipt(BillingPeriod(2026, 11)),
+    )
+    actor = Actor.resident(world.resident, Channel.API)
+    revisions = {world.hot_water: ctx.revision + revision_shift}
+    return NewSubmission(actor, key, "fp", CLOCK.now(), [reading], list(superseded), revisions)
+
+
+async def written(engine) -> tuple[int, ...]:
+    async with engine.connect() as conn:
+        revisions = await conn.scalar(select(func.sum(meters.c.revision)))
+    return (
+        await count(engine, readings),
+        await count(engine, submissions),
+        await count(engine, audit_log),
+        int(revisions or 0),
+    )
+
+
+async def snapshot(uow, world, key=None):
+    actor = Actor.resident(world.resident, Channel.API)
+    async with uow(write=True, autocommit=True) as u:
+        return await u.submissions.snapshot(actor, key, [world.hot_water], SINCE, hold=False)
+
+
+async def test_a_save_from_a_stale_snapshot_writes_nothing(uow, engine) -> None:
+    world = await build_world(uow)
+    snap = await snapshot(uow, world)
+    await SubmitReadings(uow, CLOCK)(req(world, ReadingItem(world.hot_water, "116")))
+    before = await written(engine)
+    async with uow(write=True, autocommit=True) as u:
+        assert await u.submissions.save(draft(world, snap, 117)) is None
+        await u.commit()
+    assert await written(engine) == before
+    fresh = await snapshot(uow, world)
+    assert fresh.contexts[0].revision == snap.contexts[0].revision + 1
+    assert [r.value for r in fresh.contexts[0].history["T1"]][-1] == Decimal(116)
+
+
+async def test_a_save_under_a_taken_key_returns_the_first_and_writes_nothing(uow, engine) -> None:
+    world = await build_world(uow)
+    first = await SubmitReadings(uow, CLOCK)(
+        req(world, ReadingItem(world.hot_water, "116"), key="k")
+    )
+    snap = await snapshot(uow, world)  # read as if before the key was taken
+    counts = (await written(engine))[:3]
+    async with uow(write=True, autocommit=True) as u:
+        claim = await u.submissions.save(draft(world, snap, 117, key="k"))
+        await u.commit()
+    assert claim is not None and not claim.is_new and claim.submission_id == first.submission_id
+    assert (await written(engine))[:3] == counts
+    again = await snapshot(uow, world, key="k")
+    assert again.earlier is not None and again.earlier.submission_id == first.submission_id
+
+
+async def test_a_correction_of_a_reading_no_longer_accepted_fails_whole(uow, engine) -> None:
+    world = await build_world(uow)
+    use = SubmitReadings(uow, CLOCK)
+    await use(req(world, ReadingItem(world.hot_water, "116")))
+    await use(req(world, ReadingItem(world.hot_water, "116,5")))  # supersedes the 116
+    async with engine.connect() as conn:
+        gone = await conn.scalar(
+            select(readings.c.id).where(
+                readings.c.meter_id == world.hot_water, readings.c.status == "superseded"
+            )
+        )
+    snap = await snapshot(uow, world)
+    before = await written(engine)
+
+    async def save() -> None:
+        async with uow(write=True, autocommit=True) as u:
+            await u.submissions.save(draft(world, snap, 117, superseded=[gone]))
+            await u.commit()
+
+    with pytest.raises(StaleCorrection):
+        await save()
+    assert await written(engine) == before

@@ -8,11 +8,16 @@ import pytest
 
 from komunalka.application.actors import Actor
 from komunalka.application.correct_reading import CorrectReading, CorrectReadingRequest
-from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.application.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+    SubmitReadingsResult,
+)
 from komunalka.domain.errors import DomainError
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.services import Channel
-from tests.fakes import FakeClock, InMemoryStore, kyiv
+from tests.fakes import FakeClock, InMemoryStore, InMemorySubmissions, kyiv
 from tests.world import World, build_world
 
 
@@ -251,3 +256,35 @@ async def test_someone_elses_reading_cannot_be_corrected(setup) -> None:
             CorrectReadingRequest(stranger, mine.readings[0].receipt, "117")
         )
     assert codes(exc) == ["meter.not_found"]
+
+
+async def test_a_meter_moving_on_between_read_and_write_is_judged_again(setup, monkeypatch) -> None:
+    """Another submission lands after this one read the meter: this one writes nothing from its
+    stale read, then reads again (holding the meter) and becomes a correction of the other."""
+    store, world, clock = setup
+    use = submit(store, clock)
+    original = InMemorySubmissions.snapshot
+    interleaved: list[SubmitReadingsResult] = []
+    calls = []
+
+    async def snapshot_then_other_lands(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = await original(self, *args, **kwargs)
+        calls.append(kwargs["hold"])
+        if len(calls) == 1:  # the first read only: the other submission lands meanwhile
+            interleaved.append(await use(request(world, ReadingItem(world.hot_water, "116"))))
+        return found
+
+    monkeypatch.setattr(InMemorySubmissions, "snapshot", snapshot_then_other_lands)
+    mine = await use(request(world, ReadingItem(world.hot_water, "117")))
+    assert mine.readings[0].corrected and not interleaved[0].readings[0].corrected
+    november = [
+        (r.value, r.status, r.submission_id)
+        for r in store.state.readings
+        if r.meter_id == world.hot_water and str(r.period) == "2026-11"
+    ]
+    assert november == [
+        (Decimal(116), ReadingStatus.SUPERSEDED, interleaved[0].submission_id),
+        (Decimal(117), ReadingStatus.ACCEPTED, mine.submission_id),
+    ]
+    # mine read without holding, the other read and wrote, mine read again holding the meter
+    assert calls == [False, False, True]

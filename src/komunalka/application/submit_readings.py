@@ -23,6 +23,7 @@ from komunalka.application.ports import (
     Claim,
     Clock,
     MeterContext,
+    NewSubmission,
     UnitOfWork,
     UnitOfWorkFactory,
     unique,
@@ -101,23 +102,85 @@ class SubmitReadings:
         _check_shape(request)
         now = self._clock.now()
         fingerprint = _fingerprint(request.items)
+        ids = unique(i.meter_id for i in request.items)
+        if len(ids) == 1:
+            # One meter: read, judge, and write only if the meter has not moved on meanwhile,
+            # each a step of its own (two round trips on PostgreSQL, no transaction held).
+            async with self._uow(write=True, autocommit=True) as uow:
+                result = await self._attempt(uow, request, ids, now, fingerprint, hold=False)
+                if result is not None:
+                    await uow.commit()
+                    return result
+        # Several meters, or one that changed between the read and the write: hold the meters
+        # (in id order, so two submissions never deadlock) from the read to the commit.
         async with self._uow(write=True) as uow:
-            ids = unique(i.meter_id for i in request.items)
-            claim = await uow.submissions.claim(
-                request.actor, request.client_key, fingerprint, now, ids
-            )
-            if not claim.is_new:
-                return await _replay(uow, claim, fingerprint)
-            # periods run at most a month behind the calendar: this covers every window rule
-            since = BillingPeriod(now.year, now.month).shift(-HISTORY_MONTHS - 2)
-            found = await uow.meters.for_submission(ids, request.actor.resident_id, since)
-            contexts = {c.meter.id: c for c in found}
-            _check_access(request.actor, ids, contexts)
-            judged = _judge(request.items, contexts, now)
-            if request.correcting is not None:
-                _require_corrections(judged, request.correcting)
-            accepted = await _write(uow, request.actor, claim.submission_id, judged, now)
+            result = await self._attempt(uow, request, ids, now, fingerprint, hold=True)
+            if result is None:
+                raise RuntimeError("a held meter moved on before the submission was saved")
             await uow.commit()
+        return result
+
+    async def _attempt(
+        self,
+        uow: UnitOfWork,
+        request: SubmitReadingsRequest,
+        ids: list[int],
+        now: datetime,
+        fingerprint: str,
+        *,
+        hold: bool,
+    ) -> SubmitReadingsResult | None:
+        """The submission judged against one snapshot; None when a meter moved on before the
+        write (nothing was written)."""
+        # periods run at most a month behind the calendar: this covers every window rule
+        since = BillingPeriod(now.year, now.month).shift(-HISTORY_MONTHS - 2)
+        actor = request.actor
+        snap = await uow.submissions.snapshot(actor, request.client_key, ids, since, hold=hold)
+        if snap.earlier is not None:
+            return await _replay(uow, snap.earlier, fingerprint)
+        contexts = {c.meter.id: c for c in snap.contexts}
+        _check_access(actor, ids, contexts)
+        judged = _judge(request.items, contexts, now)
+        if request.correcting is not None:
+            _require_corrections(judged, request.correcting)
+        readings = [
+            Reading(
+                meter_id=j.item.meter_id,
+                register=j.register,
+                period=j.period,
+                value=j.value,
+                submitted_at=now,
+                channel=actor.channel,
+                receipt=new_receipt(j.period),
+            )
+            for j in judged
+        ]
+        new = NewSubmission(
+            actor,
+            request.client_key,
+            fingerprint,
+            now,
+            readings,
+            [j.current.id for j in judged if j.current is not None and j.current.id],
+            {meter_id: c.revision for meter_id, c in contexts.items()},
+        )
+        claim = await uow.submissions.save(new)
+        if claim is None:
+            return None
+        if not claim.is_new:  # the same key was used meanwhile: its result, not ours
+            return await _replay(uow, claim, fingerprint)
+        accepted = [
+            AcceptedReading(
+                r.meter_id,
+                r.register,
+                r.period,
+                r.value,
+                j.previous,
+                r.receipt,
+                j.current is not None,
+            )
+            for r, j in zip(readings, judged, strict=True)
+        ]
         return SubmitReadingsResult(claim.submission_id, now, accepted)
 
 
@@ -278,31 +341,3 @@ def _judge_item(
     current = next((r for r in history if r.period == period), None)
     violations += check_value(meter, register, value, period, past)
     return _Judged(item, register, value, period, past[-1].value if past else None, current)
-
-
-async def _write(
-    uow: UnitOfWork, actor: Actor, submission_id: int, judged: list[_Judged], now: datetime
-) -> list[AcceptedReading]:
-    corrected = [j.current.id for j in judged if j.current is not None and j.current.id]
-    if corrected:
-        await uow.readings.supersede(corrected)
-    readings = [
-        Reading(
-            meter_id=j.item.meter_id,
-            register=j.register,
-            period=j.period,
-            value=j.value,
-            submitted_at=now,
-            channel=actor.channel,
-            receipt=new_receipt(j.period),
-            submission_id=submission_id,
-        )
-        for j in judged
-    ]
-    await uow.readings.add(readings)
-    return [
-        AcceptedReading(
-            r.meter_id, r.register, r.period, r.value, j.previous, r.receipt, j.current is not None
-        )
-        for r, j in zip(readings, judged, strict=True)
-    ]

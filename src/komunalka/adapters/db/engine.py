@@ -105,12 +105,16 @@ class SqlUnitOfWork:
 
     On PostgreSQL the transaction is the driver's own (asyncpg), with SQLAlchemy in autocommit
     mode inside it: the hot-path repositories (postgres.py) run fixed SQL on the driver
-    connection and the rest run SQLAlchemy Core, all in the one transaction.
+    connection and the rest run SQLAlchemy Core, all in the one transaction. With
+    `autocommit=True` there is no transaction on PostgreSQL: each statement commits or fails on
+    its own (SubmitReadings' one-meter path, whose write is a single statement). SQLite always
+    runs a transaction.
     """
 
-    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+    def __init__(self, engine: AsyncEngine, *, write: bool, autocommit: bool = False) -> None:
         self._engine = engine
         self._write = write
+        self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
         self._pg_tx: Any = None
         self._committed = False
@@ -121,8 +125,9 @@ class SqlUnitOfWork:
             if conn.dialect.name == "postgresql":
                 # checked out already: reaching the driver connection does no I/O
                 raw: Any = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-                self._pg_tx = raw.transaction()
-                await self._pg_tx.start()
+                if not self._autocommit:  # else each statement is a transaction of its own
+                    self._pg_tx = raw.transaction()
+                    await self._pg_tx.start()
                 self._wire_postgres(conn, raw)
             else:
                 if self._write:
@@ -180,6 +185,8 @@ class SqlUnitOfWork:
             if self._pg_tx is not None:
                 if not self._committed:
                     await self._pg_tx.rollback()
+            elif self._conn.dialect.name == "postgresql":
+                pass  # autocommit: every statement has committed or failed on its own
             elif self._conn.in_transaction():
                 await self._conn.rollback()
         finally:
@@ -191,7 +198,7 @@ class SqlUnitOfWork:
         if self._pg_tx is not None:
             await self._pg_tx.commit()
             self._committed = True
-        else:
+        elif self._conn.dialect.name != "postgresql":
             await self._conn.commit()
 
     async def ping(self) -> None:
@@ -203,5 +210,5 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=write)
+    def __call__(self, *, write: bool = False, autocommit: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=write, autocommit=autocommit)

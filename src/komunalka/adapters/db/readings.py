@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import dialect_insert, reading_of
-from komunalka.adapters.db.tables import audit_log, readings, submissions
+from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
 from komunalka.application.actors import Actor
-from komunalka.application.ports import Claim
+from komunalka.application.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.values import to_milli
@@ -69,10 +71,6 @@ class SqlReadingRepository:
         ]
         await self._conn.execute(insert(readings), rows)
 
-    async def supersede(self, reading_ids: Sequence[int]) -> None:
-        stmt = update(readings).where(readings.c.id.in_(reading_ids))
-        await self._conn.execute(stmt.values(status=ReadingStatus.SUPERSEDED.value))
-
     async def of_submission(self, submission_id: int) -> list[Reading]:
         query = select(*_READING_COLUMNS).where(readings.c.submission_id == submission_id)
         return [reading_of(r) for r in await self._conn.execute(query.order_by(readings.c.id))]
@@ -94,41 +92,91 @@ class SqlReadingRepository:
 AUDIT_SUBMIT = "readings.submit"
 
 
+class StaleCorrection(RuntimeError):
+    """A reading to supersede was no longer accepted although its meter was still at the
+    snapshot's revision: some writer changed readings without moving the meter on."""
+
+    def __init__(self, reading_ids: Sequence[int]) -> None:
+        super().__init__(f"readings {list(reading_ids)} are no longer accepted")
+
+
 class SqlSubmissionRepository:
+    """Submissions on SQLAlchemy Core. SQLite runs them in a writing unit of work (BEGIN
+    IMMEDIATE), which holds the whole database: no meter moves on between snapshot and save."""
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def claim(
+    async def snapshot(
         self,
         actor: Actor,
         client_key: str | None,
-        fingerprint: str,
-        at: datetime,
-        meter_ids: Sequence[int] = (),
-    ) -> Claim:
-        # SQLite: the writing unit of work began with BEGIN IMMEDIATE and holds the database.
+        meter_ids: Sequence[int],
+        since: BillingPeriod,
+        *,
+        hold: bool,
+    ) -> SubmissionSnapshot:
+        earlier = await self._earlier(actor.key, client_key)
+        if earlier is not None:
+            return SubmissionSnapshot(earlier, [])
+        found = await SqlMeterRepository(self._conn).contexts(
+            meter_ids, lock=hold, resident_id=actor.resident_id
+        )
+        recent = await SqlReadingRepository(self._conn).recent(meter_ids, since)
+        contexts = [
+            replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
+            for c in found
+        ]
+        return SubmissionSnapshot(None, contexts)
+
+    async def save(self, new: NewSubmission) -> Claim | None:
+        ids = sorted(new.revisions)
+        query = select(meters.c.id, meters.c.revision).where(meters.c.id.in_(ids))
+        current = {row.id: row.revision for row in await self._conn.execute(query)}
+        if current != dict(new.revisions):
+            return None
+        actor, key = new.actor, new.client_key
         values = {
             "actor_key": actor.key,
-            "client_key": client_key,
-            "fingerprint": fingerprint,
+            "client_key": key,
+            "fingerprint": new.fingerprint,
             "channel": actor.channel.value,
-            "created_at": at,
+            "created_at": new.at,
         }
         stmt = dialect_insert(self._conn, submissions).values(values)
-        if client_key is not None:
+        if key is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["actor_key", "client_key"])
         new_id = (await self._conn.execute(stmt.returning(submissions.c.id))).scalar()
-        if new_id is not None:
-            details = {"key": client_key}
-            await SqlAuditLog(self._conn).record(
-                actor, AUDIT_SUBMIT, f"submission:{new_id}", details, at
-            )
-            return Claim(new_id, True, fingerprint, at)
-        query = select(submissions.c.id, submissions.c.fingerprint, submissions.c.created_at).where(
-            submissions.c.actor_key == actor.key, submissions.c.client_key == client_key
+        if new_id is None:
+            earlier = await self._earlier(actor.key, key)
+            assert earlier is not None
+            return earlier
+        await SqlAuditLog(self._conn).record(
+            actor, AUDIT_SUBMIT, f"submission:{new_id}", {"key": key}, new.at
         )
-        row = (await self._conn.execute(query)).one()
-        return Claim(row.id, False, row.fingerprint, row.created_at)
+        for meter_id in ids:
+            bump = update(meters).where(meters.c.id == meter_id)
+            await self._conn.execute(bump.values(revision=meters.c.revision + 1))
+        if new.superseded:
+            stmt = update(readings).where(
+                readings.c.id.in_(new.superseded),
+                readings.c.status == ReadingStatus.ACCEPTED.value,
+            )
+            done = await self._conn.execute(stmt.values(status=ReadingStatus.SUPERSEDED.value))
+            if done.rowcount != len(new.superseded):  # the unit of work rolls back
+                raise StaleCorrection(new.superseded)
+        mine = [replace(r, submission_id=new_id) for r in new.readings]
+        await SqlReadingRepository(self._conn).add(mine)
+        return Claim(new_id, True, new.fingerprint, new.at)
+
+    async def _earlier(self, actor_key: str, client_key: str | None) -> Claim | None:
+        if client_key is None:
+            return None
+        query = select(submissions.c.id, submissions.c.fingerprint, submissions.c.created_at).where(
+            submissions.c.actor_key == actor_key, submissions.c.client_key == client_key
+        )
+        row = (await self._conn.execute(query)).first()
+        return Claim(row.id, False, row.fingerprint, row.created_at) if row else None
 
 
 class SqlAuditLog:

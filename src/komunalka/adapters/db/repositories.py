@@ -4,14 +4,12 @@ SQLAlchemy Core: one statement per call, no ORM on the hot path."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.rows import (
     account_of,
     dialect_insert,
@@ -33,7 +31,6 @@ from komunalka.adapters.db.tables import (
 )
 from komunalka.application.ports import Attempts, Identity, MeterContext
 from komunalka.domain.meters import Account, Meter, Supplier
-from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.services import Service
 from komunalka.domain.tariffs import Tariff
 
@@ -162,18 +159,10 @@ class SqlMeterRepository:
                 row.window_rule,
                 row.account_pattern,
             )
-            result.append(MeterContext(meter, account, supplier, bool(row.linked)))
+            result.append(
+                MeterContext(meter, account, supplier, bool(row.linked), revision=row.revision)
+            )
         return result
-
-    async def for_submission(
-        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
-    ) -> list[MeterContext]:
-        found = await self.contexts(meter_ids, lock=True, resident_id=resident_id)
-        recent = await SqlReadingRepository(self._conn).recent(meter_ids, since)
-        return [
-            replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
-            for c in found
-        ]
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
         query = select(meters).where(meters.c.account_id.in_(account_ids)).order_by(meters.c.id)

@@ -81,6 +81,9 @@ meters = Table(
     Column("status", String(20), nullable=False),
     # The registry import that last listed the meter: tells a repeated line within one import.
     Column("registry_import_id", BigInteger, nullable=True),
+    # Moves on with every submission to the meter (and every registry change of it): a
+    # submission judged against one revision is written only while the meter is still at it.
+    Column("revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("supplier_id", "serial", name="uq_meters_supplier_serial"),
 )
 

@@ -29,6 +29,7 @@ from komunalka.application.ports.core import (
     MergeCounts,
     MeterContext,
     MeterRepository,
+    NewSubmission,
     NonSubmitter,
     ReadingQueries,
     ReadingRepository,
@@ -37,6 +38,7 @@ from komunalka.application.ports.core import (
     ResidentRepository,
     StagedRow,
     SubmissionRepository,
+    SubmissionSnapshot,
     SupplierRepository,
     TariffRepository,
     TokenRepository,
@@ -118,9 +120,12 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, write: bool = False) -> UnitOfWork:
+    def __call__(self, *, write: bool = False, autocommit: bool = False) -> UnitOfWork:
         """A new unit of work; `write=True` takes the write lock up front where the database
-        needs it (SQLite), so read-then-write never fails half-way."""
+        needs it (SQLite), so read-then-write never fails half-way. `autocommit=True` lets
+        each step commit on its own where the database serializes single statements
+        (PostgreSQL); it is for use cases whose every write is one step (`SubmissionRepository.
+        save`) and that check what they read when they write. `commit()` is still called."""
         ...
 
 
@@ -146,6 +151,7 @@ __all__ = [
     "MessageSender",
     "MeterContext",
     "MeterRepository",
+    "NewSubmission",
     "NonSubmitter",
     "OneTimeTokenRepository",
     "Outbox",
@@ -167,6 +173,7 @@ __all__ = [
     "StaffRepository",
     "StagedRow",
     "SubmissionRepository",
+    "SubmissionSnapshot",
     "SupplierPortalRepository",
     "SupplierRecord",
     "SupplierRepository",

@@ -39,8 +39,11 @@ class MeterContext:
     supplier: Supplier
     # Whether the resident the request is for has linked the meter's account.
     linked: bool = False
-    # Accepted readings by register, oldest first (filled by `for_submission` only).
+    # Accepted readings by register, oldest first (filled by a submission's snapshot only).
     history: Mapping[str, Sequence[Reading]] = field(default_factory=dict)
+    # Moves on with every change to the meter's readings: a submission judged against one
+    # revision is written only while the meter is still at it.
+    revision: int = 0
 
 
 class SupplierRepository(Protocol):
@@ -68,14 +71,7 @@ class MeterRepository(Protocol):
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
         """The meters with their accounts, suppliers and whether `resident_id` linked them;
-        `lock` holds them until commit, so concurrent submissions to one meter run in turn."""
-        ...
-
-    async def for_submission(
-        self, meter_ids: Sequence[int], resident_id: int | None, since: BillingPeriod
-    ) -> list[MeterContext]:
-        """The meters' contexts with their accepted readings from `since` on. Read after the
-        submission's claim, which holds the meters, so no concurrent change is missed."""
+        `lock` holds them until commit."""
         ...
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
@@ -90,7 +86,6 @@ class ReadingRepository(Protocol):
         ...
 
     async def add(self, readings: Sequence[Reading]) -> None: ...
-    async def supersede(self, reading_ids: Sequence[int]) -> None: ...
     async def of_submission(self, submission_id: int) -> list[Reading]: ...
     async def by_receipt(self, receipt: str) -> Reading | None: ...
     async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]: ...
@@ -104,21 +99,50 @@ class Claim:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SubmissionSnapshot:
+    """What a submission is judged against: the earlier submission under its client key, if
+    any, and its meters with their recent history and revisions."""
+
+    earlier: Claim | None
+    contexts: list[MeterContext]
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubmission:
+    actor: Actor
+    client_key: str | None
+    fingerprint: str
+    at: datetime
+    # The readings to add; the store sets their submission id.
+    readings: Sequence[Reading]
+    # Accepted readings these replace (corrections), now superseded.
+    superseded: Sequence[int]
+    # Each meter's revision in the snapshot the readings were judged against.
+    revisions: Mapping[int, int]
+
+
 class SubmissionRepository(Protocol):
-    async def claim(
+    async def snapshot(
         self,
         actor: Actor,
         client_key: str | None,
-        fingerprint: str,
-        at: datetime,
-        meter_ids: Sequence[int] = (),
-    ) -> Claim:
-        """A new submission, or the earlier one made under the same client key; either way the
-        meters are held until the transaction ends, so submissions to a meter run one at a time.
+        meter_ids: Sequence[int],
+        since: BillingPeriod,
+        *,
+        hold: bool,
+    ) -> SubmissionSnapshot:
+        """The earlier submission under `client_key`, and the meters with their accepted
+        readings from `since` on (their links checked against the actor's resident). `hold`
+        (in a transaction) keeps the meters, locked in id order, until it ends."""
+        ...
 
-        A new one is also written to the audit log (action ``readings.submit``, subject
-        ``submission:<id>``; its readings carry the id). Two concurrent claims of one key: the
-        second waits for the first to commit and then sees it (the key is unique per actor)."""
+    async def save(self, new: NewSubmission) -> Claim | None:
+        """All of it or nothing, in one step: the submission, its audit entry (action
+        ``readings.submit``, subject ``submission:<id>``), its readings, the superseded ones, and
+        every meter's revision moved on. Returns the new claim; the earlier one, with nothing
+        written, when the client key was used already (a concurrent first use is waited for);
+        None, with nothing written, when a meter is no longer at the snapshot's revision."""
         ...
 
 
