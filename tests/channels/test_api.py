@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -109,6 +110,43 @@ async def test_malformed_bodies_get_a_clear_error_and_change_nothing(api, engine
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "request.invalid"
     assert answer.json()["error"]["message"] == "Запит має неправильний формат."
+    assert await stored(engine) == before
+
+
+async def test_the_hand_read_submission_is_documented_like_any_route(api) -> None:
+    client, _, _ = api
+    spec = (await client.get("/openapi.json")).json()
+    post = spec["paths"]["/api/v1/readings"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body == "#/components/schemas/SubmitIn"
+    submit_in = spec["components"]["schemas"]["SubmitIn"]
+    assert submit_in["properties"]["readings"]["items"]["$ref"] == "#/components/schemas/ReadingIn"
+    assert {"meter_id", "value", "register", "confirm"} <= set(
+        spec["components"]["schemas"]["ReadingIn"]["properties"]
+    )
+    headers = {p["name"]: p for p in post["parameters"] if p["in"] == "header"}
+    assert headers["idempotency-key"]["schema"]["maxLength"] == 100
+    assert "authorization" in headers
+    assert post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "SubmitOut"
+    )
+
+
+async def test_a_body_that_is_not_json_or_a_key_too_long_changes_nothing(api, engine) -> None:
+    client, world, _ = api
+    before = await stored(engine)
+    body = {"readings": [{"meter_id": world.hot_water, "value": "117"}]}
+    as_text = await client.post(
+        "/api/v1/readings",
+        content=json.dumps(body).encode(),
+        headers={"content-type": "text/plain"},
+    )
+    long_key = await client.post(
+        "/api/v1/readings", json=body, headers={"Idempotency-Key": "k" * 101}
+    )
+    for answer in (as_text, long_key):
+        assert answer.status_code == 422
+        assert answer.json()["error"]["code"] == "request.invalid"
     assert await stored(engine) == before
 
 

@@ -22,7 +22,8 @@ from komunalka.bootstrap.container import (
 from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS, on_http_error
-from komunalka.channels.api.routes import build_router
+from komunalka.channels.api.lean import complete_openapi
+from komunalka.channels.api.routes import READ_BY_HAND, build_router
 from komunalka.channels.api.supplier_routes import build_router as supplier_api_router
 from komunalka.channels.operator.routes import build_router as operator_router
 from komunalka.channels.pages.routes import build_router as pages_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.include_router(build_router(container.use_cases))
+    app.openapi = complete_openapi(app, READ_BY_HAND)  # type: ignore[method-assign]
     if bot is not None:
         door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
         secret = container.settings.telegram_webhook_secret or ""

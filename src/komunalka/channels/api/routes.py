@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from komunalka.application.actors import Actor
@@ -17,6 +17,7 @@ from komunalka.application.submit_readings import (
 )
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.api.errors import ApiError
+from komunalka.channels.api.lean import documented, header, json_body
 from komunalka.channels.api.schemas import (
     CorrectIn,
     ErrorBody,
@@ -31,6 +32,9 @@ from komunalka.channels.api.schemas import (
     SubmitOut,
 )
 from komunalka.domain.services import Channel
+
+# Bodies the routes read by hand (lean.py): their schemas are added to the OpenAPI document.
+READ_BY_HAND = (SubmitIn,)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (401, 404, 409, 422, 429)
@@ -81,15 +85,21 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
         response_model=SubmitOut,
         responses=ERRORS,
         tags=["readings"],
+        openapi_extra=documented(
+            SubmitIn,
+            [
+                ("authorization", "`Bearer <token>`", None),
+                ("idempotency-key", "Makes the request idempotent, as `client_key` does.", 100),
+            ],
+        ),
     )
-    async def submit_readings(
-        body: SubmitIn,
-        authorization: Authorization = None,
-        idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-    ) -> Response:
+    async def submit_readings(request: Request) -> Response:
         """Send readings of one or many meters at once: all are accepted, or none."""
-        resident_id = await resident(authorization)
-        request = SubmitReadingsRequest(
+        # The hot path reads its body and headers itself (lean.py): no parameter solving.
+        body = await json_body(request, SubmitIn)
+        idempotency_key = header(request, "idempotency-key", 100)
+        resident_id = await resident(request.headers.get("authorization"))
+        submission = SubmitReadingsRequest(
             actor=Actor.resident(resident_id, Channel.API),
             items=[
                 ReadingItem(r.meter_id, r.value, r.zone, frozenset(r.confirm))
@@ -97,7 +107,7 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
             ],
             client_key=body.client_key or idempotency_key,
         )
-        result = await use_cases.submit_readings(request)
+        result = await use_cases.submit_readings(submission)
         # Rendered here rather than by FastAPI's response_model (still declared, for OpenAPI):
         # the hot path skips a second validation of what it has just built.
         return Response(
