@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -100,6 +101,41 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
     return engine
 
 
+# The unit of work's repositories by attribute, and the PostgreSQL hot path's (postgres.py),
+# which also take the driver connection.
+_REPOSITORIES: dict[str, Callable[[AsyncConnection], object]] = {
+    "suppliers": SqlSupplierRepository,
+    "accounts": SqlAccountRepository,
+    "meters": SqlMeterRepository,
+    "readings": SqlReadingRepository,
+    "submissions": SqlSubmissionRepository,
+    "audit": SqlAuditLog,
+    "link_attempts": SqlLinkAttemptRepository,
+    "residents": SqlResidentRepository,
+    "tokens": SqlTokenRepository,
+    "tariffs": SqlTariffRepository,
+    "identities": SqlIdentityRepository,
+    "media": SqlMediaRepository,
+    "registry": SqlRegistryStaging,
+    "queries": SqlReadingQueries,
+    "web_logins": SqlWebLoginRepository,
+    "staff": SqlStaffRepository,
+    "web_sessions": SqlWebSessionRepository,
+    "sign_in_attempts": SqlSignInAttemptRepository,
+    "one_time_tokens": SqlOneTimeTokenRepository,
+    "outbox": SqlOutbox,
+    "profiles": SqlResidentProfileRepository,
+    "console": SqlConsoleRepository,
+    "supplier_portal": SqlSupplierPortalRepository,
+}
+_POSTGRES_REPOSITORIES: dict[str, Callable[[AsyncConnection, Any], object]] = {
+    "meters": PgMeterRepository,
+    "readings": PgReadingRepository,
+    "submissions": lambda _, raw: PgSubmissionRepository(raw),
+    "audit": lambda _, raw: PgAuditLog(raw),
+}
+
+
 class SqlUnitOfWork:
     """One connection, one transaction. Leaving without `commit()` rolls back.
 
@@ -111,11 +147,36 @@ class SqlUnitOfWork:
     runs a transaction.
     """
 
+    suppliers: ports.SupplierRepository
+    accounts: ports.AccountRepository
+    meters: ports.MeterRepository
+    readings: ports.ReadingRepository
+    submissions: ports.SubmissionRepository
+    audit: ports.AuditLog
+    link_attempts: ports.LinkAttemptRepository
+    residents: ports.ResidentRepository
+    tokens: ports.TokenRepository
+    tariffs: ports.TariffRepository
+    identities: ports.IdentityRepository
+    media: ports.MediaRepository
+    registry: ports.RegistryStaging
+    queries: ports.ReadingQueries
+    web_logins: ports.WebLoginRepository
+    staff: ports.StaffRepository
+    web_sessions: ports.WebSessionRepository
+    sign_in_attempts: ports.SignInAttemptRepository
+    one_time_tokens: ports.OneTimeTokenRepository
+    outbox: ports.Outbox
+    profiles: ports.ResidentProfileRepository
+    console: ports.ConsoleRepository
+    supplier_portal: ports.SupplierPortalRepository
+
     def __init__(self, engine: AsyncEngine, *, write: bool, autocommit: bool = False) -> None:
         self._engine = engine
         self._write = write
         self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
+        self._raw: Any = None
         self._pg_tx: Any = None
         self._committed = False
 
@@ -128,51 +189,28 @@ class SqlUnitOfWork:
                 if not self._autocommit:  # else each statement is a transaction of its own
                     self._pg_tx = raw.transaction()
                     await self._pg_tx.start()
-                self._wire_postgres(conn, raw)
+                self._raw = raw
             else:
                 if self._write:
                     await conn.execution_options(**{WRITE: True})
                 await conn.begin()
-                self._wire(conn)
         except BaseException:
             await conn.close()
             raise
         self._conn = conn
         return self
 
-    def _wire(self, conn: AsyncConnection) -> None:
-        self.suppliers: ports.SupplierRepository = SqlSupplierRepository(conn)
-        self.accounts: ports.AccountRepository = SqlAccountRepository(conn)
-        self.meters: ports.MeterRepository = SqlMeterRepository(conn)
-        self.readings: ports.ReadingRepository = SqlReadingRepository(conn)
-        self.submissions: ports.SubmissionRepository = SqlSubmissionRepository(conn)
-        self.audit: ports.AuditLog = SqlAuditLog(conn)
-        self.link_attempts: ports.LinkAttemptRepository = SqlLinkAttemptRepository(conn)
-        self.residents: ports.ResidentRepository = SqlResidentRepository(conn)
-        self.tokens: ports.TokenRepository = SqlTokenRepository(conn)
-        self.tariffs: ports.TariffRepository = SqlTariffRepository(conn)
-        self.identities: ports.IdentityRepository = SqlIdentityRepository(conn)
-        self.media: ports.MediaRepository = SqlMediaRepository(conn)
-        self.registry: ports.RegistryStaging = SqlRegistryStaging(conn)
-        self.queries: ports.ReadingQueries = SqlReadingQueries(conn)
-        self.web_logins: ports.WebLoginRepository = SqlWebLoginRepository(conn)
-        self.staff: ports.StaffRepository = SqlStaffRepository(conn)
-        self.web_sessions: ports.WebSessionRepository = SqlWebSessionRepository(conn)
-        self.sign_in_attempts: ports.SignInAttemptRepository = SqlSignInAttemptRepository(conn)
-        self.one_time_tokens: ports.OneTimeTokenRepository = SqlOneTimeTokenRepository(conn)
-        self.outbox: ports.Outbox = SqlOutbox(conn)
-        self.profiles: ports.ResidentProfileRepository = SqlResidentProfileRepository(conn)
-        # operator console (channels/operator)
-        self.console: ports.ConsoleRepository = SqlConsoleRepository(conn)
-        # supplier portal (door: supplier)
-        self.supplier_portal: ports.SupplierPortalRepository = SqlSupplierPortalRepository(conn)
-
-    def _wire_postgres(self, conn: AsyncConnection, raw: Any) -> None:
-        self._wire(conn)
-        self.meters = PgMeterRepository(conn, raw)
-        self.readings = PgReadingRepository(conn, raw)
-        self.submissions = PgSubmissionRepository(raw)
-        self.audit = PgAuditLog(raw)
+    def __getattr__(self, name: str) -> Any:
+        """A repository, made on first use: most units of work touch two or three of them."""
+        make = _REPOSITORIES.get(name)
+        conn = self.__dict__.get("_conn")
+        if make is None or conn is None:
+            raise AttributeError(name)
+        raw = self.__dict__.get("_raw")
+        fast = _POSTGRES_REPOSITORIES.get(name) if raw is not None else None
+        repository = fast(conn, raw) if fast is not None else make(conn)
+        setattr(self, name, repository)
+        return repository
 
     async def __aexit__(
         self,
