@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from komunalka.adapters.db.operator import SqlConsoleRepository
+from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.postgres import (
     PgAuditLog,
     PgMeterRepository,
     PgReadingRepository,
-    PgSubmissionRepository,
 )
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (

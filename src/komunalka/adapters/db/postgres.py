@@ -1,5 +1,6 @@
-"""The submission hot path on PostgreSQL: fixed SQL run on the asyncpg connection (prepared
-once per connection by the driver), inside the unit of work's transaction.
+"""The hot path on PostgreSQL: fixed SQL run on the asyncpg connection (prepared once per
+connection by the driver), in the unit of work's transaction when it has one. Submissions
+themselves are in pg_submissions.py.
 
 SQLAlchemy Core rebuilds and compiles-from-cache every statement on every call; on this path that
 was most of a request's CPU (docs/BENCHMARKS.md). The statements here do exactly what the Core
@@ -10,22 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from komunalka.adapters.db.readings import SqlReadingRepository, StaleCorrection
+from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import supplier_of
 from komunalka.application.actors import Actor
 from komunalka.application.ports import (
-    Claim,
     MeterContext,
-    NewSubmission,
-    SubmissionSnapshot,
 )
 from komunalka.domain.meters import Account, Meter, MeterStatus
 from komunalka.domain.periods import BillingPeriod
@@ -51,35 +47,9 @@ _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
 # Held meters are row-locked in id order (two holders never deadlock); the lock is the one a
 # submission's revision update takes, so a held meter cannot move on until the holder ends.
-_LOCK = """
+LOCK_METERS = """
     SELECT id FROM meters WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
 """
-
-# A submission's snapshot: its meters with their revisions and recent accepted readings, one row
-# per reading (a meter with none once, with NULL reading columns), each row also carrying the
-# earlier submission under the client key, if any.
-_SNAPSHOT = """
-    SELECT m.id, m.account_id, m.supplier_id, m.service, m.serial, m.registers, m.digits,
-           m.decimals, m.verification_due, m.status, a.number, a.holder, a.address, a.district,
-           s.code, s.name, s.timezone, s.window_rule, s.account_pattern,
-           EXISTS (SELECT 1 FROM account_links l
-                   WHERE l.account_id = a.id AND l.resident_id = $2) AS linked,
-           m.revision,
-           (SELECT (e.id, e.fingerprint, e.created_at) FROM submissions e
-            WHERE e.actor_key = $4 AND e.client_key = $5) AS earlier,
-           r.id, r.meter_id, r.register, r.period, r.value_milli, r.submitted_at, r.channel,
-           r.status, r.receipt, r.submission_id
-    FROM meters m
-    JOIN accounts a ON a.id = m.account_id
-    JOIN suppliers s ON s.id = m.supplier_id
-    LEFT JOIN readings r ON r.meter_id = m.id AND r.status = 'accepted' AND r.period >= $3
-    WHERE {where}
-    ORDER BY m.id, r.register, r.period, r.id
-"""
-# One meter is the common case; `= $1` is planned once per connection, while `= ANY($1)` is
-# planned again on every call (a custom plan; the generic one scans).
-_SNAPSHOT_ONE = _SNAPSHOT.format(where="m.id = $1")
-_SNAPSHOT_MANY = _SNAPSHOT.format(where="m.id = ANY($1::bigint[])")
 
 _RECENT = """
     SELECT id, meter_id, register, period, value_milli, submitted_at, channel, status, receipt,
@@ -105,80 +75,6 @@ _ADD_ONE = """
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 """
 
-# A submission in one statement, so that on its own it is atomic: the meters move on from the
-# snapshot's revisions (an UPDATE waits for a concurrent writer of the meter and then sees its
-# revision: a stale snapshot updates fewer rows), then, only if all moved, the claim of the
-# client key, its audit entry, the corrected readings superseded and the new ones added. The
-# CTEs run in that order because each reads the one before. If the claim finds its key taken,
-# nothing but the revisions is written (they only make a concurrent snapshot retry). The last
-# column divides by zero, failing the whole statement, if a corrected reading was no longer
-# accepted: it cannot be while its meter is at the snapshot's revision.
-_SAVE = """
-    WITH moved AS (
-        UPDATE meters m SET revision = m.revision + 1
-        FROM unnest($1::bigint[], $2::bigint[]) AS e(id, revision)
-        WHERE m.id = e.id AND m.revision = e.revision
-        RETURNING m.id
-    ), s AS (
-        INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
-        SELECT $3, $4, $5, $6, $7
-        WHERE (SELECT count(*) FROM moved) = cardinality($1::bigint[])
-        ON CONFLICT (actor_key, client_key) DO NOTHING
-        RETURNING id
-    ), a AS (
-        INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action, subject,
-                               details, note)
-        SELECT $7, $8, $9, $10, $6, 'readings.submit', 'submission:' || s.id, $11, $12 FROM s
-    ), old AS (
-        UPDATE readings SET status = 'superseded'
-        WHERE id = ANY($13::bigint[]) AND status = 'accepted' AND EXISTS (SELECT FROM s)
-        RETURNING id
-    ), r AS (
-        INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,
-                              status, receipt, submission_id)
-        SELECT x.meter_id, x.register, x.period, x.value_milli, $7, $6, 'accepted', x.receipt,
-               s.id
-        FROM s, unnest($14::bigint[], $15::text[], $16::int[], $17::bigint[], $18::text[])
-             AS x(meter_id, register, period, value_milli, receipt)
-        WHERE (SELECT count(*) FROM old) >= 0
-    )
-    SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
-           1 / (NOT EXISTS (SELECT FROM s)
-                OR (SELECT count(*) FROM old) = cardinality($13::bigint[]))::int
-"""
-# The same for one reading of one meter correcting at most one ($13, NULL for none), the common
-# case: without arrays PostgreSQL keeps one generic plan for it, where the arrays above get
-# planned again on every call (half a millisecond of the server's time).
-_SAVE_ONE = """
-    WITH moved AS (
-        UPDATE meters SET revision = revision + 1 WHERE id = $1 AND revision = $2 RETURNING id
-    ), s AS (
-        INSERT INTO submissions (actor_key, client_key, fingerprint, channel, created_at)
-        SELECT $3, $4, $5, $6, $7 FROM moved
-        ON CONFLICT (actor_key, client_key) DO NOTHING
-        RETURNING id
-    ), a AS (
-        INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action, subject,
-                               details, note)
-        SELECT $7, $8, $9, $10, $6, 'readings.submit', 'submission:' || s.id, $11, $12 FROM s
-    ), old AS (
-        UPDATE readings SET status = 'superseded'
-        WHERE id = $13 AND status = 'accepted' AND EXISTS (SELECT FROM s)
-        RETURNING id
-    ), r AS (
-        INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,
-                              status, receipt, submission_id)
-        SELECT $1, $14, $15, $16, $7, $6, 'accepted', $17, s.id FROM s
-        WHERE (SELECT count(*) FROM old) >= 0
-    )
-    SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
-           1 / (NOT EXISTS (SELECT FROM s)
-                OR (SELECT count(*) FROM old) = ($13::bigint IS NOT NULL)::int)::int
-"""
-_EARLIER_CLAIM = """
-    SELECT id, fingerprint, created_at FROM submissions WHERE actor_key = $1 AND client_key = $2
-"""
-
 _AUDIT = """
     INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action, subject,
                            details, note)
@@ -200,7 +96,7 @@ def _meter(row: Any) -> Meter:
     )
 
 
-def _reading(row: Any) -> Reading:
+def reading_of(row: Any) -> Reading:
     return Reading(
         meter_id=row[1],
         register=row[2],
@@ -215,7 +111,7 @@ def _reading(row: Any) -> Reading:
     )
 
 
-def _context(r: Any) -> MeterContext:
+def context_of(r: Any) -> MeterContext:
     return MeterContext(
         _meter(r),
         Account(r[1], r[2], r[10], r[11], r[12], r[13]),
@@ -234,12 +130,12 @@ class PgMeterRepository(SqlMeterRepository):
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
         if lock:
-            await self._raw.execute(_LOCK, sorted(set(meter_ids)))
+            await self._raw.execute(LOCK_METERS, sorted(set(meter_ids)))
         if len(meter_ids) == 1:
             rows = await self._raw.fetch(_CONTEXTS_ONE, meter_ids[0], resident_id or -1)
         else:
             rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
-        return [_context(r) for r in rows]
+        return [context_of(r) for r in rows]
 
 
 class PgReadingRepository(SqlReadingRepository):
@@ -254,7 +150,7 @@ class PgReadingRepository(SqlReadingRepository):
         one = len(meter_ids) == 1
         key = meter_ids[0] if one else list(meter_ids)
         for row in await self._raw.fetch(_RECENT_ONE if one else _RECENT_MANY, key, since.index):
-            found.setdefault((row[1], row[2]), []).append(_reading(row))
+            found.setdefault((row[1], row[2]), []).append(reading_of(row))
         return found
 
     async def add(self, new: Sequence[Reading]) -> None:
@@ -285,117 +181,6 @@ class PgReadingRepository(SqlReadingRepository):
             [r.receipt or None for r in new],
             [r.submission_id for r in new],
         )
-
-
-class PgSubmissionRepository:
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
-    async def snapshot(
-        self,
-        actor: Actor,
-        client_key: str | None,
-        meter_ids: Sequence[int],
-        since: BillingPeriod,
-        *,
-        hold: bool,
-    ) -> SubmissionSnapshot:
-        if hold:
-            await self._raw.execute(_LOCK, sorted(set(meter_ids)))
-        one = len(meter_ids) == 1
-        query = _SNAPSHOT_ONE if one else _SNAPSHOT_MANY
-        key = meter_ids[0] if one else list(meter_ids)
-        rows = await self._raw.fetch(
-            query, key, actor.resident_id or -1, since.index, actor.key, client_key
-        )
-        if not rows:  # no such meter: the earlier submission, if any, is still the answer
-            return SubmissionSnapshot(await self._earlier(actor.key, client_key), [])
-        if rows[0][21] is not None:
-            earlier = rows[0][21]
-            return SubmissionSnapshot(Claim(earlier[0], False, earlier[1], earlier[2]), [])
-        found: dict[int, MeterContext] = {}
-        history: dict[int, dict[str, list[Reading]]] = {}
-        for r in rows:
-            if r[0] not in found:
-                found[r[0]] = _context(r)
-                history[r[0]] = {}
-            if r[22] is not None:
-                history[r[0]].setdefault(r[24], []).append(_reading(r[22:]))
-        contexts = [replace(c, history=history[mid]) for mid, c in found.items()]
-        return SubmissionSnapshot(None, contexts)
-
-    async def save(self, new: NewSubmission) -> Claim | None:
-        actor = new.actor
-        ids = sorted(new.revisions)
-        try:
-            if len(ids) == 1 and len(new.readings) == 1 and len(new.superseded) <= 1:
-                moved, new_id, _ = await self._save_one(new, ids[0])
-            else:
-                moved, new_id, _ = await self._raw.fetchrow(
-                    _SAVE,
-                    ids,
-                    [new.revisions[i] for i in ids],
-                    actor.key,
-                    new.client_key,
-                    new.fingerprint,
-                    actor.channel.value,
-                    new.at,
-                    actor.kind.value,
-                    actor.id,
-                    actor.on_behalf_of,
-                    json.dumps({"key": new.client_key}, ensure_ascii=False),
-                    actor.note,
-                    list(new.superseded),
-                    [r.meter_id for r in new.readings],
-                    [r.register for r in new.readings],
-                    [r.period.index for r in new.readings],
-                    [to_milli(r.value) for r in new.readings],
-                    [r.receipt or None for r in new.readings],
-                )
-        except asyncpg.DivisionByZeroError as exc:  # the statement's guard: nothing written
-            raise StaleCorrection(new.superseded) from exc
-        except asyncpg.UniqueViolationError as exc:
-            # An accepted reading of the register and period landed without moving the
-            # meter on (a registry import): the snapshot is stale all the same.
-            if exc.constraint_name == "uq_readings_accepted":
-                return None
-            raise
-        if new_id is not None:
-            return Claim(new_id, True, new.fingerprint, new.at)
-        if moved != len(ids):
-            return None
-        earlier = await self._earlier(actor.key, new.client_key)
-        assert earlier is not None  # the key's claim conflicted, so it exists
-        return earlier
-
-    async def _save_one(self, new: NewSubmission, meter_id: int) -> Any:
-        actor, (reading,) = new.actor, new.readings
-        return await self._raw.fetchrow(
-            _SAVE_ONE,
-            meter_id,
-            new.revisions[meter_id],
-            actor.key,
-            new.client_key,
-            new.fingerprint,
-            actor.channel.value,
-            new.at,
-            actor.kind.value,
-            actor.id,
-            actor.on_behalf_of,
-            json.dumps({"key": new.client_key}, ensure_ascii=False),
-            actor.note,
-            new.superseded[0] if new.superseded else None,
-            reading.register,
-            reading.period.index,
-            to_milli(reading.value),
-            reading.receipt or None,
-        )
-
-    async def _earlier(self, actor_key: str, client_key: str | None) -> Claim | None:
-        if client_key is None:
-            return None
-        row = await self._raw.fetchrow(_EARLIER_CLAIM, actor_key, client_key)
-        return Claim(row[0], False, row[1], row[2]) if row else None
 
 
 class PgAuditLog:
