@@ -161,22 +161,24 @@ class PgSubmissionRepository:
         ids = sorted(new.revisions)
         try:
             if len(ids) == 1 and len(new.readings) == 1 and len(new.superseded) <= 1:
-                moved, new_id, _ = await self._save_one(new, ids[0])
+                (reading,) = new.readings
+                moved, new_id, _ = await self._raw.fetchrow(
+                    _SAVE_ONE,
+                    ids[0],
+                    new.revisions[ids[0]],
+                    *_submission(new),
+                    new.superseded[0] if new.superseded else None,
+                    reading.register,
+                    reading.period.index,
+                    to_milli(reading.value),
+                    reading.receipt or None,
+                )
             else:
                 moved, new_id, _ = await self._raw.fetchrow(
                     _SAVE,
                     ids,
                     [new.revisions[i] for i in ids],
-                    actor.key,
-                    new.client_key,
-                    new.fingerprint,
-                    actor.channel.value,
-                    new.at,
-                    actor.kind.value,
-                    actor.id,
-                    actor.on_behalf_of,
-                    json.dumps({"key": new.client_key}, ensure_ascii=False),
-                    actor.note,
+                    *_submission(new),
                     list(new.superseded),
                     [r.meter_id for r in new.readings],
                     [r.register for r in new.readings],
@@ -200,31 +202,25 @@ class PgSubmissionRepository:
         assert earlier is not None  # the key's claim conflicted, so it exists
         return earlier
 
-    async def _save_one(self, new: NewSubmission, meter_id: int) -> Any:
-        actor, (reading,) = new.actor, new.readings
-        return await self._raw.fetchrow(
-            _SAVE_ONE,
-            meter_id,
-            new.revisions[meter_id],
-            actor.key,
-            new.client_key,
-            new.fingerprint,
-            actor.channel.value,
-            new.at,
-            actor.kind.value,
-            actor.id,
-            actor.on_behalf_of,
-            json.dumps({"key": new.client_key}, ensure_ascii=False),
-            actor.note,
-            new.superseded[0] if new.superseded else None,
-            reading.register,
-            reading.period.index,
-            to_milli(reading.value),
-            reading.receipt or None,
-        )
-
     async def _earlier(self, actor_key: str, client_key: str | None) -> Claim | None:
         if client_key is None:
             return None
         row = await self._raw.fetchrow(_EARLIER_CLAIM, actor_key, client_key)
         return Claim(row[0], False, row[1], row[2]) if row else None
+
+
+def _submission(new: NewSubmission) -> tuple[Any, ...]:
+    """$3 to $12 of either save statement: the submission and its audit entry."""
+    actor = new.actor
+    return (
+        actor.key,
+        new.client_key,
+        new.fingerprint,
+        actor.channel.value,
+        new.at,
+        actor.kind.value,
+        actor.id,
+        actor.on_behalf_of,
+        json.dumps({"key": new.client_key}, ensure_ascii=False),
+        actor.note,
+    )
