@@ -24,6 +24,7 @@ from komunalka.adapters.db.readings import (
     SqlSubmissionRepository,
 )
 from komunalka.adapters.db.registry import SqlRegistryStaging
+from komunalka.adapters.db.registry_pg import PgRegistryStaging
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
     SqlIdentityRepository,
@@ -168,6 +169,7 @@ class SqlUnitOfWork:
         self.readings = PgReadingRepository(conn, raw)
         self.submissions = PgSubmissionRepository(raw)
         self.audit = PgAuditLog(raw)
+        self.registry = PgRegistryStaging(conn, raw)
 
     async def __aexit__(
         self,
