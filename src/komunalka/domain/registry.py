@@ -95,18 +95,26 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
     holder = (get("holder") or "").strip()
     address = (get("address") or "").strip()
     district = (get("district") or "").strip()
-    serial = normalize_serial((get("serial") or "").strip())
+    serial = (get("serial") or "").strip()
     values = (get("values") or "").strip()
-    if not (supplier and holder and address and _ACCOUNT.match(account) and _SERIAL.match(serial)):
+    if not (supplier and holder and address and _ACCOUNT.match(account)):
+        return None
+    # A clean serial is its own normal form.
+    if not _SERIAL.match(serial) and (
+        len(serial) > MAX_TEXT or not _SERIAL.match(serial := normalize_serial(serial))
+    ):
         return None
     if max(len(supplier), len(holder), len(address), len(district), len(values)) > MAX_TEXT:
-        return None
-    if len((get("serial") or "").strip()) > MAX_TEXT:
         return None
     if period is None:
         if values:
             return None
         milli: tuple[int, ...] = ()
+    elif len(registers) == 1 and "|" not in values:
+        try:
+            milli = (parse_milli(values, digits, decimals),)
+        except InvalidReading:
+            return None
     else:
         texts = values.split("|")
         if len(texts) != len(registers):

@@ -249,7 +249,7 @@ CELLS = {
     "address": ["Київ", " "],
     "district": ["", "Печерський", "y" * (MAX_TEXT + 1)],
     "service": ["electricity", "hot_water", "boiler", ""],
-    "serial": ["ab-0042 17", "AB", "ЕЛ123", "HW5550001", "z" * (MAX_TEXT + 1)],
+    "serial": ["ab-0042 17", "AB", "ЕЛ123", "HW5550001", "hw5550001", "z" * (MAX_TEXT + 1)],
     "registers": ["day|night", "", "T1", "day|day", "T1|T2|T3|TOTAL", "peak"],
     "digits": ["6", "5", "", "0", "x", "12"],
     "decimals": ["1", "", "3", "9", "-1"],
