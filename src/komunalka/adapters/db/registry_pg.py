@@ -31,7 +31,11 @@ from komunalka.domain.meters import MeterStatus
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
 # Which of the chunk's meters and accounts exist: one index probe per key. LATERAL with OFFSET 0
-# keeps the probes (a hash join would read the whole table for a chunk).
+# keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
+# per supplier: when no meter (account) lies between the chunk's least and greatest key, as in a
+# supplier's first registry sorted by serial, none of them exists and the point probes are
+# skipped (a one-time filter). The least and greatest are taken in SQL, in the database's
+# collation, which is the columns' (they name none) and so the order of their indexes.
 _EXISTING = """
     WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
                       unnest(string_to_array($2, ' ')) AS key),
@@ -40,10 +44,18 @@ _EXISTING = """
     SELECT 'm', m.supplier_id, m.key, x.registry_import_id FROM m
     CROSS JOIN LATERAL (SELECT registry_import_id FROM meters
                         WHERE supplier_id = m.supplier_id AND serial = m.key OFFSET 0) x
+    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                               FROM m GROUP BY supplier_id) r
+                  WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
+                                AND serial BETWEEN r.lo AND r.hi))
     UNION ALL
     SELECT 'a', a.supplier_id, a.key, NULL FROM a
     CROSS JOIN LATERAL (SELECT 1 FROM accounts
                         WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
+    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                               FROM a GROUP BY supplier_id) r
+                  WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
+                                AND number BETWEEN r.lo AND r.hi))
 """
 _IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
 
