@@ -43,7 +43,8 @@ _CONTEXTS = """
 _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
 # Submissions to one meter run one after another under a transaction-scoped advisory lock keyed
-# by the meter's id (the only advisory locks this schema takes), taken by the claim in id order
+# by the meter's id (the only one-key advisory locks; the registry import takes a two-key one,
+# registry_pg.py), taken by the claim in id order
 # (two submissions never deadlock). It costs the server less than a row lock: no write to the
 # meter's row, no WAL.
 _LOCK = "SELECT pg_advisory_xact_lock(x) FROM unnest($1::bigint[]) AS x"
