@@ -83,13 +83,17 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
         (get("registers") or "").strip(),
         (get("digits") or "").strip(),
         (get("decimals") or "").strip(),
-        (get("verification_due") or "").strip(),
         (get("status") or "").strip(),
         (get("period") or "").strip(),
     )
     if shape is None:
         return None
-    service, registers, digits, decimals, due, status, period = shape
+    service, registers, digits, decimals, status, period = shape
+    # Verification dates vary from meter to meter: judged apart, each date once (_iso_date).
+    due_text = (get("verification_due") or "").strip()
+    due = _iso_date(due_text) if due_text else None
+    if due_text and due is None:
+        return None
     supplier = (get("supplier") or "").strip()
     account = (get("account") or "").strip()
     holder = (get("holder") or "").strip()
@@ -141,7 +145,7 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
     )
 
 
-_Shape = tuple[Service, tuple[str, ...], int, int, date | None, MeterStatus, BillingPeriod | None]
+_Shape = tuple[Service, tuple[str, ...], int, int, MeterStatus, BillingPeriod | None]
 
 
 @lru_cache(maxsize=256)
@@ -150,7 +154,6 @@ def _good_shape(
     registers: str,
     digits: str,
     decimals: str,
-    due: str,
     status: str,
     period: str,
 ) -> _Shape | None:
@@ -161,15 +164,12 @@ def _good_shape(
     zones = _registers(registers or "T1")
     if kind is None or state is None or digits_ is None or decimals_ is None:
         return None
-    if _shape(zones, digits_, decimals_) or len(due) > MAX_TEXT or len(period) > MAX_TEXT:
-        return None
-    when = _iso_date(due) if due else None
-    if due and when is None:
+    if _shape(zones, digits_, decimals_) or len(period) > MAX_TEXT:
         return None
     found = _period(period) if period else None
     if isinstance(found, Violation):
         return None
-    return kind, zones, digits_, decimals_, when, state, found
+    return kind, zones, digits_, decimals_, state, found
 
 
 def _checked_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
