@@ -100,6 +100,16 @@ async def test_importing_the_same_registry_twice_changes_nothing_more(uow, engin
     assert await scalar(engine, select(func.count()).select_from(readings)) == before
 
 
+async def test_a_meter_listed_again_moves_its_revision_on(uow, engine) -> None:
+    """A submission judged before a re-import changed the meter is judged again (ADR 0009)."""
+    await build_world(uow)
+    await run_import(uow, GOOD)
+    revision = select(meters.c.revision).where(meters.c.serial == "HW5550001")
+    first = await scalar(engine, revision)
+    await run_import(uow, GOOD[:1])
+    assert await scalar(engine, revision) == first + 1
+
+
 async def test_a_replaced_meter_is_marked_and_its_successor_starts_fresh(uow, engine) -> None:
     await build_world(uow)
     await run_import(uow, GOOD[:1])
@@ -210,6 +220,62 @@ async def test_chunks_merge_in_turn_and_a_repeat_in_a_later_chunk_is_caught(
     )
     async with engine.connect() as conn:
         assert (await conn.execute(owner)).scalar_one() == "1000005555"  # the first line won
+
+
+@pytest.mark.parametrize("chunk", [2, 50_000])
+async def test_known_and_new_accounts_and_meters_in_one_file_each_land_whole(
+    uow, engine, monkeypatch, chunk
+) -> None:
+    """New rows and rows touching what exists take different ways on PostgreSQL (COPY, merge);
+    either way the last row of an account wins and a meter follows its row's account."""
+    from komunalka.application import import_registry
+
+    monkeypatch.setattr(import_registry, "CHUNK", chunk)
+    await build_world(uow)
+    await run_import(uow, GOOD)
+    lines = [
+        # a new meter on a known account, which also gets a new holder
+        "kte,1000005555,Мельник Олена,Київ,Печерський,hot_water,HW5551111,T1,5,3,,active,2026-10,7",
+        # a known meter moves to a new account
+        "kte,1000007777,Бондар Ігор,Київ,,heat,HT5550002,T1,5,3,,active,2026-10,3.25",
+        # a new account with two new meters; its last row names the holder
+        "kte,1000008888,Коваль Петро,Київ,,hot_water,HW5558881,T1,5,3,,active,2026-10,1",
+        "kte,1000008888,Коваль Павло,Київ,,heat,HT5558882,T1,5,3,,replaced,2026-10,2",
+        # a new account whose second meter is known
+        "yasno,3000999,Ткач Ганна,Київ,,electricity,EL5559991,T1,6,0,,active,,",
+        "yasno,3000999,Ткач Ганна,Київ,,electricity,EL5550003,day|night,6,0,,active,2026-10,"
+        "1200|600",
+        # a repeat of a meter listed above
+        "kte,1000008889,Коваль Петро,Київ,,hot_water,HW5558881,T1,5,3,,active,2026-10,1",
+    ]
+    report, rejected = await run_import(uow, lines)
+    assert [(r.line, r.codes) for r in rejected] == [(8, ("registry.duplicate_serial",))]
+    assert (report.accepted, report.counts.meters, report.counts.replaced) == (6, 6, 1)
+    # new readings: HW5551111, HW5558881, HT5558882 (the moved meter's and EL5550003's are known)
+    assert report.counts.readings == 3
+    owners = (
+        select(meters.c.serial, accounts.c.number, meters.c.account_number, accounts.c.holder)
+        .join(accounts, meters.c.account_id == accounts.c.id)
+        .where(meters.c.serial.in_(["HW5551111", "HT5550002", "HT5558882", "EL5550003"]))
+        .order_by(meters.c.serial)
+    )
+    async with engine.connect() as conn:
+        found = [tuple(r) for r in await conn.execute(owners)]
+    assert found == [
+        ("EL5550003", "3000999", "3000999", "Ткач Ганна"),
+        ("HT5550002", "1000007777", "1000007777", "Бондар Ігор"),
+        ("HT5558882", "1000008888", "1000008888", "Коваль Павло"),
+        ("HW5551111", "1000005555", "1000005555", "Мельник Олена"),
+    ]
+    assert (
+        await scalar(
+            engine,
+            select(func.count()).select_from(accounts).where(accounts.c.number == "1000008889"),
+        )
+        == 0
+    )
+    again, rejected = await run_import(uow, lines[:-1])
+    assert not rejected and again.counts.readings == 0
 
 
 async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:

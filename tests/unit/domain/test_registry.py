@@ -3,10 +3,19 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from komunalka.domain.meters import MeterStatus
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.registry import MAX_TEXT, REQUIRED, RegistryRow, parse_registry_row
+from komunalka.domain.registry import (
+    MAX_TEXT,
+    REQUIRED,
+    RegistryRow,
+    _checked_row,
+    _usual_row,
+    parse_registry_row,
+)
 from komunalka.domain.services import Service
 
 GOOD = {
@@ -229,3 +238,39 @@ def test_too_long_value_is_refused(column: str):
 
 def test_value_at_the_length_limit_is_accepted():
     assert parsed(address="я" * MAX_TEXT).address == "я" * MAX_TEXT
+
+
+# The usual row takes a short way (a shape judged once, then the row's own cells); it must give
+# exactly what the whole check gives, and nothing for a row the whole check refuses.
+CELLS = {
+    "supplier": ["yasno", "", " kte "],
+    "account": ["4100123456", "12", "41 00", "A-1/2"],
+    "holder": ["Шевченко", "", "x" * (MAX_TEXT + 1)],
+    "address": ["Київ", " "],
+    "district": ["", "Печерський", "y" * (MAX_TEXT + 1)],
+    "service": ["electricity", "hot_water", "boiler", ""],
+    "serial": ["ab-0042 17", "AB", "ЕЛ123", "HW5550001", "hw5550001", "z" * (MAX_TEXT + 1)],
+    "registers": ["day|night", "", "T1", "day|day", "T1|T2|T3|TOTAL", "peak"],
+    "digits": ["6", "5", "", "0", "x", "12"],
+    "decimals": ["1", "", "3", "9", "-1"],
+    "verification_due": ["2027-03-31", "", "2027-02-30", "soon"],
+    "status": ["active", "", "replaced", "gone"],
+    "period": ["2024-05", "", "2024-13", "may"],
+    "values": ["100|50", "", "12,5", "1200", "-4", "99999999|1", "1.25|0", "7|8|9|10"],
+}
+
+
+CHANGES = [(column, cell) for column, cells in CELLS.items() for cell in cells]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(CHANGES), max_size=3))
+def test_the_short_way_gives_what_the_whole_check_gives(changes: list[tuple[str, str]]) -> None:
+    raw = row(**dict(changes))
+    checked = _checked_row(raw)
+    assert _usual_row(raw) == (checked if isinstance(checked, RegistryRow) else None)
+
+
+def test_a_good_row_takes_the_short_way() -> None:
+    assert _usual_row(GOOD) == _checked_row(GOOD)
+    assert _usual_row(row(period="", values="")) == _checked_row(row(period="", values=""))

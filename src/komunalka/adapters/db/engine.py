@@ -25,6 +25,7 @@ from komunalka.adapters.db.readings import (
     SqlSubmissionRepository,
 )
 from komunalka.adapters.db.registry import SqlRegistryStaging
+from komunalka.adapters.db.registry_pg import PgRegistryStaging
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
     SqlIdentityRepository,
@@ -133,6 +134,7 @@ _POSTGRES_REPOSITORIES: dict[str, Callable[[AsyncConnection, Any], object]] = {
     "readings": PgReadingRepository,
     "submissions": lambda _, raw: PgSubmissionRepository(raw),
     "audit": lambda _, raw: PgAuditLog(raw),
+    "registry": PgRegistryStaging,
 }
 
 

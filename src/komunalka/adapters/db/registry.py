@@ -1,5 +1,6 @@
-"""Bulk registry load: stage rows in a temporary table (COPY on PostgreSQL, batched inserts on
-SQLite), then merge them with a few set-based statements inside the caller's transaction."""
+"""Bulk registry load: stage rows in a temporary table (batched inserts), then merge them with a
+few set-based statements inside the caller's transaction. PostgreSQL lands new rows by COPY and
+merges only the rest this way (registry_pg.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ stage = Table(
 COLUMNS = [c.name for c in stage.columns]
 
 
-def _record(staged: StagedRow) -> tuple[Any, ...]:
+def stage_record(staged: StagedRow) -> tuple[Any, ...]:
     row = staged.row
     pairs: list[Any] = []
     for i in range(MAX_REGISTERS):
@@ -110,6 +111,8 @@ _ACCOUNTS = {
     """,
 }
 
+# A meter listed again moves its revision on (ADR 0009): a submission judged before the import
+# changed the meter or added its reading is written only after judging it again.
 _METERS = """
     INSERT INTO meters (account_id, account_number, supplier_id, service, serial, registers,
                         digits, decimals, verification_due, status, registry_import_id)
@@ -122,7 +125,8 @@ _METERS = """
         service = excluded.service,
         registers = excluded.registers, digits = excluded.digits, decimals = excluded.decimals,
         verification_due = excluded.verification_due, status = excluded.status,
-        registry_import_id = excluded.registry_import_id
+        registry_import_id = excluded.registry_import_id,
+        revision = meters.revision + 1
 """
 
 _READINGS = """
@@ -143,7 +147,6 @@ _UNION = " UNION ALL ".join(
 class SqlRegistryStaging:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._pg = conn.dialect.name == "postgresql"
 
     async def load(
         self,
@@ -153,49 +156,39 @@ class SqlRegistryStaging:
     ) -> MergeCounts:
         add = insert(registry_imports).values(at=at).returning(registry_imports.c.id)
         import_id = int((await self._conn.execute(add)).scalar_one())
+        await self._prepare()
         await self._conn.exec_driver_sql("DROP TABLE IF EXISTS registry_stage")
         await self._conn.run_sync(lambda sync: stage.create(sync))
-        if self._pg:
-            await self._conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         totals = MergeCounts()
-        merging: asyncio.Task[MergeCounts] | None = None
+        landing: asyncio.Task[MergeCounts] | None = None
         try:
-            async for chunk in chunks:  # the next chunk is checked while the last one merges
-                if merging is not None:
-                    totals += await merging
-                    merging = None
-                await self._stage(chunk)
-                merging = asyncio.create_task(
-                    self._merge(import_id, at, on_duplicate, staged=len(chunk))
-                )
-            if merging is not None:
-                totals += await merging
-                merging = None
+            async for chunk in chunks:  # the next chunk is checked while the last one lands
+                if landing is not None:
+                    totals += await landing
+                    landing = None
+                landing = asyncio.create_task(self._land(chunk, import_id, at, on_duplicate))
+            if landing is not None:
+                totals += await landing
+                landing = None
         finally:
-            if merging is not None:  # the source failed: let the merge finish before rollback
-                await asyncio.gather(merging, return_exceptions=True)
+            if landing is not None:  # the source failed: let the chunk land before rollback
+                await asyncio.gather(landing, return_exceptions=True)
         await self._conn.exec_driver_sql("DROP TABLE registry_stage")
         done = update(registry_imports).where(registry_imports.c.id == import_id)
         await self._conn.execute(done.values(rows=totals.staged, meters=totals.meters))
         return totals
 
-    async def _stage(self, chunk: list[StagedRow]) -> None:
-        empty = "TRUNCATE registry_stage" if self._pg else "DELETE FROM registry_stage"
-        await self._conn.exec_driver_sql(empty)
-        records = [_record(staged) for staged in chunk]
-        if self._pg:
-            raw = (await self._conn.get_raw_connection()).driver_connection
-            assert raw is not None
-            await raw.copy_records_to_table("registry_stage", records=records, columns=COLUMNS)
-            await self._conn.exec_driver_sql("ANALYZE registry_stage")
-        else:
-            await self._conn.execute(
-                insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
-            )
+    async def _prepare(self) -> None:
+        """Settings for the import's transaction (none on SQLite)."""
 
-    async def _merge(
-        self, import_id: int, at: datetime, on_duplicate: Callable[[int], None], *, staged: int
+    async def _land(
+        self,
+        chunk: list[StagedRow],
+        import_id: int,
+        at: datetime,
+        on_duplicate: Callable[[int], None],
     ) -> MergeCounts:
+        await self._stage(chunk)
         ids = {"import_id": import_id}
         lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES), ids)]
         for line in sorted(lines):
@@ -203,7 +196,19 @@ class SqlRegistryStaging:
         if lines:
             delete = f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})"  # noqa: S608
             await self._conn.execute(text(delete), ids)
-        dialect = "postgresql" if self._pg else "sqlite"
+        return MergeCounts(len(chunk), len(lines)) + await self._upsert(import_id, at)
+
+    async def _stage(self, chunk: list[StagedRow]) -> None:
+        await self._conn.exec_driver_sql("DELETE FROM registry_stage")
+        records = [stage_record(staged) for staged in chunk]
+        await self._conn.execute(
+            insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
+        )
+
+    async def _upsert(self, import_id: int, at: datetime) -> MergeCounts:
+        """Merges the staged rows (none repeating a meter): accounts, meters, then readings."""
+        ids = {"import_id": import_id}
+        dialect = self._conn.dialect.name
         accounts = (await self._conn.execute(text(_ACCOUNTS[dialect]))).rowcount
         meters = (await self._conn.execute(text(_METERS), ids)).rowcount
         add_readings = text(_READINGS.format(union=_UNION)).bindparams(
@@ -213,4 +218,4 @@ class SqlRegistryStaging:
         replaced = await self._conn.scalar(
             text("SELECT count(*) FROM registry_stage WHERE status = 'replaced'")
         )
-        return MergeCounts(staged, len(lines), accounts, meters, added, int(replaced or 0))
+        return MergeCounts(0, 0, accounts, meters, added, int(replaced or 0))

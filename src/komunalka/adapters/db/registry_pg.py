@@ -1,0 +1,254 @@
+"""Bulk registry load on PostgreSQL: what is new goes straight in by COPY.
+
+A registry lists mostly meters the database does not have yet (a supplier's first import) or
+mostly meters it has (the next month's). Per chunk, one indexed lookup finds which of the
+chunk's accounts and meters exist. An account that does not exist, with none of its meters
+existing, lands by binary COPY into `accounts`, `meters` and `readings`, with ids drawn from the
+tables' own sequences up front: no staging table, no conflict probe, no join back. Every other
+row takes the staging table's merge (SqlRegistryStaging): the same upserts as on SQLite.
+
+The foreign keys stay and are checked row by row as ever; they are most of what the COPY costs
+(docs/BENCHMARKS.md). Imports take a transaction-scoped advisory lock, so two imports run one
+after the other and nothing else can add an account or meter between the lookup and the COPY:
+only the registry import writes either table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage_record
+from komunalka.application.ports import MergeCounts, StagedRow
+from komunalka.domain.meters import MeterStatus
+
+# (classid, objid) of the two-key advisory lock that serializes imports (the schema takes no
+# other advisory lock; submissions hold meters by row lock, ADR 0009).
+_IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
+
+# Which of the chunk's meters and accounts exist: one index probe per key. LATERAL with OFFSET 0
+# keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
+# per supplier: when no meter (account) lies between the chunk's least and greatest key, as in a
+# supplier's first registry sorted by serial, none of them exists and the point probes are
+# skipped (a one-time filter). The least and greatest are taken in SQL, in the database's
+# collation, which is the columns' (they name none) and so the order of their indexes.
+_EXISTING = """
+    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($2, ' ')) AS key),
+         a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($4, ' ')) AS key)
+    SELECT 'm', m.supplier_id, m.key, x.registry_import_id FROM m
+    CROSS JOIN LATERAL (SELECT registry_import_id FROM meters
+                        WHERE supplier_id = m.supplier_id AND serial = m.key OFFSET 0) x
+    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                               FROM m GROUP BY supplier_id) r
+                  WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
+                                AND serial BETWEEN r.lo AND r.hi))
+    UNION ALL
+    SELECT 'a', a.supplier_id, a.key, NULL FROM a
+    CROSS JOIN LATERAL (SELECT 1 FROM accounts
+                        WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
+    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                               FROM a GROUP BY supplier_id) r
+                  WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
+                                AND number BETWEEN r.lo AND r.hi))
+"""
+_IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
+
+ACCOUNT_COLUMNS = ["id", "supplier_id", "number", "holder", "address", "district"]
+METER_COLUMNS = [
+    "id",
+    "account_id",
+    "account_number",
+    "supplier_id",
+    "service",
+    "serial",
+    "registers",
+    "digits",
+    "decimals",
+    "verification_due",
+    "status",
+    "registry_import_id",
+]
+READING_COLUMNS = ["meter_id", "register", "period", "value_milli", "submitted_at", "channel"]
+READING_COLUMNS += ["status"]
+
+Key = tuple[int, str]
+
+
+@dataclass(slots=True)
+class ChunkSplit:
+    """A chunk's rows by the way they land."""
+
+    duplicates: list[int] = field(default_factory=list)  # lines repeating an earlier meter
+    new: list[StagedRow] = field(default_factory=list)  # new account, all its meters new
+    existing: list[StagedRow] = field(default_factory=list)  # the rest: merged
+
+
+def meter_key(staged: StagedRow) -> Key:
+    return staged.supplier_id, staged.row.serial
+
+
+def account_key(staged: StagedRow) -> Key:
+    return staged.supplier_id, staged.row.account
+
+
+def first_of_each_meter(chunk: Iterable[StagedRow]) -> tuple[list[StagedRow], list[int]]:
+    """The chunk's rows without those repeating an earlier row's meter, and the repeats' lines."""
+    seen: set[Key] = set()
+    kept: list[StagedRow] = []
+    repeats: list[int] = []
+    for staged in chunk:
+        key = meter_key(staged)
+        if key in seen:
+            repeats.append(staged.line)
+        else:
+            seen.add(key)
+            kept.append(staged)
+    return kept, repeats
+
+
+def split_chunk(
+    kept: list[StagedRow],
+    repeats: list[int],
+    meters_found: Mapping[Key, int | None],
+    accounts_found: set[Key],
+    import_id: int,
+) -> ChunkSplit:
+    """Rows whose meter this import already landed are repeats too; an account goes whole to
+    COPY when neither it nor any of its meters exists, else whole to the merge (so the last row
+    of an account wins either way)."""
+    split = ChunkSplit(duplicates=list(repeats))
+    merged: set[Key] = set(accounts_found)
+    rows: list[StagedRow] = []
+    for staged in kept:
+        key = meter_key(staged)
+        if key in meters_found:
+            if meters_found[key] == import_id:
+                split.duplicates.append(staged.line)
+                continue
+            merged.add(account_key(staged))
+        rows.append(staged)
+    for staged in rows:
+        (split.existing if account_key(staged) in merged else split.new).append(staged)
+    split.duplicates.sort()
+    return split
+
+
+class PgRegistryStaging(SqlRegistryStaging):
+    """SqlRegistryStaging with new rows copied straight into their tables (see the module)."""
+
+    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
+        super().__init__(conn)
+        self._raw = raw
+
+    async def _prepare(self) -> None:
+        await self._raw.execute(_IMPORT_LOCK)
+        await self._raw.execute("SET LOCAL work_mem = '64MB'")
+        # Each statement here is cheap per row and run many times: compiling it never pays.
+        await self._raw.execute("SET LOCAL jit = off")
+
+    async def _land(
+        self,
+        chunk: list[StagedRow],
+        import_id: int,
+        at: datetime,
+        on_duplicate: Callable[[int], None],
+    ) -> MergeCounts:
+        kept, repeats = first_of_each_meter(chunk)
+        meters_found, accounts_found = await self._existing(kept)
+        split = split_chunk(kept, repeats, meters_found, accounts_found, import_id)
+        for line in split.duplicates:
+            on_duplicate(line)
+        counts = MergeCounts(staged=len(chunk), duplicates=len(split.duplicates))
+        if split.new:
+            counts += await self._copy(split.new, import_id, at)
+        if split.existing:
+            await self._stage(split.existing)
+            counts += await self._upsert(import_id, at)
+        return counts
+
+    async def _stage(self, chunk: list[StagedRow]) -> None:
+        await self._raw.execute("TRUNCATE registry_stage")
+        records = [stage_record(staged) for staged in chunk]
+        await self._raw.copy_records_to_table("registry_stage", records=records, columns=COLUMNS)
+        await self._raw.execute("ANALYZE registry_stage")
+
+    async def _existing(self, kept: list[StagedRow]) -> tuple[dict[Key, int | None], set[Key]]:
+        if not kept:
+            return {}, set()
+        accounts = {account_key(s) for s in kept}
+        # Keys travel as one string each: serials and account numbers hold no space (their
+        # patterns say so), and the driver encodes a string far faster than a text array.
+        found = await self._raw.fetch(
+            _EXISTING,
+            ",".join([str(s.supplier_id) for s in kept]),
+            " ".join([s.row.serial for s in kept]),
+            ",".join([str(k[0]) for k in accounts]),
+            " ".join([k[1] for k in accounts]),
+        )
+        meters = {(r[1], r[2]): r[3] for r in found if r[0] == "m"}
+        return meters, {(r[1], r[2]) for r in found if r[0] == "a"}
+
+    async def _ids(self, table: str, count: int) -> list[int]:
+        ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)
+        return ids
+
+    async def _copy(self, rows: list[StagedRow], import_id: int, at: datetime) -> MergeCounts:
+        last: dict[Key, StagedRow] = {account_key(s): s for s in rows}  # the last row wins
+        account_ids = dict(zip(last, await self._ids("accounts", len(last)), strict=True))
+        meter_ids = await self._ids("meters", len(rows))
+        await self._raw.copy_records_to_table(
+            "accounts", records=_accounts(last, account_ids), columns=ACCOUNT_COLUMNS
+        )
+        meters = _meters(rows, account_ids, meter_ids, import_id)
+        await self._raw.copy_records_to_table("meters", records=meters, columns=METER_COLUMNS)
+        readings = list(_readings(rows, meter_ids, at))
+        await self._raw.copy_records_to_table("readings", records=readings, columns=READING_COLUMNS)
+        replaced = sum(1 for s in rows if s.row.status is MeterStatus.REPLACED)
+        return MergeCounts(0, 0, len(last), len(rows), len(readings), replaced)
+
+
+def _accounts(last: Mapping[Key, StagedRow], ids: Mapping[Key, int]) -> list[tuple[Any, ...]]:
+    return [
+        (ids[key], key[0], key[1], s.row.holder, s.row.address, s.row.district)
+        for key, s in last.items()
+    ]
+
+
+def _meters(
+    rows: list[StagedRow], account_ids: Mapping[Key, int], meter_ids: list[int], import_id: int
+) -> list[tuple[Any, ...]]:
+    return [
+        (
+            meter_id,
+            account_ids[(s.supplier_id, r.account)],
+            r.account,
+            s.supplier_id,
+            r.service.value,
+            r.serial,
+            "|".join(r.registers),
+            r.digits,
+            r.decimals,
+            r.verification_due,
+            r.status.value,
+            import_id,
+        )
+        for s, meter_id in zip(rows, meter_ids, strict=True)
+        for r in (s.row,)
+    ]
+
+
+def _readings(
+    rows: list[StagedRow], meter_ids: list[int], at: datetime
+) -> Iterable[tuple[Any, ...]]:
+    for s, meter_id in zip(rows, meter_ids, strict=True):
+        period = s.row.period
+        if period is None:
+            continue
+        for register, value in zip(s.row.registers, s.row.values_milli, strict=True):
+            yield meter_id, register, period.index, value, at, "registry", "accepted"

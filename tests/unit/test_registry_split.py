@@ -1,0 +1,50 @@
+"""How the PostgreSQL import splits a chunk: repeats out, new accounts to COPY, the rest merged."""
+
+from komunalka.adapters.db.registry_pg import first_of_each_meter, split_chunk
+from komunalka.application.ports import StagedRow
+from komunalka.domain.registry import RegistryRow, parse_registry_row
+
+IMPORT = 7
+
+
+def staged(line: int, account: str, serial: str) -> StagedRow:
+    raw = {
+        "supplier": "kte",
+        "account": account,
+        "holder": "Мельник Ірина",
+        "address": "Київ",
+        "service": "hot_water",
+        "serial": serial,
+        "digits": "5",
+    }
+    row = parse_registry_row(raw)
+    assert isinstance(row, RegistryRow)
+    return StagedRow(line, 1, row)
+
+
+def lines(rows: list[StagedRow]) -> list[int]:
+    return [r.line for r in rows]
+
+
+def test_a_meter_repeated_in_the_chunk_keeps_its_first_row() -> None:
+    kept, repeats = first_of_each_meter([staged(2, "100", "M01"), staged(3, "101", "M01")])
+    assert lines(kept) == [2] and repeats == [3]
+
+
+def test_a_meter_this_import_landed_before_is_a_repeat() -> None:
+    kept, repeats = first_of_each_meter([staged(4, "100", "M01"), staged(5, "100", "M02")])
+    split = split_chunk(kept, repeats, {(1, "M02"): IMPORT}, set(), IMPORT)
+    assert split.duplicates == [5] and lines(split.new) == [4] and not split.existing
+
+
+def test_an_account_goes_whole_to_the_merge_when_one_of_its_meters_is_known() -> None:
+    rows = [staged(2, "100", "M01"), staged(3, "100", "M02"), staged(4, "200", "M03")]
+    kept, repeats = first_of_each_meter(rows)
+    split = split_chunk(kept, repeats, {(1, "M02"): IMPORT - 1}, set(), IMPORT)
+    assert lines(split.existing) == [2, 3] and lines(split.new) == [4]
+
+
+def test_a_known_account_goes_to_the_merge_with_its_new_meters() -> None:
+    kept, repeats = first_of_each_meter([staged(2, "100", "M01"), staged(3, "200", "M02")])
+    split = split_chunk(kept, repeats, {}, {(1, "200")}, IMPORT)
+    assert lines(split.new) == [2] and lines(split.existing) == [3] and not split.duplicates
