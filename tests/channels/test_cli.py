@@ -64,6 +64,26 @@ def test_import_registry_reports_bad_rows_to_a_file(run, tmp_path: Path) -> None
     assert bad[0]["message"].startswith("«abc» — не число")
 
 
+def test_a_file_of_only_bad_rows_lands_nothing_and_says_why(run, tmp_path: Path) -> None:
+    """A row with more filled cells than the header (an address with its comma unquoted) is
+    refused, not cut; a file of nothing but refused rows is a report, not a crash."""
+    assert run("demo").exit_code == 0
+    source = tmp_path / "registry.csv"
+    source.write_text(
+        ",".join(COLUMNS) + "\n"
+        "kte,1000777003,Лисенко Марія,Київ, вул. Хрещатик 1,,hot_water,HW7770003,T1,5,3,,"
+        "active,2026-10,5\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "bad.csv"
+    result = run("import-registry", str(source), "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "прийнято: 0, відхилено: 1" in result.output
+    bad = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [(b["line"], b["codes"]) for b in bad] == [("2", "registry.extra_cells")]
+    assert "більше, ніж стовпців" in bad[0]["message"]
+
+
 def test_issue_token_and_non_submitters(run) -> None:
     assert run("demo").exit_code == 0
     token = run("issue-token", "--new", "Оператор Тест", "--label", "test")

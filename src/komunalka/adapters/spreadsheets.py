@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from komunalka.domain.errors import DomainError
+from komunalka.domain.registry import named_cells
 
 # A header longer than this is not a registry's.
 MAX_COLUMNS = 100
@@ -40,7 +41,7 @@ class CsvRegistry:
                 line = self._reader.line_num + 1
                 if not any(c.strip() for c in cells):
                     continue
-                yield line, dict(zip(self.columns, cells, strict=False))
+                yield line, named_cells(self.columns, cells)
         except (UnicodeDecodeError, csv.Error) as exc:
             raise DomainError.of("portal.unreadable_file") from exc
 
@@ -67,7 +68,7 @@ class XlsxRegistry:
             texts = [_text(c) for c in cells]
             if not any(t.strip() for t in texts):
                 continue
-            yield line, dict(zip(self.columns, texts, strict=False))
+            yield line, named_cells(self.columns, texts)
 
     def close(self) -> None:
         self._book.close()

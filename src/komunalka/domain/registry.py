@@ -9,7 +9,7 @@ registers, digits, decimals, verification_due, status, period, values``. ``regis
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -67,8 +67,25 @@ class RegistryRow:
     values_milli: tuple[int, ...]
 
 
+# Where `named_cells` puts the cells of a row beyond its header: a column no header can name.
+EXTRA_CELLS = "\x00extra"
+
+
+def named_cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str | None]:
+    """A file's row by column name. Filled cells past the header are kept apart (`EXTRA_CELLS`),
+    so the row is refused rather than silently cut: they usually mean a comma left unquoted."""
+    row: dict[str, str | None] = dict(zip(header, cells, strict=False))
+    extra = [c for c in cells[len(header) :] if c and c.strip()]
+    if extra:
+        row[EXTRA_CELLS] = str(len(extra))
+    return row
+
+
 def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
     """The row as a RegistryRow, or every violation found in it (codes ``registry.*``)."""
+    extra = raw.get(EXTRA_CELLS)
+    if extra:
+        return [Violation("registry.extra_cells", {"count": extra})]
     return _usual_row(raw) or _checked_row(raw)
 
 

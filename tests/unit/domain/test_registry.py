@@ -14,6 +14,7 @@ from komunalka.domain.registry import (
     RegistryRow,
     _checked_row,
     _usual_row,
+    named_cells,
     parse_registry_row,
 )
 from komunalka.domain.services import Service
@@ -274,3 +275,12 @@ def test_the_short_way_gives_what_the_whole_check_gives(changes: list[tuple[str,
 def test_a_good_row_takes_the_short_way() -> None:
     assert _usual_row(GOOD) == _checked_row(GOOD)
     assert _usual_row(row(period="", values="")) == _checked_row(row(period="", values=""))
+
+
+def test_filled_cells_past_the_header_refuse_the_row_and_empty_ones_do_not():
+    header = list(GOOD)
+    good = list(GOOD.values())
+    assert not isinstance(parse_registry_row(named_cells(header, [*good, "", " "])), list)
+    found = parse_registry_row(named_cells(header, [*good, "Хрещатик 1"]))
+    assert isinstance(found, list)
+    assert [(v.code, v.params) for v in found] == [("registry.extra_cells", {"count": "1"})]

@@ -163,6 +163,8 @@ class SqlRegistryStaging:
         landing: asyncio.Task[MergeCounts] | None = None
         try:
             async for chunk in chunks:  # the next chunk is checked while the last one lands
+                if not chunk:  # every row of it was refused: nothing to land
+                    continue
                 if landing is not None:
                     totals += await landing
                     landing = None

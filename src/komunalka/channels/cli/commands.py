@@ -21,6 +21,7 @@ from komunalka.application.ports import RejectedRow
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.registry import named_cells
 from komunalka.domain.services import Channel
 from komunalka.i18n import translate
 
@@ -252,12 +253,13 @@ class _binary_out:
             sys.stdout.flush()
 
 
-def _named_rows(reader: Reader, header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows by column name with their line numbers, as csv.DictReader gives them (blank lines
-    skipped, a short row without its missing cells) at half its cost per row."""
+def _named_rows(reader: Reader, header: list[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Rows by column name with their line numbers (blank lines skipped, a short row without its
+    missing cells, filled cells past the header kept to be refused), at half csv.DictReader's
+    cost per row."""
     for row in reader:
         if row:
-            yield reader.line_num, dict(zip(header, row, strict=False))
+            yield reader.line_num, named_cells(header, row)
 
 
 class _RejectedWriter:
