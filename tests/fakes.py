@@ -12,7 +12,6 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import (
     Attempts,
     Claim,
@@ -30,6 +29,7 @@ from komunalka.application.ports import (
     WebLogin,
     WebSession,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus

@@ -20,7 +20,7 @@ from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
 from komunalka.adapters.passwords import Argon2Passwords
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
-from komunalka.application.load_demo import DEMO_LOGIN, DEMO_PASSWORD, DemoReport
+from komunalka.application.system.load_demo import DEMO_LOGIN, DEMO_PASSWORD, DemoReport
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container, build

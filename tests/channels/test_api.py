@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import readings
-from komunalka.application.actors import Actor
+from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container

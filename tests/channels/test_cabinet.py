@@ -25,9 +25,9 @@ from komunalka.adapters.db.tables import (
     submissions,
     web_logins,
 )
-from komunalka.application.actors import Actor
-from komunalka.application.demo_data import DemoMeter
-from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.accounts.link_account import LinkAccountRequest
+from komunalka.application.shared.actors import Actor
+from komunalka.application.system.demo_data import DemoMeter
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
 from komunalka.domain.services import Channel
 from tests.channels.pages import RESIDENT, TELEGRAM_TOKEN, Site, text_of

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
 from komunalka.adapters.db.tables import audit_log, readings
-from komunalka.application.load_demo import DEMO_STAFF
+from komunalka.application.system.load_demo import DEMO_STAFF
 from komunalka.channels.pages.security import SESSION_COOKIE
 from komunalka.channels.pages.templating import number
 from tests.channels.pages import ADMIN, DISTRICT, OPERATOR, PASSWORD, SUPPLIER, Site, text_of

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import audit_log
-from komunalka.application.actors import Actor
-from komunalka.application.edit_profile import ProfileChange
+from komunalka.application.identity.edit_profile import ProfileChange
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from tests.channels.pages import settings_for, wire

@@ -11,10 +11,10 @@ from sqlalchemy import insert
 
 from komunalka.adapters.db.operator import any_case_pattern
 from komunalka.adapters.db.tables import accounts
-from komunalka.application.find_accounts import SearchKind
-from komunalka.application.manage_suppliers import SupplierForm
-from komunalka.application.submit_for_caller import CallerRequest
-from komunalka.application.submit_readings import ReadingItem
+from komunalka.application.readings.submit_readings import ReadingItem
+from komunalka.application.staff.find_accounts import SearchKind
+from komunalka.application.staff.manage_suppliers import SupplierForm
+from komunalka.application.staff.submit_for_caller import CallerRequest
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember, StaffRole

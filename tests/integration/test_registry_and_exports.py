@@ -10,11 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import accounts, meters, readings
-from komunalka.application.actors import Actor
-from komunalka.application.export_readings import EXPORT_COLUMNS, ExportReadings
-from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.ports import RejectedRow
-from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.application.readings.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+)
+from komunalka.application.shared.actors import Actor
+from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS, ExportReadings
+from komunalka.application.suppliers.import_registry import ImportRegistry
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
@@ -205,7 +209,7 @@ async def test_demo_data_loads_fifty_accounts_once(uow, engine) -> None:
 async def test_chunks_merge_in_turn_and_a_repeat_in_a_later_chunk_is_caught(
     uow, engine, monkeypatch
 ) -> None:
-    from komunalka.application import import_registry
+    from komunalka.application.suppliers import import_registry
 
     monkeypatch.setattr(import_registry, "CHUNK", 2)
     await build_world(uow)
@@ -228,7 +232,7 @@ async def test_known_and_new_accounts_and_meters_in_one_file_each_land_whole(
 ) -> None:
     """New rows and rows touching what exists take different ways on PostgreSQL (COPY, merge);
     either way the last row of an account wins and a meter follows its row's account."""
-    from komunalka.application import import_registry
+    from komunalka.application.suppliers import import_registry
 
     monkeypatch.setattr(import_registry, "CHUNK", chunk)
     await build_world(uow)
@@ -279,7 +283,7 @@ async def test_known_and_new_accounts_and_meters_in_one_file_each_land_whole(
 
 
 async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:
-    from komunalka.application.reading_history import ReadingHistory
+    from komunalka.application.readings.reading_history import ReadingHistory
 
     uc = UseCases.wire(uow, CLOCK)
     report = await uc.load_demo()

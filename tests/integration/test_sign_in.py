@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import outbox, web_logins, web_sessions
-from komunalka.application.actors import Actor
-from komunalka.application.sign_in import normalize_login, telegram_login_valid
+from komunalka.application.identity.sign_in import normalize_login, telegram_login_valid
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffRole

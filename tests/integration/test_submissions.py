@@ -10,9 +10,13 @@ from sqlalchemy import func, select
 
 from komunalka.adapters.db.readings import StaleCorrection
 from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
-from komunalka.application.actors import Actor
 from komunalka.application.ports import NewSubmission
-from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.application.readings.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+)
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, new_receipt

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from komunalka.adapters.db.tables import audit_log, supplier_tokens
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
-from komunalka.application.download_readings import CsvLines, json_row
-from komunalka.application.supplier_access import SupplierKey
+from komunalka.application.suppliers.download_readings import CsvLines, json_row
+from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod

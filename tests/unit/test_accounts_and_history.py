@@ -7,12 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from komunalka.application.actors import Actor
-from komunalka.application.issue_token import Authenticate, IssueToken
-from komunalka.application.link_account import LinkAccount, LinkAccountRequest
-from komunalka.application.list_my_meters import ListMyMeters, PeriodStatus
-from komunalka.application.reading_history import ReadingHistory
-from komunalka.application.submit_readings import ReadingItem, SubmitReadings, SubmitReadingsRequest
+from komunalka.application.accounts.link_account import LinkAccount, LinkAccountRequest
+from komunalka.application.identity.issue_token import Authenticate, IssueToken
+from komunalka.application.readings.list_my_meters import ListMyMeters, PeriodStatus
+from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.submit_readings import (
+    ReadingItem,
+    SubmitReadings,
+    SubmitReadingsRequest,
+)
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from tests.fakes import FakeClock, InMemoryStore, kyiv
@@ -182,7 +186,7 @@ async def test_a_token_for_a_missing_resident_is_refused(setup) -> None:
 
 
 async def test_a_revoked_token_no_longer_authenticates(setup) -> None:
-    from komunalka.application.issue_token import RevokeToken
+    from komunalka.application.identity.issue_token import RevokeToken
 
     store, world, clock, _ = setup
     issued = await IssueToken(store, clock)(Actor.system(), resident_id=world.resident)

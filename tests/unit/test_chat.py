@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from komunalka.application.identify_resident import IdentifyResident
+from komunalka.application.identity.identify_resident import IdentifyResident
 from komunalka.application.ports import Identity
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.conversation import MENU, Conversation

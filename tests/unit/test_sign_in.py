@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from komunalka.application.actors import Actor
-from komunalka.application.sign_in import RESIDENT, hash_token
+from komunalka.application.identity.sign_in import RESIDENT, hash_token
+from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from komunalka.application.actors import Actor
-from komunalka.application.correct_reading import CorrectReading, CorrectReadingRequest
-from komunalka.application.submit_readings import (
+from komunalka.application.readings.correct_reading import CorrectReading, CorrectReadingRequest
+from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
     SubmitReadingsRequest,
     SubmitReadingsResult,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.services import Channel

@@ -6,40 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from komunalka.application.attach_telegram import AttachTelegram
-from komunalka.application.check_health import CheckHealth
-from komunalka.application.configure_supplier import (
-    SetTariff,
-    SetWindowRule,
-    ShowSupplierSettings,
+from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
+from komunalka.application.identity.attach_telegram import AttachTelegram
+from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile  # web cabinet
+from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
+from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.resolve_session import ResolveSession, SignOut
+from komunalka.application.identity.sign_in import (
+    RequestPasswordReset,
+    ResetPassword,
+    SignIn,
+    SignInStaff,
+    SignInWithTelegram,
+    SignUp,
 )
-from komunalka.application.correct_reading import CorrectReading
-from komunalka.application.deliver_outbox import DeliverOutbox
-from komunalka.application.download_readings import DownloadReadings
-from komunalka.application.edit_profile import GetProfile, UpdateProfile  # web cabinet
-from komunalka.application.export_readings import ExportReadings
-from komunalka.application.find_accounts import FindAccounts
-from komunalka.application.identify_resident import IdentifyResident, UpdatePreferences
-from komunalka.application.import_registry import ImportRegistry
-from komunalka.application.issue_supplier_token import (
-    AuthenticateSupplier,
-    IssueSupplierToken,
-    ListSupplierTokens,
-    RevokeSupplierToken,
-)
-from komunalka.application.issue_token import Authenticate, IssueToken, RevokeToken
-from komunalka.application.link_account import LinkAccount, SuppliersFor, UnlinkAccount
-from komunalka.application.list_my_meters import ListMyMeters
-from komunalka.application.list_supplier_names import ListSupplierNames  # web cabinet
-from komunalka.application.load_demo import LoadDemo
-from komunalka.application.manage_staff import AddStaff, ListStaff, UpdateStaff
-from komunalka.application.manage_suppliers import ListSuppliers, SaveSupplier
-from komunalka.application.media import FetchPicture, PublishPicture
-from komunalka.application.non_submitters import ListNonSubmitters
-from komunalka.application.period_statistics import (
-    ListSupplierNonSubmitters,
-    ShowPeriodStatistics,
-)
+from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 from komunalka.application.ports import (
     Clock,
     DialogStateStore,
@@ -50,26 +31,45 @@ from komunalka.application.ports import (
     UnitOfWorkFactory,
     XlsxWriter,
 )
-from komunalka.application.reading_history import ReadingHistory
-from komunalka.application.resolve_session import ResolveSession, SignOut
-from komunalka.application.sign_in import (
-    RequestPasswordReset,
-    ResetPassword,
-    SignIn,
-    SignInStaff,
-    SignInWithTelegram,
-    SignUp,
+from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.media import FetchPicture, PublishPicture
+from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.staff.find_accounts import FindAccounts
+from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
+from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupplier
+from komunalka.application.staff.submit_for_caller import CorrectForCaller, SubmitForCaller
+from komunalka.application.staff.view_account import ViewAccount
+from komunalka.application.suppliers.configure_supplier import (
+    SetTariff,
+    SetWindowRule,
+    ShowSupplierSettings,
 )
-from komunalka.application.submit_for_caller import CorrectForCaller, SubmitForCaller
-from komunalka.application.submit_readings import SubmitReadings
-from komunalka.application.supplier_access import OpenSupplier
-from komunalka.application.upload_registry import (
+from komunalka.application.suppliers.download_readings import DownloadReadings
+from komunalka.application.suppliers.export_readings import ExportReadings
+from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.suppliers.issue_supplier_token import (
+    AuthenticateSupplier,
+    IssueSupplierToken,
+    ListSupplierTokens,
+    RevokeSupplierToken,
+)
+from komunalka.application.suppliers.list_supplier_names import ListSupplierNames  # web cabinet
+from komunalka.application.suppliers.non_submitters import ListNonSubmitters
+from komunalka.application.suppliers.period_statistics import (
+    ListSupplierNonSubmitters,
+    ShowPeriodStatistics,
+)
+from komunalka.application.suppliers.supplier_access import OpenSupplier
+from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
     RunRegistryUpload,
     StartRegistryUpload,
     UploadProgress,
 )
-from komunalka.application.view_account import ViewAccount
+from komunalka.application.system.check_health import CheckHealth
+from komunalka.application.system.load_demo import LoadDemo
 
 
 class _NoPasswords:

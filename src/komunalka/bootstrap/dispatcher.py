@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 
-from komunalka.application.deliver_outbox import DeliverOutbox
+from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from komunalka.application.actors import Actor
-from komunalka.application.identify_resident import LANGUAGES
-from komunalka.application.list_my_meters import PeriodStatus
+from komunalka.application.identity.identify_resident import LANGUAGES
 from komunalka.application.ports import ChartRenderer, DialogStateStore, Identity
+from komunalka.application.readings.list_my_meters import PeriodStatus
+from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.chat.correcting import CorrectFlow
 from komunalka.chat.history import history_chart, history_text

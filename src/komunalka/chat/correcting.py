@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from komunalka.application.correct_reading import CorrectReadingRequest
-from komunalka.application.list_my_meters import PeriodStatus
+from komunalka.application.readings.correct_reading import CorrectReadingRequest
+from komunalka.application.readings.list_my_meters import PeriodStatus
 from komunalka.chat.model import Button, Reply
 from komunalka.domain.errors import DomainError, Severity
 from komunalka.domain.values import format_value

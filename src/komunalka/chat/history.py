@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from komunalka.application.ports import ChartRenderer
-from komunalka.application.reading_history import HistoryEntry, MeterHistory
+from komunalka.application.readings.reading_history import HistoryEntry, MeterHistory
 from komunalka.domain.meters import Meter
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.values import format_value

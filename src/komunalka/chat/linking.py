@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from komunalka.application.link_account import LinkAccountRequest
+from komunalka.application.accounts.link_account import LinkAccountRequest
 from komunalka.chat.model import Button, Reply
 from komunalka.domain.errors import DomainError
 

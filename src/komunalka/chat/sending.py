@@ -12,8 +12,8 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from komunalka.application.list_my_meters import PeriodStatus
-from komunalka.application.submit_readings import ReadingItem, SubmitReadingsRequest
+from komunalka.application.readings.list_my_meters import PeriodStatus
+from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsRequest
 from komunalka.chat.model import Reply
 from komunalka.domain.errors import DomainError, Severity
 from komunalka.domain.values import format_value

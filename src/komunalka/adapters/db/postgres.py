@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import supplier_of
-from komunalka.application.actors import Actor
 from komunalka.application.ports import (
     MeterContext,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.meters import Account, Meter, MeterStatus
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus

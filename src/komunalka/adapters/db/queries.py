@@ -12,8 +12,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.tables import accounts, meters, readings
-from komunalka.application.export_readings import EXPORT_COLUMNS
 from komunalka.application.ports import NonSubmitter
+from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.values import format_value, from_milli
 

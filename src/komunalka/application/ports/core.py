@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from komunalka.application.actors import Actor
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod

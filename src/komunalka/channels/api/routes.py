@@ -6,15 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from komunalka.application.actors import Actor
-from komunalka.application.correct_reading import CorrectReadingRequest
-from komunalka.application.link_account import LinkAccountRequest
-from komunalka.application.list_my_meters import MeterOverview
-from komunalka.application.submit_readings import (
+from komunalka.application.accounts.link_account import LinkAccountRequest
+from komunalka.application.readings.correct_reading import CorrectReadingRequest
+from komunalka.application.readings.list_my_meters import MeterOverview
+from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadingsRequest,
     SubmitReadingsResult,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.lean import documented, header, json_body

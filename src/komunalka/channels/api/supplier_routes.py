@@ -14,8 +14,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from komunalka.application.download_readings import FORMATS
-from komunalka.application.supplier_access import SupplierKey
+from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.routes import ERRORS, Authorization

@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import RejectedRow
+from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.manage_suppliers import SupplierForm
+from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.ports import SupplierRecord
-from komunalka.application.sign_in import Viewer
+from komunalka.application.staff.manage_suppliers import SupplierForm
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.operator.views import ADMINS
 from komunalka.channels.pages.routes import not_found_page

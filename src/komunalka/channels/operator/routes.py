@@ -14,16 +14,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from komunalka.application.find_accounts import SearchKind
-from komunalka.application.sign_in import Viewer
-from komunalka.application.submit_for_caller import (
+from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsResult
+from komunalka.application.staff.find_accounts import SearchKind
+from komunalka.application.staff.submit_for_caller import (
     CallerRequest,
     Identification,
     channels_for,
 )
-from komunalka.application.submit_readings import ReadingItem, SubmitReadingsResult
+from komunalka.application.staff.view_account import AccountCard
 from komunalka.application.use_cases import UseCases
-from komunalka.application.view_account import AccountCard
 from komunalka.channels.operator.admin import add_admin_routes
 from komunalka.channels.operator.views import (
     CONSOLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from komunalka.application.view_account import AccountCard, MeterCard
+from komunalka.application.staff.view_account import AccountCard, MeterCard
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import require_staff
 from komunalka.channels.pages.templating import Pages

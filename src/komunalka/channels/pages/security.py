@@ -20,7 +20,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from komunalka.application.sign_in import STAFF, Viewer
+from komunalka.application.identity.sign_in import STAFF, Viewer
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.staff import StaffRole
 

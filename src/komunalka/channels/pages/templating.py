@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from komunalka.application.sign_in import Viewer
+from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE

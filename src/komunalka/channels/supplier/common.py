@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
-from komunalka.application.sign_in import Viewer
-from komunalka.application.supplier_access import SupplierChoice
+from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.channels.pages.security import require_staff
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffMember, StaffRole

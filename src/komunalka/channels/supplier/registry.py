@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.download_readings import FORMATS
+from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.ports import JobRunner
-from komunalka.application.sign_in import Viewer
-from komunalka.application.supplier_access import SupplierChoice
-from komunalka.application.upload_registry import kind_of
+from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.supplier_access import SupplierChoice
+from komunalka.application.suppliers.upload_registry import kind_of
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from komunalka.application.configure_supplier import ZONES, TariffRequest
-from komunalka.application.download_readings import FORMATS
+from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.ports import JobRunner, NonSubmitter
-from komunalka.application.sign_in import Viewer
-from komunalka.application.supplier_access import SupplierChoice
+from komunalka.application.suppliers.configure_supplier import ZONES, TariffRequest
+from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import PageNotFound, csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.sign_in import Viewer
-from komunalka.application.supplier_access import SupplierChoice
+from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.edit_profile import REMINDER_CHANNELS, ProfileChange
-from komunalka.application.link_account import LinkAccountRequest
-from komunalka.application.sign_in import Viewer
+from komunalka.application.accounts.link_account import LinkAccountRequest
+from komunalka.application.identity.edit_profile import REMINDER_CHANNELS, ProfileChange
+from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.pages.routes import staff_home
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,

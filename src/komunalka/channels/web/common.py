@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from komunalka.application.identity.sign_in import OpenedSession, Viewer
 from komunalka.application.ports import ChartRenderer
-from komunalka.application.sign_in import OpenedSession, Viewer
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import signed_in_redirect

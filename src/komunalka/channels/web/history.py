@@ -13,10 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from komunalka.application.correct_reading import CorrectReadingRequest
-from komunalka.application.list_my_meters import MeterOverview, PeriodStatus
-from komunalka.application.reading_history import MeterHistory
-from komunalka.application.sign_in import Viewer
+from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.readings.correct_reading import CorrectReadingRequest
+from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
+from komunalka.application.readings.reading_history import MeterHistory
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError, Severity

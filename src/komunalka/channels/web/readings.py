@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from komunalka.application.list_my_meters import MeterOverview, PeriodStatus
-from komunalka.application.sign_in import Viewer
-from komunalka.application.submit_readings import ReadingItem, SubmitReadingsRequest
+from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
+from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsRequest
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError, Severity, Violation

@@ -9,23 +9,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from komunalka.application.actors import Actor
-from komunalka.application.demo_data import (
-    DISTRICTS,
-    SHAPES,
-    TARIFFS,
-    DemoMeter,
-    flats,
-    suppliers,
-)
-from komunalka.application.import_registry import ImportRegistry
-from komunalka.application.issue_token import IssueToken
+from komunalka.application.identity.issue_token import IssueToken
 from komunalka.application.ports import (
     Clock,
     PasswordHasher,
     RejectedRow,
     ResidentProfile,
     UnitOfWorkFactory,
+)
+from komunalka.application.shared.actors import Actor
+from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.system.demo_data import (
+    DISTRICTS,
+    SHAPES,
+    TARIFFS,
+    DemoMeter,
+    flats,
+    suppliers,
 )
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier

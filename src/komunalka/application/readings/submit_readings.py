@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import (
     Claim,
     Clock,
@@ -28,6 +27,7 @@ from komunalka.application.ports import (
     UnitOfWorkFactory,
     unique,
 )
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError, InvalidReading, Severity, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import (

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier, normalize_serial, surname_prefix
 

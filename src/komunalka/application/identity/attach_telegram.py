@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from komunalka.application.actors import Actor
+from komunalka.application.identity.sign_in import verified_telegram_user
 from komunalka.application.ports import Clock, DialogStateStore, Identity, UnitOfWorkFactory
-from komunalka.application.sign_in import verified_telegram_user
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.services import Channel
 
 

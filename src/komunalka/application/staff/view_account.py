@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from komunalka.application.find_accounts import scope_of
-from komunalka.application.list_my_meters import MeterOverview, overview
 from komunalka.application.ports import AuditEntry, Clock, UnitOfWork, UnitOfWorkFactory
+from komunalka.application.readings.list_my_meters import MeterOverview, overview
+from komunalka.application.staff.find_accounts import scope_of
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.periods import BillingPeriod

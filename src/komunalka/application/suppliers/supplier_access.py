@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import UnitOfWork, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier
 from komunalka.domain.services import Channel

@@ -15,7 +15,6 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from komunalka.application.import_registry import ImportRegistry
 from komunalka.application.ports import (
     Clock,
     RegistryFile,
@@ -24,7 +23,8 @@ from komunalka.application.ports import (
     Spreadsheets,
     UnitOfWorkFactory,
 )
-from komunalka.application.supplier_access import Caller, actor_of, managed_supplier
+from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.suppliers.supplier_access import Caller, actor_of, managed_supplier
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
 from komunalka.domain.staff import StaffMember

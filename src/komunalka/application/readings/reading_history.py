@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import TOTAL, Meter
 from komunalka.domain.periods import BillingPeriod

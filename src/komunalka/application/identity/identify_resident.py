@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import Clock, Identity, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 

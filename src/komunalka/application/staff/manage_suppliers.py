@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import Clock, Conflict, SupplierRecord, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
 from komunalka.domain.services import Channel, Service

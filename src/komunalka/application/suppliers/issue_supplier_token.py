@@ -12,9 +12,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from komunalka.application.issue_token import token_hash
+from komunalka.application.identity.issue_token import token_hash
 from komunalka.application.ports import Clock, SupplierToken, UnitOfWorkFactory
-from komunalka.application.supplier_access import Caller, SupplierKey, actor_of, managed_supplier
+from komunalka.application.suppliers.supplier_access import (
+    Caller,
+    SupplierKey,
+    actor_of,
+    managed_supplier,
+)
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffMember
 

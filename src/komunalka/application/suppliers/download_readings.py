@@ -14,9 +14,9 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 
-from komunalka.application.export_readings import EXPORT_COLUMNS
 from komunalka.application.ports import Spreadsheets, UnitOfWorkFactory
-from komunalka.application.supplier_access import Caller, managed_supplier
+from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS
+from komunalka.application.suppliers.supplier_access import Caller, managed_supplier
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 

@@ -6,8 +6,8 @@ member since deactivated, or an unknown token is nobody (None).
 
 from __future__ import annotations
 
+from komunalka.application.identity.sign_in import RESIDENT, STAFF, Viewer, hash_token
 from komunalka.application.ports import Clock, ResidentProfile, UnitOfWorkFactory
-from komunalka.application.sign_in import RESIDENT, STAFF, Viewer, hash_token
 
 
 class ResolveSession:

@@ -13,7 +13,6 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import (
     Clock,
     MergeCounts,
@@ -21,6 +20,7 @@ from komunalka.application.ports import (
     StagedRow,
     UnitOfWorkFactory,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from komunalka.application.actors import Actor
+from komunalka.application.identity.sign_in import normalize_login
 from komunalka.application.ports import (
     Clock,
     Identity,
     ResidentProfile,
     UnitOfWorkFactory,
 )
-from komunalka.application.sign_in import normalize_login
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Account, Supplier
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from komunalka.application.actors import Actor, ActorKind
+from komunalka.application.identity.sign_in import STAFF, check_password
 from komunalka.application.ports import Clock, Conflict, PasswordHasher, UnitOfWorkFactory
-from komunalka.application.sign_in import STAFF, check_password
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.staff import StaffMember, StaffRole, staff_problems
 

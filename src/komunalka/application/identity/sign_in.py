@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from komunalka.application.actors import Actor, ActorKind
 from komunalka.application.ports import (
     Clock,
     Conflict,
@@ -30,6 +29,7 @@ from komunalka.application.ports import (
     UnitOfWorkFactory,
     WebSession,
 )
+from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember

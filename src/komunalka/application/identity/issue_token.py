@@ -10,8 +10,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 
 TOKEN_PREFIX = "kmn_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for

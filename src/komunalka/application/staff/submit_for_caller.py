@@ -15,16 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from komunalka.application.actors import Actor, ActorKind
-from komunalka.application.correct_reading import CorrectReading, CorrectReadingRequest
 from komunalka.application.ports import Clock, UnitOfWorkFactory
-from komunalka.application.submit_readings import (
+from komunalka.application.readings.correct_reading import CorrectReading, CorrectReadingRequest
+from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
     SubmitReadingsRequest,
     SubmitReadingsResult,
 )
-from komunalka.application.view_account import visible_account
+from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.staff.view_account import visible_account
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember, StaffRole

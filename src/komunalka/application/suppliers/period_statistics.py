@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from komunalka.application.ports import NonSubmitter, UnitOfWorkFactory
-from komunalka.application.supplier_access import Caller, managed_supplier
+from komunalka.application.suppliers.supplier_access import Caller, managed_supplier
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
 

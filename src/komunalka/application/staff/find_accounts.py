@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from komunalka.application.identity.sign_in import normalize_login
 from komunalka.application.ports import AccountScope, UnitOfWorkFactory
-from komunalka.application.sign_in import normalize_login
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.staff import StaffMember, StaffRole

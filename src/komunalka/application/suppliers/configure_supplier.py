@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from komunalka.application.ports import Clock, UnitOfWorkFactory
-from komunalka.application.supplier_access import Caller, actor_of, managed_supplier
+from komunalka.application.suppliers.supplier_access import Caller, actor_of, managed_supplier
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
 from komunalka.domain.services import Service

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from komunalka.application.actors import Actor
 from komunalka.application.ports import Clock, UnitOfWorkFactory
-from komunalka.application.submit_readings import (
+from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
     SubmitReadingsRequest,
     SubmitReadingsResult,
 )
+from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.readings import ReadingStatus
 

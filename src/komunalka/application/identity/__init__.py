@@ -1,0 +1,1 @@
+"""Identity: residents, their channel identities, sign-in, sessions, API tokens, profiles."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox of e-mail and SMS, and (later) reminders."""

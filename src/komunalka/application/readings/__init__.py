@@ -1,0 +1,1 @@
+"""Readings: submitting, correcting, what is due, history and its pictures."""

@@ -1,0 +1,1 @@
+"""Suppliers: settings, registries, exports, statistics, the portal's tokens."""

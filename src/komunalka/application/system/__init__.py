@@ -1,0 +1,1 @@
+"""System: health, demo data."""
