@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -81,8 +82,18 @@ class State:
 
 
 class _Repos:
-    def __init__(self, state: State) -> None:
-        self.s = state
+    """An in-memory repository: bound to one state, or (made without one) to the state of the
+    transaction the calling task has open, as the database's repositories are (adapters/db/
+    scope.py)."""
+
+    def __init__(self, state: State | None = None) -> None:
+        self._bound = state
+
+    @property
+    def s(self) -> State:
+        if self._bound is not None:
+            return self._bound
+        return current_unit().working
 
 
 class InMemorySuppliers(_Repos):
@@ -181,9 +192,11 @@ class InMemoryReadings(_Repos):
 
 
 class InMemorySubmissions(_Repos):
-    def __init__(self, state: State, committed: Callable[[], State] | None = None) -> None:
+    def __init__(
+        self, state: State | None = None, committed: Callable[[], State] | None = None
+    ) -> None:
         super().__init__(state)
-        self.committed = committed
+        self.committed = committed or (lambda: current_unit().store.state)
 
     async def snapshot(
         self,
@@ -591,20 +604,31 @@ class InMemoryProfiles(_Repos):
         return sorted(found, key=lambda i: i.channel)
 
 
+_unit: ContextVar[InMemoryUnitOfWork | None] = ContextVar("fake_unit", default=None)
+
+
+def current_unit() -> InMemoryUnitOfWork:
+    unit = _unit.get()
+    if unit is None:
+        raise RuntimeError("a repository was called outside a transaction")
+    return unit
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore, write: bool) -> None:
-        self._store = store
+        self.store = store
         self.write = write
         self.committed = False
 
     async def __aenter__(self) -> Self:
-        self._state = copy.deepcopy(self._store.state)
-        s = self._state
+        self.working = copy.deepcopy(self.store.state)
+        self._token = _unit.set(self)
+        s = self.working
         self.suppliers = InMemorySuppliers(s)
         self.accounts = InMemoryAccounts(s)
         self.meters = InMemoryMeters(s)
         self.readings = InMemoryReadings(s)
-        self.submissions = InMemorySubmissions(s, lambda: self._store.state)
+        self.submissions = InMemorySubmissions(s, lambda: self.store.state)
         self.audit = InMemoryAudit(s)
         self.link_attempts = InMemoryLinkAttempts(s)
         self.residents = InMemoryResidents(s)
@@ -629,15 +653,15 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        return None
+        _unit.reset(self._token)
 
     async def commit(self) -> None:
-        self._store.state = copy.deepcopy(self._state)
-        self._store.commits += 1
+        self.store.state = copy.deepcopy(self.working)
+        self.store.commits += 1
         self.committed = True
 
     async def ping(self) -> None:
-        if self._store.broken:
+        if self.store.broken:
             raise ConnectionError("storage is down")
 
 
@@ -649,6 +673,30 @@ class InMemoryStore:
         self.commits = 0
         self.broken = False
         self.units: list[InMemoryUnitOfWork] = []
+        # One repository of each kind, on the state of the transaction the caller has open.
+        self.suppliers = InMemorySuppliers()
+        self.accounts = InMemoryAccounts()
+        self.meters = InMemoryMeters()
+        self.readings = InMemoryReadings()
+        self.submissions = InMemorySubmissions()
+        self.audit = InMemoryAudit()
+        self.link_attempts = InMemoryLinkAttempts()
+        self.residents = InMemoryResidents()
+        self.tokens = InMemoryTokens()
+        self.tariffs = InMemoryTariffs()
+        self.identities = InMemoryIdentities()
+        self.media = InMemoryMedia()
+        self.registry = InMemoryRegistry()
+        self.queries = InMemoryQueries()
+        self.web_logins = InMemoryWebLogins()
+        self.staff = InMemoryStaff()
+        self.web_sessions = InMemoryWebSessions()
+        self.sign_in_attempts = InMemorySignInAttempts()
+        self.one_time_tokens = InMemoryOneTimeTokens()
+        self.outbox = InMemoryOutbox()
+        self.profiles = InMemoryProfiles()
+        self.console: object = None  # the console and the portal have no fakes yet
+        self.supplier_portal: object = None
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryUnitOfWork:
         unit = InMemoryUnitOfWork(self, write)

@@ -168,64 +168,115 @@ class UseCases:
         spreadsheets: Spreadsheets | None = None,
     ) -> UseCases:
         hasher: PasswordHasher = passwords or _NoPasswords()
-        import_registry = ImportRegistry(uow, clock)
-        issue_token = IssueToken(uow, clock)
-        submit = SubmitReadings(uow, clock)
+        readings = _readings(uow, clock)
+        suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
+        identity = _identity(uow, clock, hasher, telegram_token, web_url, dialogs)
         return cls(
             clock=clock,
-            submit_readings=submit,
-            correct_reading=CorrectReading(uow, clock, submit),
-            link_account=LinkAccount(uow, clock),
-            unlink_account=UnlinkAccount(uow, clock),
-            suppliers_for=SuppliersFor(uow),
-            list_my_meters=ListMyMeters(uow, clock),
-            reading_history=ReadingHistory(uow, clock),
-            non_submitters=ListNonSubmitters(uow),
-            import_registry=import_registry,
-            export_readings=ExportReadings(uow),
-            issue_token=issue_token,
-            revoke_token=RevokeToken(uow, clock),
-            authenticate=Authenticate(uow, clock),
-            check_health=CheckHealth(uow),
-            load_demo=LoadDemo(uow, clock, import_registry, issue_token, passwords),
-            identify_resident=IdentifyResident(uow, clock),
-            update_preferences=UpdatePreferences(uow),
-            publish_picture=PublishPicture(uow, clock),
-            fetch_picture=FetchPicture(uow, clock),
-            sign_up=SignUp(uow, clock, hasher),
-            sign_in=SignIn(uow, clock, hasher),
-            sign_in_staff=SignInStaff(uow, clock, hasher),
-            sign_in_with_telegram=SignInWithTelegram(uow, clock, telegram_token),
-            request_password_reset=RequestPasswordReset(uow, clock, web_url),
-            reset_password=ResetPassword(uow, clock, hasher),
-            resolve_session=ResolveSession(uow, clock),
-            sign_out=SignOut(uow),
-            add_staff=AddStaff(uow, clock, hasher),
-            update_staff=UpdateStaff(uow, clock, hasher),
-            list_staff=ListStaff(uow),
-            deliver_outbox=DeliverOutbox(uow, clock, senders or {}),
-            attach_telegram=AttachTelegram(uow, clock, telegram_token, dialogs),
-            # operator console (channels/operator)
-            find_accounts=FindAccounts(uow),
-            view_account=ViewAccount(uow, clock),
-            submit_for_caller=SubmitForCaller(uow, clock, submit),
-            correct_for_caller=CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
-            list_suppliers=ListSuppliers(uow),
-            save_supplier=SaveSupplier(uow, clock),
-            # web cabinet
-            get_profile=GetProfile(uow),
-            update_profile=UpdateProfile(uow, clock),
-            supplier_names=ListSupplierNames(uow),
-            **_supplier_portal(uow, clock, import_registry, spreadsheets or _NoSpreadsheets()),
+            **readings,
+            **_accounts(uow, clock),
+            **identity,
+            **_staff(uow, clock, hasher, readings["submit_readings"]),
+            **suppliers,
+            **_notifications(uow, clock, senders or {}),
+            **_system(uow, clock, suppliers["import_registry"], identity["issue_token"], passwords),
         )
 
 
-def _supplier_portal(
-    uow: UnitOfWorkFactory, clock: Clock, importer: ImportRegistry, files: Spreadsheets
+# One function per feature: what each feature's use cases are made of.
+
+
+def _readings(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
+    submit = SubmitReadings(uow, clock)
+    return {
+        "submit_readings": submit,
+        "correct_reading": CorrectReading(uow, clock, submit),
+        "list_my_meters": ListMyMeters(uow, clock),
+        "reading_history": ReadingHistory(uow, clock),
+        "publish_picture": PublishPicture(uow, clock),
+        "fetch_picture": FetchPicture(uow, clock),
+    }
+
+
+def _accounts(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
+    return {
+        "link_account": LinkAccount(uow, clock),
+        "unlink_account": UnlinkAccount(uow, clock),
+        "suppliers_for": SuppliersFor(uow),
+    }
+
+
+def _identity(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    telegram_token: str | None,
+    web_url: str,
+    dialogs: DialogStateStore | None,
 ) -> dict[str, Any]:
-    """The supplier portal's use cases (door: supplier)."""
+    return {
+        "issue_token": IssueToken(uow, clock),
+        "revoke_token": RevokeToken(uow, clock),
+        "authenticate": Authenticate(uow, clock),
+        "identify_resident": IdentifyResident(uow, clock),
+        "update_preferences": UpdatePreferences(uow),
+        "sign_up": SignUp(uow, clock, hasher),
+        "sign_in": SignIn(uow, clock, hasher),
+        "sign_in_staff": SignInStaff(uow, clock, hasher),
+        "sign_in_with_telegram": SignInWithTelegram(uow, clock, telegram_token),
+        "request_password_reset": RequestPasswordReset(uow, clock, web_url),
+        "reset_password": ResetPassword(uow, clock, hasher),
+        "resolve_session": ResolveSession(uow, clock),
+        "sign_out": SignOut(uow),
+        "attach_telegram": AttachTelegram(uow, clock, telegram_token, dialogs),
+        "get_profile": GetProfile(uow),
+        "update_profile": UpdateProfile(uow, clock),
+    }
+
+
+def _staff(
+    uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher, submit: SubmitReadings
+) -> dict[str, Any]:
+    return {
+        "add_staff": AddStaff(uow, clock, hasher),
+        "update_staff": UpdateStaff(uow, clock, hasher),
+        "list_staff": ListStaff(uow),
+        "find_accounts": FindAccounts(uow),
+        "view_account": ViewAccount(uow, clock),
+        "submit_for_caller": SubmitForCaller(uow, clock, submit),
+        "correct_for_caller": CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
+        "list_suppliers": ListSuppliers(uow),
+        "save_supplier": SaveSupplier(uow, clock),
+    }
+
+
+def _notifications(
+    uow: UnitOfWorkFactory, clock: Clock, senders: dict[str, MessageSender]
+) -> dict[str, Any]:
+    return {"deliver_outbox": DeliverOutbox(uow, clock, senders)}
+
+
+def _system(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    import_registry: ImportRegistry,
+    issue_token: IssueToken,
+    passwords: PasswordHasher | None,
+) -> dict[str, Any]:
+    return {
+        "check_health": CheckHealth(uow),
+        "load_demo": LoadDemo(uow, clock, import_registry, issue_token, passwords),
+    }
+
+
+def _suppliers(uow: UnitOfWorkFactory, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
+    importer = ImportRegistry(uow, clock)
     progress = UploadProgress()
     return {
+        "import_registry": importer,
+        "export_readings": ExportReadings(uow),
+        "non_submitters": ListNonSubmitters(uow),
+        "supplier_names": ListSupplierNames(uow),
         "open_supplier": OpenSupplier(uow),
         "supplier_settings": ShowSupplierSettings(uow, clock),
         "set_window_rule": SetWindowRule(uow, clock),

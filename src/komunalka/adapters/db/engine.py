@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from komunalka.adapters.db import scope
 from komunalka.adapters.db.operator import SqlConsoleRepository
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.postgres import (
@@ -104,7 +105,7 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
 
 # The unit of work's repositories by attribute, and the PostgreSQL hot path's (postgres.py),
 # which also take the driver connection.
-_REPOSITORIES: dict[str, Callable[[AsyncConnection], object]] = {
+_REPOSITORIES: dict[str, Callable[[], object]] = {
     "suppliers": SqlSupplierRepository,
     "accounts": SqlAccountRepository,
     "meters": SqlMeterRepository,
@@ -129,11 +130,11 @@ _REPOSITORIES: dict[str, Callable[[AsyncConnection], object]] = {
     "console": SqlConsoleRepository,
     "supplier_portal": SqlSupplierPortalRepository,
 }
-_POSTGRES_REPOSITORIES: dict[str, Callable[[AsyncConnection, Any], object]] = {
+_POSTGRES_REPOSITORIES: dict[str, Callable[[], object]] = {
     "meters": PgMeterRepository,
     "readings": PgReadingRepository,
-    "submissions": lambda _, raw: PgSubmissionRepository(raw),
-    "audit": lambda _, raw: PgAuditLog(raw),
+    "submissions": PgSubmissionRepository,
+    "audit": PgAuditLog,
     "registry": PgRegistryStaging,
 }
 
@@ -200,6 +201,7 @@ class SqlUnitOfWork:
             await conn.close()
             raise
         self._conn = conn
+        self._scope = scope.enter(scope.Scope(conn, self._raw))
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -210,7 +212,7 @@ class SqlUnitOfWork:
             raise AttributeError(name)
         raw = self.__dict__.get("_raw")
         fast = _POSTGRES_REPOSITORIES.get(name) if raw is not None else None
-        repository = fast(conn, raw) if fast is not None else make(conn)
+        repository = fast() if fast is not None else make()
         setattr(self, name, repository)
         return repository
 
@@ -230,6 +232,7 @@ class SqlUnitOfWork:
             elif self._conn.in_transaction():
                 await self._conn.rollback()
         finally:
+            scope.leave(self._scope)
             await self._conn.close()
             self._conn = None
 
@@ -247,8 +250,46 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
+    """Opens transactions (`Transactions`), and holds one repository of each kind for the
+    engine's database, to be handed to the use cases that name them: a repository runs on the
+    transaction the calling task has open (scope.py)."""
+
+    suppliers: ports.SupplierRepository
+    accounts: ports.AccountRepository
+    meters: ports.MeterRepository
+    readings: ports.ReadingRepository
+    submissions: ports.SubmissionRepository
+    audit: ports.AuditLog
+    link_attempts: ports.LinkAttemptRepository
+    residents: ports.ResidentRepository
+    tokens: ports.TokenRepository
+    tariffs: ports.TariffRepository
+    identities: ports.IdentityRepository
+    media: ports.MediaRepository
+    registry: ports.RegistryStaging
+    queries: ports.ReadingQueries
+    web_logins: ports.WebLoginRepository
+    staff: ports.StaffRepository
+    web_sessions: ports.WebSessionRepository
+    sign_in_attempts: ports.SignInAttemptRepository
+    one_time_tokens: ports.OneTimeTokenRepository
+    outbox: ports.Outbox
+    profiles: ports.ResidentProfileRepository
+    console: ports.ConsoleRepository
+    supplier_portal: ports.SupplierPortalRepository
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    def __getattr__(self, name: str) -> Any:
+        make = _REPOSITORIES.get(name)
+        if make is None or "engine" not in self.__dict__:
+            raise AttributeError(name)
+        if self.engine.dialect.name == "postgresql":
+            make = _POSTGRES_REPOSITORIES.get(name, make)
+        repository = make()
+        setattr(self, name, repository)
+        return repository
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=write, autocommit=autocommit)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.rows import account_of, supplier_from_row
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     account_links,
     accounts,
@@ -71,10 +71,7 @@ def _audit_entry(row: Any) -> AuditEntry:
     )
 
 
-class SqlConsoleRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlConsoleRepository(InScope):
     async def account(self, account_id: int) -> Account | None:
         row = (
             await self._conn.execute(select(accounts).where(accounts.c.id == account_id))

@@ -12,6 +12,7 @@ import asyncpg
 
 from komunalka.adapters.db.postgres import LOCK_METERS, context_of, reading_of
 from komunalka.adapters.db.readings import StaleCorrection
+from komunalka.adapters.db.scope import InScope
 from komunalka.application.ports import Claim, MeterContext, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
 from komunalka.domain.periods import BillingPeriod
@@ -119,10 +120,7 @@ _EARLIER_CLAIM = """
 """
 
 
-class PgSubmissionRepository:
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
+class PgSubmissionRepository(InScope):
     async def snapshot(
         self,
         actor: Actor,

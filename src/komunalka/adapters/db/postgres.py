@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import supplier_of
+from komunalka.adapters.db.scope import InScope
 from komunalka.application.ports import (
     MeterContext,
 )
@@ -122,10 +121,6 @@ def context_of(r: Any) -> MeterContext:
 
 
 class PgMeterRepository(SqlMeterRepository):
-    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
-        super().__init__(conn)
-        self._raw = raw
-
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
@@ -139,10 +134,6 @@ class PgMeterRepository(SqlMeterRepository):
 
 
 class PgReadingRepository(SqlReadingRepository):
-    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
-        super().__init__(conn)
-        self._raw = raw
-
     async def recent(
         self, meter_ids: Sequence[int], since: BillingPeriod
     ) -> dict[tuple[int, str], list[Reading]]:
@@ -183,10 +174,7 @@ class PgReadingRepository(SqlReadingRepository):
         )
 
 
-class PgAuditLog:
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
+class PgAuditLog(InScope):
     async def record(
         self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
     ) -> None:

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import accounts, meters, readings
 from komunalka.application.ports import NonSubmitter
 from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS
@@ -57,10 +57,7 @@ def header_line() -> bytes:
     return (",".join(EXPORT_COLUMNS) + "\n").encode()
 
 
-class SqlReadingQueries:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlReadingQueries(InScope):
     async def export_csv(
         self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
     ) -> None:

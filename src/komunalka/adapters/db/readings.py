@@ -8,10 +8,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import dialect_insert, reading_of
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
 from komunalka.application.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
@@ -33,10 +33,7 @@ _READING_COLUMNS = (
 )
 
 
-class SqlReadingRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlReadingRepository(InScope):
     async def recent(
         self, meter_ids: Sequence[int], since: BillingPeriod
     ) -> dict[tuple[int, str], list[Reading]]:
@@ -100,12 +97,9 @@ class StaleCorrection(RuntimeError):
         super().__init__(f"readings {list(reading_ids)} are no longer accepted")
 
 
-class SqlSubmissionRepository:
+class SqlSubmissionRepository(InScope):
     """Submissions on SQLAlchemy Core. SQLite runs them in a writing unit of work (BEGIN
     IMMEDIATE), which holds the whole database: no meter moves on between snapshot and save."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
 
     async def snapshot(
         self,
@@ -119,10 +113,10 @@ class SqlSubmissionRepository:
         earlier = await self._earlier(actor.key, client_key)
         if earlier is not None:
             return SubmissionSnapshot(earlier, [])
-        found = await SqlMeterRepository(self._conn).contexts(
+        found = await SqlMeterRepository().contexts(
             meter_ids, lock=hold, resident_id=actor.resident_id
         )
-        recent = await SqlReadingRepository(self._conn).recent(meter_ids, since)
+        recent = await SqlReadingRepository().recent(meter_ids, since)
         contexts = [
             replace(c, history={r: rows for (m, r), rows in recent.items() if m == c.meter.id})
             for c in found
@@ -151,7 +145,7 @@ class SqlSubmissionRepository:
             earlier = await self._earlier(actor.key, key)
             assert earlier is not None
             return earlier
-        await SqlAuditLog(self._conn).record(
+        await SqlAuditLog().record(
             actor, AUDIT_SUBMIT, f"submission:{new_id}", {"key": key}, new.at
         )
         for meter_id in ids:
@@ -166,7 +160,7 @@ class SqlSubmissionRepository:
             if done.rowcount != len(new.superseded):  # the unit of work rolls back
                 raise StaleCorrection(new.superseded)
         mine = [replace(r, submission_id=new_id) for r in new.readings]
-        await SqlReadingRepository(self._conn).add(mine)
+        await SqlReadingRepository().add(mine)
         return Claim(new_id, True, new.fingerprint, new.at)
 
     async def _earlier(self, actor_key: str, client_key: str | None) -> Claim | None:
@@ -179,10 +173,7 @@ class SqlSubmissionRepository:
         return Claim(row.id, False, row.fingerprint, row.created_at) if row else None
 
 
-class SqlAuditLog:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlAuditLog(InScope):
     async def record(
         self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
     ) -> None:

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, insert, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import registry_imports
 from komunalka.adapters.db.types import UtcDateTime
 from komunalka.application.ports import MergeCounts, StagedRow
@@ -144,10 +144,7 @@ _UNION = " UNION ALL ".join(
 )
 
 
-class SqlRegistryStaging:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlRegistryStaging(InScope):
     async def load(
         self,
         chunks: AsyncIterator[list[StagedRow]],

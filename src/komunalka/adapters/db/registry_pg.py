@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage_record
 from komunalka.application.ports import MergeCounts, StagedRow
 from komunalka.domain.meters import MeterStatus
@@ -141,10 +139,6 @@ def split_chunk(
 
 class PgRegistryStaging(SqlRegistryStaging):
     """SqlRegistryStaging with new rows copied straight into their tables (see the module)."""
-
-    def __init__(self, conn: AsyncConnection, raw: Any) -> None:
-        super().__init__(conn)
-        self._raw = raw
 
     async def _prepare(self) -> None:
         await self._raw.execute(_IMPORT_LOCK)

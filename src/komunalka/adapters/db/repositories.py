@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.rows import (
     account_of,
@@ -17,6 +16,7 @@ from komunalka.adapters.db.rows import (
     supplier_from_row,
     supplier_of,
 )
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     account_links,
     accounts,
@@ -35,10 +35,7 @@ from komunalka.domain.services import Service
 from komunalka.domain.tariffs import Tariff
 
 
-class SqlSupplierRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlSupplierRepository(InScope):
     async def get(self, supplier_id: int) -> Supplier | None:
         row = (
             await self._conn.execute(select(suppliers).where(suppliers.c.id == supplier_id))
@@ -69,10 +66,7 @@ class SqlSupplierRepository:
         )
 
 
-class SqlAccountRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlAccountRepository(InScope):
     async def by_number(self, supplier_id: int, number: str) -> Account | None:
         query = select(accounts).where(
             accounts.c.supplier_id == supplier_id, accounts.c.number == number
@@ -109,10 +103,7 @@ class SqlAccountRepository:
         return bool((await self._conn.execute(stmt)).rowcount)
 
 
-class SqlMeterRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlMeterRepository(InScope):
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
@@ -175,10 +166,7 @@ class SqlMeterRepository:
         return [meter_of(r) for r in await self._conn.execute(query.order_by(meters.c.id))]
 
 
-class SqlLinkAttemptRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlLinkAttemptRepository(InScope):
     async def failures_since(
         self,
         resident_id: int,
@@ -217,10 +205,7 @@ class SqlLinkAttemptRepository:
         await self._conn.execute(insert(link_attempts).values(values))
 
 
-class SqlResidentRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlResidentRepository(InScope):
     async def add(self, name: str, at: datetime) -> int:
         stmt = insert(residents).values(name=name, created_at=at).returning(residents.c.id)
         return int((await self._conn.execute(stmt)).scalar_one())
@@ -230,10 +215,7 @@ class SqlResidentRepository:
         return (await self._conn.execute(query)).first() is not None
 
 
-class SqlIdentityRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlIdentityRepository(InScope):
     async def get(self, channel: str, external_id: str) -> Identity | None:
         query = select(identities).where(
             identities.c.channel == channel, identities.c.external_id == external_id
@@ -269,10 +251,7 @@ class SqlIdentityRepository:
         await self._conn.execute(stmt.values(resident_id=resident_id))
 
 
-class SqlMediaRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlMediaRepository(InScope):
     async def add(self, token: str, content: bytes, content_type: str, at: datetime) -> None:
         values = {
             "token": token,
@@ -296,10 +275,7 @@ class SqlMediaRepository:
 PRICE_SCALE = Decimal(10000)
 
 
-class SqlTariffRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlTariffRepository(InScope):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]:
         query = select(tariffs).where(tariffs.c.supplier_id == supplier_id)
         return [
@@ -326,10 +302,7 @@ class SqlTariffRepository:
         await self._conn.execute(insert(tariffs).values(values))
 
 
-class SqlTokenRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlTokenRepository(InScope):
     async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None:
         values = {
             "resident_id": resident_id,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     meters,
     readings,
@@ -61,10 +61,7 @@ def _as_utc(value: Any) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class SqlSupplierPortalRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlSupplierPortalRepository(InScope):
     async def services_of(self, supplier_id: int) -> list[str]:
         query = select(suppliers.c.services).where(suppliers.c.id == supplier_id)
         found = (await self._conn.execute(query)).scalar()

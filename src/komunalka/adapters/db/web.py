@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     identities,
     one_time_tokens,
@@ -40,10 +41,7 @@ async def _insert_unique(conn: AsyncConnection, stmt: object) -> int:
         raise Conflict(str(exc.orig)) from exc
 
 
-class SqlWebLoginRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlWebLoginRepository(InScope):
     async def by_login(self, login: str) -> WebLogin | None:
         row = (
             await self._conn.execute(select(web_logins).where(web_logins.c.login == login))
@@ -86,10 +84,7 @@ def _staff(row: object) -> StaffRecord:
     return StaffRecord(member, r.password_hash)  # type: ignore[attr-defined]
 
 
-class SqlStaffRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlStaffRepository(InScope):
     async def by_login(self, login: str) -> StaffRecord | None:
         row = (await self._conn.execute(select(staff).where(staff.c.login == login))).first()
         return None if row is None else _staff(row)
@@ -128,10 +123,7 @@ class SqlStaffRepository:
         await self._conn.execute(update(staff).where(staff.c.id == member.id).values(values))
 
 
-class SqlWebSessionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlWebSessionRepository(InScope):
     async def add(self, session: WebSession, at: datetime) -> None:
         values = {
             "token_hash": session.token_hash,
@@ -167,10 +159,7 @@ class SqlWebSessionRepository:
         await self._conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= before))
 
 
-class SqlSignInAttemptRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlSignInAttemptRepository(InScope):
     async def failures_since(self, key: str, since: datetime) -> int:
         query = select(func.count()).where(
             sign_in_attempts.c.key == key,
@@ -184,10 +173,7 @@ class SqlSignInAttemptRepository:
         await self._conn.execute(insert(sign_in_attempts).values(values))
 
 
-class SqlOneTimeTokenRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlOneTimeTokenRepository(InScope):
     async def add(
         self, token_hash: str, purpose: str, subject_id: int, expires_at: datetime
     ) -> None:
@@ -216,10 +202,7 @@ class SqlOneTimeTokenRepository:
         return None if row is None else int(row.subject_id)
 
 
-class SqlOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlOutbox(InScope):
     async def add(self, message: OutgoingMessage, at: datetime) -> None:
         values = {
             "channel": message.channel,
@@ -239,10 +222,7 @@ class SqlOutbox:
         await self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(sent_at=at))
 
 
-class SqlResidentProfileRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class SqlResidentProfileRepository(InScope):
     async def get(self, resident_id: int) -> ResidentProfile | None:
         query = select(resident_profiles).where(resident_profiles.c.resident_id == resident_id)
         row = (await self._conn.execute(query)).first()

@@ -120,6 +120,34 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
+    """Opens units of work (a `Transactions`), and, while the use cases move to naming their
+    repositories, holds one of each kind for the wiring: each runs on the transaction the
+    calling task has open."""
+
+    suppliers: SupplierRepository
+    accounts: AccountRepository
+    meters: MeterRepository
+    readings: ReadingRepository
+    submissions: SubmissionRepository
+    audit: AuditLog
+    link_attempts: LinkAttemptRepository
+    residents: ResidentRepository
+    tokens: TokenRepository
+    tariffs: TariffRepository
+    identities: IdentityRepository
+    media: MediaRepository
+    registry: RegistryStaging
+    queries: ReadingQueries
+    web_logins: WebLoginRepository
+    staff: StaffRepository
+    web_sessions: WebSessionRepository
+    sign_in_attempts: SignInAttemptRepository
+    one_time_tokens: OneTimeTokenRepository
+    outbox: Outbox
+    profiles: ResidentProfileRepository
+    console: ConsoleRepository
+    supplier_portal: SupplierPortalRepository
+
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> UnitOfWork:
         """A new unit of work; `write=True` takes the write lock up front where the database
         needs it (SQLite), so read-then-write never fails half-way. `autocommit=True` lets
