@@ -9,6 +9,7 @@ import pytest
 from komunalka.application.identity.identify_resident import IdentifyResident
 from komunalka.application.ports import Identity
 from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.container import chat_use_cases
 from komunalka.chat.conversation import MENU, Conversation
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
@@ -47,7 +48,7 @@ class Chat:
 async def chat() -> Chat:
     store = InMemoryStore()
     await build_world(store)
-    use_cases = UseCases.wire(store, FakeClock(kyiv(2026, 11, 20)))
+    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, 20))))
     contacts = Contacts("https://komunalka.example", "1551")
     talk = Chat(Conversation(use_cases, InMemoryDialogStore(), Channel.TELEGRAM, contacts))
     talk.store = store
@@ -294,7 +295,7 @@ class CountingIdentify:
 async def remembering_chat() -> tuple[Chat, CountingIdentify, InMemoryDialogStore]:
     store = InMemoryStore()
     await build_world(store)
-    use_cases = UseCases.wire(store, FakeClock(kyiv(2026, 11, 20)))
+    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, 20))))
     counting = CountingIdentify(use_cases.identify_resident)
     use_cases = replace(use_cases, identify_resident=counting)  # type: ignore[arg-type]
     dialogs = InMemoryDialogStore()

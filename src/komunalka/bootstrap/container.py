@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
     from komunalka.chat.conversation import Conversation
+    from komunalka.chat.use_cases import ChatUseCases
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +93,28 @@ def conversation(container: Container, channel: Channel) -> Conversation:
 
     settings = container.settings
     return Conversation(
-        container.use_cases,
+        chat_use_cases(container.use_cases),
         dialog_store(settings, container.engine),
         channel,
         Contacts(settings.web_url, settings.call_center),
         MatplotlibCharts(),
+    )
+
+
+def chat_use_cases(use_cases: UseCases) -> ChatUseCases:
+    """The chat's set, taken from the wired use cases."""
+    from komunalka.chat.use_cases import ChatUseCases
+
+    return ChatUseCases(
+        identify_resident=use_cases.identify_resident,
+        update_preferences=use_cases.update_preferences,
+        list_my_meters=use_cases.list_my_meters,
+        reading_history=use_cases.reading_history,
+        submit_readings=use_cases.submit_readings,
+        correct_reading=use_cases.correct_reading,
+        suppliers_for=use_cases.suppliers_for,
+        link_account=use_cases.link_account,
+        unlink_account=use_cases.unlink_account,
     )
 
 

@@ -14,12 +14,12 @@ from komunalka.application.identity.identify_resident import LANGUAGES
 from komunalka.application.ports import ChartRenderer, DialogStateStore, Identity
 from komunalka.application.readings.list_my_meters import PeriodStatus
 from komunalka.application.shared.actors import Actor
-from komunalka.application.use_cases import UseCases
 from komunalka.chat.correcting import CorrectFlow
 from komunalka.chat.history import history_chart, history_text
 from komunalka.chat.linking import LinkFlow
 from komunalka.chat.model import Button, Contacts, Event, EventKind, Reply
 from komunalka.chat.sending import SendFlow
+from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 from komunalka.domain.values import format_value
@@ -36,7 +36,7 @@ IDENTITY = "identity"
 class Conversation:
     def __init__(
         self,
-        use_cases: UseCases,
+        use_cases: ChatUseCases,
         store: DialogStateStore,
         channel: Channel,
         contacts: Contacts,

@@ -1,0 +1,27 @@
+"""The use cases the conversation calls, and no others: the bootstrap hands the chat this set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
+from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
+from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.submit_readings import SubmitReadings
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUseCases:
+    """Who the user is and their settings; their meters and readings; their accounts."""
+
+    identify_resident: IdentifyResident
+    update_preferences: UpdatePreferences
+    list_my_meters: ListMyMeters
+    reading_history: ReadingHistory
+    submit_readings: SubmitReadings
+    correct_reading: CorrectReading
+    suppliers_for: SuppliersFor
+    link_account: LinkAccount
+    unlink_account: UnlinkAccount
