@@ -10,11 +10,14 @@ from komunalka.application.identity.identify_resident import IdentifyResident
 from komunalka.application.ports import Identity
 from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.container import chat_use_cases
-from komunalka.chat.conversation import MENU, Conversation
+from komunalka.chat import sending
+from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
-from komunalka.chat.sending import SendFlow
+from komunalka.chat.turn import MENU
+from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.services import Channel
-from tests.fakes import FakeClock, InMemoryDialogStore, InMemoryStore, kyiv
+from tests.fakes import FakeCharts, FakeClock, InMemoryDialogStore, InMemoryStore, kyiv
+from tests.unit.test_chat_state import BEFORE_TYPING
 from tests.world import build_world
 
 START = Event(EventKind.START)
@@ -28,10 +31,17 @@ def press(action: str) -> Event:
     return Event(EventKind.BUTTON, action)
 
 
+CONTACTS = Contacts("https://komunalka.example", "1551")
+
+
 class Chat:
-    def __init__(self, conversation: Conversation, user: str = "42") -> None:
-        self.conversation = conversation
-        self.user = user
+    def __init__(
+        self, uses: ChatUseCases, dialogs: InMemoryDialogStore, charts: FakeCharts | None = None
+    ) -> None:
+        self.uses = uses
+        self.dialogs = dialogs
+        self.conversation = Conversation(uses, dialogs, Channel.TELEGRAM, CONTACTS, charts)
+        self.user = "42"
         self.last: list[Reply] = []
         self.store = InMemoryStore()
 
@@ -49,8 +59,7 @@ async def chat() -> Chat:
     store = InMemoryStore()
     await build_world(store)
     use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, 20))))
-    contacts = Contacts("https://komunalka.example", "1551")
-    talk = Chat(Conversation(use_cases, InMemoryDialogStore(), Channel.TELEGRAM, contacts))
+    talk = Chat(use_cases, InMemoryDialogStore())
     talk.store = store
     return talk
 
@@ -195,7 +204,7 @@ async def test_help_names_the_other_channels(chat: Chat) -> None:
 async def test_every_button_has_words_in_both_languages() -> None:
     from komunalka.i18n import translate
 
-    for action in (*MENU, *SendFlow.ACTIONS, "menu", "reminders"):
+    for action in (*MENU, *sending.ACTIONS, "menu", "reminders"):
         for language in ("uk", "en"):
             assert translate(f"chat.btn_{action}", language) != translate("error.unknown", language)
 
@@ -267,10 +276,8 @@ async def test_a_correction_with_a_jump_asks_first(chat: Chat) -> None:
 
 
 async def test_history_comes_with_a_chart_of_the_use(chat: Chat) -> None:
-    from tests.fakes import FakeCharts
-
     charts = FakeCharts()
-    chat.conversation._charts = charts
+    chat = Chat(chat.uses, chat.dialogs, charts)
     await linked(chat)
     await chat(press("history"))
     pictures = [r.picture for r in chat.last if r.picture]
@@ -299,8 +306,7 @@ async def remembering_chat() -> tuple[Chat, CountingIdentify, InMemoryDialogStor
     counting = CountingIdentify(use_cases.identify_resident)
     use_cases = replace(use_cases, identify_resident=counting)  # type: ignore[arg-type]
     dialogs = InMemoryDialogStore()
-    contacts = Contacts("https://komunalka.example", "1551")
-    talk = Chat(Conversation(use_cases, dialogs, Channel.TELEGRAM, contacts))
+    talk = Chat(use_cases, dialogs)
     talk.store = store
     return talk, counting, dialogs
 
@@ -344,13 +350,67 @@ async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again()
         raise ConnectionError("the database went away")
 
     failing = Conversation(
-        replace(chat.conversation._uc, list_my_meters=crash),  # type: ignore[arg-type]
+        replace(chat.uses, list_my_meters=crash),  # type: ignore[arg-type]
         dialogs,
         Channel.TELEGRAM,
-        Contacts("https://komunalka.example", "1551"),
+        CONTACTS,
     )
     with pytest.raises(ConnectionError):
         await failing.handle("42", "Тарас", press("send"), delivery="77")
     # At most once: the update was recorded before acting, so its redelivery does nothing.
     assert await chat.conversation.handle("42", "Тарас", press("send"), delivery="77") == []
     assert dialogs.states[("telegram", "42")] == before
+
+
+async def chat_at(day: int) -> Chat:
+    store = InMemoryStore()
+    await build_world(store)
+    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, day))))
+    talk = Chat(use_cases, InMemoryDialogStore())
+    talk.store = store
+    return talk
+
+
+async def test_a_round_of_sending_stored_before_the_state_was_typed_goes_on() -> None:
+    chat = await chat_at(29)  # both windows open
+    await linked(chat)
+    await linked(chat, "3000917")
+    kept = chat.dialogs.states[("telegram", "42")]
+    chat.dialogs.states[("telegram", "42")] = {**BEFORE_TYPING, "identity": kept["identity"]}
+    assert "зона «total»" in await chat(text("550"))
+    said = await chat(text("1650"))
+    assert "Готово. Передано:" in said
+    assert "✓ №HW0011234 T1: 116.000 — квитанція 2611-SQXZ-ZAXP" in said  # kept in the round
+    assert "№EL0011111 day: 1100 — квитанція" in said
+    assert "№EL0011111 night: 550 — квитанція" in said
+    assert "Строк повірки лічильника минув" in said
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"step": "send", "queue": [{"meter": 6}], "pos": 0},  # would have raised KeyError
+        {**BEFORE_TYPING, "pos": 9},  # would have raised IndexError
+        {"step": "unheard of"},
+        ["not", "an", "object"],
+    ],
+)
+async def test_a_state_that_cannot_be_read_starts_over_politely(garbage: object) -> None:
+    chat = await chat_at(20)
+    await linked(chat)
+    chat.dialogs.states[("telegram", "42")] = garbage  # type: ignore[assignment]
+    said = await chat(text("117"))
+    assert (
+        said == "Вибачте, я загубив, на чому ми зупинилися. Почнімо спочатку: оберіть дію кнопкою."
+    )
+    assert chat.actions == list(MENU)
+    assert chat.dialogs.states[("telegram", "42")]["step"] == "menu"
+    assert "Не зрозумів" in await chat(text("117"))  # from there on, as any menu
+
+
+async def test_after_a_state_that_cannot_be_read_a_button_acts_as_usual() -> None:
+    chat = await chat_at(20)
+    await linked(chat)
+    chat.dialogs.states[("telegram", "42")]["step"] = "unheard of"
+    said = await chat(press("send"))
+    assert "попередній показник 115.000 (за 2026-10)" in said

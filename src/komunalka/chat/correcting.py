@@ -3,64 +3,55 @@ receipt), type the right value; warnings ask for a yes, as when sending."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import PeriodStatus
 from komunalka.chat.model import Button, Reply
+from komunalka.chat.state import CorrectConfirm, Correcting
+from komunalka.chat.turn import Turn
 from komunalka.domain.errors import DomainError, Severity
 from komunalka.domain.values import format_value
 
-if TYPE_CHECKING:
-    from komunalka.chat.conversation import _Turn
+
+async def choices(t: Turn) -> list[Reply]:
+    meters = await t.uses.list_my_meters(t.identity.resident_id)
+    buttons = []
+    for m in meters:
+        if m.status is not PeriodStatus.SENT:
+            continue
+        for zone, reading in m.last.items():
+            value = format_value(reading.value, m.meter.decimals)
+            label = f"№{m.meter.serial} {zone}: {value}"
+            buttons.append(Button(label, f"fix:{reading.receipt}"))
+    if not buttons:
+        return [t.menu(t.say("chat.correct_none"))]
+    return [Reply(t.say("chat.correct_which"), (*buttons, t.button("menu")))]
 
 
-class CorrectFlow:
-    def __init__(self, turn: _Turn) -> None:
-        self.t = turn
-        self.s = turn.state
+def pick(t: Turn, action: str) -> list[Reply]:
+    receipt = action.split(":", 1)[1]
+    t.state = Correcting(receipt)
+    return [Reply(t.say("chat.correct_ask", receipt=receipt), (t.button("menu"),))]
 
-    async def choices(self) -> list[Reply]:
-        meters = await self.t.c._uc.list_my_meters(self.t.identity.resident_id)
-        buttons = []
-        for m in meters:
-            if m.status is not PeriodStatus.SENT:
-                continue
-            for zone, reading in m.last.items():
-                value = format_value(reading.value, m.meter.decimals)
-                label = f"№{m.meter.serial} {zone}: {value}"
-                buttons.append(Button(label, f"fix:{reading.receipt}"))
-        if not buttons:
-            return [self.t.menu(self.t.say("chat.correct_none"))]
-        return [Reply(self.t.say("chat.correct_which"), (*buttons, self.t.button("menu")))]
 
-    def pick(self, action: str) -> list[Reply]:
-        receipt = action.split(":", 1)[1]
-        self.s.clear()
-        self.s.update(step="correct", receipt=receipt)
-        return [Reply(self.t.say("chat.correct_ask", receipt=receipt), (self.t.button("menu"),))]
+async def value(
+    t: Turn, receipt: str, text: str, confirm: frozenset[str] = frozenset()
+) -> list[Reply]:
+    request = CorrectReadingRequest(t.actor, receipt, text.strip(), confirm)
+    try:
+        result = await t.uses.correct_reading(request)
+    except DomainError as exc:
+        if all(v.severity is Severity.WARNING for v in exc.violations):
+            warnings = tuple(sorted({v.code for v in exc.violations}))
+            t.state = CorrectConfirm(receipt, text.strip(), warnings)
+            buttons = (t.button("fixconfirm"), t.button("menu"))
+            return [t.reply_error(exc), Reply(t.say("chat.send_confirm"), buttons)]
+        return [t.reply_error(exc), Reply(t.say("chat.correct_ask", receipt=receipt))]
+    (done,) = result.readings
+    return [t.menu(t.say("chat.corrected", value=str(done.value), receipt=done.receipt))]
 
-    async def value(self, text: str, confirm: frozenset[str] = frozenset()) -> list[Reply]:
-        receipt = self.s.get("receipt", "")
-        request = CorrectReadingRequest(self.t.actor, receipt, text.strip(), confirm)
-        try:
-            result = await self.t.c._uc.correct_reading(request)
-        except DomainError as exc:
-            if all(v.severity is Severity.WARNING for v in exc.violations):
-                self.s.update(
-                    step="correct_confirm",
-                    value=text.strip(),
-                    warnings=sorted({v.code for v in exc.violations}),
-                )
-                buttons = (self.t.button("fixconfirm"), self.t.button("menu"))
-                return [self.t.reply_error(exc), Reply(self.t.say("chat.send_confirm"), buttons)]
-            return [self.t.reply_error(exc), Reply(self.t.say("chat.correct_ask", receipt=receipt))]
-        (done,) = result.readings
-        return [
-            self.t.menu(self.t.say("chat.corrected", value=str(done.value), receipt=done.receipt))
-        ]
 
-    async def confirmed(self) -> list[Reply]:
-        if self.s.get("step") != "correct_confirm":
-            return [self.t.menu(self.t.say("chat.not_understood"))]
-        return await self.value(self.s.get("value", ""), frozenset(self.s.get("warnings", [])))
+async def confirmed(t: Turn) -> list[Reply]:
+    if not isinstance(t.state, CorrectConfirm):
+        return [t.not_understood()]
+    state = t.state
+    return await value(t, state.receipt, state.value, frozenset(state.warnings))

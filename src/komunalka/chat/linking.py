@@ -4,96 +4,76 @@ is made. Wrong proofs count against the limits at the proof step."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from komunalka.application.accounts.link_account import LinkAccountRequest
 from komunalka.chat.model import Button, Reply
+from komunalka.chat.state import LinkConfirm, LinkNumber, LinkProof, LinkSupplier
+from komunalka.chat.turn import Turn
 from komunalka.domain.errors import DomainError
 
-if TYPE_CHECKING:
-    from komunalka.chat.conversation import _Turn
+# A proof the account refused: ask for it again (any other refusal starts from the number).
+RETRY_PROOF = ("link.not_matched", "link.surname_too_short", "link.proof_required")
 
 
-class LinkFlow:
-    def __init__(self, turn: _Turn) -> None:
-        self.t = turn
-        self.s = turn.state
+def ask_number(t: Turn) -> list[Reply]:
+    t.state = LinkNumber()
+    return [Reply(t.say("chat.link_ask_number"), (t.button("menu"),))]
 
-    def ask_number(self) -> list[Reply]:
-        self.s.clear()
-        self.s["step"] = "link_number"
-        return [Reply(self.t.say("chat.link_ask_number"), (self.t.button("menu"),))]
 
-    async def number(self, text: str) -> list[Reply]:
-        number = "".join(text.split())
-        suppliers = await self.t.c._uc.suppliers_for(number)
-        if not suppliers:
-            error = self.t.say("link.bad_number", number=number)
-            return [Reply(error), *self.ask_number()]
-        self.s.clear()
-        self.s.update(number=number)
-        if len(suppliers) > 1:
-            self.s["step"] = "link_supplier"
-            buttons = [Button(s.name, f"sup:{s.code}") for s in suppliers]
-            return [
-                Reply(self.t.say("chat.link_which_supplier"), (*buttons, self.t.button("menu")))
-            ]
-        return self.ask_proof(suppliers[0].code)
+async def number(t: Turn, text: str) -> list[Reply]:
+    typed = "".join(text.split())
+    suppliers = await t.uses.suppliers_for(typed)
+    if not suppliers:
+        return [Reply(t.say("link.bad_number", number=typed)), *ask_number(t)]
+    if len(suppliers) > 1:
+        t.state = LinkSupplier(typed)
+        buttons = [Button(s.name, f"sup:{s.code}") for s in suppliers]
+        return [Reply(t.say("chat.link_which_supplier"), (*buttons, t.button("menu")))]
+    return ask_proof(t, typed, suppliers[0].code)
 
-    def ask_proof(self, supplier: str) -> list[Reply]:
-        self.s.update(step="link_proof", supplier=supplier)
-        return [Reply(self.t.say("chat.link_ask_proof"), (self.t.button("menu"),))]
 
-    def supplier(self, action: str) -> list[Reply]:
-        if self.s.get("step") != "link_supplier":
-            return [self.t.menu(self.t.say("chat.not_understood"))]
-        return self.ask_proof(action.split(":", 1)[1])
+def ask_proof(t: Turn, typed: str, supplier: str) -> list[Reply]:
+    t.state = LinkProof(typed, supplier)
+    return [Reply(t.say("chat.link_ask_proof"), (t.button("menu"),))]
 
-    def request(self, check_only: bool) -> LinkAccountRequest:
-        proof = str(self.s.get("proof", ""))
-        by_name = proof.replace("'", "").replace("ʼ", "").replace("’", "").isalpha()
-        return LinkAccountRequest(
-            self.t.actor,
-            str(self.s.get("number", "")),
-            supplier_code=self.s.get("supplier"),
-            surname_prefix=proof if by_name else None,
-            meter_serial=None if by_name else proof,
-            check_only=check_only,
-        )
 
-    async def proof(self, text: str) -> list[Reply]:
-        self.s["proof"] = text.strip()
-        try:
-            found = await self.t.c._uc.link_account(self.request(check_only=True))
-        except DomainError as exc:
-            if exc.code in ("link.not_matched", "link.surname_too_short", "link.proof_required"):
-                return [self.t.reply_error(exc), *self.ask_proof(self.s.get("supplier", ""))]
-            return [self.t.reply_error(exc), *self.ask_number()]
-        if found.already_linked:
-            text = self.t.say(
-                "chat.link_already",
-                supplier=found.supplier_name,
-                holder=found.masked_holder,
-                address=found.address,
-            )
-            return [self.t.menu(text)]
-        self.s["step"] = "link_confirm"
-        question = self.t.say(
-            "chat.link_confirm",
-            supplier=found.supplier_name,
-            holder=found.masked_holder,
-            address=found.address,
-        )
-        return [Reply(question, (self.t.button("linkyes"), self.t.button("menu")))]
+def supplier(t: Turn, action: str) -> list[Reply]:
+    if not isinstance(t.state, LinkSupplier):
+        return [t.not_understood()]
+    return ask_proof(t, t.state.number, action.split(":", 1)[1])
 
-    async def confirm(self) -> list[Reply]:
-        if self.s.get("step") != "link_confirm":
-            return [self.t.menu(self.t.say("chat.not_understood"))]
-        done = await self.t.c._uc.link_account(self.request(check_only=False))
-        text = self.t.say(
-            "chat.link_done",
-            supplier=done.supplier_name,
-            holder=done.masked_holder,
-            address=done.address,
-        )
-        return [self.t.menu(text)]
+
+def request(t: Turn, state: LinkConfirm, *, check_only: bool) -> LinkAccountRequest:
+    proof = state.proof
+    by_name = proof.replace("'", "").replace("ʼ", "").replace("’", "").isalpha()
+    return LinkAccountRequest(
+        t.actor,
+        state.number,
+        supplier_code=state.supplier,
+        surname_prefix=proof if by_name else None,
+        meter_serial=None if by_name else proof,
+        check_only=check_only,
+    )
+
+
+async def proof(t: Turn, state: LinkProof, text: str) -> list[Reply]:
+    asked = LinkConfirm(state.number, state.supplier, text.strip())
+    try:
+        found = await t.uses.link_account(request(t, asked, check_only=True))
+    except DomainError as exc:
+        if exc.code in RETRY_PROOF:
+            return [t.reply_error(exc), *ask_proof(t, state.number, state.supplier)]
+        return [t.reply_error(exc), *ask_number(t)]
+    where = {"supplier": found.supplier_name, "holder": found.masked_holder}
+    if found.already_linked:
+        return [t.menu(t.say("chat.link_already", address=found.address, **where))]
+    t.state = asked
+    question = t.say("chat.link_confirm", address=found.address, **where)
+    return [Reply(question, (t.button("linkyes"), t.button("menu")))]
+
+
+async def confirm(t: Turn) -> list[Reply]:
+    if not isinstance(t.state, LinkConfirm):
+        return [t.not_understood()]
+    done = await t.uses.link_account(request(t, t.state, check_only=False))
+    where = {"supplier": done.supplier_name, "holder": done.masked_holder}
+    return [t.menu(t.say("chat.link_done", address=done.address, **where))]

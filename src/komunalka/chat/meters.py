@@ -1,0 +1,60 @@
+"""The resident's meters in the chat: the list with each one's status and last value, the
+history of each (with a chart of the use), and removing an account from the list."""
+
+from __future__ import annotations
+
+from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
+from komunalka.chat.history import history_chart, history_text
+from komunalka.chat.model import Button, Reply
+from komunalka.chat.state import Menu
+from komunalka.chat.turn import Turn
+from komunalka.domain.values import format_value
+
+
+async def my_meters(t: Turn) -> list[Reply]:
+    meters = await t.uses.list_my_meters(t.identity.resident_id)
+    if not meters:
+        return [t.menu(t.say("chat.no_accounts"))]
+    lines = [t.say("chat.meters_title"), *(meter_line(t, m) for m in meters)]
+    t.state = Menu()
+    fixable = any(m.status is PeriodStatus.SENT for m in meters)
+    extra = (t.button("correct"),) if fixable else ()
+    buttons = (t.button("history"), *extra, t.button("unlink"), t.button("menu"))
+    return [Reply("\n".join(lines), buttons)]
+
+
+def meter_line(t: Turn, m: MeterOverview) -> str:
+    last = max(m.last.values(), key=lambda r: r.period, default=None)
+    return t.say(
+        "chat.meter_line",
+        service=t.say(f"service.{m.meter.service.value}"),
+        serial=m.meter.serial,
+        supplier=m.supplier.name,
+        status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
+        last=f"{format_value(last.value, m.meter.decimals)} ({last.period})" if last else "—",
+    )
+
+
+async def history(t: Turn) -> list[Reply]:
+    """The last 12 readings of every meter, with use and its cost at the tariff."""
+    meters = await t.uses.list_my_meters(t.identity.resident_id)
+    replies = []
+    for m in meters:
+        found = await t.uses.reading_history(t.actor, m.meter.id, 12)
+        picture = await history_chart(found, t.say, t.setting.charts)
+        replies.append(Reply(history_text(found, t.say), picture=picture))
+    return [*replies, t.menu()] if replies else [t.menu(t.say("chat.no_accounts"))]
+
+
+async def unlink(t: Turn, action: str) -> list[Reply]:
+    """`unlink`: which account?; `unlink:<id>`: that one goes."""
+    meters = await t.uses.list_my_meters(t.identity.resident_id)
+    accounts = {m.account.id: f"{m.supplier.name} {m.account.number}" for m in meters}
+    if action == "unlink":
+        buttons = tuple(Button(label, f"unlink:{aid}") for aid, label in accounts.items())
+        return [Reply(t.say("chat.unlink_which"), (*buttons, t.button("menu")))]
+    account_id = action.split(":", 1)[1]
+    if not account_id.isdigit() or int(account_id) not in accounts:
+        return [t.not_understood()]
+    await t.uses.unlink_account(t.actor, int(account_id))
+    return [t.menu(t.say("chat.unlinked", account=accounts[int(account_id)]))]

@@ -1,0 +1,66 @@
+"""One turn of the conversation: what a flow is given to answer one event.
+
+The turn knows who speaks (their identity, in their language, acting as themselves), what the
+chat may call, and where the dialog stands; a flow reads the state and leaves the next one in
+its place. Flows import this module and the conversation imports the flows, never back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komunalka.application.ports import ChartRenderer, Identity
+from komunalka.application.shared.actors import Actor
+from komunalka.chat.model import Button, Contacts, Reply
+from komunalka.chat.state import DialogState, Menu
+from komunalka.chat.use_cases import ChatUseCases
+from komunalka.domain.errors import DomainError
+from komunalka.domain.services import Channel
+from komunalka.i18n import translate
+
+MENU = ("send", "link", "meters", "settings", "help")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSetting:
+    """What every turn of one messenger's conversation shares."""
+
+    uses: ChatUseCases
+    channel: Channel
+    contacts: Contacts
+    charts: ChartRenderer | None = None
+
+
+class Turn:
+    def __init__(
+        self, setting: ChatSetting, identity: Identity, state: DialogState, *, lost: bool = False
+    ) -> None:
+        """`lost`: the stored state could not be read, so the turn starts at the menu."""
+        self.uses = setting.uses
+        self.setting = setting
+        self.identity = identity
+        self.state = state
+        self.lost = lost
+        self.actor = Actor.resident(identity.resident_id, setting.channel)
+
+    @property
+    def lang(self) -> str:
+        return self.identity.language
+
+    def say(self, msgid: str, **params: object) -> str:
+        return translate(msgid, self.lang, params)
+
+    def button(self, action: str) -> Button:
+        return Button(self.say(f"chat.btn_{action.split(':')[0]}"), action)
+
+    def menu(self, text: str | None = None) -> Reply:
+        self.state = Menu()
+        return Reply(text or self.say("chat.menu"), tuple(self.button(a) for a in MENU))
+
+    def not_understood(self) -> Reply:
+        """The menu, for an event the step has no use for; after a state that could not be read,
+        with an apology instead: the resident was in the middle of something."""
+        return self.menu(self.say("chat.start_over" if self.lost else "chat.not_understood"))
+
+    def reply_error(self, exc: DomainError) -> Reply:
+        return Reply("\n".join(self.say(v.code, **v.params) for v in exc.violations))
