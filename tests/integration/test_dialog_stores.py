@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
+from komunalka.adapters.db.tables import dialog_states
 from komunalka.adapters.redis_dialogs import TTL_SECONDS, RedisDialogStateStore
 from tests.conftest import IN_CI
 
@@ -41,8 +44,28 @@ async def check_deliveries(store: Any, user: str) -> None:
     assert firsts.count(True) == 1
 
 
+# Stored texts that are no state: the store hands back none, and the conversation starts afresh.
+CORRUPT = ['{"step": "send", "queue": [', "[1, 2]", '"send"', "null"]
+
+
+async def check_corrupt(store: Any, user: str) -> None:
+    assert await store.load("telegram", user) is None
+    assert await store.receive("telegram", user, uuid.uuid4().hex) == (True, None)
+
+
 async def test_the_database_store_keeps_each_users_state(engine) -> None:
     await check_contract(SqlDialogStateStore(engine))
+
+
+@pytest.mark.parametrize("corrupt", CORRUPT)
+async def test_the_database_store_reads_a_corrupt_row_as_no_state(
+    engine: AsyncEngine, corrupt: str
+) -> None:
+    user = uuid.uuid4().hex
+    async with engine.begin() as conn:
+        row = {"channel": "telegram", "external_id": user, "state": corrupt}
+        await conn.execute(dialog_states.insert().values(updated_at=datetime.now(UTC), **row))
+    await check_corrupt(SqlDialogStateStore(engine), user)
 
 
 async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> None:
@@ -57,6 +80,10 @@ async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> No
     store = RedisDialogStateStore(redis, prefix=f"test:{uuid.uuid4().hex}")
     try:
         await check_contract(store)
+        for corrupt in [*CORRUPT, b"\xff\xfe"]:
+            user = uuid.uuid4().hex
+            await redis.set(store._key("telegram", user), corrupt, ex=60)
+            await check_corrupt(store, user)
         keys = [k async for k in redis.scan_iter(match=f"{store._prefix}:*")]
         assert keys
         for key in keys:

@@ -4,10 +4,12 @@ conversation expires on its own."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from redis.asyncio import Redis
 
+log = logging.getLogger(__name__)
 TTL_SECONDS = 30 * 24 * 3600  # a month without a word: start over
 # Telegram gives up redelivering an update after a day; a record of one is kept twice as long.
 DELIVERY_TTL_SECONDS = 2 * 24 * 3600
@@ -41,7 +43,15 @@ class RedisDialogStateStore:
 
 
 def _state(found: bytes | str | None) -> dict[str, Any] | None:
+    """The stored state; a value that is not a JSON object (a corrupt key) is no state, so the
+    conversation starts afresh instead of failing on every turn."""
     if found is None:
         return None
-    state: dict[str, Any] = json.loads(found)
+    try:
+        state = json.loads(found)
+    except ValueError:  # UnicodeDecodeError is one
+        state = None
+    if not isinstance(state, dict):
+        log.warning("dialog state: not a JSON object, ignored")
+        return None
     return state

@@ -7,6 +7,7 @@ round trip, no BEGIN/COMMIT); on SQLite, SQLAlchemy Core in a short transaction.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from komunalka.adapters.db.rows import dialect_insert
 from komunalka.adapters.db.tables import deliveries, dialog_states
 
+log = logging.getLogger(__name__)
 _LOAD = "SELECT state FROM dialog_states WHERE channel = $1 AND external_id = $2"
 _SAVE = """
     INSERT INTO dialog_states (channel, external_id, state, updated_at) VALUES ($1, $2, $3, $4)
@@ -47,7 +49,7 @@ class SqlDialogStateStore:
                 found = await _raw(conn).fetchval(_LOAD, channel, external_id)
             else:
                 found = await _load(conn, channel, external_id)
-        return json.loads(found) if found else None
+        return _state(found)
 
     async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None:
         now = datetime.now(UTC)
@@ -83,7 +85,22 @@ class SqlDialogStateStore:
                 found = await _load(conn, channel, external_id) if first else None
         if not first:
             return False, None
-        return True, json.loads(found) if found else None
+        return True, _state(found)
+
+
+def _state(found: str | None) -> dict[str, Any] | None:
+    """The stored state; a text that is not a JSON object (a corrupt row) is no state, so the
+    conversation starts afresh instead of failing on every turn."""
+    if not found:
+        return None
+    try:
+        state = json.loads(found)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        log.warning("dialog state: not a JSON object, ignored")
+        return None
+    return state
 
 
 async def _load(conn: AsyncConnection, channel: str, external_id: str) -> str | None:
