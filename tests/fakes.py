@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
@@ -31,13 +32,15 @@ from komunalka.application.ports import (
     WebSession,
 )
 from komunalka.application.shared.actors import Actor
+from komunalka.application.suppliers.formats import readings_csv
+from komunalka.application.suppliers.ports import ExportRow
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember
 from komunalka.domain.tariffs import Tariff
-from komunalka.domain.values import from_milli
+from komunalka.domain.values import format_value, from_milli
 
 
 class FakeClock:
@@ -439,12 +442,42 @@ class InMemoryRegistry(_Repos):
 
 
 class InMemoryQueries(_Repos):
+    """ReadingExports and NonSubmitterQuery on the fake's state; the CSV is `readings_csv`'s."""
+
     async def export_csv(
         self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
     ) -> None:
+        await sink(readings_csv((), header=True))
+        async for chunk in self.export_rows(supplier_id, period):
+            await sink(readings_csv(chunk))
+
+    async def export_rows(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[Sequence[ExportRow]]:
+        rows: list[ExportRow] = []
         for r in self.s.readings:
-            if r.period == period and r.status is ReadingStatus.ACCEPTED:
-                await sink(f"{r.meter_id},{r.register},{r.value}\n".encode())
+            meter = self.s.meters.get(r.meter_id)
+            if meter is None or r.period != period or r.status is not ReadingStatus.ACCEPTED:
+                continue
+            account = self.s.accounts[meter.account_id]
+            if account.supplier_id != supplier_id:
+                continue
+            value = Decimal(format_value(r.value, meter.decimals))
+            when = r.submitted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append(
+                ExportRow(
+                    account.number,
+                    meter.serial,
+                    meter.service.value,
+                    r.register,
+                    str(period),
+                    value,
+                    when,
+                    r.channel.value,
+                    r.receipt,
+                )
+            )
+        yield rows
 
     async def non_submitters(
         self, supplier_id: int, period: BillingPeriod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import socket
@@ -44,6 +45,11 @@ def test_demo_then_export_gives_a_periods_readings_as_csv(run, tmp_path: Path) -
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 17  # 13 hot water + 4 heat meters
     assert {r["period"] for r in rows} == {"2026-10"}
+    as_json = tmp_path / "kte.json"
+    args = ("--supplier", "kte", "--period", "2026-10", "--format", "json", "-o", str(as_json))
+    assert run("export", *args).exit_code == 0
+    items = json.loads(as_json.read_text(encoding="utf-8"), parse_float=str)
+    assert [(i["serial"], i["value"]) for i in items] == [(r["serial"], r["value"]) for r in rows]
 
 
 def test_import_registry_reports_bad_rows_to_a_file(run, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import accounts, meters, readings
-from komunalka.application.ports import RejectedRow
+from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
@@ -19,6 +19,8 @@ from komunalka.application.readings.submit_readings import (
 from komunalka.application.shared.actors import Actor
 from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS, ExportReadings
 from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.suppliers.ports import RejectedRow
+from komunalka.application.suppliers.supplier_access import ServiceCaller
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
@@ -46,6 +48,17 @@ BAD = [
 ]
 
 
+SERVICE = ServiceCaller(Actor.system())
+
+
+def importer(uow) -> ImportRegistry:
+    return ImportRegistry(uow, uow.suppliers, uow.registry, uow.audit, CLOCK)
+
+
+def exporter(uow) -> ExportReadings:
+    return ExportReadings(uow, uow.suppliers, uow.queries, OpenpyxlSpreadsheets())
+
+
 def rows_of(text: str):
     reader = csv.DictReader(io.StringIO(text))
     return reader.fieldnames or [], [(reader.line_num, row) for row in reader]
@@ -54,7 +67,7 @@ def rows_of(text: str):
 async def run_import(uow, lines: list[str]) -> tuple[object, list[RejectedRow]]:
     columns, rows = rows_of("\n".join([HEADER, *lines]) + "\n")
     rejected: list[RejectedRow] = []
-    report = await ImportRegistry(uow, CLOCK)(Actor.system(), columns, rows, rejected.append)
+    report = await importer(uow)(Actor.system(), columns, rows, rejected.append)
     return report, rejected
 
 
@@ -130,9 +143,7 @@ async def test_a_replaced_meter_is_marked_and_its_successor_starts_fresh(uow, en
 
 async def test_a_file_without_the_required_columns_is_refused_whole(uow) -> None:
     with pytest.raises(DomainError) as exc:
-        await ImportRegistry(uow, CLOCK)(
-            Actor.system(), ["supplier", "account"], [], lambda _: None
-        )
+        await importer(uow)(Actor.system(), ["supplier", "account"], [], lambda _: None)
     assert exc.value.code == "registry.bad_header"
 
 
@@ -146,7 +157,7 @@ async def test_a_failure_half_way_leaves_nothing_behind(uow, engine) -> None:
         raise OSError("disk gone")
 
     with pytest.raises(OSError, match="disk gone"):
-        await ImportRegistry(uow, CLOCK)(Actor.system(), columns, exploding(), lambda _: None)
+        await importer(uow)(Actor.system(), columns, exploding(), lambda _: None)
     assert await scalar(engine, select(func.count()).select_from(meters)) == before
 
 
@@ -161,7 +172,7 @@ async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
     async def sink(chunk: bytes) -> None:
         chunks.append(chunk)
 
-    await ExportReadings(uow)("kte", BillingPeriod(2026, 11), sink)
+    await exporter(uow)(SERVICE, "kte", BillingPeriod(2026, 11), "csv", sink)
     lines = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
     assert lines[0] == list(EXPORT_COLUMNS)
     assert lines[1:] == [
@@ -178,7 +189,7 @@ async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
         ]
     ]
     with pytest.raises(DomainError):
-        await ExportReadings(uow)("nope", BillingPeriod(2026, 11), sink)
+        await exporter(uow)(SERVICE, "nope", BillingPeriod(2026, 11), "csv", sink)
 
 
 async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> None:
@@ -189,7 +200,8 @@ async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> No
             Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")]
         )
     )
-    serials = [r.meter_serial async for r in uc.non_submitters("kte", BillingPeriod(2026, 11))]
+    listed = uc.non_submitters(SERVICE, "kte", BillingPeriod(2026, 11))
+    serials = [r.meter_serial async for r in listed]
     assert serials == ["HW0019999", "HW0022222"]
 
 

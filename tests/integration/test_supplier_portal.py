@@ -9,14 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from komunalka.adapters.db.tables import audit_log, supplier_tokens
+from komunalka.adapters.db.tables import audit_log, registry_uploads, supplier_tokens
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
-from komunalka.application.suppliers.download_readings import CsvLines, json_row
+from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.application.use_cases import UseCases
-from komunalka.domain.errors import DomainError
+from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
 from komunalka.domain.staff import StaffMember, StaffRole
@@ -40,10 +40,6 @@ def staff(supplier_id: int | None, role: StaffRole = StaffRole.SUPPLIER, active:
     return StaffMember(90, "s@x.test", "Staff", role, "", supplier_id, active)
 
 
-def describe(v) -> str:
-    return v.code
-
-
 async def test_use_cases_refuse_another_suppliers_staff(portal) -> None:
     use_cases, ids = portal
     water = staff(ids["kvk"])
@@ -59,7 +55,7 @@ async def test_use_cases_refuse_another_suppliers_staff(portal) -> None:
             await use_cases.set_window_rule(who, "kte", "1..3")
         assert refused.value.code == "supplier.not_found"
         with pytest.raises(DomainError):
-            await use_cases.download_readings(who, "kte", OCTOBER, "csv", sink)
+            await use_cases.export_readings(who, "kte", OCTOBER, "csv", sink)
         with pytest.raises(DomainError):
             await use_cases.period_statistics(who, "kte", OCTOBER)
         with pytest.raises(DomainError):
@@ -90,15 +86,38 @@ async def test_an_upload_runs_to_done_with_counts_and_a_report(portal, uow, tmp_
     async with uow() as u:
         running = await u.supplier_portal.upload(upload_id)
     assert running is not None and running.status == "running"
-    done = await use_cases.run_registry_upload(kte, upload_id, str(path), "r.csv", describe)
+    done = await use_cases.run_registry_upload(kte, upload_id, str(path), "r.csv")
     assert (done.status, done.rows, done.accepted, done.rejected) == ("done", 2, 1, 1)
     stored = await use_cases.registry_uploads.get(kte, None, upload_id)
-    assert stored.report.splitlines()[1] == "3,portal.other_supplier,portal.other_supplier"
+    other = Violation("portal.other_supplier", {"supplier": "gas"})
+    assert stored.problems == (RejectedRow(3, (other,)),)
     with pytest.raises(DomainError):
         await use_cases.registry_uploads.get(staff(ids["kvk"]), None, upload_id)
     async with uow() as u:
         rows = await u.supplier_portal.uploads(ids["kte"], 5)
     assert [r.id for r in rows] == [upload_id]
+
+
+async def test_a_report_stored_in_words_before_uploads_kept_codes_still_reads(
+    portal, engine
+) -> None:
+    use_cases, ids = portal
+    kte = staff(ids["kte"])
+    upload_id = await use_cases.start_registry_upload(kte, None, "old.csv")
+    legacy = (
+        "line,codes,message\n"
+        ",portal.upload_failed,Не вдалося.\n"
+        "4,registry.missing reading.negative,Порожньо. Від'ємне.\n"
+    )
+    async with engine.begin() as conn:
+        where = registry_uploads.c.id == upload_id
+        await conn.execute(update(registry_uploads).where(where).values(report=legacy))
+    stored = await use_cases.registry_uploads.get(kte, None, upload_id)
+    assert stored.problems == (
+        RejectedRow(0, (Violation("portal.upload_failed"),)),
+        RejectedRow(4, (Violation("registry.missing"), Violation("reading.negative"))),
+    )
+    assert stored.file_problems == [Violation("portal.upload_failed")]
 
 
 async def test_tokens_are_stored_hashed_and_die_when_revoked(portal, engine) -> None:
@@ -139,7 +158,7 @@ async def test_exports_agree_across_formats(portal) -> None:
     got: dict[str, bytes] = {}
     for fmt in ("csv", "json", "xlsx"):
         got[fmt] = b"".join(
-            [c async for c in use_cases.download_readings.stream(key, None, OCTOBER, fmt)]
+            [c async for c in use_cases.export_readings.stream(key, None, OCTOBER, fmt)]
         )
     rows = list(csv.DictReader(io.StringIO(got["csv"].decode())))
     items = json.loads(got["json"])
@@ -147,22 +166,7 @@ async def test_exports_agree_across_formats(portal) -> None:
     assert [r["value"] for r in rows] == [f"{i['value']:.3f}" for i in items]
     assert got["xlsx"][:2] == b"PK"
     with pytest.raises(DomainError):
-        await use_cases.download_readings(key, None, OCTOBER, "pdf", lambda b: None)  # type: ignore[arg-type]
-
-
-def test_csv_lines_survive_chunks_cut_anywhere() -> None:
-    text = b"account,serial\n1,A\n22,BB\n333,CCC\n"
-    for cut in range(1, len(text)):
-        lines = CsvLines()
-        rows = lines.feed(text[:cut]) + lines.feed(text[cut:]) + lines.feed(b"\n")
-        assert rows == [["1", "A"], ["22", "BB"], ["333", "CCC"]]
-
-
-def test_a_json_row_keeps_the_value_exact() -> None:
-    row = ["0001", "S1", "gas", "T1", "2026-10", "1234.50", "2026-10-02 10:00:00", "web", "R-1"]
-    item = json.loads(json_row(row), parse_float=str)
-    assert item["value"] == "1234.50" and item["account"] == "0001"
-    assert json.loads(json_row([*row[:5], "", *row[6:]]))["value"] == ""
+        await use_cases.export_readings(key, None, OCTOBER, "pdf", lambda b: None)  # type: ignore[arg-type]
 
 
 def test_registries_read_from_csv_with_a_bom_and_semicolons(tmp_path: Path) -> None:
@@ -175,6 +179,7 @@ def test_registries_read_from_csv_with_a_bom_and_semicolons(tmp_path: Path) -> N
             (2, {"supplier": "kte", "account": "1"}),
             (4, {"supplier": "kte", "account": "2"}),
         ]
+        assert opened.position() == path.stat().st_size  # the command line's progress
     finally:
         opened.close()
     broken = tmp_path / "b.xlsx"

@@ -46,9 +46,8 @@ from komunalka.application.suppliers.configure_supplier import (
     SetWindowRule,
     ShowSupplierSettings,
 )
-from komunalka.application.suppliers.download_readings import DownloadReadings
 from komunalka.application.suppliers.export_readings import ExportReadings
-from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.suppliers.import_registry import ImportRegistry, ImportRegistryFile
 from komunalka.application.suppliers.issue_supplier_token import (
     AuthenticateSupplier,
     IssueSupplierToken,
@@ -57,10 +56,7 @@ from komunalka.application.suppliers.issue_supplier_token import (
 )
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames  # web cabinet
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
-from komunalka.application.suppliers.period_statistics import (
-    ListSupplierNonSubmitters,
-    ShowPeriodStatistics,
-)
+from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -102,8 +98,10 @@ class UseCases:
     suppliers_for: SuppliersFor
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    # suppliers: every door (command line, portal, pull API) exports and lists through these
     non_submitters: ListNonSubmitters
     import_registry: ImportRegistry
+    import_registry_file: ImportRegistryFile
     export_readings: ExportReadings
     issue_token: IssueToken
     revoke_token: RevokeToken
@@ -146,9 +144,7 @@ class UseCases:
     start_registry_upload: StartRegistryUpload
     run_registry_upload: RunRegistryUpload
     registry_uploads: RegistryUploads
-    download_readings: DownloadReadings
     period_statistics: ShowPeriodStatistics
-    supplier_non_submitters: ListSupplierNonSubmitters
     issue_supplier_token: IssueSupplierToken
     list_supplier_tokens: ListSupplierTokens
     revoke_supplier_token: RevokeSupplierToken
@@ -270,25 +266,29 @@ def _system(
 
 
 def _suppliers(uow: UnitOfWorkFactory, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
-    importer = ImportRegistry(uow, clock)
+    portal = uow.supplier_portal  # settings, uploads, tokens and counts: one adapter
+    importer = ImportRegistry(uow, uow.suppliers, uow.registry, uow.audit, clock)
     progress = UploadProgress()
     return {
         "import_registry": importer,
-        "export_readings": ExportReadings(uow),
-        "non_submitters": ListNonSubmitters(uow),
-        "supplier_names": ListSupplierNames(uow),
-        "open_supplier": OpenSupplier(uow),
-        "supplier_settings": ShowSupplierSettings(uow, clock),
-        "set_window_rule": SetWindowRule(uow, clock),
-        "set_tariff": SetTariff(uow, clock),
-        "start_registry_upload": StartRegistryUpload(uow, clock, progress),
-        "run_registry_upload": RunRegistryUpload(uow, clock, importer, files, progress),
-        "registry_uploads": RegistryUploads(uow, progress),
-        "download_readings": DownloadReadings(uow, files),
-        "period_statistics": ShowPeriodStatistics(uow),
-        "supplier_non_submitters": ListSupplierNonSubmitters(uow),
-        "issue_supplier_token": IssueSupplierToken(uow, clock),
-        "list_supplier_tokens": ListSupplierTokens(uow),
-        "revoke_supplier_token": RevokeSupplierToken(uow, clock),
-        "authenticate_supplier": AuthenticateSupplier(uow),
+        "import_registry_file": ImportRegistryFile(importer, files),
+        "export_readings": ExportReadings(uow, uow.suppliers, uow.queries, files),
+        "non_submitters": ListNonSubmitters(uow, uow.suppliers, uow.queries),
+        "supplier_names": ListSupplierNames(uow, uow.suppliers),
+        "open_supplier": OpenSupplier(uow, uow.suppliers),
+        "supplier_settings": ShowSupplierSettings(uow, uow.suppliers, portal, uow.tariffs, clock),
+        "set_window_rule": SetWindowRule(uow, uow.suppliers, portal, uow.audit, clock),
+        "set_tariff": SetTariff(uow, uow.suppliers, portal, uow.tariffs, uow.audit, clock),
+        "start_registry_upload": StartRegistryUpload(
+            uow, uow.suppliers, portal, uow.audit, clock, progress
+        ),
+        "run_registry_upload": RunRegistryUpload(
+            uow, uow.suppliers, portal, clock, importer, files, progress
+        ),
+        "registry_uploads": RegistryUploads(uow, uow.suppliers, portal, progress),
+        "period_statistics": ShowPeriodStatistics(uow, uow.suppliers, portal),
+        "issue_supplier_token": IssueSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
+        "list_supplier_tokens": ListSupplierTokens(uow, uow.suppliers, portal),
+        "revoke_supplier_token": RevokeSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
+        "authenticate_supplier": AuthenticateSupplier(uow, portal),
     }

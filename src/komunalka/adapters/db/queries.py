@@ -3,17 +3,16 @@ SQLite. Neither loads the period whole."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, select
 
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import accounts, meters, readings
-from komunalka.application.ports import NonSubmitter
-from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS
+from komunalka.application.suppliers.formats import readings_csv
+from komunalka.application.suppliers.ports import ExportRow, NonSubmitter, Sink
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.values import format_value, from_milli
 
@@ -53,15 +52,11 @@ def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
     )
 
 
-def header_line() -> bytes:
-    return (",".join(EXPORT_COLUMNS) + "\n").encode()
-
-
 class SqlReadingQueries(InScope):
-    async def export_csv(
-        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
-    ) -> None:
-        await sink(header_line())
+    """ReadingExports and NonSubmitterQuery."""
+
+    async def export_csv(self, supplier_id: int, period: BillingPeriod, sink: Sink) -> None:
+        await sink(readings_csv((), header=True))
         if self._conn.dialect.name == "postgresql":
             raw = (await self._conn.get_raw_connection()).driver_connection
             assert raw is not None
@@ -77,28 +72,29 @@ class SqlReadingQueries(InScope):
                 _PG_EXPORT, supplier_id, period.index, str(period), output=sink, format="csv"
             )
             return
+        async for chunk in self.export_rows(supplier_id, period):
+            await sink(readings_csv(chunk))
+
+    async def export_rows(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[Sequence[ExportRow]]:
         shown = str(period)
         result = await self._conn.stream(_export_query(supplier_id, period))
         async for rows in result.partitions(CHUNK):
-            buffer = io.StringIO()
-            out = csv.writer(buffer, lineterminator="\n")
-            for r in rows:
-                when = r.submitted_at.strftime("%Y-%m-%d %H:%M:%S")
-                value = format_value(from_milli(r.value_milli), r.decimals)
-                out.writerow(
-                    (
-                        r.account_number,
-                        r.serial,
-                        r.service,
-                        r.register,
-                        shown,
-                        value,
-                        when,
-                        r.channel,
-                        r.receipt,
-                    )
+            yield [
+                ExportRow(
+                    r.account_number,
+                    r.serial,
+                    r.service,
+                    r.register,
+                    shown,
+                    Decimal(format_value(from_milli(r.value_milli), r.decimals)),
+                    r.submitted_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    r.channel,
+                    r.receipt,
                 )
-            await sink(buffer.getvalue().encode())
+                for r in rows
+            ]
 
     async def non_submitters(
         self, supplier_id: int, period: BillingPeriod

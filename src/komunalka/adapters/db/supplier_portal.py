@@ -3,6 +3,10 @@ counts behind a period's statistics (aggregated by the database, never loaded ro
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,12 +20,14 @@ from komunalka.adapters.db.tables import (
     supplier_tokens,
     suppliers,
 )
-from komunalka.application.ports import (
+from komunalka.application.suppliers.ports import (
     HourlyReadings,
     PeriodCounts,
     RegistryUpload,
+    RejectedRow,
     SupplierToken,
 )
+from komunalka.domain.errors import Violation
 from komunalka.domain.periods import BillingPeriod
 
 _SUMMARY = (
@@ -38,7 +44,41 @@ _SUMMARY = (
 )
 
 
-def _upload(row: Any, report: str = "") -> RegistryUpload:
+def _problems_text(problems: Sequence[RejectedRow]) -> str:
+    """Rejected rows as stored in ``registry_uploads.report``: JSON of lines, codes and their
+    parameters (the doors word them in their reader's language)."""
+    if not problems:
+        return ""
+    rows = [
+        [p.line, [[v.code, {k: str(x) for k, x in v.params.items()}] for v in p.violations]]
+        for p in problems
+    ]
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def _problems(text: str | None) -> tuple[RejectedRow, ...]:
+    if not text:
+        return ()
+    if not text.startswith("["):
+        return _legacy_problems(text)
+    return tuple(
+        RejectedRow(line, tuple(Violation(code, params) for code, params in found))
+        for line, found in json.loads(text)
+    )
+
+
+def _legacy_problems(text: str) -> tuple[RejectedRow, ...]:
+    """A report stored before uploads kept codes (CSV: line, codes, message in the uploader's
+    language): the codes survive, their parameters were not kept."""
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    return tuple(
+        RejectedRow(int(r[0] or 0), tuple(Violation(c) for c in r[1].split()))
+        for r in rows
+        if len(r) >= 2
+    )
+
+
+def _upload(row: Any, report: str | None = None) -> RegistryUpload:
     return RegistryUpload(
         row.id,
         row.supplier_id,
@@ -50,7 +90,7 @@ def _upload(row: Any, report: str = "") -> RegistryUpload:
         row.rejected,
         row.created_at,
         row.finished_at,
-        report,
+        _problems(report),
     )
 
 
@@ -89,7 +129,7 @@ class SqlSupplierPortalRepository(InScope):
         upload_id: int,
         status: str,
         counts: tuple[int, int, int],
-        report: str,
+        problems: Sequence[RejectedRow],
         at: datetime,
     ) -> None:
         rows, accepted, rejected = counts
@@ -99,7 +139,7 @@ class SqlSupplierPortalRepository(InScope):
             "rows": rows,
             "accepted": accepted,
             "rejected": rejected,
-            "report": report,
+            "report": _problems_text(problems),
             "finished_at": at,
         }
         await self._conn.execute(stmt.values(values))

@@ -26,34 +26,17 @@ from komunalka.application.ports.core import (
     IdentityRepository,
     LinkAttemptRepository,
     MediaRepository,
-    MergeCounts,
     MeterContext,
     MeterRepository,
     NewSubmission,
-    NonSubmitter,
-    ReadingQueries,
     ReadingRepository,
-    RegistryStaging,
-    RejectedRow,
     ResidentRepository,
-    StagedRow,
     SubmissionRepository,
     SubmissionSnapshot,
     SupplierRepository,
     TariffRepository,
     TokenRepository,
     unique,
-)
-from komunalka.application.ports.portal import (
-    HourlyReadings,
-    JobRunner,
-    PeriodCounts,
-    RegistryFile,
-    RegistryUpload,
-    Spreadsheets,
-    SupplierPortalRepository,
-    SupplierToken,
-    XlsxWriter,
 )
 from komunalka.application.ports.web import (
     Conflict,
@@ -71,6 +54,20 @@ from komunalka.application.ports.web import (
     WebLoginRepository,
     WebSession,
     WebSessionRepository,
+)
+from komunalka.application.suppliers.files import JobRunner, RegistryFile, Spreadsheets, XlsxWriter
+from komunalka.application.suppliers.ports import (
+    HourlyReadings,
+    MergeCounts,
+    NonSubmitter,
+    PeriodCounts,
+    ReadingQueries,
+    RegistryStaging,
+    RegistryUpload,
+    RejectedRow,
+    StagedRow,
+    SupplierPortalRepository,
+    SupplierToken,
 )
 
 

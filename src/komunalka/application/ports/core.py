@@ -4,9 +4,6 @@ messenger doors keep; the clock; charts."""
 from __future__ import annotations
 
 from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Callable,
     Iterable,
     Mapping,
     Sequence,
@@ -16,11 +13,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from komunalka.application.shared.actors import Actor
-from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
-from komunalka.domain.registry import RegistryRow
 from komunalka.domain.tariffs import Tariff
 
 
@@ -242,75 +237,6 @@ class TokenRepository(Protocol):
     async def revoke(self, token_hash: str, at: datetime) -> int | None:
         """Revokes a live token; the resident it belonged to, or None when there was none."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class MergeCounts:
-    staged: int = 0
-    duplicates: int = 0
-    accounts: int = 0
-    meters: int = 0
-    readings: int = 0
-    replaced: int = 0
-
-    def __add__(self, other: MergeCounts) -> MergeCounts:
-        return MergeCounts(
-            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RejectedRow:
-    line: int
-    violations: tuple[Violation, ...]
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(v.code for v in self.violations)
-
-
-@dataclass(frozen=True, slots=True)
-class StagedRow:
-    line: int
-    supplier_id: int
-    row: RegistryRow
-
-
-class RegistryStaging(Protocol):
-    """Bulk load of a registry inside the unit of work."""
-
-    async def load(
-        self,
-        chunks: AsyncIterator[list[StagedRow]],
-        at: datetime,
-        on_duplicate: Callable[[int], None],
-    ) -> MergeCounts:
-        """Lands valid rows chunk by chunk: upserts accounts and meters and adds the readings not
-        yet known. A row repeating an earlier row's meter (supplier and serial) does not land:
-        its line goes to `on_duplicate`. The next chunk is awaited while the last one merges,
-        so the caller's parsing and the database's work overlap."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class NonSubmitter:
-    account_number: str
-    holder: str
-    address: str
-    meter_serial: str
-    service: str
-
-
-class ReadingQueries(Protocol):
-    """Bulk reads for suppliers: streamed, never loaded whole."""
-
-    async def export_csv(
-        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
-    ) -> None: ...
-
-    def non_submitters(
-        self, supplier_id: int, period: BillingPeriod
-    ) -> AsyncIterator[NonSubmitter]: ...
 
 
 def unique(items: Iterable[int]) -> list[int]:

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import (
+    Suppliers,
+    SupplierSettingsRepository,
+    SupplierTariffs,
+)
 from komunalka.application.suppliers.supplier_access import Caller, actor_of, managed_supplier
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
@@ -49,15 +55,25 @@ class SupplierSettings:
 class ShowSupplierSettings:
     """The rule with its next openings, the services and the tariffs. Read-only."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        settings: SupplierSettingsRepository,
+        tariffs: SupplierTariffs,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._settings = settings
+        self._tariffs = tariffs
         self._clock = clock
 
     async def __call__(self, caller: Caller, code: str | None = None) -> SupplierSettings:
-        async with self._uow() as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            services = await uow.supplier_portal.services_of(supplier.id)
-            tariffs = await uow.tariffs.of_supplier(supplier.id)
+        async with self._transactions():
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            services = await self._settings.services_of(supplier.id)
+            tariffs = await self._tariffs.of_supplier(supplier.id)
         windows = next_windows(supplier.window, self._clock.now())
         return SupplierSettings(
             supplier,
@@ -71,23 +87,33 @@ class SetWindowRule:
     """Sets the supplier's window rule (``5..-1``, ``-2..3``, ``1..5@-1``, joined by commas);
     returns the next openings under the new rule."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        settings: SupplierSettingsRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._settings = settings
+        self._audit = audit
         self._clock = clock
 
     async def __call__(
         self, caller: Caller, code: str | None, text: str, timezone: str = ""
     ) -> list[OpenWindow]:
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            supplier = await managed_supplier(uow, caller, code)
+        async with self._transactions(write=True) as tx:
+            supplier = await managed_supplier(self._suppliers, caller, code)
             rule = WindowRule.parse(text, timezone.strip() or supplier.window.timezone)
             windows = next_windows(rule, now)
-            await uow.supplier_portal.set_window_rule(supplier.id, str(rule), rule.timezone)
+            await self._settings.set_window_rule(supplier.id, str(rule), rule.timezone)
             details = {"from": str(supplier.window), "to": str(rule), "timezone": rule.timezone}
             subject = f"supplier:{supplier.id}"
-            await uow.audit.record(actor_of(caller), "supplier_window.set", subject, details, now)
-            await uow.commit()
+            await self._audit.record(actor_of(caller), "supplier_window.set", subject, details, now)
+            await tx.commit()
         return windows
 
 
@@ -103,24 +129,36 @@ class SetTariff:
     """Adds a tariff: a price (UAH per unit, > 0) for a service the supplier offers, a zone and
     the day it takes effect. One per service, zone and day (``portal.tariff_exists``)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        settings: SupplierSettingsRepository,
+        tariffs: SupplierTariffs,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._settings = settings
+        self._tariffs = tariffs
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, caller: Caller, code: str | None, request: TariffRequest) -> Tariff:
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            offered = await uow.supplier_portal.services_of(supplier.id)
+        async with self._transactions(write=True) as tx:
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            offered = await self._settings.services_of(supplier.id)
             tariff = _tariff(supplier.id, request, offered)
-            known = await uow.tariffs.of_supplier(supplier.id)
+            known = await self._tariffs.of_supplier(supplier.id)
             if any(
                 (t.service, t.zone, t.effective_from)
                 == (tariff.service, tariff.zone, tariff.effective_from)
                 for t in known
             ):
                 raise DomainError.of("portal.tariff_exists")
-            await uow.tariffs.add(tariff)
+            await self._tariffs.add(tariff)
             details = {
                 "service": tariff.service.value,
                 "zone": tariff.zone,
@@ -128,8 +166,8 @@ class SetTariff:
                 "from": tariff.effective_from.isoformat(),
             }
             subject = f"supplier:{supplier.id}"
-            await uow.audit.record(actor_of(caller), "supplier_tariff.add", subject, details, now)
-            await uow.commit()
+            await self._audit.record(actor_of(caller), "supplier_tariff.add", subject, details, now)
+            await tx.commit()
         return tariff
 
 

@@ -13,14 +13,17 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from komunalka.application.ports import (
-    Clock,
+from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.files import Spreadsheets
+from komunalka.application.suppliers.ports import (
     MergeCounts,
+    RegistryStaging,
     RejectedRow,
     StagedRow,
-    UnitOfWorkFactory,
+    Suppliers,
 )
-from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 
@@ -37,8 +40,18 @@ class ImportReport:
 
 
 class ImportRegistry:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        registry: RegistryStaging,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._registry = registry
+        self._audit = audit
         self._clock = clock
 
     async def __call__(
@@ -49,13 +62,12 @@ class ImportRegistry:
         on_rejected: Callable[[RejectedRow], None],
         on_progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
+        if missing := [c for c in REQUIRED if c not in columns]:
             raise DomainError.of("registry.bad_header", columns=", ".join(missing))
         source = iter(rows)
         read = rejected = 0
-        async with self._uow(write=True) as uow:
-            suppliers = {s.code: s.id for s in await uow.suppliers.all()}
+        async with self._transactions(write=True) as tx:
+            suppliers = {s.code: s.id for s in await self._suppliers.all()}
 
             async def chunks() -> AsyncIterator[list[StagedRow]]:
                 nonlocal read, rejected
@@ -75,11 +87,12 @@ class ImportRegistry:
             def on_duplicate(line: int) -> None:
                 on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
 
-            counts = await uow.registry.load(chunks(), self._clock.now(), on_duplicate)
+            counts = await self._registry.load(chunks(), self._clock.now(), on_duplicate)
             accepted = counts.staged - counts.duplicates
             details = {"rows": read, "accepted": accepted, "meters": counts.meters}
-            await uow.audit.record(actor, "registry.import", "registry", details, self._clock.now())
-            await uow.commit()
+            now = self._clock.now()
+            await self._audit.record(actor, "registry.import", "registry", details, now)
+            await tx.commit()
         return ImportReport(read, accepted, rejected + counts.duplicates, counts)
 
 
@@ -103,3 +116,32 @@ def _check_some(
             continue
         good.append(StagedRow(line, supplier_id, parsed))
     return count, good, bad
+
+
+class ImportRegistryFile:
+    """ImportRegistry over a file read by the one registry reader (CSV or XLSX): the command
+    line's import. `on_progress` gets the bytes of the file read so far, where known."""
+
+    def __init__(self, importer: ImportRegistry, files: Spreadsheets) -> None:
+        self._import = importer
+        self._files = files
+
+    async def __call__(
+        self,
+        actor: Actor,
+        path: str,
+        kind: str,
+        on_rejected: Callable[[RejectedRow], None],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        opened = await asyncio.to_thread(self._files.open_registry, path, kind)
+        try:
+
+            def progress(_: int) -> None:
+                position = opened.position()
+                if on_progress is not None and position is not None:
+                    on_progress(position)
+
+            return await self._import(actor, opened.columns, opened.rows(), on_rejected, progress)
+        finally:
+            opened.close()

@@ -13,7 +13,13 @@ import secrets
 from dataclasses import dataclass
 
 from komunalka.application.identity.issue_token import token_hash
-from komunalka.application.ports import Clock, SupplierToken, UnitOfWorkFactory
+from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import (
+    Suppliers,
+    SupplierToken,
+    SupplierTokenRepository,
+)
 from komunalka.application.suppliers.supplier_access import (
     Caller,
     SupplierKey,
@@ -35,8 +41,18 @@ class IssuedSupplierToken:
 
 
 class IssueSupplierToken:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        tokens: SupplierTokenRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._tokens = tokens
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, caller: Caller, code: str | None, label: str) -> IssuedSupplierToken:
@@ -46,53 +62,70 @@ class IssueSupplierToken:
         now = self._clock.now()
         secret = SUPPLIER_TOKEN_PREFIX + secrets.token_urlsafe(32)
         staff_id = caller.id if isinstance(caller, StaffMember) else None
-        async with self._uow(write=True) as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            token_id = await uow.supplier_portal.add_token(
+        async with self._transactions(write=True) as tx:
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            token_id = await self._tokens.add_token(
                 supplier.id, token_hash(secret), name, staff_id, now
             )
             subject = f"supplier_token:{token_id}"
             details = {"supplier": supplier.code, "label": name}
-            await uow.audit.record(actor_of(caller), "supplier_token.issue", subject, details, now)
-            await uow.commit()
+            await self._audit.record(
+                actor_of(caller), "supplier_token.issue", subject, details, now
+            )
+            await tx.commit()
         return IssuedSupplierToken(token_id, secret, name)
 
 
 class ListSupplierTokens:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(
+        self, transactions: Transactions, suppliers: Suppliers, tokens: SupplierTokenRepository
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._tokens = tokens
 
     async def __call__(self, caller: Caller, code: str | None) -> list[SupplierToken]:
-        async with self._uow() as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            return await uow.supplier_portal.tokens(supplier.id)
+        async with self._transactions():
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            return await self._tokens.tokens(supplier.id)
 
 
 class RevokeSupplierToken:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        tokens: SupplierTokenRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._tokens = tokens
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, caller: Caller, code: str | None, token_id: int) -> None:
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            if not await uow.supplier_portal.revoke_token(supplier.id, token_id, now):
+        async with self._transactions(write=True) as tx:
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            if not await self._tokens.revoke_token(supplier.id, token_id, now):
                 raise DomainError.of("portal.token_not_found")
             subject = f"supplier_token:{token_id}"
-            await uow.audit.record(actor_of(caller), "supplier_token.revoke", subject, {}, now)
-            await uow.commit()
+            await self._audit.record(actor_of(caller), "supplier_token.revoke", subject, {}, now)
+            await tx.commit()
 
 
 class AuthenticateSupplier:
     """The supplier a pull-API token belongs to, or None. Read-only."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, tokens: SupplierTokenRepository) -> None:
+        self._transactions = transactions
+        self._tokens = tokens
 
     async def __call__(self, token: str) -> SupplierKey | None:
         if not token or len(token) > 200:
             return None
-        async with self._uow() as uow:
-            supplier_id = await uow.supplier_portal.supplier_for_token(token_hash(token))
+        async with self._transactions():
+            supplier_id = await self._tokens.supplier_for_token(token_hash(token))
         return None if supplier_id is None else SupplierKey(supplier_id)

@@ -5,14 +5,16 @@ Who may call it: anyone (the names are public). Read-only.
 
 from __future__ import annotations
 
-from komunalka.application.ports import UnitOfWorkFactory
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import Suppliers
 from komunalka.domain.meters import Supplier
 
 
 class ListSupplierNames:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, suppliers: Suppliers) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
 
     async def __call__(self) -> list[Supplier]:
-        async with self._uow() as uow:
-            return sorted(await uow.suppliers.all(), key=lambda s: s.name)
+        async with self._transactions():
+            return sorted(await self._suppliers.all(), key=lambda s: s.name)

@@ -1,28 +1,33 @@
 """ListNonSubmitters: the active meters of a supplier with no accepted reading for a period.
 
-Who may call it: staff of that supplier, operators, the system (reminders). Read-only, streamed:
-a city-wide supplier has hundreds of thousands of them.
+Who may call it: staff of that supplier and administrators (``can_manage_supplier``), the
+supplier's pull-API tokens and the service itself (the command line). Read-only, streamed: a
+city-wide supplier has hundreds of thousands of them. Every door lists them from here and writes
+them with `formats` (CSV, JSON).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from komunalka.application.ports import NonSubmitter, UnitOfWorkFactory
-from komunalka.domain.errors import DomainError
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import NonSubmitter, NonSubmitterQuery, Suppliers
+from komunalka.application.suppliers.supplier_access import Caller, managed_supplier
 from komunalka.domain.periods import BillingPeriod
 
 
 class ListNonSubmitters:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(
+        self, transactions: Transactions, suppliers: Suppliers, query: NonSubmitterQuery
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._query = query
 
     async def __call__(
-        self, supplier_code: str, period: BillingPeriod
+        self, caller: Caller, code: str | None, period: BillingPeriod
     ) -> AsyncIterator[NonSubmitter]:
-        async with self._uow() as uow:
-            supplier = await uow.suppliers.by_code(supplier_code)
-            if supplier is None:
-                raise DomainError.of("supplier.not_found", supplier=supplier_code)
-            async for row in uow.queries.non_submitters(supplier.id, period):
+        async with self._transactions():
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            async for row in self._query.non_submitters(supplier.id, period):
                 yield row

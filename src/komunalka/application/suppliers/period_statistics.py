@@ -1,20 +1,20 @@
 """A supplier's period at a glance: how many active meters have an accepted reading, and the
-readings by day of the window and by channel; and the list of those who have not sent.
+readings by day of the window and by channel (the list of those who have not sent is
+ListNonSubmitters').
 
 Who may call it: staff of that supplier, administrators (``can_manage_supplier``) and the
-supplier's pull-API tokens. Read-only; the database aggregates (no period is loaded row by row)
-and the non-submitters are streamed.
+supplier's pull-API tokens. Read-only; the database aggregates (no period is loaded row by row).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from komunalka.application.ports import NonSubmitter, UnitOfWorkFactory
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import PeriodCountsQuery, Suppliers
 from komunalka.application.suppliers.supplier_access import Caller, managed_supplier
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
@@ -48,15 +48,19 @@ class PeriodStatistics:
 
 
 class ShowPeriodStatistics:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(
+        self, transactions: Transactions, suppliers: Suppliers, counts: PeriodCountsQuery
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._counts = counts
 
     async def __call__(
         self, caller: Caller, code: str | None, period: BillingPeriod
     ) -> PeriodStatistics:
-        async with self._uow() as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            counts = await uow.supplier_portal.period_counts(supplier.id, period)
+        async with self._transactions():
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            counts = await self._counts.period_counts(supplier.id, period)
         rule = supplier.window
         window = rule.window_for(period)
         opens = rule.local_today(window.opens_at)
@@ -78,18 +82,3 @@ class ShowPeriodStatistics:
             opens,
             closes,
         )
-
-
-class ListSupplierNonSubmitters:
-    """The supplier's active meters with no accepted reading for the period, streamed."""
-
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
-
-    async def __call__(
-        self, caller: Caller, code: str | None, period: BillingPeriod
-    ) -> AsyncIterator[NonSubmitter]:
-        async with self._uow() as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            async for row in uow.queries.non_submitters(supplier.id, period):
-                yield row

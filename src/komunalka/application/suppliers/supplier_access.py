@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from komunalka.application.ports import UnitOfWork, UnitOfWorkFactory
 from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.ports import Suppliers
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier
 from komunalka.domain.services import Channel
@@ -25,36 +26,64 @@ class SupplierKey:
     supplier_id: int
 
 
-Caller = StaffMember | SupplierKey
+@dataclass(frozen=True, slots=True)
+class ServiceCaller:
+    """The service itself (the command line): acts for any supplier, named by its code."""
+
+    actor: Actor
+
+
+Caller = StaffMember | SupplierKey | ServiceCaller
 
 
 def actor_of(caller: Caller) -> Actor:
+    if isinstance(caller, ServiceCaller):
+        return caller.actor
     if isinstance(caller, SupplierKey):
         return Actor(ActorKind.SUPPLIER, caller.supplier_id, Channel.API)
     kind = ActorKind.SUPPLIER if caller.role is StaffRole.SUPPLIER else ActorKind.OPERATOR
     return Actor(kind, caller.id, Channel.WEB)
 
 
-async def managed_supplier(uow: UnitOfWork, caller: Caller, code: str | None) -> Supplier:
+async def managed_supplier(suppliers: Suppliers, caller: Caller, code: str | None) -> Supplier:
     """The supplier the caller acts for: `code` when given (and allowed), else their own (an
-    administrator without a code gets the first supplier)."""
+    administrator without a code gets the first supplier; the service must name one). Runs in
+    the caller's transaction."""
     wanted = (code or "").strip() or None
     supplier: Supplier | None
-    if isinstance(caller, SupplierKey):
-        supplier = await uow.suppliers.get(caller.supplier_id)
+    if isinstance(caller, ServiceCaller):
+        supplier = await suppliers.by_code(wanted) if wanted is not None else None
+        allowed = True
+    elif isinstance(caller, SupplierKey):
+        supplier = await suppliers.get(caller.supplier_id)
         allowed = supplier is not None and wanted in (None, supplier.code)
     else:
-        if wanted is not None:
-            supplier = await uow.suppliers.by_code(wanted)
-        elif caller.supplier_id is not None:
-            supplier = await uow.suppliers.get(caller.supplier_id)
-        else:
-            found = await uow.suppliers.all() if caller.role is StaffRole.ADMINISTRATOR else []
-            supplier = found[0] if found else None
+        supplier = await _staff_supplier(suppliers, caller, wanted)
         allowed = supplier is not None and caller.can_manage_supplier(supplier.id)
     if supplier is None or not allowed:
         raise DomainError.of("supplier.not_found", supplier=wanted or "")
     return supplier
+
+
+async def _staff_supplier(
+    suppliers: Suppliers, caller: StaffMember, wanted: str | None
+) -> Supplier | None:
+    if wanted is not None:
+        return await suppliers.by_code(wanted)
+    if caller.supplier_id is not None:
+        return await suppliers.get(caller.supplier_id)
+    found = await suppliers.all() if caller.role is StaffRole.ADMINISTRATOR else []
+    return found[0] if found else None
+
+
+def may_manage(caller: Caller, supplier: Supplier) -> bool:
+    """Whether the caller may act for this supplier (the checks of `managed_supplier`, for a
+    supplier found another way)."""
+    if isinstance(caller, StaffMember):
+        return caller.can_manage_supplier(supplier.id)
+    if isinstance(caller, SupplierKey):
+        return caller.supplier_id == supplier.id
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +96,15 @@ class SupplierChoice:
 class OpenSupplier:
     """The supplier a portal page is about, and the ones its viewer may pick. Read-only."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, suppliers: Suppliers) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
 
     async def __call__(self, caller: Caller, code: str | None = None) -> SupplierChoice:
-        async with self._uow() as uow:
-            supplier = await managed_supplier(uow, caller, code)
-            everyone = await uow.suppliers.all()
-        if isinstance(caller, SupplierKey):
+        async with self._transactions():
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            everyone = await self._suppliers.all()
+        if not isinstance(caller, StaffMember):
             return SupplierChoice(supplier, (supplier,))
         choices = tuple(s for s in everyone if caller.can_manage_supplier(s.id))
         return SupplierChoice(supplier, choices)

@@ -5,8 +5,7 @@ supplier's token the resident ones)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -14,13 +13,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.formats import non_submitters_json
 from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.routes import ERRORS, Authorization
 from komunalka.domain.periods import BillingPeriod
 
+# What the pull API's downloads are, for the client.
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="`YYYY-MM`")]
 
 
@@ -65,7 +66,7 @@ def build_router(use_cases: UseCases) -> APIRouter:
     @router.get(
         "/readings",
         response_class=StreamingResponse,
-        responses={200: {"content": {FORMATS["csv"]: {}, FORMATS["json"]: {}}}},
+        responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["json"]: {}}}},
     )
     async def readings(
         period: Period,
@@ -76,10 +77,10 @@ def build_router(use_cases: UseCases) -> APIRouter:
         key = await supplier(authorization)
         chosen = BillingPeriod.parse(period)
         opened = await use_cases.open_supplier(key)
-        body = use_cases.download_readings.stream(key, None, chosen, format)
+        body = use_cases.export_readings.stream(key, None, chosen, format)
         name = f"{opened.supplier.code}-{chosen}-readings.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-        return StreamingResponse(body, media_type=FORMATS[format], headers=headers)
+        return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
 
     @router.get(
         "/non-submitters",
@@ -94,23 +95,8 @@ def build_router(use_cases: UseCases) -> APIRouter:
         key = await supplier(authorization)
         chosen = BillingPeriod.parse(period)
         await use_cases.open_supplier(key)
-        rows = use_cases.supplier_non_submitters(key, None, chosen)
-
-        async def body() -> AsyncIterator[bytes]:
-            separator = b"[\n"
-            async for r in rows:
-                item = {
-                    "account": r.account_number,
-                    "holder": r.holder,
-                    "address": r.address,
-                    "serial": r.meter_serial,
-                    "service": r.service,
-                }
-                yield separator + json.dumps(item, ensure_ascii=False).encode()
-                separator = b",\n"
-            yield b"[]\n" if separator == b"[\n" else b"\n]\n"
-
-        return StreamingResponse(body(), media_type="application/json")
+        rows = use_cases.non_submitters(key, None, chosen)
+        return StreamingResponse(non_submitters_json(rows), media_type=MEDIA_TYPES["json"])
 
     @router.get("/statistics", response_model=StatisticsOut)
     async def statistics(period: Period, authorization: Authorization = None) -> StatisticsOut:

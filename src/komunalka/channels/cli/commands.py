@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import gc
-import io
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO
+from typing import Annotated, Any, BinaryIO, Literal, TextIO
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from komunalka.application.ports import RejectedRow
 from komunalka.application.shared.actors import Actor
+from komunalka.application.suppliers.formats import RejectedRowsReport, non_submitters_csv
+from komunalka.application.suppliers.import_registry import ImportReport
+from komunalka.application.suppliers.supplier_access import ServiceCaller
 from komunalka.application.use_cases import UseCases
-from komunalka.domain.errors import DomainError
+from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.registry import named_cells
 from komunalka.domain.services import Channel
 from komunalka.i18n import translate
-
-if TYPE_CHECKING:
-    from _csv import Reader
 
 Runtime = Callable[[], AbstractAsyncContextManager[UseCases]]
 err = Console(stderr=True)
@@ -53,6 +49,9 @@ class Commands:
 
     def say(self, msgid: str, **params: object) -> str:
         return translate(msgid, self._language(), params)
+
+    def describe(self, violation: Violation) -> str:
+        return translate(violation.code, self._language(), violation.params)
 
     def run(self, work: Callable[[UseCases], Coroutine[Any, Any, None]]) -> None:
         async def main() -> None:
@@ -90,14 +89,14 @@ class Commands:
             Path | None, typer.Option(help="Where to write the bad rows (CSV).")
         ] = None,
     ) -> None:
-        """Import a supplier's registry (accounts, meters, last readings) from a CSV file."""
+        """Import a supplier's registry (accounts, meters, last readings) from a CSV file (or an
+        XLSX workbook, by its name)."""
         size = file.stat().st_size
+        kind = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
 
         async def work(uc: UseCases) -> None:
             with (
-                file.open("rb") as raw,
-                io.TextIOWrapper(raw, "utf-8-sig", newline="") as source,
-                _RejectedWriter(report, self._language()) as bad,
+                _text_out(report) as out,
                 Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),
@@ -107,31 +106,14 @@ class Commands:
                 ) as bar,
             ):
                 task = bar.add_task(self.say("Importing"), total=size)
-                reader = csv.reader(source)
-                header = next(reader, [])
-                result = await uc.import_registry(
+                result = await uc.import_registry_file(
                     Actor.system(Channel.CLI, f"import {file.name}"),
-                    header,
-                    _named_rows(reader, header),
-                    bad,
-                    lambda _: bar.update(task, completed=raw.tell()),
+                    str(file),
+                    kind,
+                    RejectedRowsReport(out, self.describe),
+                    lambda read: bar.update(task, completed=read),
                 )
-            typer.echo(
-                self.say(
-                    "Rows: {rows}, accepted: {accepted}, rejected: {rejected}.",
-                    rows=result.rows,
-                    accepted=result.accepted,
-                    rejected=result.rejected,
-                )
-            )
-            typer.echo(
-                self.say(
-                    "Accounts written: {accounts}, meters: {meters}, readings: {readings}.",
-                    accounts=result.counts.accounts,
-                    meters=result.counts.meters,
-                    readings=result.counts.readings,
-                )
-            )
+            self._say_imported(result)
 
         # A one-shot batch process: the chunks of rows it holds make no reference cycles, and the
         # collector's full passes over them cost about a sixth of its CPU (docs/BENCHMARKS.md).
@@ -140,6 +122,24 @@ class Commands:
             self.run(work)
         finally:
             gc.enable()
+
+    def _say_imported(self, result: ImportReport) -> None:
+        typer.echo(
+            self.say(
+                "Rows: {rows}, accepted: {accepted}, rejected: {rejected}.",
+                rows=result.rows,
+                accepted=result.accepted,
+                rejected=result.rejected,
+            )
+        )
+        typer.echo(
+            self.say(
+                "Accounts written: {accounts}, meters: {meters}, readings: {readings}.",
+                accounts=result.counts.accounts,
+                meters=result.counts.meters,
+                readings=result.counts.readings,
+            )
+        )
 
     def issue_token(
         self,
@@ -177,8 +177,11 @@ class Commands:
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="File; stdout if omitted.")
         ] = None,
+        format: Annotated[
+            Literal["csv", "json", "xlsx"], typer.Option(help="csv, json or xlsx.")
+        ] = "csv",
     ) -> None:
-        """A supplier's accepted readings for a period as CSV, streamed."""
+        """A supplier's accepted readings for a period as CSV (or JSON, XLSX), streamed."""
 
         async def work(uc: UseCases) -> None:
             target = BillingPeriod.parse(period)
@@ -199,7 +202,8 @@ class Commands:
                     out.write(chunk)
                     bar.advance(task, len(chunk))
 
-                await uc.export_readings(supplier, target, sink)
+                caller = ServiceCaller(Actor.system(Channel.CLI, "export"))
+                await uc.export_readings(caller, supplier, target, format, sink)
 
         self.run(work)
 
@@ -211,11 +215,11 @@ class Commands:
         """Active meters of a supplier with no reading for the period, as CSV on stdout."""
 
         async def work(uc: UseCases) -> None:
-            out = csv.writer(sys.stdout, lineterminator="\n")
-            out.writerow(("account", "holder", "address", "serial", "service"))
-            rows: AsyncIterator[Any] = uc.non_submitters(supplier, BillingPeriod.parse(period))
-            async for r in rows:
-                out.writerow((r.account_number, r.holder, r.address, r.meter_serial, r.service))
+            target = BillingPeriod.parse(period)
+            caller = ServiceCaller(Actor.system(Channel.CLI, "non-submitters"))
+            with _binary_out(None) as out:
+                async for chunk in non_submitters_csv(uc.non_submitters(caller, supplier, target)):
+                    out.write(chunk)
 
         self.run(work)
 
@@ -253,36 +257,18 @@ class _binary_out:
             sys.stdout.flush()
 
 
-def _named_rows(reader: Reader, header: list[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
-    """Rows by column name with their line numbers (blank lines skipped, a short row without its
-    missing cells, filled cells past the header kept to be refused), at half csv.DictReader's
-    cost per row."""
-    for row in reader:
-        if row:
-            yield reader.line_num, named_cells(header, row)
+class _text_out:
+    """A report file when given, else standard error."""
 
-
-class _RejectedWriter:
-    """Writes bad rows as they come (line, codes, message), to a file or standard error."""
-
-    def __init__(self, path: Path | None, language: str) -> None:
+    def __init__(self, path: Path | None) -> None:
         self._path = path
-        self._language = language
         self._file: TextIO | None = None
-        self.count = 0
 
-    def __enter__(self) -> Callable[[RejectedRow], None]:
+    def __enter__(self) -> TextIO:
         self._file = (
             self._path.open("w", newline="", encoding="utf-8") if self._path else sys.stderr
         )
-        self._csv = csv.writer(self._file, lineterminator="\n")
-        self._csv.writerow(("line", "codes", "message"))
-        return self._write
-
-    def _write(self, row: RejectedRow) -> None:
-        self.count += 1
-        message = "; ".join(translate(v.code, self._language, v.params) for v in row.violations)
-        self._csv.writerow((row.line, " ".join(row.codes), message))
+        return self._file
 
     def __exit__(self, *_: object) -> None:
         if self._path and self._file:

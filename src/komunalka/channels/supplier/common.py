@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
+from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import require_staff
 from komunalka.domain.errors import DomainError
+from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.staff import StaffMember, StaffRole
 
 staff_only = require_staff(StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR)
@@ -29,5 +31,30 @@ Render = Callable[..., HTMLResponse]
 Errors = Callable[[Request, Viewer, DomainError], list[str]]
 
 
+# What the portal's downloads are, for the browser.
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Spreadsheet programs read a CSV as UTF-8 when it starts with a byte order mark.
+BOM = "\ufeff".encode()
+
+
 def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+async def period_or_current(
+    use_cases: UseCases, viewer: Viewer, choice: SupplierChoice, text: str | None
+) -> BillingPeriod:
+    """The period asked for, else the one whose window is open now (or opens next)."""
+    if text:
+        return BillingPeriod.parse(text)
+    now = use_cases.clock.now()
+    rule = choice.supplier.window
+    return (rule.window_at(now) or rule.next_window(now)).period
+
+
+def recent_periods(latest: BillingPeriod, count: int = 13) -> list[str]:
+    return [str(latest.shift(-n)) for n in range(count)]

@@ -13,14 +13,16 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.application.ports import JobRunner
-from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.files import JobRunner
+from komunalka.application.suppliers.formats import rejected_rows_csv
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.suppliers.upload_registry import kind_of
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
 from komunalka.channels.supplier.common import (
+    BOM,
+    MEDIA_TYPES,
     Choose,
     Errors,
     Render,
@@ -84,14 +86,10 @@ def add_registry_routes(
         except BaseException:
             _remove(path)
             raise
-        lang = language_of(request, viewer)
-
-        def describe(v: Violation) -> str:
-            return translate(v.code, lang, v.params)
 
         async def job() -> None:
             try:
-                await use_cases.run_registry_upload(staff, upload_id, path, filename, describe)
+                await use_cases.run_registry_upload(staff, upload_id, path, filename)
             finally:
                 _remove(path)
 
@@ -125,13 +123,18 @@ def add_registry_routes(
 
     @router.get("/registry/{upload_id}/report.csv")
     async def upload_report(
-        viewer: SignedIn, upload_id: int, supplier: str | None = None
+        request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
     ) -> Response:
         choice = await choose(viewer, supplier)
         upload = await found(viewer, choice, upload_id)
+        lang = language_of(request, viewer)
+
+        def describe(v: Violation) -> str:
+            return translate(v.code, lang, v.params)
+
         name = f"{choice.supplier.code}-upload-{upload_id}-report.csv"
-        body = ("\ufeff" + upload.report).encode()
-        return Response(body, media_type=FORMATS["csv"], headers=attachment(name))
+        body = BOM + rejected_rows_csv(upload.problems, describe).encode()
+        return Response(body, media_type=MEDIA_TYPES["csv"], headers=attachment(name))
 
 
 async def _save(file: UploadFile, kind: str) -> str:

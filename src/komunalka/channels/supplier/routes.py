@@ -4,8 +4,6 @@ two roles, and the use cases check the supplier again (``can_manage_supplier``).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
@@ -14,21 +12,27 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.application.ports import JobRunner, NonSubmitter
+from komunalka.application.suppliers import formats
 from komunalka.application.suppliers.configure_supplier import ZONES, TariffRequest
-from komunalka.application.suppliers.download_readings import FORMATS
+from komunalka.application.suppliers.files import JobRunner
+from komunalka.application.suppliers.ports import NonSubmitter
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.use_cases import UseCases
 from komunalka.channels.pages.security import PageNotFound, csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.channels.supplier.common import (
+    BOM,
+    MEDIA_TYPES,
     Choose,
     Errors,
     Render,
     SignedIn,
     attachment,
     member,
+    period_or_current,
+    recent_periods,
 )
+from komunalka.channels.supplier.downloads import add_download_routes
 from komunalka.channels.supplier.registry import add_registry_routes
 from komunalka.channels.supplier.tokens import add_token_routes
 from komunalka.domain.errors import DomainError
@@ -90,20 +94,9 @@ def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRoute
     _overview_routes(router, use_cases, choose, render, errors)
     _settings_routes(router, use_cases, choose, render, errors)
     add_registry_routes(router, use_cases, choose, render, errors, jobs)
-    _download_routes(router, use_cases, choose, render, errors)
+    add_download_routes(router, use_cases, choose, render, errors)
     add_token_routes(router, use_cases, choose, render, errors)
     return router
-
-
-async def _period(
-    use_cases: UseCases, viewer: Viewer, choice: SupplierChoice, text: str | None
-) -> BillingPeriod:
-    """The period asked for, else the one whose window is open now (or opens next)."""
-    if text:
-        return BillingPeriod.parse(text)
-    now = use_cases.clock.now()
-    rule = choice.supplier.window
-    return (rule.window_at(now) or rule.next_window(now)).period
 
 
 def _window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[tuple[str, ...]]:
@@ -119,10 +112,6 @@ def _window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[
     ]
 
 
-def _recent_periods(latest: BillingPeriod, count: int = 13) -> list[str]:
-    return [str(latest.shift(-n)) for n in range(count)]
-
-
 def _overview_routes(
     router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
@@ -131,9 +120,9 @@ def _overview_routes(
         request: Request, viewer: SignedIn, supplier: str | None = None, period: str = ""
     ) -> Response:
         choice = await choose(viewer, supplier)
-        current = await _period(use_cases, viewer, choice, None)
+        current = await period_or_current(use_cases, viewer, choice, None)
         try:
-            chosen = await _period(use_cases, viewer, choice, period)
+            chosen = await period_or_current(use_cases, viewer, choice, period)
         except DomainError as error:
             problems = errors(request, viewer, error)
             chosen = current
@@ -147,7 +136,7 @@ def _overview_routes(
             "stats": stats,
             "settings": settings,
             "window_rows": _window_rows(choice, settings.windows),
-            "periods": _recent_periods(current),
+            "periods": recent_periods(current),
             "errors": problems,
             "day_rows": [(d.strftime("%d.%m"), n) for d, n in stats.by_day],
             "channel_rows": [
@@ -162,19 +151,19 @@ def _overview_routes(
         request: Request, viewer: SignedIn, supplier: str | None = None, period: str = ""
     ) -> Response:
         choice = await choose(viewer, supplier)
-        current = await _period(use_cases, viewer, choice, None)
+        current = await period_or_current(use_cases, viewer, choice, None)
         try:
-            chosen = await _period(use_cases, viewer, choice, period)
+            chosen = await period_or_current(use_cases, viewer, choice, period)
         except DomainError as error:
             context: dict[str, Any] = {
                 "errors": errors(request, viewer, error),
-                "periods": _recent_periods(current),
+                "periods": recent_periods(current),
             }
             return render(request, viewer, "supplier/non_submitters.html", choice, context, 400)
         staff = member(viewer)
         stats = await use_cases.period_statistics(staff, choice.supplier.code, chosen)
         listed: list[NonSubmitter] = []
-        async for row in use_cases.supplier_non_submitters(staff, choice.supplier.code, chosen):
+        async for row in use_cases.non_submitters(staff, choice.supplier.code, chosen):
             if len(listed) == LISTED:
                 break
             listed.append(row)
@@ -182,7 +171,7 @@ def _overview_routes(
             "stats": stats,
             "rows": listed,
             "capped": stats.not_sent > len(listed),
-            "periods": _recent_periods(current),
+            "periods": recent_periods(current),
             "period": str(chosen),
         }
         return render(request, viewer, "supplier/non_submitters.html", choice, context)
@@ -196,18 +185,15 @@ def _overview_routes(
             chosen = BillingPeriod.parse(period)
         except DomainError as error:
             raise PageNotFound("portal.not_found") from error
-        rows = use_cases.supplier_non_submitters(member(viewer), choice.supplier.code, chosen)
+        rows = use_cases.non_submitters(member(viewer), choice.supplier.code, chosen)
 
         async def lines() -> AsyncIterator[bytes]:
-            yield "\ufeffaccount,holder,address,serial,service\n".encode()
-            async for r in rows:
-                out = io.StringIO()
-                fields = (r.account_number, r.holder, r.address, r.meter_serial, r.service)
-                csv.writer(out, lineterminator="\n").writerow(fields)
-                yield out.getvalue().encode()
+            yield BOM
+            async for chunk in formats.non_submitters_csv(rows):
+                yield chunk
 
         name = f"{choice.supplier.code}-{chosen}-non-submitters.csv"
-        return StreamingResponse(lines(), media_type=FORMATS["csv"], headers=attachment(name))
+        return StreamingResponse(lines(), media_type=MEDIA_TYPES["csv"], headers=attachment(name))
 
 
 def _settings_routes(
@@ -289,43 +275,3 @@ def _settings_routes(
             return await tariffs_page(request, viewer, choice, extra, 400)
         notice = translate("portal.tariff_saved", language_of(request, viewer))
         return await tariffs_page(request, viewer, choice, {"notice": notice})
-
-
-def _download_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
-) -> None:
-    @router.get("/export", response_class=HTMLResponse)
-    async def export_form(
-        request: Request, viewer: SignedIn, supplier: str | None = None
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        current = await _period(use_cases, viewer, choice, None)
-        context = {"periods": _recent_periods(current), "formats": list(FORMATS)}
-        return render(request, viewer, "supplier/export.html", choice, context)
-
-    @router.get("/export/download", response_class=HTMLResponse)
-    async def download(
-        request: Request,
-        viewer: SignedIn,
-        period: str = "",
-        format: str = "csv",
-        supplier: str | None = None,
-    ) -> Response:
-        choice = await choose(viewer, supplier)
-        try:
-            chosen = BillingPeriod.parse(period)
-            if format not in FORMATS:
-                raise DomainError.of("portal.bad_format")
-        except DomainError as error:
-            current = await _period(use_cases, viewer, choice, None)
-            context = {
-                "periods": _recent_periods(current),
-                "formats": list(FORMATS),
-                "errors": errors(request, viewer, error),
-            }
-            return render(request, viewer, "supplier/export.html", choice, context, 400)
-        body = use_cases.download_readings.stream(
-            member(viewer), choice.supplier.code, chosen, format
-        )
-        name = f"{choice.supplier.code}-{chosen}-readings.{format}"
-        return StreamingResponse(body, media_type=FORMATS[format], headers=attachment(name))

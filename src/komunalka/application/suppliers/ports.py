@@ -1,0 +1,259 @@
+"""The ports the suppliers feature's use cases name: narrow, each for one kind of thing kept or
+read. Database repositories implement them (adapters/db); tests use the fakes in tests/fakes.py.
+The records they hand back are plain values and codes: no text for people, no file formats.
+The ports to files and background work are in `files.py`."""
+
+from __future__ import annotations
+
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Sequence,
+)
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple, Protocol
+
+from komunalka.domain.errors import Violation
+from komunalka.domain.meters import Supplier
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.registry import RegistryRow
+from komunalka.domain.tariffs import Tariff
+
+Sink = Callable[[bytes], Awaitable[None]]
+
+
+class Suppliers(Protocol):
+    """The suppliers, looked up (read-only)."""
+
+    async def get(self, supplier_id: int) -> Supplier | None: ...
+    async def by_code(self, code: str) -> Supplier | None: ...
+    async def all(self) -> list[Supplier]: ...
+
+
+class SupplierTariffs(Protocol):
+    async def of_supplier(self, supplier_id: int) -> list[Tariff]: ...
+    async def add(self, tariff: Tariff) -> None: ...
+
+
+class SupplierSettingsRepository(Protocol):
+    """What a supplier offers and its window rule."""
+
+    async def services_of(self, supplier_id: int) -> list[str]: ...
+    async def set_window_rule(self, supplier_id: int, rule: str, timezone: str) -> None: ...
+
+
+# --- the registry import -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    staged: int = 0
+    duplicates: int = 0
+    accounts: int = 0
+    meters: int = 0
+    readings: int = 0
+    replaced: int = 0
+
+    def __add__(self, other: MergeCounts) -> MergeCounts:
+        return MergeCounts(
+            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A row of a registry that did not land: its line (0: the file as a whole) and why."""
+
+    line: int
+    violations: tuple[Violation, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.violations)
+
+
+@dataclass(frozen=True, slots=True)
+class StagedRow:
+    line: int
+    supplier_id: int
+    row: RegistryRow
+
+
+class RegistryStaging(Protocol):
+    """Bulk load of a registry inside the caller's transaction."""
+
+    async def load(
+        self,
+        chunks: AsyncIterator[list[StagedRow]],
+        at: datetime,
+        on_duplicate: Callable[[int], None],
+    ) -> MergeCounts:
+        """Lands valid rows chunk by chunk: upserts accounts and meters and adds the readings not
+        yet known. A row repeating an earlier row's meter (supplier and serial) does not land:
+        its line goes to `on_duplicate`. The next chunk is awaited while the last one merges,
+        so the caller's parsing and the database's work overlap."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryUpload:
+    id: int
+    supplier_id: int
+    staff_id: int | None
+    filename: str
+    # "running", "done", "failed"
+    status: str
+    rows: int
+    accepted: int
+    rejected: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    # The rows that did not land, by line; filled by `upload` only.
+    problems: tuple[RejectedRow, ...] = ()
+
+    @property
+    def file_problems(self) -> list[Violation]:
+        """Why the whole file failed (the problems with no line): shown on the upload's page,
+        not only in the downloadable report."""
+        return [v for row in self.problems if not row.line for v in row.violations]
+
+
+class RegistryUploadRepository(Protocol):
+    async def add_upload(
+        self, supplier_id: int, staff_id: int | None, filename: str, at: datetime
+    ) -> int: ...
+
+    async def finish_upload(
+        self,
+        upload_id: int,
+        status: str,
+        counts: tuple[int, int, int],
+        problems: Sequence[RejectedRow],
+        at: datetime,
+    ) -> None:
+        """Stores the outcome; `counts` are (rows, accepted, rejected)."""
+        ...
+
+    async def upload(self, upload_id: int) -> RegistryUpload | None: ...
+    async def uploads(self, supplier_id: int, limit: int) -> list[RegistryUpload]: ...
+
+
+# --- pull-API tokens ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierToken:
+    id: int
+    supplier_id: int
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class SupplierTokenRepository(Protocol):
+    async def add_token(
+        self, supplier_id: int, token_hash: str, label: str, staff_id: int | None, at: datetime
+    ) -> int: ...
+    async def tokens(self, supplier_id: int) -> list[SupplierToken]: ...
+    async def revoke_token(self, supplier_id: int, token_id: int, at: datetime) -> bool:
+        """Revokes a live token of this supplier; False when there was none."""
+        ...
+
+    async def supplier_for_token(self, token_hash: str) -> int | None:
+        """The supplier of a live token."""
+        ...
+
+
+# --- a period's readings: counted, exported, missing -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyReadings:
+    """Accepted readings of a period counted by the UTC hour they came in and their channel."""
+
+    hour: datetime
+    channel: str
+    readings: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    active_meters: int
+    meters_sent: int
+    hours: tuple[HourlyReadings, ...]
+
+
+class PeriodCountsQuery(Protocol):
+    async def period_counts(self, supplier_id: int, period: BillingPeriod) -> PeriodCounts: ...
+
+
+class ExportRow(NamedTuple):
+    """One accepted reading as exported; the fields are the export's columns, in order."""
+
+    account: str
+    serial: str
+    service: str
+    register: str
+    period: str
+    # exact, with the meter's decimals (``117.500``)
+    value: Decimal
+    # UTC, to the second: ``YYYY-MM-DD HH:MM:SS``
+    submitted_at_utc: str
+    channel: str
+    receipt: str
+
+
+EXPORT_COLUMNS: tuple[str, ...] = ExportRow._fields
+
+
+class ReadingExports(Protocol):
+    """A supplier's accepted readings of a period, streamed: never loaded whole."""
+
+    async def export_csv(self, supplier_id: int, period: BillingPeriod, sink: Sink) -> None:
+        """The rows as CSV with a header (``EXPORT_COLUMNS``), written by the database where it
+        can (COPY on PostgreSQL), else by `formats.readings_csv`: the same text either way."""
+        ...
+
+    def export_rows(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[Sequence[ExportRow]]:
+        """The rows, a chunk at a time."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NonSubmitter:
+    account_number: str
+    holder: str
+    address: str
+    meter_serial: str
+    service: str
+
+
+class NonSubmitterQuery(Protocol):
+    def non_submitters(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> AsyncIterator[NonSubmitter]:
+        """A supplier's active meters with no accepted reading for the period, streamed, by
+        account and serial."""
+        ...
+
+
+# --- what the old unit of work holds (application/ports), until every feature names its ports --
+
+
+class SupplierPortalRepository(
+    SupplierSettingsRepository,
+    RegistryUploadRepository,
+    SupplierTokenRepository,
+    PeriodCountsQuery,
+    Protocol,
+):
+    """The portal's storage: one adapter implements these ports together."""
+
+
+class ReadingQueries(ReadingExports, NonSubmitterQuery, Protocol):
+    """Bulk reads for suppliers: one adapter implements these ports together."""
