@@ -50,14 +50,11 @@ class LinkFlow:
         return self.ask_proof(action.split(":", 1)[1])
 
     def request(self, check_only: bool) -> LinkAccountRequest:
-        proof = str(self.s.get("proof", ""))
-        by_name = proof.replace("'", "").replace("ʼ", "").replace("’", "").isalpha()
         return LinkAccountRequest(
             self.t.actor,
             str(self.s.get("number", "")),
             supplier_code=self.s.get("supplier"),
-            surname_prefix=proof if by_name else None,
-            meter_serial=None if by_name else proof,
+            proof=str(self.s.get("proof", "")),
             check_only=check_only,
         )
 
