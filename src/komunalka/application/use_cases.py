@@ -276,16 +276,9 @@ def _system(
 ) -> dict[str, Any]:
     u = uow
     stores = DemoStores(
-        u.suppliers,
-        u.tariffs,
-        u.meters,
-        u.readings,
-        u.accounts,
-        u.web_logins,
-        u.profiles,
-        u.staff,
-        u.audit,
-    )
+        u.suppliers, u.tariffs, u.meters, u.readings, u.accounts,
+        u.web_logins, u.profiles, u.staff, u.audit,
+    )  # fmt: skip
     return {
         "check_health": CheckHealth(u, u.storage_probe),
         "load_demo": LoadDemo(u, stores, clock, import_registry, issue_token, passwords),

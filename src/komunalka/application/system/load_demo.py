@@ -113,23 +113,7 @@ class LoadDemo:
     async def __call__(self) -> DemoReport:
         now = self._clock.now()
         actor = Actor.system(Channel.CLI, "demo data")
-        db = self._db
-        async with self._transactions(write=True) as tx:
-            if await db.suppliers.by_code("kte") is not None:
-                raise DomainError.of("demo.already_loaded")
-            added = {s.code: await db.suppliers.add(s, services) for s, services in suppliers()}
-            for code, service, zone, price, since in TARIFFS:
-                await db.tariffs.add(
-                    Tariff(
-                        added[code].id,
-                        Service(service),
-                        Decimal(price),
-                        date.fromisoformat(since),
-                        zone,
-                        demo=True,
-                    )
-                )
-            await tx.commit()
+        added = await self._suppliers()
         targets = {
             code: (s.window.window_at(now) or s.window.next_window(now)).period
             for code, s in added.items()
@@ -154,6 +138,26 @@ class LoadDemo:
             linked,
             logins,
         )
+
+    async def _suppliers(self) -> dict[str, Supplier]:
+        """The demo suppliers with their tariffs, by code; refuses a database that has them."""
+        db = self._db
+        async with self._transactions(write=True) as tx:
+            if await db.suppliers.by_code("kte") is not None:
+                raise DomainError.of("demo.already_loaded")
+            added = {s.code: await db.suppliers.add(s, services) for s, services in suppliers()}
+            for code, service, zone, price, since in TARIFFS:
+                tariff = Tariff(
+                    added[code].id,
+                    Service(service),
+                    Decimal(price),
+                    date.fromisoformat(since),
+                    zone,
+                    demo=True,
+                )
+                await db.tariffs.add(tariff)
+            await tx.commit()
+        return added
 
     async def _sign_ins(self, resident_id: int, added: dict[str, Supplier]) -> list[str]:
         """The demo resident's web login and a staff member of every role (when a password
