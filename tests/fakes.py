@@ -698,6 +698,20 @@ class InMemoryUnitOfWork:
             raise ConnectionError("storage is down")
 
 
+class FakeStorageProbe:
+    """Answers while the store is up; raises once `broken` is set."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.pings = 0
+
+    async def ping(self) -> None:
+        current_unit()  # a probe runs in a transaction, as the database's does
+        self.pings += 1
+        if self.store.broken:
+            raise ConnectionError("storage is down")
+
+
 class InMemoryStore:
     """The fake database: `state` is what has been committed."""
 
@@ -730,6 +744,11 @@ class InMemoryStore:
         self.profiles = InMemoryProfiles()
         self.console: object = None  # the console and the portal have no fakes yet
         self.supplier_portal: object = None
+        # staff's account search, audit trail and supplier catalogue: the console's, no fakes
+        self.account_search: object = None
+        self.audit_trail: object = None
+        self.supplier_catalog: object = None
+        self.storage_probe = FakeStorageProbe(self)
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryUnitOfWork:
         unit = InMemoryUnitOfWork(self, write)

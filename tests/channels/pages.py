@@ -60,8 +60,6 @@ def wire(uow: SqlUnitOfWorkFactory, clock: FakeClock, settings: Settings) -> Use
         uow,
         clock,
         passwords=PASSWORDS,
-        telegram_token=settings.telegram_token,
-        web_url=settings.web_url,
         spreadsheets=OpenpyxlSpreadsheets(),
         dialogs=SqlDialogStateStore(uow.engine),
     )

@@ -558,7 +558,7 @@ async def test_a_web_resident_adds_telegram_and_gets_the_bots_accounts(site: Sit
         Actor.resident(bot_user.resident_id, Channel.TELEGRAM),
         account.account,
         supplier_code=account.supplier,
-        surname_prefix=account.holder[:3],
+        proof=account.holder[:3],
     )
     await site.use_cases.link_account(proof)
     await site.post(

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert
 
-from komunalka.adapters.db.operator import any_case_pattern
+from komunalka.adapters.db.staff import any_case_pattern
 from komunalka.adapters.db.tables import accounts
 from komunalka.application.readings.submit_readings import ReadingItem
 from komunalka.application.staff.find_accounts import SearchKind

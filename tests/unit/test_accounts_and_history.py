@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from komunalka.application.accounts.link_account import LinkAccount, LinkAccountRequest
-from komunalka.application.identity.issue_token import Authenticate, IssueToken
+from komunalka.application.accounts.link_account import LinkAccount, LinkAccountRequest, read_proof
+from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.readings.list_my_meters import ListMyMeters, PeriodStatus
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.submit_readings import (
@@ -33,39 +33,50 @@ async def setup() -> tuple[InMemoryStore, World, FakeClock, int]:
     return store, world, FakeClock(kyiv(2026, 11, 20)), newcomer
 
 
+def linker(store: InMemoryStore, clock: FakeClock) -> LinkAccount:
+    s = store
+    return LinkAccount(s, s.suppliers, s.accounts, s.meters, s.link_attempts, s.audit, clock)
+
+
+def issuer(store: InMemoryStore, clock: FakeClock) -> IssueToken:
+    return IssueToken(store, store.residents, store.tokens, store.audit, clock)
+
+
+def revoker(store: InMemoryStore, clock: FakeClock) -> RevokeToken:
+    return RevokeToken(store, store.tokens, store.audit, clock)
+
+
 def link(resident: int, number: str = "1000001357", **proof: str) -> LinkAccountRequest:
     return LinkAccountRequest(Actor.resident(resident, Channel.VIBER), number, **proof)
 
 
 async def test_an_account_is_linked_by_the_first_letters_of_the_surname(setup) -> None:
     store, _, clock, newcomer = setup
-    result = await LinkAccount(store, clock)(link(newcomer, surname_prefix="шев"))
+    result = await linker(store, clock)(link(newcomer, proof="шев"))
     assert result.masked_holder == "Шев***** Т. Г."
     assert result.supplier_code == "kte" and not result.already_linked
 
 
 async def test_an_account_is_linked_by_a_meter_serial_typed_loosely(setup) -> None:
     store, _, clock, newcomer = setup
-    result = await LinkAccount(store, clock)(
-        link(newcomer, "1000 001 357", meter_serial="hw-001 1234")
-    )
+    result = await linker(store, clock)(link(newcomer, "1000 001 357", proof="hw-001 1234"))
     assert result.account_number == "1000001357"
 
 
 async def test_linking_twice_is_harmless(setup) -> None:
     store, _, clock, newcomer = setup
-    use = LinkAccount(store, clock)
-    await use(link(newcomer, surname_prefix="Шев"))
-    again = await use(link(newcomer, surname_prefix="Шев"))
+    use = linker(store, clock)
+    await use(link(newcomer, proof="Шев"))
+    again = await use(link(newcomer, proof="Шев"))
     assert again.already_linked
 
 
 async def test_a_wrong_proof_and_an_unknown_account_look_the_same(setup) -> None:
     store, _, clock, newcomer = setup
-    use = LinkAccount(store, clock)
+    use = linker(store, clock)
     for request in (
-        link(newcomer, surname_prefix="Ков"),
-        link(newcomer, "1999999999", surname_prefix="Шев"),
+        link(newcomer, proof="Ков"),
+        link(newcomer, "1999999999", proof="Шев"),
     ):
         with pytest.raises(DomainError) as exc:
             await use(request)
@@ -75,28 +86,28 @@ async def test_a_wrong_proof_and_an_unknown_account_look_the_same(setup) -> None
 
 async def test_wrong_attempts_are_limited_per_resident(setup) -> None:
     store, _, clock, newcomer = setup
-    use = LinkAccount(store, clock)
+    use = linker(store, clock)
     for _ in range(5):
         with pytest.raises(DomainError):
-            await use(link(newcomer, surname_prefix="Ков"))
+            await use(link(newcomer, proof="Ков"))
     with pytest.raises(DomainError) as exc:
-        await use(link(newcomer, surname_prefix="Шев"))  # even the right proof now
+        await use(link(newcomer, proof="Шев"))  # even the right proof now
     assert exc.value.code == "link.too_many_attempts"
     clock.instant += timedelta(hours=1, minutes=1)
-    assert (await use(link(newcomer, surname_prefix="Шев"))).account_number == "1000001357"
+    assert (await use(link(newcomer, proof="Шев"))).account_number == "1000001357"
 
 
 async def test_wrong_attempts_are_limited_per_account_across_residents(setup) -> None:
     store, _, clock, _ = setup
-    use = LinkAccount(store, clock)
+    use = linker(store, clock)
     async with store(write=True) as u:
         others = [await u.residents.add(f"r{i}", clock.now()) for i in range(11)]
         await u.commit()
     for resident in others[:10]:
         with pytest.raises(DomainError):
-            await use(link(resident, surname_prefix="Ков"))
+            await use(link(resident, proof="Ков"))
     with pytest.raises(DomainError) as exc:
-        await use(link(others[10], surname_prefix="Шев"))
+        await use(link(others[10], proof="Шев"))
     assert exc.value.code == "link.too_many_attempts"
 
 
@@ -104,22 +115,22 @@ async def test_wrong_attempts_are_limited_per_account_across_residents(setup) ->
     ("request_kwargs", "code"),
     [
         ({}, "link.proof_required"),
-        ({"surname_prefix": "Ше"}, "link.surname_too_short"),
-        ({"surname_prefix": "Шев", "meter_serial": "X"}, "link.proof_required"),
-        ({"surname_prefix": "Шев", "supplier_code": "nope"}, "supplier.not_found"),
+        ({"proof": "  "}, "link.proof_required"),
+        ({"proof": "Ше"}, "link.surname_too_short"),
+        ({"proof": "Шев", "supplier_code": "nope"}, "supplier.not_found"),
     ],
 )
 async def test_bad_link_requests_are_refused_with_their_code(setup, request_kwargs, code) -> None:
     store, _, clock, newcomer = setup
     with pytest.raises(DomainError) as exc:
-        await LinkAccount(store, clock)(link(newcomer, **request_kwargs))
+        await linker(store, clock)(link(newcomer, **request_kwargs))
     assert exc.value.code == code
 
 
 async def test_a_number_no_supplier_uses_is_refused(setup) -> None:
     store, _, clock, newcomer = setup
     with pytest.raises(DomainError) as exc:
-        await LinkAccount(store, clock)(link(newcomer, "12", surname_prefix="Шев"))
+        await linker(store, clock)(link(newcomer, "12", proof="Шев"))
     assert exc.value.code == "link.bad_number"
 
 
@@ -170,9 +181,9 @@ async def test_history_of_someone_elses_meter_is_refused(setup) -> None:
 
 async def test_an_issued_token_authenticates_its_resident_and_only_a_hash_is_kept(setup) -> None:
     store, world, clock, _ = setup
-    issued = await IssueToken(store, clock)(Actor.system(), resident_id=world.resident)
+    issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
     assert issued.token not in store.state.tokens
-    authenticate = Authenticate(store, clock)
+    authenticate = Authenticate(store, store.tokens, clock)
     assert await authenticate(issued.token) == world.resident
     assert await authenticate("kmn_wrong") is None
     assert await authenticate("") is None
@@ -181,30 +192,28 @@ async def test_an_issued_token_authenticates_its_resident_and_only_a_hash_is_kep
 async def test_a_token_for_a_missing_resident_is_refused(setup) -> None:
     store, _, clock, _ = setup
     with pytest.raises(DomainError) as exc:
-        await IssueToken(store, clock)(Actor.system(), resident_id=424242)
+        await issuer(store, clock)(Actor.system(), resident_id=424242)
     assert exc.value.code == "resident.not_found"
 
 
 async def test_a_revoked_token_no_longer_authenticates(setup) -> None:
-    from komunalka.application.identity.issue_token import RevokeToken
-
     store, world, clock, _ = setup
-    issued = await IssueToken(store, clock)(Actor.system(), resident_id=world.resident)
-    assert await RevokeToken(store, clock)(Actor.system(), issued.token) == world.resident
-    assert await Authenticate(store, clock)(issued.token) is None
+    issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
+    assert await revoker(store, clock)(Actor.system(), issued.token) == world.resident
+    assert await Authenticate(store, store.tokens, clock)(issued.token) is None
     with pytest.raises(DomainError) as exc:
-        await RevokeToken(store, clock)(Actor.system(), issued.token)
+        await revoker(store, clock)(Actor.system(), issued.token)
     assert exc.value.code == "token.not_found"
 
 
 async def test_checking_a_proof_links_nothing_but_a_wrong_one_still_counts(setup) -> None:
     store, _, clock, newcomer = setup
-    use = LinkAccount(store, clock)
+    use = linker(store, clock)
     checked = await use(
         LinkAccountRequest(
             Actor.resident(newcomer, Channel.VIBER),
             "1000001357",
-            surname_prefix="Шев",
+            proof="Шев",
             check_only=True,
         )
     )
@@ -215,8 +224,16 @@ async def test_checking_a_proof_links_nothing_but_a_wrong_one_still_counts(setup
             LinkAccountRequest(
                 Actor.resident(newcomer, Channel.VIBER),
                 "1000001357",
-                surname_prefix="Ков",
+                proof="Ков",
                 check_only=True,
             )
         )
     assert [a for a in store.state.attempts if a[0] == newcomer and not a[3]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [("Шев", "surname"), ("Ol'ena", "surname"), ("hw-001 1234", "serial"), ("Ко1", "serial")],
+)
+def test_the_link_use_case_reads_what_the_proof_is(typed: str, kind: str) -> None:
+    assert read_proof(typed).kind == kind

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from komunalka.application.identity.reset_password import ResetTicket
 from komunalka.application.identity.sign_in import RESIDENT, hash_token
+from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.application.shared.actors import Actor
 from komunalka.application.use_cases import UseCases
 from komunalka.domain.errors import DomainError
@@ -36,7 +38,6 @@ def uc(store, clock, sender) -> UseCases:
         store,
         clock,
         passwords=FakePasswords(),
-        web_url="https://k.test/",
         senders={"email": sender},
     )
 
@@ -79,30 +80,51 @@ async def test_failures_count_per_login_and_lock_it_for_a_quarter_hour(uc, clock
     assert (await uc.sign_in("olena@example.com", "correct horse", "2.2.2.2")).kind == RESIDENT
 
 
-async def test_a_reset_link_goes_out_through_the_outbox_once(uc, sender, store) -> None:
+def reset_mail(ticket: ResetTicket) -> OutgoingMessage:
+    """What the web door words from a ticket (channels/web/auth.py)."""
+    return OutgoingMessage(ticket.channel, ticket.recipient, "Reset", f"Open /{ticket.token}")
+
+
+async def test_a_reset_token_is_issued_for_a_known_login_only(uc, store) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    await uc.request_password_reset("olena@example.com", "Reset", "Open {link}")
-    assert sender.sent == []  # written with the change, sent after it
+    assert await uc.request_password_reset("nobody@example.com") is None
+    ticket = await uc.request_password_reset("Olena@Example.com")
+    assert ticket is not None
+    assert (ticket.channel, ticket.recipient) == ("email", "olena@example.com")
+    assert list(store.state.one_time_tokens) == [hash_token(ticket.token)]
+    phone = await uc.sign_up("+380671234567", "correct horse", "Петро")
+    by_phone = await uc.request_password_reset("0671234567")
+    assert phone.subject_id and by_phone is not None and by_phone.channel == "sms"
+
+
+async def test_a_queued_message_goes_out_through_the_outbox_once(uc, sender, store) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    ticket = await uc.request_password_reset("olena@example.com")
+    assert ticket is not None
+    await uc.queue_message(reset_mail(ticket))
+    assert sender.sent == []  # written by the transaction, sent after it
     done = await uc.deliver_outbox()
     again = await uc.deliver_outbox()
     assert (done.sent, again.sent) == (1, 0)
     (mail,) = sender.sent
     assert mail.recipient == "olena@example.com"
-    assert mail.body.startswith("Open https://k.test/password/reset/")
+    assert mail.body == f"Open /{ticket.token}"
 
 
 async def test_resets_are_limited_to_three_an_hour(uc, store) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    for _ in range(5):
-        await uc.request_password_reset("olena@example.com", "Reset", "{link}")
-    assert len(store.state.outbox) == 3
+    tickets = [await uc.request_password_reset("olena@example.com") for _ in range(5)]
+    assert [t is not None for t in tickets] == [True, True, True, False, False]
+    assert len(store.state.one_time_tokens) == 3
 
 
 async def test_a_failing_gateway_keeps_the_message(store, clock) -> None:
     broken = FakeSender(fail=True)
     uc = UseCases.wire(store, clock, passwords=FakePasswords(), senders={"email": broken})
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    await uc.request_password_reset("olena@example.com", "Reset", "{link}")
+    ticket = await uc.request_password_reset("olena@example.com")
+    assert ticket is not None
+    await uc.queue_message(reset_mail(ticket))
     assert (await uc.deliver_outbox()).failed == 1
     broken.fail = False
     assert (await uc.deliver_outbox()).sent == 1

@@ -11,16 +11,12 @@ from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile  # web cabinet
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
-from komunalka.application.identity.sign_in import (
-    RequestPasswordReset,
-    ResetPassword,
-    SignIn,
-    SignInStaff,
-    SignInWithTelegram,
-    SignUp,
-)
+from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
+from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
+from komunalka.application.notifications.queue_message import QueueMessage
 from komunalka.application.ports import (
     Clock,
     DialogStateStore,
@@ -65,7 +61,7 @@ from komunalka.application.suppliers.upload_registry import (
     UploadProgress,
 )
 from komunalka.application.system.check_health import CheckHealth
-from komunalka.application.system.load_demo import LoadDemo
+from komunalka.application.system.load_demo import DemoStores, LoadDemo
 
 
 class _NoPasswords:
@@ -124,6 +120,7 @@ class UseCases:
     update_staff: UpdateStaff
     list_staff: ListStaff
     deliver_outbox: DeliverOutbox
+    queue_message: QueueMessage
     attach_telegram: AttachTelegram
     # operator console (channels/operator)
     find_accounts: FindAccounts
@@ -157,8 +154,6 @@ class UseCases:
         clock: Clock,
         *,
         passwords: PasswordHasher | None = None,
-        telegram_token: str | None = None,
-        web_url: str = "http://127.0.0.1:8000",
         senders: dict[str, MessageSender] | None = None,
         dialogs: DialogStateStore | None = None,
         spreadsheets: Spreadsheets | None = None,
@@ -166,7 +161,7 @@ class UseCases:
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
-        identity = _identity(uow, clock, hasher, telegram_token, web_url, dialogs)
+        identity = _identity(uow, clock, hasher, dialogs)
         return cls(
             clock=clock,
             **readings,
@@ -196,9 +191,11 @@ def _readings(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
 
 def _accounts(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
     return {
-        "link_account": LinkAccount(uow, clock),
-        "unlink_account": UnlinkAccount(uow, clock),
-        "suppliers_for": SuppliersFor(uow),
+        "link_account": LinkAccount(
+            uow, uow.suppliers, uow.accounts, uow.meters, uow.link_attempts, uow.audit, clock
+        ),
+        "unlink_account": UnlinkAccount(uow, uow.accounts, uow.audit, clock),
+        "suppliers_for": SuppliersFor(uow, uow.suppliers),
     }
 
 
@@ -206,50 +203,64 @@ def _identity(
     uow: UnitOfWorkFactory,
     clock: Clock,
     hasher: PasswordHasher,
-    telegram_token: str | None,
-    web_url: str,
     dialogs: DialogStateStore | None,
 ) -> dict[str, Any]:
+    u = uow
+    sessions, attempts, logins = u.web_sessions, u.sign_in_attempts, u.web_logins
     return {
-        "issue_token": IssueToken(uow, clock),
-        "revoke_token": RevokeToken(uow, clock),
-        "authenticate": Authenticate(uow, clock),
-        "identify_resident": IdentifyResident(uow, clock),
-        "update_preferences": UpdatePreferences(uow),
-        "sign_up": SignUp(uow, clock, hasher),
-        "sign_in": SignIn(uow, clock, hasher),
-        "sign_in_staff": SignInStaff(uow, clock, hasher),
-        "sign_in_with_telegram": SignInWithTelegram(uow, clock, telegram_token),
-        "request_password_reset": RequestPasswordReset(uow, clock, web_url),
-        "reset_password": ResetPassword(uow, clock, hasher),
-        "resolve_session": ResolveSession(uow, clock),
-        "sign_out": SignOut(uow),
-        "attach_telegram": AttachTelegram(uow, clock, telegram_token, dialogs),
-        "get_profile": GetProfile(uow),
-        "update_profile": UpdateProfile(uow, clock),
+        "issue_token": IssueToken(u, u.residents, u.tokens, u.audit, clock),
+        "revoke_token": RevokeToken(u, u.tokens, u.audit, clock),
+        "authenticate": Authenticate(u, u.tokens, clock),
+        "identify_resident": IdentifyResident(u, u.identities, u.residents, u.audit, clock),
+        "update_preferences": UpdatePreferences(u, u.identities),
+        "sign_up": SignUp(u, u.residents, logins, u.profiles, sessions, u.audit, hasher, clock),
+        "sign_in": SignIn(u, logins, attempts, sessions, hasher, clock),
+        "sign_in_staff": SignInStaff(u, u.staff, attempts, sessions, u.audit, hasher, clock),
+        "sign_in_with_telegram": SignInWithTelegram(
+            u, u.identities, u.residents, sessions, u.audit, clock
+        ),
+        "request_password_reset": RequestPasswordReset(
+            u, logins, attempts, u.one_time_tokens, clock
+        ),
+        "reset_password": ResetPassword(
+            u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock
+        ),
+        "resolve_session": ResolveSession(u, sessions, u.profiles, u.staff, clock),
+        "sign_out": SignOut(u, sessions),
+        "attach_telegram": AttachTelegram(
+            u, u.identities, u.profiles, u.accounts, u.audit, clock, dialogs
+        ),
+        "get_profile": GetProfile(u, u.profiles, u.accounts, u.suppliers),
+        "update_profile": UpdateProfile(u, u.profiles, u.audit, clock),
     }
 
 
 def _staff(
     uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher, submit: SubmitReadings
 ) -> dict[str, Any]:
+    u = uow
     return {
-        "add_staff": AddStaff(uow, clock, hasher),
-        "update_staff": UpdateStaff(uow, clock, hasher),
-        "list_staff": ListStaff(uow),
-        "find_accounts": FindAccounts(uow),
-        "view_account": ViewAccount(uow, clock),
+        "add_staff": AddStaff(u, u.staff, u.suppliers, u.audit, hasher, clock),
+        "update_staff": UpdateStaff(u, u.staff, u.web_sessions, u.audit, hasher, clock),
+        "list_staff": ListStaff(u, u.staff),
+        "find_accounts": FindAccounts(u, u.account_search, u.suppliers),
+        "view_account": ViewAccount(
+            u, u.account_search, u.suppliers, u.meters, u.readings, u.audit_trail, u.staff, clock
+        ),
         "submit_for_caller": SubmitForCaller(uow, clock, submit),
         "correct_for_caller": CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
-        "list_suppliers": ListSuppliers(uow),
-        "save_supplier": SaveSupplier(uow, clock),
+        "list_suppliers": ListSuppliers(u, u.supplier_catalog),
+        "save_supplier": SaveSupplier(u, u.suppliers, u.supplier_catalog, u.audit, clock),
     }
 
 
 def _notifications(
     uow: UnitOfWorkFactory, clock: Clock, senders: dict[str, MessageSender]
 ) -> dict[str, Any]:
-    return {"deliver_outbox": DeliverOutbox(uow, clock, senders)}
+    return {
+        "deliver_outbox": DeliverOutbox(uow, uow.outbox, senders, clock),
+        "queue_message": QueueMessage(uow, uow.outbox, clock),
+    }
 
 
 def _system(
@@ -259,9 +270,14 @@ def _system(
     issue_token: IssueToken,
     passwords: PasswordHasher | None,
 ) -> dict[str, Any]:
+    u = uow
+    stores = DemoStores(
+        u.suppliers, u.tariffs, u.meters, u.readings, u.accounts,
+        u.web_logins, u.profiles, u.staff, u.audit,
+    )  # fmt: skip
     return {
-        "check_health": CheckHealth(uow),
-        "load_demo": LoadDemo(uow, clock, import_registry, issue_token, passwords),
+        "check_health": CheckHealth(u, u.storage_probe),
+        "load_demo": LoadDemo(u, stores, clock, import_registry, issue_token, passwords),
     }
 
 

@@ -99,7 +99,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     bot_name = container.settings.telegram_bot_name
     app.include_router(
-        cabinet_router(container.use_cases, pages, secure, MatplotlibCharts(), bot_name)
+        cabinet_router(
+            container.use_cases,
+            pages,
+            secure,
+            MatplotlibCharts(),
+            bot_name,
+            telegram_token=container.settings.telegram_token,
+            web_url=container.settings.web_url,
+        )
     )
     install_page_handlers(app, pages)
     # operator console (channels/operator)

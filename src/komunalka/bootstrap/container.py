@@ -67,8 +67,6 @@ def build(settings: Settings) -> Container:
         SqlUnitOfWorkFactory(engine),
         make_clock(settings),
         passwords=Argon2Passwords(),
-        telegram_token=settings.telegram_token,
-        web_url=settings.web_url,
         senders=senders(settings),
         dialogs=dialog_store(settings, engine),
         spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)

@@ -43,14 +43,11 @@ def supplier(t: Turn, action: str) -> list[Reply]:
 
 
 def request(t: Turn, state: LinkConfirm, *, check_only: bool) -> LinkAccountRequest:
-    proof = state.proof
-    by_name = proof.replace("'", "").replace("ʼ", "").replace("’", "").isalpha()
     return LinkAccountRequest(
         t.actor,
         state.number,
         supplier_code=state.supplier,
-        surname_prefix=proof if by_name else None,
-        meter_serial=None if by_name else proof,
+        proof=state.proof,
         check_only=check_only,
     )
 

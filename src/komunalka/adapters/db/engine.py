@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from komunalka.adapters.db import scope
-from komunalka.adapters.db.operator import SqlConsoleRepository
+from komunalka.adapters.db.identity import (
+    SqlOneTimeTokenRepository,
+    SqlResidentProfileRepository,
+    SqlSignInAttemptRepository,
+    SqlWebLoginRepository,
+    SqlWebSessionRepository,
+)
+from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.postgres import (
     PgAuditLog,
@@ -38,17 +45,17 @@ from komunalka.adapters.db.repositories import (
     SqlTariffRepository,
     SqlTokenRepository,
 )
-from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
-from komunalka.adapters.db.web import (
-    SqlOneTimeTokenRepository,
-    SqlOutbox,
-    SqlResidentProfileRepository,
-    SqlSignInAttemptRepository,
+from komunalka.adapters.db.staff import (
+    SqlAccountSearch,
+    SqlAuditTrail,
+    SqlConsoleRepository,
     SqlStaffRepository,
-    SqlWebLoginRepository,
-    SqlWebSessionRepository,
+    SqlSupplierCatalog,
 )
+from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
+from komunalka.adapters.db.system import SqlStorageProbe
 from komunalka.application import ports
+from komunalka.application.system.ports import StorageProbe
 
 WRITE = "komunalka_write"
 
@@ -129,6 +136,11 @@ _REPOSITORIES: dict[str, Callable[[], object]] = {
     "profiles": SqlResidentProfileRepository,
     "console": SqlConsoleRepository,
     "supplier_portal": SqlSupplierPortalRepository,
+    # staff, system
+    "account_search": SqlAccountSearch,
+    "audit_trail": SqlAuditTrail,
+    "supplier_catalog": SqlSupplierCatalog,
+    "storage_probe": SqlStorageProbe,
 }
 _POSTGRES_REPOSITORIES: dict[str, Callable[[], object]] = {
     "meters": PgMeterRepository,
@@ -277,6 +289,10 @@ class SqlUnitOfWorkFactory:
     profiles: ports.ResidentProfileRepository
     console: ports.ConsoleRepository
     supplier_portal: ports.SupplierPortalRepository
+    account_search: ports.AccountSearch
+    audit_trail: ports.AuditTrail
+    supplier_catalog: ports.SupplierCatalog
+    storage_probe: StorageProbe
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

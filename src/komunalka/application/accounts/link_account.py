@@ -1,8 +1,10 @@
 """LinkAccount: a resident proves an account is theirs and links it.
 
-Who may call it: a resident (any door). Proof: the first three letters of the holder's surname,
-or the serial number of one of the account's meters. Wrong attempts are limited per resident and
-per account; an unknown account and a wrong proof look the same, so numbers cannot be probed.
+Who may call it: a resident (any door), with the proof as the resident typed it: letters (and
+apostrophes) are the first three letters of the holder's surname, anything else the serial
+number of one of the account's meters; the use case decides which, for every door alike. Wrong
+attempts are limited per resident and per account; an unknown account and a wrong proof look
+the same, so numbers cannot be probed.
 A failed attempt is recorded (that is what the limit counts) and nothing else changes.
 """
 
@@ -12,8 +14,15 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from komunalka.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from komunalka.application.accounts.ports import AccountMeters, LinkAttemptRepository
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import (
+    AccountRepository,
+    AuditLog,
+    Clock,
+    SupplierRepository,
+)
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier, normalize_serial, surname_prefix
 
@@ -28,8 +37,8 @@ class LinkAccountRequest:
     actor: Actor
     account_number: str
     supplier_code: str | None = None
-    surname_prefix: str | None = None
-    meter_serial: str | None = None
+    # What the resident typed as the proof: a surname's first letters or a meter's serial.
+    proof: str = ""
     # Check the proof (and count a failure) without linking yet: the bot shows the masked
     # holder and address first and links on the resident's yes.
     check_only: bool = False
@@ -47,8 +56,22 @@ class LinkAccountResult:
 
 
 class LinkAccount:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: SupplierRepository,
+        accounts: AccountRepository,
+        meters: AccountMeters,
+        attempts: LinkAttemptRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._accounts = accounts
+        self._meters = meters
+        self._attempts = attempts
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, request: LinkAccountRequest) -> LinkAccountResult:
@@ -56,32 +79,31 @@ class LinkAccount:
         if resident_id is None:
             raise DomainError.of("link.resident_required")
         number = re.sub(r"\s+", "", request.account_number)
-        proof = _proof_kind(request)
+        proof = read_proof(request.proof)
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            supplier = await _supplier(uow, request.supplier_code, number)
-            seen = await uow.link_attempts.failures_since(
+        async with self._transactions(write=True) as tx:
+            supplier = await self._supplier(request.supplier_code, number)
+            seen = await self._attempts.failures_since(
                 resident_id, supplier.id, number, now - RESIDENT_WINDOW, now - ACCOUNT_WINDOW
             )
             if seen.by_resident >= RESIDENT_FAILURES or seen.by_account >= ACCOUNT_FAILURES:
                 minutes = int(RESIDENT_WINDOW.total_seconds() // 60)
                 raise DomainError.of("link.too_many_attempts", minutes=minutes)
-            account = await uow.accounts.by_number(supplier.id, number)
-            if account is None or not await _proven(uow, account, request):
-                await uow.link_attempts.add(resident_id, supplier.id, number, False, now)
-                await uow.commit()  # the failure must count, whatever the caller does next
+            account = await self._accounts.by_number(supplier.id, number)
+            if account is None or not await self._proven(account, proof):
+                await self._attempts.add(resident_id, supplier.id, number, False, now)
+                await tx.commit()  # the failure must count, whatever the caller does next
                 left = RESIDENT_FAILURES - seen.by_resident - 1
                 raise DomainError.of("link.not_matched", attempts_left=max(left, 0))
             if request.check_only:
-                created = not await uow.accounts.is_linked(resident_id, account.id)
+                created = not await self._accounts.is_linked(resident_id, account.id)
             else:
-                await uow.link_attempts.add(resident_id, supplier.id, number, True, now)
-                created = await uow.accounts.link(resident_id, account.id, proof, now)
-                details = {"account": number, "supplier": supplier.code, "proof": proof}
-                await uow.audit.record(
-                    request.actor, "account.link", f"account:{account.id}", details, now
-                )
-                await uow.commit()
+                await self._attempts.add(resident_id, supplier.id, number, True, now)
+                created = await self._accounts.link(resident_id, account.id, proof.kind, now)
+                details = {"account": number, "supplier": supplier.code, "proof": proof.kind}
+                subject = f"account:{account.id}"
+                await self._audit.record(request.actor, "account.link", subject, details, now)
+                await tx.commit()
         return LinkAccountResult(
             account.id,
             supplier.code,
@@ -92,70 +114,90 @@ class LinkAccount:
             not created,
         )
 
-
-def _proof_kind(request: LinkAccountRequest) -> str:
-    given = [
-        k for k, v in (("surname", request.surname_prefix), ("serial", request.meter_serial)) if v
-    ]
-    if len(given) != 1:
-        raise DomainError.of("link.proof_required")
-    if request.surname_prefix is not None and len(request.surname_prefix.strip()) < 3:
-        raise DomainError.of("link.surname_too_short")
-    return given[0]
-
-
-async def _supplier(uow: UnitOfWork, code: str | None, number: str) -> Supplier:
-    if code:
-        supplier = await uow.suppliers.by_code(code)
-        if supplier is None:
-            raise DomainError.of("supplier.not_found", supplier=code)
-        if not supplier.account_number_matches(number):
+    async def _supplier(self, code: str | None, number: str) -> Supplier:
+        if code:
+            supplier = await self._suppliers.by_code(code)
+            if supplier is None:
+                raise DomainError.of("supplier.not_found", supplier=code)
+            if not supplier.account_number_matches(number):
+                raise DomainError.of("link.bad_number", number=number)
+            return supplier
+        matching = [s for s in await self._suppliers.all() if s.account_number_matches(number)]
+        if not matching:
             raise DomainError.of("link.bad_number", number=number)
-        return supplier
-    matching = [s for s in await uow.suppliers.all() if s.account_number_matches(number)]
-    if not matching:
-        raise DomainError.of("link.bad_number", number=number)
-    if len(matching) > 1:
-        names = ", ".join(s.name for s in matching)
-        raise DomainError.of("link.supplier_ambiguous", suppliers=names)
-    return matching[0]
+        if len(matching) > 1:
+            names = ", ".join(s.name for s in matching)
+            raise DomainError.of("link.supplier_ambiguous", suppliers=names)
+        return matching[0]
+
+    async def _proven(self, account: Account, proof: Proof) -> bool:
+        if proof.kind == SURNAME:
+            return surname_prefix(proof.text) == surname_prefix(account.holder)
+        serial = normalize_serial(proof.text)
+        meters = await self._meters.of_accounts([account.id])
+        return any(m.serial == serial for m in meters)
 
 
-async def _proven(uow: UnitOfWork, account: Account, request: LinkAccountRequest) -> bool:
-    if request.surname_prefix:
-        return surname_prefix(request.surname_prefix) == surname_prefix(account.holder)
-    serial = normalize_serial(request.meter_serial or "")
-    meters = await uow.meters.of_accounts([account.id])
-    return any(m.serial == serial for m in meters)
+SURNAME = "surname"
+SERIAL = "serial"
+_APOSTROPHES = re.compile(r"['ʼ’]")
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    kind: str  # SURNAME or SERIAL
+    text: str
+
+
+def read_proof(text: str) -> Proof:
+    """Letters (apostrophes aside) are a surname's first letters, at least three of them;
+    anything else is a meter's serial."""
+    proof = text.strip()
+    if not proof:
+        raise DomainError.of("link.proof_required")
+    if not _APOSTROPHES.sub("", proof).isalpha():
+        return Proof(SERIAL, proof)
+    if len(proof) < 3:
+        raise DomainError.of("link.surname_too_short")
+    return Proof(SURNAME, proof)
 
 
 class UnlinkAccount:
     """A resident removes an account from their list. Who may call it: that resident. Readings
     already sent stay; only the link goes, and the removal is audited."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        accounts: AccountRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._accounts = accounts
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, actor: Actor, account_id: int) -> None:
         if actor.resident_id is None:
             raise DomainError.of("link.resident_required")
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            if not await uow.accounts.unlink(actor.resident_id, account_id):
+        async with self._transactions(write=True) as tx:
+            if not await self._accounts.unlink(actor.resident_id, account_id):
                 raise DomainError.of("link.not_linked")
-            await uow.audit.record(actor, "account.unlink", f"account:{account_id}", {}, now)
-            await uow.commit()
+            await self._audit.record(actor, "account.unlink", f"account:{account_id}", {}, now)
+            await tx.commit()
 
 
 class SuppliersFor:
     """The suppliers whose account-number format fits a number (the bot offers them to choose
     from when there are several). Anyone may call it; read-only."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, suppliers: SupplierRepository) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
 
     async def __call__(self, number: str) -> list[Supplier]:
         digits = re.sub(r"\s+", "", number)
-        async with self._uow() as uow:
-            return [s for s in await uow.suppliers.all() if s.account_number_matches(digits)]
+        async with self._transactions():
+            return [s for s in await self._suppliers.all() if s.account_number_matches(digits)]

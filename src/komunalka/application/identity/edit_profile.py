@@ -13,14 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from komunalka.application.identity.sign_in import normalize_login
-from komunalka.application.ports import (
-    Clock,
+from komunalka.application.identity.ports import (
     Identity,
     ResidentProfile,
-    UnitOfWorkFactory,
+    ResidentProfileRepository,
 )
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.logins import normalize_login
+from komunalka.application.shared.ports import (
+    AccountRepository,
+    AuditLog,
+    Clock,
+    SupplierRepository,
+)
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Account, Supplier
 
@@ -55,15 +61,24 @@ class ProfileChange:
 
 
 class GetProfile:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        profiles: ResidentProfileRepository,
+        accounts: AccountRepository,
+        suppliers: SupplierRepository,
+    ) -> None:
+        self._transactions = transactions
+        self._profiles = profiles
+        self._accounts = accounts
+        self._suppliers = suppliers
 
     async def __call__(self, resident_id: int) -> ProfileView:
-        async with self._uow() as uow:
-            profile = await uow.profiles.get(resident_id) or ResidentProfile(resident_id)
-            identities = await uow.profiles.identities_of(resident_id)
-            accounts = await uow.accounts.linked_to(resident_id)
-            suppliers = {s.id: s for s in await uow.suppliers.all()}
+        async with self._transactions():
+            profile = await self._profiles.get(resident_id) or ResidentProfile(resident_id)
+            identities = await self._profiles.identities_of(resident_id)
+            accounts = await self._accounts.linked_to(resident_id)
+            suppliers = {s.id: s for s in await self._suppliers.all()}
         messengers = [i for i in identities if i.channel in MESSENGERS]
         linked = [LinkedAccount(a, suppliers[a.supplier_id]) for a in accounts]
         linked.sort(key=lambda x: (x.supplier.name, x.account.number))
@@ -71,8 +86,16 @@ class GetProfile:
 
 
 class UpdateProfile:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        profiles: ResidentProfileRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._profiles = profiles
+        self._audit = audit
         self._clock = clock
 
     async def __call__(self, actor: Actor, change: ProfileChange) -> ResidentProfile:
@@ -81,9 +104,9 @@ class UpdateProfile:
             raise DomainError.of("link.resident_required")
         now = self._clock.now()
         contact = _contact(change.contact)
-        async with self._uow(write=True) as uow:
-            old = await uow.profiles.get(resident_id) or ResidentProfile(resident_id)
-            linked = {i.channel for i in await uow.profiles.identities_of(resident_id)}
+        async with self._transactions(write=True) as tx:
+            old = await self._profiles.get(resident_id) or ResidentProfile(resident_id)
+            linked = {i.channel for i in await self._profiles.identities_of(resident_id)}
             problems = _problems(change, contact, linked)
             if problems:
                 raise DomainError(problems)
@@ -94,15 +117,16 @@ class UpdateProfile:
                 _consent_at(old, change.reminder_channel, now),
                 contact,
             )
-            await uow.profiles.save(profile)
+            await self._profiles.save(profile)
             details = {
                 "language": profile.language,
                 "reminder_channel": profile.reminder_channel,
                 "consent": profile.reminder_consent_at is not None,
                 "contact_changed": contact != old.contact,
             }
-            await uow.audit.record(actor, "profile.update", f"resident:{resident_id}", details, now)
-            await uow.commit()
+            subject = f"resident:{resident_id}"
+            await self._audit.record(actor, "profile.update", subject, details, now)
+            await tx.commit()
         return profile
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from komunalka.application.ports import Clock, MessageSender, UnitOfWorkFactory
+from komunalka.application.notifications.ports import MessageSender, Outbox
+from komunalka.application.shared.ports import Clock
+from komunalka.application.shared.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +28,20 @@ class DeliveryRound:
 
 class DeliverOutbox:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, senders: dict[str, MessageSender]
+        self,
+        transactions: Transactions,
+        outbox: Outbox,
+        senders: dict[str, MessageSender],
+        clock: Clock,
     ) -> None:
-        self._uow = uow
-        self._clock = clock
+        self._transactions = transactions
+        self._outbox = outbox
         self._senders = senders
+        self._clock = clock
 
     async def __call__(self, limit: int = 100) -> DeliveryRound:
-        async with self._uow() as uow:
-            pending = await uow.outbox.unsent(limit)
+        async with self._transactions():
+            pending = await self._outbox.unsent(limit)
         sent = failed = 0
         for message_id, message in pending:
             sender = self._senders.get(message.channel)
@@ -46,8 +53,8 @@ class DeliverOutbox:
                 log.warning("outbox message %s not sent; will retry", message_id, exc_info=True)
                 failed += 1
                 continue
-            async with self._uow(write=True) as uow:
-                await uow.outbox.mark_sent(message_id, self._clock.now())
-                await uow.commit()
+            async with self._transactions(write=True) as tx:
+                await self._outbox.mark_sent(message_id, self._clock.now())
+                await tx.commit()
             sent += 1
         return DeliveryRound(sent, failed)

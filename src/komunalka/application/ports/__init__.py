@@ -1,59 +1,61 @@
 """Ports the use cases need. Adapters implement them; tests use the fakes in tests/fakes.py.
 
-One module per area (core, web sign-in, operator console, supplier portal); everything is
-imported from here, and the unit of work that holds them all is defined here."""
+While the features move to naming their ports, everything is still imported from here (most
+ports now live in their feature's package), and the unit of work that holds them all is defined
+here."""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol, Self
 
-from komunalka.application.ports.console import (
-    AccountScope,
-    AuditEntry,
-    ConsoleRepository,
-    SupplierRecord,
-)
-from komunalka.application.ports.core import (
-    AccountRepository,
-    Attempts,
-    AuditLog,
-    ChartRenderer,
-    Claim,
-    Clock,
-    DialogStateStore,
+from komunalka.application.accounts.ports import Attempts, LinkAttemptRepository
+from komunalka.application.identity.ports import (
     Identity,
     IdentityRepository,
-    LinkAttemptRepository,
+    OneTimeTokenRepository,
+    ResidentProfile,
+    ResidentProfileRepository,
+    ResidentRepository,
+    SignInAttemptRepository,
+    TokenRepository,
+    WebLogin,
+    WebLoginRepository,
+    WebSession,
+    WebSessionRepository,
+)
+from komunalka.application.notifications.ports import MessageSender, Outbox, OutgoingMessage
+from komunalka.application.ports.core import (
+    ChartRenderer,
+    Claim,
+    DialogStateStore,
     MediaRepository,
     MeterContext,
     MeterRepository,
     NewSubmission,
     ReadingRepository,
-    ResidentRepository,
     SubmissionRepository,
     SubmissionSnapshot,
-    SupplierRepository,
     TariffRepository,
-    TokenRepository,
     unique,
 )
-from komunalka.application.ports.web import (
+from komunalka.application.shared.ports import (
+    AccountRepository,
+    AuditLog,
+    Clock,
     Conflict,
-    MessageSender,
-    OneTimeTokenRepository,
-    Outbox,
-    OutgoingMessage,
     PasswordHasher,
-    ResidentProfile,
-    ResidentProfileRepository,
-    SignInAttemptRepository,
     StaffRecord,
     StaffRepository,
-    WebLogin,
-    WebLoginRepository,
-    WebSession,
-    WebSessionRepository,
+    SupplierRepository,
+)
+from komunalka.application.staff.ports import (
+    AccountScope,
+    AccountSearch,
+    AuditEntry,
+    AuditTrail,
+    SupplierCatalog,
+    SupplierRecord,
 )
 from komunalka.application.suppliers.files import JobRunner, RegistryFile, Spreadsheets, XlsxWriter
 from komunalka.application.suppliers.ports import (
@@ -69,6 +71,12 @@ from komunalka.application.suppliers.ports import (
     SupplierPortalRepository,
     SupplierToken,
 )
+from komunalka.application.system.ports import StorageProbe
+
+
+class ConsoleRepository(AccountSearch, AuditTrail, SupplierCatalog, Protocol):
+    """What the unit of work's `console` still offers the use cases not yet converted: the
+    staff feature's account search, audit trail and supplier catalogue in one."""
 
 
 class UnitOfWork(Protocol):
@@ -144,6 +152,11 @@ class UnitOfWorkFactory(Protocol):
     profiles: ResidentProfileRepository
     console: ConsoleRepository
     supplier_portal: SupplierPortalRepository
+    # staff (the console's repository, by role), system
+    account_search: AccountSearch
+    audit_trail: AuditTrail
+    supplier_catalog: SupplierCatalog
+    storage_probe: StorageProbe
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> UnitOfWork:
         """A new unit of work; `write=True` takes the write lock up front where the database
@@ -157,9 +170,11 @@ class UnitOfWorkFactory(Protocol):
 __all__ = [
     "AccountRepository",
     "AccountScope",
+    "AccountSearch",
     "Attempts",
     "AuditEntry",
     "AuditLog",
+    "AuditTrail",
     "ChartRenderer",
     "Claim",
     "Clock",
@@ -199,6 +214,7 @@ __all__ = [
     "StagedRow",
     "SubmissionRepository",
     "SubmissionSnapshot",
+    "SupplierCatalog",
     "SupplierPortalRepository",
     "SupplierRecord",
     "SupplierRepository",

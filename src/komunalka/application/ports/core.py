@@ -1,5 +1,5 @@
-"""The ports of the core: storage of suppliers, accounts, meters, readings and what the
-messenger doors keep; the clock; charts."""
+"""The core's ports not yet moved into their features: meters, readings, submissions, media,
+tariffs, the registry, bulk queries, dialog states, charts."""
 
 from __future__ import annotations
 
@@ -19,12 +19,6 @@ from komunalka.domain.readings import Reading
 from komunalka.domain.tariffs import Tariff
 
 
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current instant, aware (UTC)."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class MeterContext:
     """A meter with what a submission needs to judge it: its supplier and account."""
@@ -39,26 +33,6 @@ class MeterContext:
     # Moves on with every change to the meter's readings: a submission judged against one
     # revision is written only while the meter is still at it.
     revision: int = 0
-
-
-class SupplierRepository(Protocol):
-    async def get(self, supplier_id: int) -> Supplier | None: ...
-    async def by_code(self, code: str) -> Supplier | None: ...
-    async def all(self) -> list[Supplier]: ...
-    async def add(self, supplier: Supplier, services: Sequence[str]) -> Supplier: ...
-
-
-class AccountRepository(Protocol):
-    async def by_number(self, supplier_id: int, number: str) -> Account | None: ...
-    async def linked_to(self, resident_id: int) -> list[Account]: ...
-    async def is_linked(self, resident_id: int, account_id: int) -> bool: ...
-    async def link(self, resident_id: int, account_id: int, proof: str, at: datetime) -> bool:
-        """Records the link; False when it already existed."""
-        ...
-
-    async def unlink(self, resident_id: int, account_id: int) -> bool:
-        """Removes the link; False when there was none."""
-        ...
 
 
 class MeterRepository(Protocol):
@@ -141,58 +115,6 @@ class SubmissionRepository(Protocol):
         ...
 
 
-class AuditLog(Protocol):
-    async def record(
-        self, actor: Actor, action: str, subject: str, details: Mapping[str, object], at: datetime
-    ) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Attempts:
-    by_resident: int
-    by_account: int
-
-
-class LinkAttemptRepository(Protocol):
-    async def failures_since(
-        self,
-        resident_id: int,
-        supplier_id: int,
-        number: str,
-        resident_since: datetime,
-        account_since: datetime,
-    ) -> Attempts:
-        """Failed attempts by this resident (any account) and on this account (anyone)."""
-        ...
-
-    async def add(
-        self, resident_id: int, supplier_id: int, number: str, success: bool, at: datetime
-    ) -> None: ...
-
-
-class ResidentRepository(Protocol):
-    async def add(self, name: str, at: datetime) -> int: ...
-    async def exists(self, resident_id: int) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    channel: str
-    external_id: str
-    resident_id: int
-    language: str
-    reminders: bool
-
-
-class IdentityRepository(Protocol):
-    async def get(self, channel: str, external_id: str) -> Identity | None: ...
-    async def add(self, identity: Identity, at: datetime) -> None: ...
-    async def update(self, identity: Identity) -> None: ...
-    async def reassign(self, channel: str, external_id: str, resident_id: int) -> None:
-        """The identity now belongs to another resident."""
-        ...
-
-
 class DialogStateStore(Protocol):
     """Where each conversation stands: a JSON-able dict per channel and user. In the database by
     default; in Redis in production (a separate adapter, no unit of work)."""
@@ -228,15 +150,6 @@ class ChartRenderer(Protocol):
 class TariffRepository(Protocol):
     async def of_supplier(self, supplier_id: int) -> list[Tariff]: ...
     async def add(self, tariff: Tariff) -> None: ...
-
-
-class TokenRepository(Protocol):
-    async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None: ...
-    async def resident_for(self, token_hash: str) -> int | None: ...
-
-    async def revoke(self, token_hash: str, at: datetime) -> int | None:
-        """Revokes a live token; the resident it belonged to, or None when there was none."""
-        ...
 
 
 def unique(items: Iterable[int]) -> list[int]:

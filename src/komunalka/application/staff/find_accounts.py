@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from komunalka.application.identity.sign_in import normalize_login
-from komunalka.application.ports import AccountScope, UnitOfWorkFactory
+from komunalka.application.shared.logins import normalize_login
+from komunalka.application.shared.ports import SupplierRepository
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.staff.ports import AccountScope, AccountSearch
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.staff import StaffMember, StaffRole
@@ -60,36 +62,42 @@ def folded(text: str) -> str:
 
 
 class FindAccounts:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(
+        self, transactions: Transactions, search: AccountSearch, suppliers: SupplierRepository
+    ) -> None:
+        self._transactions = transactions
+        self._search = search
+        self._suppliers = suppliers
 
     async def __call__(self, staff: StaffMember, kind: SearchKind, query: str) -> FoundAccounts:
         scope = scope_of(staff)
         text = " ".join(query.split())[:200]
-        async with self._uow() as uow:
-            repo = uow.console
-            if kind is SearchKind.NUMBER:
-                digits = re.sub(r"[\s\-]", "", text)
-                if not digits.isdigit():
-                    raise DomainError.of("operator.bad_number")
-                found = await repo.by_number(digits, scope, LIMIT + 1)
-            elif kind is SearchKind.ADDRESS:
-                words = _words(text)
-                if sum(len(w) for w in words) < MIN_ADDRESS:
-                    raise DomainError.of("operator.query_too_short", least=MIN_ADDRESS)
-                rows = await repo.by_address(words, scope, LIMIT + 1)
-                found = [a for a in rows if all(folded(w) in folded(a.address) for w in words)]
-            elif kind is SearchKind.SURNAME:
-                if len(text) < 2:
-                    raise DomainError.of("operator.query_too_short", least=2)
-                rows = await repo.by_surname(text, scope, LIMIT + 1)
-                found = [a for a in rows if folded(a.holder).startswith(folded(text))]
-            else:
-                found = await repo.by_phone(_phone(text), scope, LIMIT + 1)
-            suppliers = {s.id: s for s in await uow.suppliers.all()}
+        async with self._transactions():
+            found = await self._find(kind, text, scope)
+            suppliers = {s.id: s for s in await self._suppliers.all()}
         # the repository filtered by scope already; the domain rule has the last word
         visible = [a for a in found if staff.can_see(a)]
         return FoundAccounts(visible[:LIMIT], suppliers, more=len(visible) > LIMIT)
+
+    async def _find(self, kind: SearchKind, text: str, scope: AccountScope) -> list[Account]:
+        search = self._search
+        if kind is SearchKind.NUMBER:
+            digits = re.sub(r"[\s\-]", "", text)
+            if not digits.isdigit():
+                raise DomainError.of("operator.bad_number")
+            return await search.by_number(digits, scope, LIMIT + 1)
+        if kind is SearchKind.ADDRESS:
+            words = _words(text)
+            if sum(len(w) for w in words) < MIN_ADDRESS:
+                raise DomainError.of("operator.query_too_short", least=MIN_ADDRESS)
+            rows = await search.by_address(words, scope, LIMIT + 1)
+            return [a for a in rows if all(folded(w) in folded(a.address) for w in words)]
+        if kind is SearchKind.SURNAME:
+            if len(text) < 2:
+                raise DomainError.of("operator.query_too_short", least=2)
+            rows = await search.by_surname(text, scope, LIMIT + 1)
+            return [a for a in rows if folded(a.holder).startswith(folded(text))]
+        return await search.by_phone(_phone(text), scope, LIMIT + 1)
 
 
 def _words(text: str) -> list[str]:

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from komunalka.application.identity.sign_in import STAFF, check_password
-from komunalka.application.ports import Clock, Conflict, PasswordHasher, UnitOfWorkFactory
 from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.shared.logins import STAFF, check_password
+from komunalka.application.shared.ports import (
+    AuditLog,
+    Clock,
+    Conflict,
+    PasswordHasher,
+    StaffRepository,
+    SupplierRepository,
+)
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.staff.ports import StaffSessions
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.staff import StaffMember, StaffRole, staff_problems
 
@@ -24,11 +33,28 @@ def _require_admin(actor: Actor, member: StaffMember | None) -> None:
         raise DomainError.of("staff.forbidden")
 
 
+def _check_scope(role: StaffRole, district: str, supplier_id: int | None) -> None:
+    problems = staff_problems(role, district, supplier_id)
+    if problems:
+        raise DomainError([Violation(code) for code in problems])
+
+
 class AddStaff:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, passwords: PasswordHasher) -> None:
-        self._uow = uow
-        self._clock = clock
+    def __init__(
+        self,
+        transactions: Transactions,
+        staff: StaffRepository,
+        suppliers: SupplierRepository,
+        audit: AuditLog,
+        passwords: PasswordHasher,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._staff = staff
+        self._suppliers = suppliers
+        self._audit = audit
         self._passwords = passwords
+        self._clock = clock
 
     async def __call__(
         self,
@@ -47,32 +73,41 @@ class AddStaff:
             raise DomainError.of("signin.bad_login")
         if not name.strip():
             raise DomainError.of("signin.name_required")
-        problems = staff_problems(role, district, supplier_id)
-        if problems:
-            raise DomainError([Violation(code) for code in problems])
+        _check_scope(role, district, supplier_id)
         check_password(password)
         hashed = self._passwords.hash(password)
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            if supplier_id is not None and await uow.suppliers.get(supplier_id) is None:
+        member = StaffMember(0, login, name.strip()[:200], role, district.strip(), supplier_id)
+        async with self._transactions(write=True) as tx:
+            if supplier_id is not None and await self._suppliers.get(supplier_id) is None:
                 raise DomainError.of("supplier.not_found", supplier=supplier_id)
-            member = StaffMember(0, login, name.strip()[:200], role, district.strip(), supplier_id)
             try:
-                staff_id = await uow.staff.add(member, hashed, now)
+                staff_id = await self._staff.add(member, hashed, now)
             except Conflict as exc:
                 raise DomainError.of("signin.login_taken") from exc
             member = replace(member, id=staff_id)
             details = {"role": role.value, "district": member.district, "supplier": supplier_id}
-            await uow.audit.record(actor, "staff.add", f"staff:{staff_id}", details, now)
-            await uow.commit()
+            await self._audit.record(actor, "staff.add", f"staff:{staff_id}", details, now)
+            await tx.commit()
         return member
 
 
 class UpdateStaff:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, passwords: PasswordHasher) -> None:
-        self._uow = uow
-        self._clock = clock
+    def __init__(
+        self,
+        transactions: Transactions,
+        staff: StaffRepository,
+        sessions: StaffSessions,
+        audit: AuditLog,
+        passwords: PasswordHasher,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._staff = staff
+        self._sessions = sessions
+        self._audit = audit
         self._passwords = passwords
+        self._clock = clock
 
     async def __call__(
         self,
@@ -87,16 +122,14 @@ class UpdateStaff:
         password: str | None = None,
     ) -> StaffMember:
         _require_admin(actor, by)
-        problems = staff_problems(role, district, supplier_id)
-        if problems:
-            raise DomainError([Violation(code) for code in problems])
+        _check_scope(role, district, supplier_id)
         hashed = None
         if password:
             check_password(password)
             hashed = self._passwords.hash(password)
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            found = await uow.staff.get(staff_id)
+        async with self._transactions(write=True) as tx:
+            found = await self._staff.get(staff_id)
             if found is None:
                 raise DomainError.of("staff.not_found")
             if by is not None and by.id == staff_id and not active:
@@ -108,21 +141,22 @@ class UpdateStaff:
                 supplier_id=supplier_id,
                 active=active,
             )
-            await uow.staff.update(member, hashed)
+            await self._staff.update(member, hashed)
             if not active or hashed is not None:
-                await uow.web_sessions.remove_all(STAFF, staff_id)
+                await self._sessions.remove_all(STAFF, staff_id)
             details = {"role": role.value, "active": active, "password": hashed is not None}
-            await uow.audit.record(actor, "staff.update", f"staff:{staff_id}", details, now)
-            await uow.commit()
+            await self._audit.record(actor, "staff.update", f"staff:{staff_id}", details, now)
+            await tx.commit()
         return member
 
 
 class ListStaff:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, staff: StaffRepository) -> None:
+        self._transactions = transactions
+        self._staff = staff
 
     async def __call__(self, by: StaffMember) -> list[StaffMember]:
         if by.role is not StaffRole.ADMINISTRATOR:
             raise DomainError.of("staff.forbidden")
-        async with self._uow() as uow:
-            return await uow.staff.all()
+        async with self._transactions():
+            return await self._staff.all()

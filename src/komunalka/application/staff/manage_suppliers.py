@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from komunalka.application.ports import Clock, Conflict, SupplierRecord, UnitOfWorkFactory
 from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.shared.ports import AuditLog, Clock, Conflict, SupplierRepository
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.staff.ports import SupplierCatalog, SupplierRecord
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
 from komunalka.domain.services import Channel, Service
@@ -73,18 +75,19 @@ def _code_taken(code: str) -> DomainError:
 
 
 class ListSuppliers:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, catalog: SupplierCatalog) -> None:
+        self._transactions = transactions
+        self._catalog = catalog
 
     async def __call__(self, staff: StaffMember) -> list[SupplierRecord]:
         _require_admin(staff)
-        async with self._uow() as uow:
-            return await uow.console.suppliers()
+        async with self._transactions():
+            return await self._catalog.suppliers()
 
     async def one(self, staff: StaffMember, supplier_id: int) -> SupplierRecord:
         _require_admin(staff)
-        async with self._uow() as uow:
-            found = await uow.console.supplier(supplier_id)
+        async with self._transactions():
+            found = await self._catalog.supplier(supplier_id)
         if found is None:
             raise DomainError.of("supplier.not_found", supplier=supplier_id)
         return found
@@ -93,8 +96,18 @@ class ListSuppliers:
 class SaveSupplier:
     """Adds a supplier (`supplier_id` None) or changes one."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: SupplierRepository,
+        catalog: SupplierCatalog,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._catalog = catalog
+        self._audit = audit
         self._clock = clock
 
     async def __call__(
@@ -104,41 +117,42 @@ class SaveSupplier:
         supplier, services = _supplier(supplier_id or 0, form)
         actor = Actor(ActorKind.OPERATOR, staff.id, Channel.WEB)
         now = self._clock.now()
-        details: dict[str, object] = {
-            "code": supplier.code,
-            "name": supplier.name,
-            "window": str(supplier.window),
-            "timezone": supplier.window.timezone,
-            "pattern": supplier.account_pattern,
-            "services": list(services),
-        }
-        async with self._uow(write=True) as uow:
-            taken = await uow.suppliers.by_code(supplier.code)
+        details = _described(supplier, services)
+        async with self._transactions(write=True) as tx:
+            taken = await self._suppliers.by_code(supplier.code)
             if taken is not None and taken.id != supplier_id:
                 raise _code_taken(supplier.code)
             try:
                 if supplier_id is None:
-                    new_id = await uow.console.add_supplier(supplier, services)
-                    supplier = Supplier(
-                        new_id, supplier.code, supplier.name, supplier.window,
-                        supplier.account_pattern,
-                    )  # fmt: skip
+                    new_id = await self._catalog.add_supplier(supplier, services)
+                    supplier = replace(supplier, id=new_id)
                     action = "suppliers.add"
                 else:
-                    before = await uow.console.supplier(supplier_id)
-                    if before is None:
-                        raise DomainError.of("supplier.not_found", supplier=supplier_id)
-                    await uow.console.update_supplier(supplier, services)
-                    details["before"] = {
-                        "code": before.supplier.code,
-                        "window": str(before.supplier.window),
-                        "timezone": before.supplier.window.timezone,
-                        "pattern": before.supplier.account_pattern,
-                        "services": list(before.services),
-                    }
+                    details["before"] = await self._update(supplier, services)
                     action = "suppliers.update"
             except Conflict as exc:
                 raise _code_taken(supplier.code) from exc
-            await uow.audit.record(actor, action, f"supplier:{supplier.id}", details, now)
-            await uow.commit()
+            await self._audit.record(actor, action, f"supplier:{supplier.id}", details, now)
+            await tx.commit()
         return SupplierRecord(supplier, services)
+
+    async def _update(self, supplier: Supplier, services: tuple[str, ...]) -> dict[str, object]:
+        """Saves the change; what the supplier was before it."""
+        before = await self._catalog.supplier(supplier.id)
+        if before is None:
+            raise DomainError.of("supplier.not_found", supplier=supplier.id)
+        await self._catalog.update_supplier(supplier, services)
+        described = _described(before.supplier, before.services)
+        del described["name"]
+        return described
+
+
+def _described(supplier: Supplier, services: tuple[str, ...]) -> dict[str, object]:
+    return {
+        "code": supplier.code,
+        "name": supplier.name,
+        "window": str(supplier.window),
+        "timezone": supplier.window.timezone,
+        "pattern": supplier.account_pattern,
+        "services": list(services),
+    }

@@ -102,7 +102,7 @@ class _ForCaller:
     async def _actor(self, request: CallerRequest) -> tuple[Actor, Identification]:
         identified, note = _check(request)
         async with self._uow() as uow:
-            await visible_account(uow, request.staff, request.account_id)
+            await visible_account(uow.console, request.staff, request.account_id)
         actor = Actor(ActorKind.OPERATOR, request.staff.id, request.channel, None, note)
         return actor, identified
 

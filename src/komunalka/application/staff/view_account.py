@@ -9,12 +9,21 @@ Who may call it: active staff, for an account in their scope; any other account 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from komunalka.application.ports import AuditEntry, Clock, UnitOfWork, UnitOfWorkFactory
 from komunalka.application.readings.list_my_meters import MeterOverview, overview
+from komunalka.application.shared.ports import Clock, StaffRepository, SupplierRepository
+from komunalka.application.shared.transactions import Transactions
 from komunalka.application.staff.find_accounts import scope_of
+from komunalka.application.staff.ports import (
+    AccountMeters,
+    AccountSearch,
+    AuditEntry,
+    AuditTrail,
+    MeterReadings,
+)
 from komunalka.domain.errors import DomainError
-from komunalka.domain.meters import Account, Supplier
+from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.staff import StaffMember
@@ -40,40 +49,58 @@ class AccountCard:
     staff_names: dict[int, str] = field(default_factory=dict)
 
 
-async def visible_account(uow: UnitOfWork, staff: StaffMember, account_id: int) -> Account:
+async def visible_account(search: AccountSearch, staff: StaffMember, account_id: int) -> Account:
     """The account when the staff member may see it; ``operator.account_not_found`` otherwise."""
     scope_of(staff)
-    account = await uow.console.account(account_id)
+    account = await search.account(account_id)
     if account is None or not staff.can_see(account):
         raise DomainError.of("operator.account_not_found")
     return account
 
 
 class ViewAccount:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        search: AccountSearch,
+        suppliers: SupplierRepository,
+        meters: AccountMeters,
+        readings: MeterReadings,
+        trail: AuditTrail,
+        staff: StaffRepository,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._search = search
+        self._suppliers = suppliers
+        self._meters = meters
+        self._readings = readings
+        self._trail = trail
+        self._staff = staff
         self._clock = clock
 
     async def __call__(self, staff: StaffMember, account_id: int) -> AccountCard:
         now = self._clock.now()
-        async with self._uow() as uow:
-            account = await visible_account(uow, staff, account_id)
-            supplier = await uow.suppliers.get(account.supplier_id)
+        async with self._transactions():
+            account = await visible_account(self._search, staff, account_id)
+            supplier = await self._suppliers.get(account.supplier_id)
             assert supplier is not None  # an account's supplier is a foreign key
-            meters = await uow.meters.of_accounts([account.id])
-            ids = [m.id for m in meters]
+            meters = await self._meters.of_accounts([account.id])
             since = BillingPeriod(now.year, now.month).shift(-(HISTORY_ROWS + 2))
-            histories = {m.id: await uow.readings.history(m.id, since) for m in meters}
-            trail = await uow.console.trail(account.id, ids, TRAIL_ROWS)
-            names = {s.id: s.name for s in await uow.staff.all()}
-        cards = []
-        for meter in meters:
-            rows = histories[meter.id]
-            accepted = {
-                reg: [r for r in rows if r.register == reg and r.status is ReadingStatus.ACCEPTED]
-                for reg in meter.registers
-            }
-            status = overview(meter, account, supplier, accepted, now)
-            newest = sorted(rows, key=lambda r: (r.period.index, r.id or 0), reverse=True)
-            cards.append(MeterCard(status, newest[: HISTORY_ROWS * len(meter.registers)]))
+            histories = {m.id: await self._readings.history(m.id, since) for m in meters}
+            trail = await self._trail.trail(account.id, [m.id for m in meters], TRAIL_ROWS)
+            names = {s.id: s.name for s in await self._staff.all()}
+        cards = [_card(m, account, supplier, histories[m.id], now) for m in meters]
         return AccountCard(account, supplier, cards, trail, names)
+
+
+def _card(
+    meter: Meter, account: Account, supplier: Supplier, rows: list[Reading], now: datetime
+) -> MeterCard:
+    accepted = {
+        reg: [r for r in rows if r.register == reg and r.status is ReadingStatus.ACCEPTED]
+        for reg in meter.registers
+    }
+    status = overview(meter, account, supplier, accepted, now)
+    newest = sorted(rows, key=lambda r: (r.period.index, r.id or 0), reverse=True)
+    return MeterCard(status, newest[: HISTORY_ROWS * len(meter.registers)])

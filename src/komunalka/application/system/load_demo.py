@@ -10,14 +10,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from komunalka.application.identity.issue_token import IssueToken
-from komunalka.application.ports import (
+from komunalka.application.identity.ports import (
+    ResidentProfile,
+    ResidentProfileRepository,
+    WebLoginRepository,
+)
+from komunalka.application.ports import RejectedRow
+from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import (
+    AccountRepository,
+    AuditLog,
     Clock,
     PasswordHasher,
-    RejectedRow,
-    ResidentProfile,
-    UnitOfWorkFactory,
+    StaffRepository,
+    SupplierRepository,
 )
-from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.import_registry import ImportRegistry
 from komunalka.application.system.demo_data import (
     DISTRICTS,
@@ -27,6 +35,7 @@ from komunalka.application.system.demo_data import (
     flats,
     suppliers,
 )
+from komunalka.application.system.ports import MetersBySerial, ReadingsLedger, TariffBook
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
@@ -66,16 +75,36 @@ class DemoReport:
     logins: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class DemoStores:
+    """Everything the demo writes besides what ImportRegistry and IssueToken write for it."""
+
+    suppliers: SupplierRepository
+    tariffs: TariffBook
+    meters: MetersBySerial
+    readings: ReadingsLedger
+    accounts: AccountRepository
+    logins: WebLoginRepository
+    profiles: ResidentProfileRepository
+    staff: StaffRepository
+    audit: AuditLog
+
+
 class LoadDemo:
+    """A seeding tool, not a door's use case: it writes into every feature's storage, so its
+    repositories come as one `DemoStores` rather than a dozen constructor arguments."""
+
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        transactions: Transactions,
+        stores: DemoStores,
         clock: Clock,
         importer: ImportRegistry,
         tokens: IssueToken,
         passwords: PasswordHasher | None = None,
     ) -> None:
-        self._uow = uow
+        self._transactions = transactions
+        self._db = stores
         self._clock = clock
         self._import = importer
         self._tokens = tokens
@@ -84,22 +113,7 @@ class LoadDemo:
     async def __call__(self) -> DemoReport:
         now = self._clock.now()
         actor = Actor.system(Channel.CLI, "demo data")
-        async with self._uow(write=True) as uow:
-            if await uow.suppliers.by_code("kte") is not None:
-                raise DomainError.of("demo.already_loaded")
-            added = {s.code: await uow.suppliers.add(s, services) for s, services in suppliers()}
-            for code, service, zone, price, since in TARIFFS:
-                await uow.tariffs.add(
-                    Tariff(
-                        added[code].id,
-                        Service(service),
-                        Decimal(price),
-                        date.fromisoformat(since),
-                        zone,
-                        demo=True,
-                    )
-                )
-            await uow.commit()
+        added = await self._suppliers()
         targets = {
             code: (s.window.window_at(now) or s.window.next_window(now)).period
             for code, s in added.items()
@@ -125,6 +139,26 @@ class LoadDemo:
             logins,
         )
 
+    async def _suppliers(self) -> dict[str, Supplier]:
+        """The demo suppliers with their tariffs, by code; refuses a database that has them."""
+        db = self._db
+        async with self._transactions(write=True) as tx:
+            if await db.suppliers.by_code("kte") is not None:
+                raise DomainError.of("demo.already_loaded")
+            added = {s.code: await db.suppliers.add(s, services) for s, services in suppliers()}
+            for code, service, zone, price, since in TARIFFS:
+                tariff = Tariff(
+                    added[code].id,
+                    Service(service),
+                    Decimal(price),
+                    date.fromisoformat(since),
+                    zone,
+                    demo=True,
+                )
+                await db.tariffs.add(tariff)
+            await tx.commit()
+        return added
+
     async def _sign_ins(self, resident_id: int, added: dict[str, Supplier]) -> list[str]:
         """The demo resident's web login and a staff member of every role (when a password
         hasher is wired)."""
@@ -133,25 +167,26 @@ class LoadDemo:
         hashed = self._passwords.hash(DEMO_PASSWORD)
         now = self._clock.now()
         actor = Actor.system(Channel.CLI, "demo data")
-        async with self._uow(write=True) as uow:
-            await uow.web_logins.add(resident_id, DEMO_LOGIN, hashed, now)
-            await uow.profiles.save(ResidentProfile(resident_id, contact=DEMO_LOGIN))
+        db = self._db
+        async with self._transactions(write=True) as tx:
+            await db.logins.add(resident_id, DEMO_LOGIN, hashed, now)
+            await db.profiles.save(ResidentProfile(resident_id, contact=DEMO_LOGIN))
             for login, name, role, district, code in DEMO_STAFF:
                 supplier_id = added[code].id if code else None
                 member = StaffMember(0, login, name, role, district, supplier_id)
-                staff_id = await uow.staff.add(member, hashed, now)
-                await uow.audit.record(actor, "staff.add", f"staff:{staff_id}", {}, now)
-            await uow.commit()
+                staff_id = await db.staff.add(member, hashed, now)
+                await db.audit.record(actor, "staff.add", f"staff:{staff_id}", {}, now)
+            await tx.commit()
         return [DEMO_LOGIN, *(s[0] for s in DEMO_STAFF)]
 
     async def _history(
         self, meters: list[DemoMeter], added: dict[str, Supplier], targets: dict[str, BillingPeriod]
     ) -> int:
         new: list[Reading] = []
-        async with self._uow(write=True) as uow:
+        async with self._transactions(write=True) as tx:
             for m in meters:
                 supplier = added[m.supplier]
-                (ctx,) = await uow.meters.by_serials(supplier.id, [m.serial])
+                (ctx,) = await self._db.meters.by_serials(supplier.id, [m.serial])
                 for step in range(1, HISTORY + 1):
                     period = targets[m.supplier].shift(step - HISTORY - 1)
                     window = supplier.window.window_for(period)
@@ -172,8 +207,8 @@ class LoadDemo:
                                 new_receipt(period),
                             )
                         )
-            await uow.readings.add(new)
-            await uow.commit()
+            await self._db.readings.add(new)
+            await tx.commit()
         return len(new)
 
     async def _link(
@@ -186,13 +221,13 @@ class LoadDemo:
             if m.flat == flat and code in (None, m.supplier)
         }
         linked = []
-        async with self._uow(write=True) as uow:
+        async with self._transactions(write=True) as tx:
             for code, number in sorted(wanted):
-                account = await uow.accounts.by_number(added[code].id, number)
+                account = await self._db.accounts.by_number(added[code].id, number)
                 assert account is not None
-                await uow.accounts.link(resident_id, account.id, "demo", self._clock.now())
+                await self._db.accounts.link(resident_id, account.id, "demo", self._clock.now())
                 linked.append(f"{code}:{number}")
-            await uow.commit()
+            await tx.commit()
         return linked
 
 

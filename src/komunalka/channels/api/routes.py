@@ -206,8 +206,7 @@ def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:
                 actor=Actor.resident(resident_id, Channel.API),
                 account_number=body.account_number,
                 supplier_code=body.supplier,
-                surname_prefix=body.surname_prefix,
-                meter_serial=body.meter_serial,
+                proof=body.proof(),
             )
         )
         return LinkOut(

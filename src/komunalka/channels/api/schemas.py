@@ -117,6 +117,12 @@ class LinkIn(BaseModel):
     surname_prefix: str | None = Field(default=None, max_length=100)
     meter_serial: str | None = Field(default=None, max_length=40)
 
+    def proof(self) -> str:
+        """What the client typed as the proof, in whichever field; both or neither is no
+        proof (``link.proof_required``). The link use case reads what it is."""
+        given = [p for p in (self.surname_prefix, self.meter_serial) if p]
+        return given[0] if len(given) == 1 else ""
+
 
 class LinkOut(BaseModel):
     account_id: int

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from komunalka.application.identity.reset_password import ResetTicket
+from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     client_address,
@@ -20,6 +22,15 @@ from komunalka.domain.errors import DomainError
 from komunalka.i18n import LANGUAGES, translate
 
 YEAR = 365 * 24 * 3600
+
+
+def reset_message(web_url: str, ticket: ResetTicket, language: str) -> OutgoingMessage:
+    """The reset link to this door's page, worded in the reader's language, for the login it
+    was asked for."""
+    link = f"{web_url.rstrip('/')}/password/reset/{ticket.token}"
+    subject = translate("cabinet.reset_subject", language)
+    body = translate("cabinet.reset_body", language, {"link": link})
+    return OutgoingMessage(ticket.channel, ticket.recipient, subject, body)
 
 
 def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
@@ -90,13 +101,13 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
     @router.post("/password/forgot", response_class=HTMLResponse)
     async def forgot(request: Request, login: Annotated[str, Form()] = "") -> Response:
         language = cab.language(request)
-        subject = translate("cabinet.reset_subject", language)
-        body = translate("cabinet.reset_body", language, {"link": "{link}"})
         try:
-            await uc.request_password_reset(login, subject, body)
+            ticket = await uc.request_password_reset(login)
         except DomainError as error:
             context = {"login": login, "errors": pages.errors(error, language)}
             return pages.render(request, "web/forgot.html", context, status_code=400)
+        if ticket is not None:  # the page says the same either way
+            await uc.queue_message(reset_message(cab.web_url, ticket, language))
         notice = translate("cabinet.reset_sent", language)
         return pages.render(request, "web/forgot.html", {"login": "", "sent": notice})
 
@@ -127,7 +138,7 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
         form = await request.form()
         fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         try:
-            opened = await uc.sign_in_with_telegram(fields)
+            opened = await uc.sign_in_with_telegram(cab.telegram_user(fields))
         except DomainError as error:
             errors = pages.errors(error, cab.language(request))
             return sign_in_page(request, 400, errors=errors)

@@ -36,13 +36,6 @@ DONE = {
 }
 
 
-def _proof(text: str) -> tuple[str | None, str | None]:
-    """Letters are the surname's first three, anything else a meter's serial (as in the bot)."""
-    proof = text.strip()
-    letters = proof.replace("'", "").replace("ʼ", "").replace("’", "")
-    return (proof, None) if letters.isalpha() else (None, proof)
-
-
 def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
     pages = cab.pages
     uc = cab.use_cases
@@ -95,13 +88,11 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
         step: Annotated[str, Form()] = "check",
     ) -> Response:
         form = {"supplier": supplier, "number": number, "proof": proof}
-        surname, serial = _proof(proof)
         request_ = LinkAccountRequest(
             viewer.actor,
             number,
             supplier_code=supplier or None,
-            surname_prefix=surname,
-            meter_serial=serial,
+            proof=proof,
             check_only=step != "confirm",
         )
         try:
@@ -190,7 +181,7 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
         form = await request.form()
         fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         try:
-            await uc.attach_telegram(viewer.subject_id, fields)
+            await uc.attach_telegram(viewer.subject_id, cab.telegram_user(fields))
         except DomainError as error:
             errors = pages.errors(error, cab.language(request, viewer))
             return await profile_page(request, viewer, 400, errors=errors)

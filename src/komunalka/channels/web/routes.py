@@ -22,9 +22,12 @@ def build_router(
     secure: bool,
     charts: ChartRenderer,
     telegram_bot_name: str | None = None,
+    *,
+    telegram_token: str | None = None,
+    web_url: str = "http://127.0.0.1:8000",
 ) -> APIRouter:
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-    cab = Cabinet(use_cases, pages, secure, charts, telegram_bot_name)
+    cab = Cabinet(use_cases, pages, secure, charts, telegram_bot_name, telegram_token, web_url)
     add_auth_routes(router, cab)
     add_cabinet_routes(router, cab)
     add_readings_routes(router, cab)

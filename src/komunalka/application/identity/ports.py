@@ -1,23 +1,49 @@
-"""The ports of the web doors' sign-in: logins, staff, sessions, attempts, one-time links,
-the outbox and its senders, residents' profiles."""
+"""The ports of identity: residents and their identities in the messengers, API tokens, web
+logins, sessions, sign-in attempts, one-time tokens, residents' profiles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
-
-from komunalka.application.ports.core import (
-    Identity,
-)
-from komunalka.domain.staff import StaffMember
+from typing import Any, Protocol
 
 
-class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
+class ResidentRepository(Protocol):
+    async def add(self, name: str, at: datetime) -> int: ...
+    async def exists(self, resident_id: int) -> bool: ...
 
-    def verify(self, hashed: str, password: str) -> bool:
-        """True when the password matches; never raises for a wrong one."""
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    channel: str
+    external_id: str
+    resident_id: int
+    language: str
+    reminders: bool
+
+
+class IdentityRepository(Protocol):
+    async def get(self, channel: str, external_id: str) -> Identity | None: ...
+    async def add(self, identity: Identity, at: datetime) -> None: ...
+    async def update(self, identity: Identity) -> None: ...
+    async def reassign(self, channel: str, external_id: str, resident_id: int) -> None:
+        """The identity now belongs to another resident."""
+        ...
+
+
+class ConversationStates(Protocol):
+    """Where each messenger conversation stands (the chat's dialog store); identity only ever
+    starts one afresh."""
+
+    async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
+
+
+class TokenRepository(Protocol):
+    async def add(self, resident_id: int, token_hash: str, label: str, at: datetime) -> None: ...
+    async def resident_for(self, token_hash: str) -> int | None: ...
+
+    async def revoke(self, token_hash: str, at: datetime) -> int | None:
+        """Revokes a live token; the resident it belonged to, or None when there was none."""
         ...
 
 
@@ -37,27 +63,6 @@ class WebLoginRepository(Protocol):
         ...
 
     async def set_password(self, resident_id: int, password_hash: str) -> None: ...
-
-
-class Conflict(Exception):
-    """A unique value (a login) is taken already."""
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRecord:
-    member: StaffMember
-    password_hash: str
-
-
-class StaffRepository(Protocol):
-    async def by_login(self, login: str) -> StaffRecord | None: ...
-    async def get(self, staff_id: int) -> StaffRecord | None: ...
-    async def all(self) -> list[StaffMember]: ...
-    async def add(self, member: StaffMember, password_hash: str, at: datetime) -> int:
-        """The new member's id; raises `Conflict` when the login is taken."""
-        ...
-
-    async def update(self, member: StaffMember, password_hash: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,28 +96,6 @@ class OneTimeTokenRepository(Protocol):
         """Marks a live token used and returns its subject; None when unknown, used or
         expired. Two concurrent uses: one wins."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    channel: str
-    recipient: str
-    subject: str
-    body: str
-
-
-class Outbox(Protocol):
-    """Messages to people, sent after the transaction that wrote them commits."""
-
-    async def add(self, message: OutgoingMessage, at: datetime) -> None: ...
-    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]: ...
-    async def mark_sent(self, message_id: int, at: datetime) -> None: ...
-
-
-class MessageSender(Protocol):
-    """Delivers one message (an e-mail, an SMS); raises when it could not."""
-
-    async def send(self, message: OutgoingMessage) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

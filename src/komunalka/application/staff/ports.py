@@ -1,16 +1,16 @@
-"""The operator console's reads (and the supplier writes it makes)."""
+"""The ports of the staff's work: finding accounts in a scope, the audit trail, the suppliers an
+administrator keeps, and what an account's card shows of its meters and readings."""
 
 from __future__ import annotations
 
-from collections.abc import (
-    Mapping,
-    Sequence,
-)
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from komunalka.domain.meters import Account, Supplier
+from komunalka.domain.meters import Account, Meter, Supplier
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.readings import Reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,27 +21,8 @@ class AccountScope:
     supplier_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor_kind: str
-    actor_id: int | None
-    channel: str
-    action: str
-    subject: str
-    details: Mapping[str, object]
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SupplierRecord:
-    supplier: Supplier
-    services: tuple[str, ...]
-
-
-class ConsoleRepository(Protocol):
-    """What the operator console reads (and the supplier writes it makes)."""
+class AccountSearch(Protocol):
+    """Accounts as staff look for them, within a scope."""
 
     async def account(self, account_id: int) -> Account | None: ...
 
@@ -63,6 +44,23 @@ class ConsoleRepository(Protocol):
         """Accounts linked to residents whose web login or profile contact is `phone`."""
         ...
 
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_kind: str
+    actor_id: int | None
+    channel: str
+    action: str
+    subject: str
+    details: Mapping[str, object]
+    note: str = ""
+
+
+class AuditTrail(Protocol):
+    """The audit log, read back."""
+
     async def trail(
         self, account_id: int, meter_ids: Sequence[int], limit: int
     ) -> list[AuditEntry]:
@@ -71,6 +69,16 @@ class ConsoleRepository(Protocol):
         ...
 
     async def entries(self, subject: str, action: str) -> list[AuditEntry]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierRecord:
+    supplier: Supplier
+    services: tuple[str, ...]
+
+
+class SupplierCatalog(Protocol):
+    """The suppliers with their services, as an administrator keeps them."""
 
     async def suppliers(self) -> list[SupplierRecord]: ...
     async def supplier(self, supplier_id: int) -> SupplierRecord | None: ...
@@ -82,3 +90,19 @@ class ConsoleRepository(Protocol):
     async def update_supplier(self, supplier: Supplier, services: Sequence[str]) -> None:
         """Raises `Conflict` when the code is taken by another supplier."""
         ...
+
+
+class AccountMeters(Protocol):
+    async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
+
+
+class MeterReadings(Protocol):
+    async def history(self, meter_id: int, since: BillingPeriod) -> list[Reading]:
+        """A meter's readings since a period, corrected ones too, oldest first."""
+        ...
+
+
+class StaffSessions(Protocol):
+    """The web sessions of staff members (a deactivated member's end at once)."""
+
+    async def remove_all(self, kind: str, subject_id: int) -> None: ...

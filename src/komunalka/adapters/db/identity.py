@@ -1,5 +1,5 @@
-"""Repositories of the web doors: residents' logins and profiles, staff, sessions, sign-in
-attempts, one-time links and the outbox."""
+"""The identity feature's repositories of the web sign-in: residents' logins and profiles,
+sessions, sign-in attempts, one-time tokens."""
 
 from __future__ import annotations
 
@@ -13,26 +13,21 @@ from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     identities,
     one_time_tokens,
-    outbox,
     resident_profiles,
     sign_in_attempts,
-    staff,
     web_logins,
     web_sessions,
 )
-from komunalka.application.ports import (
-    Conflict,
+from komunalka.application.identity.ports import (
     Identity,
-    OutgoingMessage,
     ResidentProfile,
-    StaffRecord,
     WebLogin,
     WebSession,
 )
-from komunalka.domain.staff import StaffMember, StaffRole
+from komunalka.application.shared.ports import Conflict
 
 
-async def _insert_unique(conn: AsyncConnection, stmt: object) -> int:
+async def insert_unique(conn: AsyncConnection, stmt: object) -> int:
     """Runs an INSERT … RETURNING id; a taken unique value raises `Conflict` (the transaction is
     then spoilt: the use case gives up and rolls back)."""
     try:
@@ -63,64 +58,11 @@ class SqlWebLoginRepository(InScope):
             "created_at": at,
         }
         stmt = insert(web_logins).values(values).returning(web_logins.c.id)
-        return await _insert_unique(self._conn, stmt)
+        return await insert_unique(self._conn, stmt)
 
     async def set_password(self, resident_id: int, password_hash: str) -> None:
         stmt = update(web_logins).where(web_logins.c.resident_id == resident_id)
         await self._conn.execute(stmt.values(password_hash=password_hash))
-
-
-def _staff(row: object) -> StaffRecord:
-    r = row
-    member = StaffMember(
-        id=r.id,  # type: ignore[attr-defined]
-        login=r.login,  # type: ignore[attr-defined]
-        name=r.name,  # type: ignore[attr-defined]
-        role=StaffRole(r.role),  # type: ignore[attr-defined]
-        district=r.district,  # type: ignore[attr-defined]
-        supplier_id=r.supplier_id,  # type: ignore[attr-defined]
-        active=bool(r.active),  # type: ignore[attr-defined]
-    )
-    return StaffRecord(member, r.password_hash)  # type: ignore[attr-defined]
-
-
-class SqlStaffRepository(InScope):
-    async def by_login(self, login: str) -> StaffRecord | None:
-        row = (await self._conn.execute(select(staff).where(staff.c.login == login))).first()
-        return None if row is None else _staff(row)
-
-    async def get(self, staff_id: int) -> StaffRecord | None:
-        row = (await self._conn.execute(select(staff).where(staff.c.id == staff_id))).first()
-        return None if row is None else _staff(row)
-
-    async def all(self) -> list[StaffMember]:
-        rows = (await self._conn.execute(select(staff).order_by(staff.c.id))).all()
-        return [_staff(r).member for r in rows]
-
-    async def add(self, member: StaffMember, password_hash: str, at: datetime) -> int:
-        values = {
-            "login": member.login,
-            "name": member.name,
-            "role": member.role.value,
-            "district": member.district,
-            "supplier_id": member.supplier_id,
-            "password_hash": password_hash,
-            "active": member.active,
-            "created_at": at,
-        }
-        return await _insert_unique(self._conn, insert(staff).values(values).returning(staff.c.id))
-
-    async def update(self, member: StaffMember, password_hash: str | None = None) -> None:
-        values: dict[str, object] = {
-            "name": member.name,
-            "role": member.role.value,
-            "district": member.district,
-            "supplier_id": member.supplier_id,
-            "active": member.active,
-        }
-        if password_hash is not None:
-            values["password_hash"] = password_hash
-        await self._conn.execute(update(staff).where(staff.c.id == member.id).values(values))
 
 
 class SqlWebSessionRepository(InScope):
@@ -200,26 +142,6 @@ class SqlOneTimeTokenRepository(InScope):
         )
         row = (await self._conn.execute(stmt)).first()
         return None if row is None else int(row.subject_id)
-
-
-class SqlOutbox(InScope):
-    async def add(self, message: OutgoingMessage, at: datetime) -> None:
-        values = {
-            "channel": message.channel,
-            "recipient": message.recipient,
-            "subject": message.subject,
-            "body": message.body,
-            "created_at": at,
-        }
-        await self._conn.execute(insert(outbox).values(values))
-
-    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]:
-        query = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
-        rows = (await self._conn.execute(query)).all()
-        return [(r.id, OutgoingMessage(r.channel, r.recipient, r.subject, r.body)) for r in rows]
-
-    async def mark_sent(self, message_id: int, at: datetime) -> None:
-        await self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(sent_at=at))
 
 
 class SqlResidentProfileRepository(InScope):

@@ -1,5 +1,5 @@
-"""The operator console's reads (account search, an account's audit trail) and the supplier
-writes an administrator makes, on SQLAlchemy Core.
+"""The staff feature's repositories on SQLAlchemy Core: account search within a scope, the audit
+trail read back, the supplier catalogue an administrator keeps, and the staff members.
 
 Letter case: SQLite's LOWER and LIKE fold ASCII only, and PostgreSQL folds by the database's
 locale, which may be "C". So a case-insensitive search is a regular expression whose every letter
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, cast, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from komunalka.adapters.db.identity import insert_unique
 from komunalka.adapters.db.rows import account_of, supplier_from_row
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
@@ -23,11 +25,14 @@ from komunalka.adapters.db.tables import (
     audit_log,
     readings,
     resident_profiles,
+    staff,
     suppliers,
     web_logins,
 )
-from komunalka.application.ports import AccountScope, AuditEntry, Conflict, SupplierRecord
+from komunalka.application.shared.ports import Conflict, StaffRecord
+from komunalka.application.staff.ports import AccountScope, AuditEntry, SupplierRecord
 from komunalka.domain.meters import Account, Supplier
+from komunalka.domain.staff import StaffMember, StaffRole
 
 
 def any_case_pattern(text: str) -> str:
@@ -71,7 +76,7 @@ def _audit_entry(row: Any) -> AuditEntry:
     )
 
 
-class SqlConsoleRepository(InScope):
+class SqlAccountSearch(InScope):
     async def account(self, account_id: int) -> Account | None:
         row = (
             await self._conn.execute(select(accounts).where(accounts.c.id == account_id))
@@ -127,6 +132,8 @@ class SqlConsoleRepository(InScope):
         )
         return await self._accounts(query, scope, limit)
 
+
+class SqlAuditTrail(InScope):
     async def trail(
         self, account_id: int, meter_ids: Sequence[int], limit: int
     ) -> list[AuditEntry]:
@@ -153,6 +160,8 @@ class SqlConsoleRepository(InScope):
         )
         return [_audit_entry(r) for r in await self._conn.execute(query)]
 
+
+class SqlSupplierCatalog(InScope):
     async def suppliers(self) -> list[SupplierRecord]:
         rows = await self._conn.execute(select(suppliers).order_by(suppliers.c.id))
         return [_record(r) for r in rows]
@@ -181,6 +190,11 @@ class SqlConsoleRepository(InScope):
             raise Conflict(str(exc.orig)) from exc
 
 
+class SqlConsoleRepository(SqlAccountSearch, SqlAuditTrail, SqlSupplierCatalog):
+    """The three above in one, for the unit of work's `console` while use cases still reach
+    it there; goes with the unit of work."""
+
+
 def _values(supplier: Supplier, services: Sequence[str]) -> dict[str, str]:
     return {
         "code": supplier.code,
@@ -195,3 +209,56 @@ def _values(supplier: Supplier, services: Sequence[str]) -> dict[str, str]:
 def _record(row: Any) -> SupplierRecord:
     services = tuple(s for s in row.services.split(",") if s)
     return SupplierRecord(supplier_from_row(row), services)
+
+
+def _staff(row: object) -> StaffRecord:
+    r = row
+    member = StaffMember(
+        id=r.id,  # type: ignore[attr-defined]
+        login=r.login,  # type: ignore[attr-defined]
+        name=r.name,  # type: ignore[attr-defined]
+        role=StaffRole(r.role),  # type: ignore[attr-defined]
+        district=r.district,  # type: ignore[attr-defined]
+        supplier_id=r.supplier_id,  # type: ignore[attr-defined]
+        active=bool(r.active),  # type: ignore[attr-defined]
+    )
+    return StaffRecord(member, r.password_hash)  # type: ignore[attr-defined]
+
+
+class SqlStaffRepository(InScope):
+    async def by_login(self, login: str) -> StaffRecord | None:
+        row = (await self._conn.execute(select(staff).where(staff.c.login == login))).first()
+        return None if row is None else _staff(row)
+
+    async def get(self, staff_id: int) -> StaffRecord | None:
+        row = (await self._conn.execute(select(staff).where(staff.c.id == staff_id))).first()
+        return None if row is None else _staff(row)
+
+    async def all(self) -> list[StaffMember]:
+        rows = (await self._conn.execute(select(staff).order_by(staff.c.id))).all()
+        return [_staff(r).member for r in rows]
+
+    async def add(self, member: StaffMember, password_hash: str, at: datetime) -> int:
+        values = {
+            "login": member.login,
+            "name": member.name,
+            "role": member.role.value,
+            "district": member.district,
+            "supplier_id": member.supplier_id,
+            "password_hash": password_hash,
+            "active": member.active,
+            "created_at": at,
+        }
+        return await insert_unique(self._conn, insert(staff).values(values).returning(staff.c.id))
+
+    async def update(self, member: StaffMember, password_hash: str | None = None) -> None:
+        values: dict[str, object] = {
+            "name": member.name,
+            "role": member.role.value,
+            "district": member.district,
+            "supplier_id": member.supplier_id,
+            "active": member.active,
+        }
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        await self._conn.execute(update(staff).where(staff.c.id == member.id).values(values))
