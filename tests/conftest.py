@@ -87,7 +87,7 @@ async def database_url(request: pytest.FixtureRequest, empty_database) -> str:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
-    await _empty_tables(engine)
+    await empty_tables(engine)
     await engine.dispose()
 
 
@@ -96,7 +96,7 @@ def uow(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
     return SqlUnitOfWorkFactory(engine)
 
 
-async def _empty_tables(engine: AsyncEngine) -> None:
+async def empty_tables(engine: AsyncEngine) -> None:
     names = [t.name for t in reversed(metadata.sorted_tables)]
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -108,7 +108,7 @@ async def _empty_tables(engine: AsyncEngine) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if {"uow", "engine", "database_url", "empty_database"} & set(
+        if {"uow", "engine", "database_url", "empty_database", "storage"} & set(
             getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.db)
