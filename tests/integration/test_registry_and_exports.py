@@ -152,7 +152,7 @@ async def test_a_failure_half_way_leaves_nothing_behind(uow, engine) -> None:
 
 async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
     world = await build_world(uow)
-    submit = SubmitReadings(uow, CLOCK)
+    submit = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     actor = Actor.resident(world.resident, Channel.WEB)
     await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "118")]))
     last = await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "117,5")]))
@@ -293,7 +293,9 @@ async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:
         accounts_ = await u.accounts.linked_to(resident)
         meters_ = await u.meters.of_accounts([a.id for a in accounts_])
     electricity = next(m for m in meters_ if m.service.value == "electricity")
-    history = await ReadingHistory(uow, CLOCK)(Actor.system(), electricity.id, months=3)
+    history = await ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, CLOCK)(
+        Actor.system(), electricity.id, months=3
+    )
     priced = [e for e in history.entries if e.consumption is not None]
     assert priced and history.demo_prices
     for entry in priced:

@@ -176,7 +176,7 @@ class UseCases:
             **readings,
             **_accounts(uow, clock),
             **identity,
-            **_staff(uow, clock, hasher, readings["submit_readings"]),
+            **_staff(uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]),
             **suppliers,
             **_notifications(uow, clock, senders or {}),
             **_system(uow, clock, suppliers["import_registry"], identity["issue_token"], passwords),
@@ -187,14 +187,16 @@ class UseCases:
 
 
 def _readings(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
-    submit = SubmitReadings(uow, clock)
+    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
     return {
         "submit_readings": submit,
-        "correct_reading": CorrectReading(uow, clock, submit),
-        "list_my_meters": ListMyMeters(uow, clock),
-        "reading_history": ReadingHistory(uow, clock),
-        "publish_picture": PublishPicture(uow, clock),
-        "fetch_picture": FetchPicture(uow, clock),
+        "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),
+        "list_my_meters": ListMyMeters(
+            uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock
+        ),
+        "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
+        "publish_picture": PublishPicture(uow, uow.media, clock),
+        "fetch_picture": FetchPicture(uow, uow.media, clock),
     }
 
 
@@ -235,7 +237,11 @@ def _identity(
 
 
 def _staff(
-    uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher, submit: SubmitReadings
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    hasher: PasswordHasher,
+    submit: SubmitReadings,
+    correct: CorrectReading,
 ) -> dict[str, Any]:
     return {
         "add_staff": AddStaff(uow, clock, hasher),
@@ -244,7 +250,7 @@ def _staff(
         "find_accounts": FindAccounts(uow),
         "view_account": ViewAccount(uow, clock),
         "submit_for_caller": SubmitForCaller(uow, clock, submit),
-        "correct_for_caller": CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
+        "correct_for_caller": CorrectForCaller(uow, clock, correct),
         "list_suppliers": ListSuppliers(uow),
         "save_supplier": SaveSupplier(uow, clock),
     }

@@ -17,32 +17,22 @@ from komunalka.application.ports.console import (
 from komunalka.application.ports.core import (
     AccountRepository,
     Attempts,
-    AuditLog,
     ChartRenderer,
-    Claim,
     Clock,
     DialogStateStore,
     Identity,
     IdentityRepository,
     LinkAttemptRepository,
-    MediaRepository,
     MergeCounts,
-    MeterContext,
-    MeterRepository,
-    NewSubmission,
     NonSubmitter,
     ReadingQueries,
-    ReadingRepository,
     RegistryStaging,
     RejectedRow,
     ResidentRepository,
     StagedRow,
-    SubmissionRepository,
-    SubmissionSnapshot,
     SupplierRepository,
     TariffRepository,
     TokenRepository,
-    unique,
 )
 from komunalka.application.ports.portal import (
     HourlyReadings,
@@ -71,6 +61,20 @@ from komunalka.application.ports.web import (
     WebLoginRepository,
     WebSession,
     WebSessionRepository,
+)
+from komunalka.application.readings.ports import (
+    Claim,
+    MediaRepository,
+    NewSubmission,
+    SubmissionRepository,
+    SubmissionSnapshot,
+    unique,
+)
+from komunalka.application.shared.ports import (
+    AuditLog,
+    MeterContext,
+    MeterRepository,
+    ReadingRepository,
 )
 
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.ports import Clock
+from komunalka.application.readings.ports import LinkedAccounts, SupplierList
+from komunalka.application.shared.ports import MeterRepository, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
@@ -38,18 +41,30 @@ class MeterOverview:
 
 
 class ListMyMeters:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        accounts: LinkedAccounts,
+        suppliers: SupplierList,
+        meters: MeterRepository,
+        readings: ReadingRepository,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._accounts = accounts
+        self._suppliers = suppliers
+        self._meters = meters
+        self._readings = readings
         self._clock = clock
 
     async def __call__(self, resident_id: int) -> list[MeterOverview]:
         now = self._clock.now()
-        async with self._uow() as uow:
-            accounts = await uow.accounts.linked_to(resident_id)
-            suppliers = {s.id: s for s in await uow.suppliers.all()}
-            meters = await uow.meters.of_accounts([a.id for a in accounts])
+        async with self._transactions():
+            accounts = await self._accounts.linked_to(resident_id)
+            suppliers = {s.id: s for s in await self._suppliers.all()}
+            meters = await self._meters.of_accounts([a.id for a in accounts])
             local = BillingPeriod(now.year, now.month)
-            recent = await uow.readings.recent([m.id for m in meters], local.shift(-14))
+            recent = await self._readings.recent([m.id for m in meters], local.shift(-14))
         by_id = {a.id: a for a in accounts}
         result = []
         for meter in meters:
