@@ -249,8 +249,12 @@ def _staff(
         "list_staff": ListStaff(uow),
         "find_accounts": FindAccounts(uow),
         "view_account": ViewAccount(uow, clock),
-        "submit_for_caller": SubmitForCaller(uow, clock, submit),
-        "correct_for_caller": CorrectForCaller(uow, clock, correct),
+        "submit_for_caller": SubmitForCaller(
+            uow, uow.console, uow.meters, uow.audit, clock, submit
+        ),
+        "correct_for_caller": CorrectForCaller(
+            uow, uow.console, uow.meters, uow.readings, uow.audit, clock, correct
+        ),
         "list_suppliers": ListSuppliers(uow),
         "save_supplier": SaveSupplier(uow, clock),
     }

@@ -9,8 +9,9 @@ Who may call it: active staff, for an account in their scope; any other account 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from komunalka.application.ports import AuditEntry, Clock, UnitOfWork, UnitOfWorkFactory
+from komunalka.application.ports import AuditEntry, Clock, UnitOfWorkFactory
 from komunalka.application.readings.list_my_meters import MeterOverview, overview
 from komunalka.application.staff.find_accounts import scope_of
 from komunalka.domain.errors import DomainError
@@ -40,10 +41,16 @@ class AccountCard:
     staff_names: dict[int, str] = field(default_factory=dict)
 
 
-async def visible_account(uow: UnitOfWork, staff: StaffMember, account_id: int) -> Account:
+class AccountLookup(Protocol):
+    """An account by id, whatever its scope (the console's storage)."""
+
+    async def account(self, account_id: int) -> Account | None: ...
+
+
+async def visible_account(console: AccountLookup, staff: StaffMember, account_id: int) -> Account:
     """The account when the staff member may see it; ``operator.account_not_found`` otherwise."""
     scope_of(staff)
-    account = await uow.console.account(account_id)
+    account = await console.account(account_id)
     if account is None or not staff.can_see(account):
         raise DomainError.of("operator.account_not_found")
     return account
@@ -57,7 +64,7 @@ class ViewAccount:
     async def __call__(self, staff: StaffMember, account_id: int) -> AccountCard:
         now = self._clock.now()
         async with self._uow() as uow:
-            account = await visible_account(uow, staff, account_id)
+            account = await visible_account(uow.console, staff, account_id)
             supplier = await uow.suppliers.get(account.supplier_id)
             assert supplier is not None  # an account's supplier is a foreign key
             meters = await uow.meters.of_accounts([account.id])
