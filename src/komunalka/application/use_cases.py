@@ -35,6 +35,7 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.submit_readings import SubmitReadings
 from komunalka.application.staff.find_accounts import FindAccounts
 from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
@@ -102,6 +103,7 @@ class UseCases:
     suppliers_for: SuppliersFor
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    readings_sheet: ShowReadingsSheet
     non_submitters: ListNonSubmitters
     import_registry: ImportRegistry
     export_readings: ExportReadings
@@ -188,12 +190,12 @@ class UseCases:
 
 def _readings(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
     submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
+    meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
         "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),
-        "list_my_meters": ListMyMeters(
-            uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock
-        ),
+        "list_my_meters": meters,
+        "readings_sheet": ShowReadingsSheet(meters),
         "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),

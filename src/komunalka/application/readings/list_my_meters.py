@@ -16,6 +16,7 @@ from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
+from komunalka.domain.windows import current_or_next
 
 
 class PeriodStatus(StrEnum):
@@ -38,6 +39,9 @@ class MeterOverview:
     last: dict[str, Reading] = field(default_factory=dict)
     blocked_code: str | None = None
     blocked_params: dict[str, str] = field(default_factory=dict)
+    # Each register's last accepted reading before `period` (what a new value is checked
+    # against; `last` may be of `period` itself).
+    previous: dict[str, Reading] = field(default_factory=dict)
 
 
 class ListMyMeters:
@@ -89,12 +93,14 @@ def overview(
 ) -> MeterOverview:
     """The status of one meter at `now`; `history` holds its accepted readings, oldest first."""
     rule = supplier.window
-    window = rule.window_at(now) or rule.next_window(now)
+    window = current_or_next(rule, now)
     is_open = window.contains(now)
     opens = window.opens_at.astimezone(rule.zone).date()
     # closes_at is the midnight after the last day; people are told the last day itself
     closes = (window.closes_at.astimezone(rule.zone) - timedelta(days=1)).date()
     last = {reg: rows[-1] for reg, rows in history.items() if rows}
+    before = {reg: [r for r in rows if r.period < window.period] for reg, rows in history.items()}
+    previous = {reg: rows[-1] for reg, rows in before.items() if rows}
     blocked = meter_state_violations(meter, rule.local_today(now))
     if blocked:
         status = PeriodStatus.BLOCKED
@@ -107,5 +113,5 @@ def overview(
     code = blocked[0].code if blocked else None
     params = dict(blocked[0].params) if blocked else {}
     return MeterOverview(
-        meter, account, supplier, status, window.period, opens, closes, last, code, params
+        meter, account, supplier, status, window.period, opens, closes, last, code, params, previous
     )

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from komunalka.application.ports import AuditEntry, Clock, UnitOfWorkFactory
 from komunalka.application.readings.list_my_meters import MeterOverview, overview
+from komunalka.application.readings.readings_sheet import ReadingsSheet, sheet_of
 from komunalka.application.staff.find_accounts import scope_of
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Account, Supplier
@@ -39,6 +40,8 @@ class AccountCard:
     trail: list[AuditEntry]
     # staff names by id, for the trail
     staff_names: dict[int, str] = field(default_factory=dict)
+    # what the readings form shows and takes (application/readings/readings_sheet.py)
+    sheet: ReadingsSheet = field(default_factory=lambda: ReadingsSheet(()))
 
 
 class AccountLookup(Protocol):
@@ -83,4 +86,5 @@ class ViewAccount:
             status = overview(meter, account, supplier, accepted, now)
             newest = sorted(rows, key=lambda r: (r.period.index, r.id or 0), reverse=True)
             cards.append(MeterCard(status, newest[: HISTORY_ROWS * len(meter.registers)]))
-        return AccountCard(account, supplier, cards, trail, names)
+        sheet = sheet_of([c.overview for c in cards])
+        return AccountCard(account, supplier, cards, trail, names, sheet)
