@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from komunalka.adapters.db import migrate
-from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
+from komunalka.adapters.db.engine import create_engine
+from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.db.tables import metadata
 
 POSTGRES_URL = os.environ.get(
@@ -92,8 +93,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def uow(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
-    return SqlUnitOfWorkFactory(engine)
+def uow(engine: AsyncEngine) -> SqlStorage:
+    return SqlStorage(engine)
 
 
 async def empty_tables(engine: AsyncEngine) -> None:

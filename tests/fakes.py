@@ -14,26 +14,19 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
 
-from komunalka.application.ports import (
-    Attempts,
-    Claim,
-    Conflict,
+from komunalka.application.accounts.ports import Attempts
+from komunalka.application.identity.ports import (
     Identity,
-    MergeCounts,
-    MeterContext,
-    NewSubmission,
-    NonSubmitter,
-    OutgoingMessage,
     ResidentProfile,
-    StaffRecord,
-    StagedRow,
-    SubmissionSnapshot,
     WebLogin,
     WebSession,
 )
+from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import Conflict, MeterContext, StaffRecord
 from komunalka.application.suppliers.formats import readings_csv
-from komunalka.application.suppliers.ports import ExportRow
+from komunalka.application.suppliers.ports import ExportRow, MergeCounts, NonSubmitter, StagedRow
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
@@ -637,17 +630,20 @@ class InMemoryProfiles(_Repos):
         return sorted(found, key=lambda i: i.channel)
 
 
-_unit: ContextVar[InMemoryUnitOfWork | None] = ContextVar("fake_unit", default=None)
+_unit: ContextVar[InMemoryTransaction | None] = ContextVar("fake_unit", default=None)
 
 
-def current_unit() -> InMemoryUnitOfWork:
+def current_unit() -> InMemoryTransaction:
     unit = _unit.get()
     if unit is None:
         raise RuntimeError("a repository was called outside a transaction")
     return unit
 
 
-class InMemoryUnitOfWork:
+class InMemoryTransaction:
+    """A transaction of the fake database: a copy of the committed state, published on
+    commit; the store's repositories act on it while it is open in the calling task."""
+
     def __init__(self, store: InMemoryStore, write: bool) -> None:
         self.store = store
         self.write = write
@@ -656,28 +652,6 @@ class InMemoryUnitOfWork:
     async def __aenter__(self) -> Self:
         self.working = copy.deepcopy(self.store.state)
         self._token = _unit.set(self)
-        s = self.working
-        self.suppliers = InMemorySuppliers(s)
-        self.accounts = InMemoryAccounts(s)
-        self.meters = InMemoryMeters(s)
-        self.readings = InMemoryReadings(s)
-        self.submissions = InMemorySubmissions(s, lambda: self.store.state)
-        self.audit = InMemoryAudit(s)
-        self.link_attempts = InMemoryLinkAttempts(s)
-        self.residents = InMemoryResidents(s)
-        self.tokens = InMemoryTokens(s)
-        self.tariffs = InMemoryTariffs(s)
-        self.identities = InMemoryIdentities(s)
-        self.media = InMemoryMedia(s)
-        self.registry = InMemoryRegistry(s)
-        self.queries = InMemoryQueries(s)
-        self.web_logins = InMemoryWebLogins(s)
-        self.staff = InMemoryStaff(s)
-        self.web_sessions = InMemoryWebSessions(s)
-        self.sign_in_attempts = InMemorySignInAttempts(s)
-        self.one_time_tokens = InMemoryOneTimeTokens(s)
-        self.outbox = InMemoryOutbox(s)
-        self.profiles = InMemoryProfiles(s)
         return self
 
     async def __aexit__(
@@ -692,10 +666,6 @@ class InMemoryUnitOfWork:
         self.store.state = copy.deepcopy(self.working)
         self.store.commits += 1
         self.committed = True
-
-    async def ping(self) -> None:
-        if self.store.broken:
-            raise ConnectionError("storage is down")
 
 
 class FakeStorageProbe:
@@ -719,7 +689,7 @@ class InMemoryStore:
         self.state = State()
         self.commits = 0
         self.broken = False
-        self.units: list[InMemoryUnitOfWork] = []
+        self.units: list[InMemoryTransaction] = []
         # One repository of each kind, on the state of the transaction the caller has open.
         self.suppliers = InMemorySuppliers()
         self.accounts = InMemoryAccounts()
@@ -742,7 +712,6 @@ class InMemoryStore:
         self.one_time_tokens = InMemoryOneTimeTokens()
         self.outbox = InMemoryOutbox()
         self.profiles = InMemoryProfiles()
-        self.console: object = None  # the console and the portal have no fakes yet
         self.supplier_portal: object = None
         # staff's account search, audit trail and supplier catalogue: the console's, no fakes
         self.account_search: object = None
@@ -750,8 +719,8 @@ class InMemoryStore:
         self.supplier_catalog: object = None
         self.storage_probe = FakeStorageProbe(self)
 
-    def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryUnitOfWork:
-        unit = InMemoryUnitOfWork(self, write)
+    def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
+        unit = InMemoryTransaction(self, write)
         self.units.append(unit)
         return unit
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from komunalka.application.ports import UnitOfWorkFactory
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, new_receipt
@@ -31,17 +31,17 @@ class World:
     serial: str = "HW0011234"
 
 
-async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) -> World:
+async def build_world(uow: Any, today: date = date(2026, 11, 20)) -> World:
     """kte (5..-1) and yasno (-2..3); the resident has linked account 1000001357."""
     async with uow(write=True) as u:
-        kte = await u.suppliers.add(
+        kte = await uow.suppliers.add(
             Supplier(0, "kte", "Київтеплоенерго", WindowRule.parse("5..-1"), r"\d{10}"),
             ["hot_water"],
         )
-        yasno = await u.suppliers.add(
+        yasno = await uow.suppliers.add(
             Supplier(0, "yasno", "YASNO", WindowRule.parse("-2..3"), r"\d{7}"), ["electricity"]
         )
-        resident = await u.residents.add("Тарас", datetime.now().astimezone())
+        resident = await uow.residents.add("Тарас", datetime.now().astimezone())
         await u.commit()
     later = today + timedelta(days=1000)
     rows = [
@@ -85,7 +85,7 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
     ]
     async with uow(write=True) as u:
         suppliers = {"kte": kte.id, "yasno": yasno.id}
-        from komunalka.application.ports import StagedRow
+        from komunalka.application.suppliers.ports import StagedRow
 
         async def staged():  # type: ignore[no-untyped-def]
             chunk = []
@@ -95,18 +95,18 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
                 chunk.append(StagedRow(line, suppliers[parsed.supplier], parsed))
             yield chunk
 
-        await u.registry.load(staged(), datetime.now().astimezone(), lambda line: None)
+        await uow.registry.load(staged(), datetime.now().astimezone(), lambda line: None)
         meters = {}
         for sid in suppliers.values():
-            for m in await u.meters.by_serials(
+            for m in await uow.meters.by_serials(
                 sid, ["HW0011234", "HW0019999", "EL0011111", "HW0022222"]
             ):
                 meters[m.serial] = m
-        account = await u.accounts.by_number(kte.id, "1000001357")
-        el_account = await u.accounts.by_number(yasno.id, "3000917")
+        account = await uow.accounts.by_number(kte.id, "1000001357")
+        el_account = await uow.accounts.by_number(yasno.id, "3000917")
         assert account and el_account
-        await u.accounts.link(resident, account.id, "surname", datetime.now().astimezone())
-        await u.accounts.link(resident, el_account.id, "surname", datetime.now().astimezone())
+        await uow.accounts.link(resident, account.id, "surname", datetime.now().astimezone())
+        await uow.accounts.link(resident, el_account.id, "surname", datetime.now().astimezone())
         # history: 2026-05 .. 2026-10 for the linked hot water meter, +2.5 m3 a month
         history = [
             Reading(
@@ -120,7 +120,7 @@ async def build_world(uow: UnitOfWorkFactory, today: date = date(2026, 11, 20)) 
             )
             for m in range(5, 11)
         ]
-        await u.readings.add(history)
+        await uow.readings.add(history)
         await u.commit()
     return World(
         kte,

@@ -17,14 +17,14 @@ import httpx
 import uvicorn
 
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
-from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
+from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.passwords import Argon2Passwords
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.system.load_demo import DEMO_LOGIN, DEMO_PASSWORD, DemoReport
-from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container, build
 from komunalka.bootstrap.settings import Settings
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import CSRF_COOKIE
 from tests.fakes import FakeClock, kyiv
 
@@ -55,7 +55,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def wire(uow: SqlUnitOfWorkFactory, clock: FakeClock, settings: Settings) -> UseCases:
+def wire(uow: SqlStorage, clock: FakeClock, settings: Settings) -> UseCases:
     return UseCases.wire(
         uow,
         clock,
@@ -117,9 +117,7 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without)).strip()
 
 
-async def open_site(
-    uow: SqlUnitOfWorkFactory, engine: Any, database_url: str
-) -> AsyncIterator[Site]:
+async def open_site(uow: SqlStorage, engine: Any, database_url: str) -> AsyncIterator[Site]:
     settings = settings_for(database_url)
     clock = FakeClock(NOW)
     use_cases = wire(uow, clock, settings)
@@ -152,7 +150,7 @@ class LiveServer:
 
     def _container(self) -> Container:
         container = build(self.settings)
-        use_cases = wire(SqlUnitOfWorkFactory(container.engine), FakeClock(NOW), self.settings)
+        use_cases = wire(SqlStorage(container.engine), FakeClock(NOW), self.settings)
         return Container(self.settings, container.engine, use_cases)
 
     def start(self) -> None:

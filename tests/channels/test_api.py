@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import readings
 from komunalka.application.shared.actors import Actor
-from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
+from komunalka.bootstrap.wiring import UseCases
 from tests.fakes import FakeClock, kyiv
 from tests.world import World, build_world
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from komunalka.adapters.db.engine import SqlUnitOfWorkFactory
+from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.db.tables import audit_log, readings
 from komunalka.application.system.load_demo import DEMO_STAFF
 from komunalka.channels.pages.security import SESSION_COOKIE
@@ -43,19 +43,21 @@ def demo_meter(site: Site, supplier: str, *, district: str | None = None, other:
 
 
 async def account_id(site: Site, supplier: str, number: str) -> int:
-    async with SqlUnitOfWorkFactory(engine_of(site))() as uow:
-        found = await uow.suppliers.by_code(supplier)
+    storage = SqlStorage(engine_of(site))
+    async with storage():
+        found = await storage.suppliers.by_code(supplier)
         assert found is not None
-        account = await uow.accounts.by_number(found.id, number)
+        account = await storage.accounts.by_number(found.id, number)
         assert account is not None
         return account.id
 
 
 async def meter_id(site: Site, supplier: str, serial: str) -> int:
-    async with SqlUnitOfWorkFactory(engine_of(site))() as uow:
-        found = await uow.suppliers.by_code(supplier)
+    storage = SqlStorage(engine_of(site))
+    async with storage():
+        found = await storage.suppliers.by_code(supplier)
         assert found is not None
-        (meter,) = await uow.meters.by_serials(found.id, [serial])
+        (meter,) = await storage.meters.by_serials(found.id, [serial])
         return meter.id
 
 
@@ -152,8 +154,9 @@ async def test_search_by_the_phone_of_a_resident_who_linked_the_account(site: Si
     viewer = await site.use_cases.resolve_session(opened.token)
     assert viewer is not None
     target = await account_id(site, "kvk", m.account)
-    async with SqlUnitOfWorkFactory(engine_of(site))(write=True) as uow:
-        await uow.accounts.link(viewer.subject_id, target, "test", site.clock.now())
+    storage = SqlStorage(engine_of(site))
+    async with storage(write=True) as uow:
+        await storage.accounts.link(viewer.subject_id, target, "test", site.clock.now())
         await uow.commit()
     await site.sign_in_staff(OPERATOR)
     for typed in ("0501234567", "+380 50 123-45-67"):

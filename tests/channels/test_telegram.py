@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
+from komunalka.bootstrap.wiring import UseCases
 from tests.fakes import FakeClock, kyiv
 from tests.servers.fake_telegram import FakeTelegram
 from tests.world import build_world

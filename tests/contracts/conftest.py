@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from komunalka.adapters.db import migrate
-from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
+from komunalka.adapters.db.engine import create_engine
+from komunalka.adapters.db.storage import SqlStorage
 from tests.conftest import empty_tables
 from tests.fakes import InMemoryStore
 
@@ -41,6 +42,6 @@ async def storage(request: pytest.FixtureRequest, migrated) -> AsyncIterator[obj
         yield InMemoryStore()
         return
     engine = create_engine(await migrated(request.param))
-    yield SqlUnitOfWorkFactory(engine)
+    yield SqlStorage(engine)
     await empty_tables(engine)
     await engine.dispose()

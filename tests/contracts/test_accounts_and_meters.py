@@ -114,7 +114,7 @@ async def test_readings_are_kept_by_meter_register_and_receipt(storage: Any) -> 
 
 
 async def test_residents_identities_and_tokens(storage: Any) -> None:
-    from komunalka.application.ports import Identity
+    from komunalka.application.identity.ports import Identity
 
     async with storage(write=True) as tx:
         first = await storage.residents.add("Олена", AT)

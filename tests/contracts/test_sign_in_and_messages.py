@@ -9,13 +9,9 @@ from typing import Any
 
 import pytest
 
-from komunalka.application.ports import (
-    Conflict,
-    Identity,
-    OutgoingMessage,
-    ResidentProfile,
-    WebSession,
-)
+from komunalka.application.identity.ports import Identity, ResidentProfile, WebSession
+from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.shared.ports import Conflict
 from komunalka.domain.staff import StaffMember, StaffRole
 
 AT = datetime(2026, 11, 20, 10, tzinfo=UTC)

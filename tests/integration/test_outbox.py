@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from komunalka.adapters.db.tables import outbox
 from komunalka.adapters.mail import LogSender, SmtpSender
-from komunalka.application.ports import OutgoingMessage
-from komunalka.application.use_cases import UseCases
+from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.web.auth import reset_message
 from tests.channels.pages import PASSWORDS, free_port, settings_for
 from tests.fakes import FakeClock, kyiv

@@ -21,7 +21,7 @@ from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS, Expo
 from komunalka.application.suppliers.import_registry import ImportRegistry
 from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.suppliers.supplier_access import ServiceCaller
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
@@ -163,7 +163,7 @@ async def test_a_failure_half_way_leaves_nothing_behind(uow, engine) -> None:
 
 async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
     world = await build_world(uow)
-    submit = SubmitReadings(uow, CLOCK)
+    submit = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     actor = Actor.resident(world.resident, Channel.WEB)
     await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "118")]))
     last = await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, "117,5")]))
@@ -301,11 +301,13 @@ async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:
     report = await uc.load_demo()
     resident = await uc.authenticate(report.token)
     assert resident is not None
-    async with uow() as u:
-        accounts_ = await u.accounts.linked_to(resident)
-        meters_ = await u.meters.of_accounts([a.id for a in accounts_])
+    async with uow():
+        accounts_ = await uow.accounts.linked_to(resident)
+        meters_ = await uow.meters.of_accounts([a.id for a in accounts_])
     electricity = next(m for m in meters_ if m.service.value == "electricity")
-    history = await ReadingHistory(uow, CLOCK)(Actor.system(), electricity.id, months=3)
+    history = await ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, CLOCK)(
+        Actor.system(), electricity.id, months=3
+    )
     priced = [e for e in history.entries if e.consumption is not None]
     assert priced and history.demo_prices
     for entry in priced:

@@ -15,7 +15,7 @@ from komunalka.adapters.db.tables import audit_log, registry_uploads, supplier_t
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.suppliers.supplier_access import SupplierKey
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
@@ -31,8 +31,8 @@ async def portal(uow) -> tuple[UseCases, dict[str, int]]:
         uow, FakeClock(kyiv(2026, 11, 20)), spreadsheets=OpenpyxlSpreadsheets()
     )
     await use_cases.load_demo()
-    async with uow() as u:
-        ids = {s.code: s.id for s in await u.suppliers.all()}
+    async with uow():
+        ids = {s.code: s.id for s in await uow.suppliers.all()}
     return use_cases, ids
 
 
@@ -83,8 +83,8 @@ async def test_an_upload_runs_to_done_with_counts_and_a_report(portal, uow, tmp_
         writer.writerow({**base, "account": "1777777701", "serial": "HT7770001"})
         writer.writerow({**base, "supplier": "gas", "account": "1777777702", "serial": "HT7770002"})
     upload_id = await use_cases.start_registry_upload(kte, None, "r.csv")
-    async with uow() as u:
-        running = await u.supplier_portal.upload(upload_id)
+    async with uow():
+        running = await uow.supplier_portal.upload(upload_id)
     assert running is not None and running.status == "running"
     done = await use_cases.run_registry_upload(kte, upload_id, str(path), "r.csv")
     assert (done.status, done.rows, done.accepted, done.rejected) == ("done", 2, 1, 1)
@@ -93,8 +93,8 @@ async def test_an_upload_runs_to_done_with_counts_and_a_report(portal, uow, tmp_
     assert stored.problems == (RejectedRow(3, (other,)),)
     with pytest.raises(DomainError):
         await use_cases.registry_uploads.get(staff(ids["kvk"]), None, upload_id)
-    async with uow() as u:
-        rows = await u.supplier_portal.uploads(ids["kte"], 5)
+    async with uow():
+        rows = await uow.supplier_portal.uploads(ids["kte"], 5)
     assert [r.id for r in rows] == [upload_id]
 
 

@@ -28,7 +28,7 @@ async def setup() -> tuple[InMemoryStore, World, FakeClock, int]:
     store = InMemoryStore()
     world = await build_world(store)
     async with store(write=True) as u:
-        newcomer = await u.residents.add("Олена", kyiv(2026, 11, 1))
+        newcomer = await store.residents.add("Олена", kyiv(2026, 11, 1))
         await u.commit()
     return store, world, FakeClock(kyiv(2026, 11, 20)), newcomer
 
@@ -101,7 +101,7 @@ async def test_wrong_attempts_are_limited_per_account_across_residents(setup) ->
     store, _, clock, _ = setup
     use = linker(store, clock)
     async with store(write=True) as u:
-        others = [await u.residents.add(f"r{i}", clock.now()) for i in range(11)]
+        others = [await store.residents.add(f"r{i}", clock.now()) for i in range(11)]
         await u.commit()
     for resident in others[:10]:
         with pytest.raises(DomainError):
@@ -136,12 +136,17 @@ async def test_a_number_no_supplier_uses_is_refused(setup) -> None:
 
 async def test_my_meters_show_this_periods_status(setup) -> None:
     store, world, clock, _ = setup
-    await SubmitReadings(store, clock)(
+    await SubmitReadings(store, store.submissions, store.readings, clock)(
         SubmitReadingsRequest(
             Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")]
         )
     )
-    overview = {m.meter.id: m for m in await ListMyMeters(store, clock)(world.resident)}
+    overview = {
+        m.meter.id: m
+        for m in await ListMyMeters(
+            store, store.accounts, store.suppliers, store.meters, store.readings, clock
+        )(world.resident)
+    }
     assert overview[world.hot_water].status is PeriodStatus.SENT
     assert overview[world.overdue].status is PeriodStatus.BLOCKED
     assert overview[world.overdue].blocked_code == "meter.verification_overdue"
@@ -153,11 +158,13 @@ async def test_my_meters_show_this_periods_status(setup) -> None:
 
 async def test_history_shows_consumption_and_corrections(setup) -> None:
     store, world, clock, _ = setup
-    submit = SubmitReadings(store, clock)
+    submit = SubmitReadings(store, store.submissions, store.readings, clock)
     actor = Actor.resident(world.resident, Channel.WEB)
     for value in ("118", "117,5"):
         await submit(SubmitReadingsRequest(actor, [ReadingItem(world.hot_water, value)]))
-    history = await ReadingHistory(store, clock)(actor, world.hot_water, months=3)
+    history = await ReadingHistory(store, store.meters, store.readings, store.tariffs, clock)(
+        actor, world.hot_water, months=3
+    )
     shown = [
         (str(e.reading.period), e.reading.value, e.consumption, e.reading.status.value)
         for e in history.entries
@@ -173,7 +180,7 @@ async def test_history_shows_consumption_and_corrections(setup) -> None:
 async def test_history_of_someone_elses_meter_is_refused(setup) -> None:
     store, world, clock, _ = setup
     with pytest.raises(DomainError) as exc:
-        await ReadingHistory(store, clock)(
+        await ReadingHistory(store, store.meters, store.readings, store.tariffs, clock)(
             Actor.resident(world.resident, Channel.WEB), world.stranger_meter
         )
     assert exc.value.code == "meter.not_found"

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from komunalka.application.identity.identify_resident import IdentifyResident
-from komunalka.application.ports import Identity
-from komunalka.application.use_cases import UseCases
+from komunalka.application.identity.ports import Identity
 from komunalka.bootstrap.container import chat_use_cases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.chat import sending
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
@@ -95,7 +95,7 @@ async def test_a_number_several_suppliers_use_is_settled_by_a_button(chat: Chat)
 
     async with chat.store(write=True) as u:
         other = Supplier(0, "other", "Інший постачальник", WindowRule.default(), r"\d{10}")
-        await u.suppliers.add(other, ["heat"])
+        await chat.store.suppliers.add(other, ["heat"])
         await u.commit()
     await chat(START)
     await chat(press("link"))
@@ -226,8 +226,8 @@ async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
     from komunalka.domain.tariffs import Tariff
 
     async with chat.store(write=True) as u:
-        kte = await u.suppliers.by_code("kte")
-        await u.tariffs.add(
+        kte = await chat.store.suppliers.by_code("kte")
+        await chat.store.tariffs.add(
             Tariff(kte.id, Service.HOT_WATER, Decimal("100.00"), date(2024, 1, 1), demo=True)
         )
         await u.commit()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from komunalka.application.ports import Identity
+from komunalka.application.identity.ports import Identity
 from komunalka.chat.state import (
     CorrectConfirm,
     Correcting,

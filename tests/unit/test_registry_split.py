@@ -1,7 +1,7 @@
 """How the PostgreSQL import splits a chunk: repeats out, new accounts to COPY, the rest merged."""
 
 from komunalka.adapters.db.registry_pg import first_of_each_meter, split_chunk
-from komunalka.application.ports import StagedRow
+from komunalka.application.suppliers.ports import StagedRow
 from komunalka.domain.registry import RegistryRow, parse_registry_row
 
 IMPORT = 7

@@ -11,7 +11,7 @@ from komunalka.application.identity.reset_password import ResetTicket
 from komunalka.application.identity.sign_in import RESIDENT, hash_token
 from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.application.shared.actors import Actor
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
 from tests.fakes import FakeClock, FakePasswords, FakeSender, InMemoryStore, kyiv

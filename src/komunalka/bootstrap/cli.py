@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from komunalka.application.use_cases import UseCases
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.cli.commands import Commands
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import translate

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
-from komunalka.adapters.db.engine import SqlUnitOfWorkFactory, create_engine
-from komunalka.application.ports import Clock, DialogStateStore, MessageSender
-from komunalka.application.use_cases import UseCases
+from komunalka.adapters.db.engine import create_engine
+from komunalka.adapters.db.storage import SqlStorage
+from komunalka.application.notifications.ports import MessageSender
+from komunalka.application.shared.ports import Clock, DialogStateStore
 from komunalka.bootstrap.settings import Settings
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.services import Channel
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def build(settings: Settings) -> Container:
     from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
     use_cases = UseCases.wire(
-        SqlUnitOfWorkFactory(engine),
+        SqlStorage(engine),
         make_clock(settings),
         passwords=Argon2Passwords(),
         senders=senders(settings),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from komunalka.application.ports import ChartRenderer, DialogStateStore
+from komunalka.application.shared.ports import ChartRenderer, DialogStateStore
 from komunalka.chat import correcting, linking, meters, preferences, sending
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
 from komunalka.chat.state import (

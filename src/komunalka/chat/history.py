@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from komunalka.application.ports import ChartRenderer
 from komunalka.application.readings.reading_history import HistoryEntry, MeterHistory
+from komunalka.application.shared.ports import ChartRenderer
 from komunalka.domain.meters import Meter
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.values import format_value

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from komunalka.application.identity.identify_resident import LANGUAGES
-from komunalka.application.ports import Identity
+from komunalka.application.identity.ports import Identity
 
 Stored = dict[str, Any]
 IDENTITY = "identity"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from komunalka.application.ports import ChartRenderer, Identity
+from komunalka.application.identity.ports import Identity
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import ChartRenderer
 from komunalka.chat.model import Button, Contacts, Reply
 from komunalka.chat.state import DialogState, Menu
 from komunalka.chat.use_cases import ChatUseCases

@@ -136,6 +136,12 @@ class WindowRule:
 
 
 @lru_cache(maxsize=1024)
+def current_or_next(rule: WindowRule, instant: datetime) -> OpenWindow:
+    """The window open at `instant`, or, when every window is closed, the next one to open:
+    the window a resident is told about (send now until its last day, or from its first)."""
+    return rule.window_at(instant) or rule.next_window(instant)
+
+
 def _openings(rule: WindowRule, year: int, month: int) -> tuple[OpenWindow, ...]:
     """Every opening from the month before to two months after, in order. Cached: a submission
     asks for the same supplier and month again and again."""

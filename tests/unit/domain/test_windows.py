@@ -7,7 +7,7 @@ import pytest
 
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.windows import DayRange, OpenWindow, WindowRule
+from komunalka.domain.windows import DayRange, OpenWindow, WindowRule, current_or_next
 
 KYIV = ZoneInfo("Europe/Kyiv")
 TICK = timedelta(microseconds=1)
@@ -379,3 +379,13 @@ def test_invalid_day_names_the_day():
     with pytest.raises(DomainError) as caught:
         DayRange(5, 40)
     assert caught.value.violations[0].params == {"day": "40"}
+
+
+def test_the_current_or_next_window_is_the_open_one_else_the_next() -> None:
+    rule = YASNO  # the last two days of a month and the first three of the next
+    kyiv = ZoneInfo("Europe/Kyiv")
+    inside = datetime(2026, 11, 30, 12, tzinfo=kyiv)
+    between = datetime(2026, 11, 10, 12, tzinfo=kyiv)
+    assert current_or_next(rule, inside) == rule.window_at(inside)
+    assert current_or_next(rule, between) == rule.next_window(between)
+    assert current_or_next(rule, between).opens_at > between

@@ -1,8 +1,7 @@
-"""Engines and the unit of work. Only bootstrap calls `create_engine`."""
+"""Engines and transactions. Only bootstrap calls `create_engine`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -12,50 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from komunalka.adapters.db import scope
-from komunalka.adapters.db.identity import (
-    SqlOneTimeTokenRepository,
-    SqlResidentProfileRepository,
-    SqlSignInAttemptRepository,
-    SqlWebLoginRepository,
-    SqlWebSessionRepository,
-)
-from komunalka.adapters.db.notifications import SqlOutbox
-from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
-from komunalka.adapters.db.postgres import (
-    PgAuditLog,
-    PgMeterRepository,
-    PgReadingRepository,
-)
-from komunalka.adapters.db.queries import SqlReadingQueries
-from komunalka.adapters.db.readings import (
-    SqlAuditLog,
-    SqlReadingRepository,
-    SqlSubmissionRepository,
-)
-from komunalka.adapters.db.registry import SqlRegistryStaging
-from komunalka.adapters.db.registry_pg import PgRegistryStaging
-from komunalka.adapters.db.repositories import (
-    SqlAccountRepository,
-    SqlIdentityRepository,
-    SqlLinkAttemptRepository,
-    SqlMediaRepository,
-    SqlMeterRepository,
-    SqlResidentRepository,
-    SqlSupplierRepository,
-    SqlTariffRepository,
-    SqlTokenRepository,
-)
-from komunalka.adapters.db.staff import (
-    SqlAccountSearch,
-    SqlAuditTrail,
-    SqlConsoleRepository,
-    SqlStaffRepository,
-    SqlSupplierCatalog,
-)
-from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
-from komunalka.adapters.db.system import SqlStorageProbe
-from komunalka.application import ports
-from komunalka.application.system.ports import StorageProbe
 
 WRITE = "komunalka_write"
 
@@ -68,8 +23,8 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     # A fixed pool: a connection opened past it would be closed again on return, and a new
     # PostgreSQL session (a process, its caches, the driver's prepared statements) costs far more
     # than waiting a moment for a pooled one.
-    # Autocommit at the driver: units of work run the transaction on asyncpg themselves (see
-    # SqlUnitOfWork); code that wants SQLAlchemy's own transactions asks for an isolation level
+    # Autocommit at the driver: transactions run on asyncpg themselves (see
+    # SqlTransaction); code that wants SQLAlchemy's own transactions asks for an isolation level
     # (migrations do, see migrate.py).
     return create_async_engine(
         url,
@@ -110,49 +65,9 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
     return engine
 
 
-# The unit of work's repositories by attribute, and the PostgreSQL hot path's (postgres.py),
-# which also take the driver connection.
-_REPOSITORIES: dict[str, Callable[[], object]] = {
-    "suppliers": SqlSupplierRepository,
-    "accounts": SqlAccountRepository,
-    "meters": SqlMeterRepository,
-    "readings": SqlReadingRepository,
-    "submissions": SqlSubmissionRepository,
-    "audit": SqlAuditLog,
-    "link_attempts": SqlLinkAttemptRepository,
-    "residents": SqlResidentRepository,
-    "tokens": SqlTokenRepository,
-    "tariffs": SqlTariffRepository,
-    "identities": SqlIdentityRepository,
-    "media": SqlMediaRepository,
-    "registry": SqlRegistryStaging,
-    "queries": SqlReadingQueries,
-    "web_logins": SqlWebLoginRepository,
-    "staff": SqlStaffRepository,
-    "web_sessions": SqlWebSessionRepository,
-    "sign_in_attempts": SqlSignInAttemptRepository,
-    "one_time_tokens": SqlOneTimeTokenRepository,
-    "outbox": SqlOutbox,
-    "profiles": SqlResidentProfileRepository,
-    "console": SqlConsoleRepository,
-    "supplier_portal": SqlSupplierPortalRepository,
-    # staff, system
-    "account_search": SqlAccountSearch,
-    "audit_trail": SqlAuditTrail,
-    "supplier_catalog": SqlSupplierCatalog,
-    "storage_probe": SqlStorageProbe,
-}
-_POSTGRES_REPOSITORIES: dict[str, Callable[[], object]] = {
-    "meters": PgMeterRepository,
-    "readings": PgReadingRepository,
-    "submissions": PgSubmissionRepository,
-    "audit": PgAuditLog,
-    "registry": PgRegistryStaging,
-}
-
-
-class SqlUnitOfWork:
-    """One connection, one transaction. Leaving without `commit()` rolls back.
+class SqlTransaction:
+    """One connection, one transaction, seen by every repository the calling task uses
+    (scope.py). Leaving without `commit()` rolls back.
 
     On PostgreSQL the transaction is the driver's own (asyncpg), with SQLAlchemy in autocommit
     mode inside it: the hot-path repositories (postgres.py) run fixed SQL on the driver
@@ -161,30 +76,6 @@ class SqlUnitOfWork:
     its own (SubmitReadings' one-meter path, whose write is a single statement). SQLite always
     runs a transaction.
     """
-
-    suppliers: ports.SupplierRepository
-    accounts: ports.AccountRepository
-    meters: ports.MeterRepository
-    readings: ports.ReadingRepository
-    submissions: ports.SubmissionRepository
-    audit: ports.AuditLog
-    link_attempts: ports.LinkAttemptRepository
-    residents: ports.ResidentRepository
-    tokens: ports.TokenRepository
-    tariffs: ports.TariffRepository
-    identities: ports.IdentityRepository
-    media: ports.MediaRepository
-    registry: ports.RegistryStaging
-    queries: ports.ReadingQueries
-    web_logins: ports.WebLoginRepository
-    staff: ports.StaffRepository
-    web_sessions: ports.WebSessionRepository
-    sign_in_attempts: ports.SignInAttemptRepository
-    one_time_tokens: ports.OneTimeTokenRepository
-    outbox: ports.Outbox
-    profiles: ports.ResidentProfileRepository
-    console: ports.ConsoleRepository
-    supplier_portal: ports.SupplierPortalRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, autocommit: bool = False) -> None:
         self._engine = engine
@@ -216,18 +107,6 @@ class SqlUnitOfWork:
         self._scope = scope.enter(scope.Scope(conn, self._raw))
         return self
 
-    def __getattr__(self, name: str) -> Any:
-        """A repository, made on first use: most units of work touch two or three of them."""
-        make = _REPOSITORIES.get(name)
-        conn = self.__dict__.get("_conn")
-        if make is None or conn is None:
-            raise AttributeError(name)
-        raw = self.__dict__.get("_raw")
-        fast = _POSTGRES_REPOSITORIES.get(name) if raw is not None else None
-        repository = fast() if fast is not None else make()
-        setattr(self, name, repository)
-        return repository
-
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -256,56 +135,12 @@ class SqlUnitOfWork:
         elif self._conn.dialect.name != "postgresql":
             await self._conn.commit()
 
-    async def ping(self) -> None:
-        assert self._conn is not None
-        await self._conn.exec_driver_sql("SELECT 1")
 
-
-class SqlUnitOfWorkFactory:
-    """Opens transactions (`Transactions`), and holds one repository of each kind for the
-    engine's database, to be handed to the use cases that name them: a repository runs on the
-    transaction the calling task has open (scope.py)."""
-
-    suppliers: ports.SupplierRepository
-    accounts: ports.AccountRepository
-    meters: ports.MeterRepository
-    readings: ports.ReadingRepository
-    submissions: ports.SubmissionRepository
-    audit: ports.AuditLog
-    link_attempts: ports.LinkAttemptRepository
-    residents: ports.ResidentRepository
-    tokens: ports.TokenRepository
-    tariffs: ports.TariffRepository
-    identities: ports.IdentityRepository
-    media: ports.MediaRepository
-    registry: ports.RegistryStaging
-    queries: ports.ReadingQueries
-    web_logins: ports.WebLoginRepository
-    staff: ports.StaffRepository
-    web_sessions: ports.WebSessionRepository
-    sign_in_attempts: ports.SignInAttemptRepository
-    one_time_tokens: ports.OneTimeTokenRepository
-    outbox: ports.Outbox
-    profiles: ports.ResidentProfileRepository
-    console: ports.ConsoleRepository
-    supplier_portal: ports.SupplierPortalRepository
-    account_search: ports.AccountSearch
-    audit_trail: ports.AuditTrail
-    supplier_catalog: ports.SupplierCatalog
-    storage_probe: StorageProbe
+class SqlTransactions:
+    """The `Transactions` port on an engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    def __getattr__(self, name: str) -> Any:
-        make = _REPOSITORIES.get(name)
-        if make is None or "engine" not in self.__dict__:
-            raise AttributeError(name)
-        if self.engine.dialect.name == "postgresql":
-            make = _POSTGRES_REPOSITORIES.get(name, make)
-        repository = make()
-        setattr(self, name, repository)
-        return repository
-
-    def __call__(self, *, write: bool = False, autocommit: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=write, autocommit=autocommit)
+    def __call__(self, *, write: bool = False, autocommit: bool = False) -> SqlTransaction:
+        return SqlTransaction(self.engine, write=write, autocommit=autocommit)

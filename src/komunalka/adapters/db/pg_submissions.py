@@ -13,8 +13,9 @@ import asyncpg
 from komunalka.adapters.db.postgres import LOCK_METERS, context_of, reading_of
 from komunalka.adapters.db.readings import StaleCorrection
 from komunalka.adapters.db.scope import InScope
-from komunalka.application.ports import Claim, MeterContext, NewSubmission, SubmissionSnapshot
+from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import MeterContext
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
 from komunalka.domain.values import to_milli

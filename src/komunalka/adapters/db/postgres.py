@@ -18,10 +18,8 @@ from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import supplier_of
 from komunalka.adapters.db.scope import InScope
-from komunalka.application.ports import (
-    MeterContext,
-)
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import MeterContext
 from komunalka.domain.meters import Account, Meter, MeterStatus
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus

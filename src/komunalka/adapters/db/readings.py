@@ -13,7 +13,7 @@ from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import dialect_insert, reading_of
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
-from komunalka.application.ports import Claim, NewSubmission, SubmissionSnapshot
+from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, 
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import registry_imports
 from komunalka.adapters.db.types import UtcDateTime
-from komunalka.application.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 
 MAX_REGISTERS = 4
 BATCH = 5_000

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage_record
-from komunalka.application.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.domain.meters import MeterStatus
 
 # (classid, objid) of the two-key advisory lock that serializes imports (the schema takes no

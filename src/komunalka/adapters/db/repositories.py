@@ -29,7 +29,9 @@ from komunalka.adapters.db.tables import (
     suppliers,
     tariffs,
 )
-from komunalka.application.ports import Attempts, Identity, MeterContext
+from komunalka.application.accounts.ports import Attempts
+from komunalka.application.identity.ports import Identity
+from komunalka.application.shared.ports import MeterContext
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.services import Service
 from komunalka.domain.tariffs import Tariff

@@ -190,11 +190,6 @@ class SqlSupplierCatalog(InScope):
             raise Conflict(str(exc.orig)) from exc
 
 
-class SqlConsoleRepository(SqlAccountSearch, SqlAuditTrail, SqlSupplierCatalog):
-    """The three above in one, for the unit of work's `console` while use cases still reach
-    it there; goes with the unit of work."""
-
-
 def _values(supplier: Supplier, services: Sequence[str]) -> dict[str, str]:
     return {
         "code": supplier.code,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
 from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
@@ -19,6 +18,8 @@ from komunalka.application.readings.submit_readings import (
     SubmitReadingsResult,
 )
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 from komunalka.domain.readings import ReadingStatus
 
@@ -33,16 +34,35 @@ class CorrectReadingRequest:
 
 
 class CorrectReading:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, submit: SubmitReadings) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        readings: ReadingRepository,
+        meters: MeterRepository,
+        clock: Clock,
+        submit: SubmitReadings,
+    ) -> None:
+        self._transactions = transactions
+        self._readings = readings
+        self._meters = meters
         self._clock = clock
         self._submit = submit
 
     async def __call__(self, request: CorrectReadingRequest) -> SubmitReadingsResult:
+        async with self._transactions():
+            submission = await self._submission(request)
+        return await self._submit(submission)
+
+    async def within(self, request: CorrectReadingRequest) -> SubmitReadingsResult:
+        """The correction inside the write transaction the caller has open (see
+        `SubmitReadings.within`)."""
+        return await self._submit.within(await self._submission(request))
+
+    async def _submission(self, request: CorrectReadingRequest) -> SubmitReadingsRequest:
+        """The submission that corrects the receipt's reading, read in the open transaction."""
         receipt = request.receipt.strip().upper()
-        async with self._uow() as uow:
-            reading = await uow.readings.by_receipt(receipt) if len(receipt) <= 20 else None
-            found = await uow.meters.contexts([reading.meter_id], lock=False) if reading else []
+        reading = await self._readings.by_receipt(receipt) if len(receipt) <= 20 else None
+        found = await self._meters.contexts([reading.meter_id], lock=False) if reading else []
         if reading is None or not found:
             raise DomainError.of("reading.not_found", receipt=request.receipt)
         window = found[0].supplier.window.window_at(self._clock.now())
@@ -51,6 +71,4 @@ class CorrectReading:
         if reading.status is ReadingStatus.SUPERSEDED:
             raise DomainError.of("reading.already_corrected", receipt=receipt)
         item = ReadingItem(reading.meter_id, request.value, reading.register, request.confirm)
-        return await self._submit(
-            SubmitReadingsRequest(request.actor, [item], request.client_key, reading.period)
-        )
+        return SubmitReadingsRequest(request.actor, [item], request.client_key, reading.period)

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.readings.ports import LinkedAccounts, SupplierList
+from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Meter, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
+from komunalka.domain.windows import current_or_next
 
 
 class PeriodStatus(StrEnum):
@@ -35,21 +38,36 @@ class MeterOverview:
     last: dict[str, Reading] = field(default_factory=dict)
     blocked_code: str | None = None
     blocked_params: dict[str, str] = field(default_factory=dict)
+    # Each register's last accepted reading before `period` (what a new value is checked
+    # against; `last` may be of `period` itself).
+    previous: dict[str, Reading] = field(default_factory=dict)
 
 
 class ListMyMeters:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        accounts: LinkedAccounts,
+        suppliers: SupplierList,
+        meters: MeterRepository,
+        readings: ReadingRepository,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._accounts = accounts
+        self._suppliers = suppliers
+        self._meters = meters
+        self._readings = readings
         self._clock = clock
 
     async def __call__(self, resident_id: int) -> list[MeterOverview]:
         now = self._clock.now()
-        async with self._uow() as uow:
-            accounts = await uow.accounts.linked_to(resident_id)
-            suppliers = {s.id: s for s in await uow.suppliers.all()}
-            meters = await uow.meters.of_accounts([a.id for a in accounts])
+        async with self._transactions():
+            accounts = await self._accounts.linked_to(resident_id)
+            suppliers = {s.id: s for s in await self._suppliers.all()}
+            meters = await self._meters.of_accounts([a.id for a in accounts])
             local = BillingPeriod(now.year, now.month)
-            recent = await uow.readings.recent([m.id for m in meters], local.shift(-14))
+            recent = await self._readings.recent([m.id for m in meters], local.shift(-14))
         by_id = {a.id: a for a in accounts}
         result = []
         for meter in meters:
@@ -74,12 +92,14 @@ def overview(
 ) -> MeterOverview:
     """The status of one meter at `now`; `history` holds its accepted readings, oldest first."""
     rule = supplier.window
-    window = rule.window_at(now) or rule.next_window(now)
+    window = current_or_next(rule, now)
     is_open = window.contains(now)
     opens = window.opens_at.astimezone(rule.zone).date()
     # closes_at is the midnight after the last day; people are told the last day itself
     closes = (window.closes_at.astimezone(rule.zone) - timedelta(days=1)).date()
     last = {reg: rows[-1] for reg, rows in history.items() if rows}
+    before = {reg: [r for r in rows if r.period < window.period] for reg, rows in history.items()}
+    previous = {reg: rows[-1] for reg, rows in before.items() if rows}
     blocked = meter_state_violations(meter, rule.local_today(now))
     if blocked:
         status = PeriodStatus.BLOCKED
@@ -92,5 +112,5 @@ def overview(
     code = blocked[0].code if blocked else None
     params = dict(blocked[0].params) if blocked else {}
     return MeterOverview(
-        meter, account, supplier, status, window.period, opens, closes, last, code, params
+        meter, account, supplier, status, window.period, opens, closes, last, code, params, previous
     )

@@ -7,15 +7,18 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.readings.ports import MediaRepository
+from komunalka.application.shared.ports import Clock
+from komunalka.application.shared.transactions import Transactions
 
 KEEP = timedelta(days=1)
 MAX_BYTES = 2_000_000
 
 
 class PublishPicture:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, media: MediaRepository, clock: Clock) -> None:
+        self._transactions = transactions
+        self._media = media
         self._clock = clock
 
     async def __call__(self, png: bytes) -> str:
@@ -24,20 +27,21 @@ class PublishPicture:
             raise ValueError("not a PNG picture of a sensible size")
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
-        async with self._uow(write=True) as uow:
-            await uow.media.forget_before(now - KEEP)
-            await uow.media.add(token, png, "image/png", now)
-            await uow.commit()
+        async with self._transactions(write=True) as tx:
+            await self._media.forget_before(now - KEEP)
+            await self._media.add(token, png, "image/png", now)
+            await tx.commit()
         return token
 
 
 class FetchPicture:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, transactions: Transactions, media: MediaRepository, clock: Clock) -> None:
+        self._transactions = transactions
+        self._media = media
         self._clock = clock
 
     async def __call__(self, token: str) -> tuple[bytes, str] | None:
         if not 20 <= len(token) <= 43:
             return None
-        async with self._uow() as uow:
-            return await uow.media.get(token, self._clock.now() - KEEP)
+        async with self._transactions():
+            return await self._media.get(token, self._clock.now() - KEEP)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
+from komunalka.application.readings.ports import SupplierTariffs
 from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import TOTAL, Meter
 from komunalka.domain.periods import BillingPeriod
@@ -41,8 +43,18 @@ class MeterHistory:
 
 
 class ReadingHistory:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        meters: MeterRepository,
+        readings: ReadingRepository,
+        tariffs: SupplierTariffs,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._meters = meters
+        self._readings = readings
+        self._tariffs = tariffs
         self._clock = clock
 
     async def __call__(
@@ -51,14 +63,16 @@ class ReadingHistory:
         if not 1 <= months <= 120:
             raise DomainError.of("history.bad_months", limit=120)
         now = self._clock.now()
-        async with self._uow() as uow:
-            found = await uow.meters.contexts([meter_id], lock=False, resident_id=actor.resident_id)
+        async with self._transactions():
+            found = await self._meters.contexts(
+                [meter_id], lock=False, resident_id=actor.resident_id
+            )
             if not found or (actor.kind is ActorKind.RESIDENT and not found[0].linked):
                 raise DomainError.of("meter.not_found")
             # one month more than asked for, so the first shown month has its consumption
             since = BillingPeriod(now.year, now.month).shift(-months)
-            readings = await uow.readings.history(meter_id, since)
-            tariffs = await uow.tariffs.of_supplier(found[0].supplier.id)
+            readings = await self._readings.history(meter_id, since)
+            tariffs = await self._tariffs.of_supplier(found[0].supplier.id)
         meter = found[0].meter
         entries = with_consumption(meter, readings, months, now.year * 12 + now.month - 1)
         priced = [_priced(e, meter, tariffs) for e in entries]

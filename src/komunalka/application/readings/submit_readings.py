@@ -18,40 +18,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from komunalka.application.ports import (
+from komunalka.application.readings.judging import (
+    Judged,
+    ReadingItem,
+    check_access,
+    judge,
+    require_corrections,
+)
+from komunalka.application.readings.ports import (
     Claim,
-    Clock,
-    MeterContext,
     NewSubmission,
-    UnitOfWork,
-    UnitOfWorkFactory,
+    SubmissionRepository,
+    SubmissionSnapshot,
     unique,
 )
-from komunalka.application.shared.actors import Actor, ActorKind
-from komunalka.domain.errors import DomainError, InvalidReading, Severity, Violation
+from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import Clock, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
+from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.readings import (
-    PastValue,
-    Reading,
-    ReadingStatus,
-    check_total,
-    check_value,
-    meter_state_violations,
-    new_receipt,
-)
-from komunalka.domain.values import parse_reading
+from komunalka.domain.readings import Reading, ReadingStatus, new_receipt
+
+__all__ = [
+    "AcceptedReading",
+    "ReadingItem",
+    "SubmitReadings",
+    "SubmitReadingsRequest",
+    "SubmitReadingsResult",
+]
 
 HISTORY_MONTHS = 13
 MAX_ITEMS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ReadingItem:
-    meter_id: int
-    value: str | int | Decimal
-    # None for a single-register meter; a zone code (``day``) otherwise.
-    register: str | None = None
-    confirm: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,92 +80,77 @@ class SubmitReadingsResult:
     replayed: bool = False
 
 
-@dataclass(slots=True)
-class _Judged:
-    item: ReadingItem
-    register: str
-    value: Decimal
-    period: BillingPeriod
-    previous: Decimal | None = None
-    current: Reading | None = None
-
-
 class SubmitReadings:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        submissions: SubmissionRepository,
+        readings: ReadingRepository,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._submissions = submissions
+        self._readings = readings
         self._clock = clock
 
     async def __call__(self, request: SubmitReadingsRequest) -> SubmitReadingsResult:
         _check_shape(request)
-        now = self._clock.now()
-        fingerprint = _fingerprint(request.items)
-        ids = unique(i.meter_id for i in request.items)
-        if len(ids) == 1:
+        now, fingerprint = self._clock.now(), _fingerprint(request.items)
+        if len(unique(i.meter_id for i in request.items)) == 1:
             # One meter: read, judge, and write only if the meter has not moved on meanwhile,
             # each a step of its own (two round trips on PostgreSQL, no transaction held).
-            async with self._uow(write=True, autocommit=True) as uow:
-                result = await self._attempt(uow, request, ids, now, fingerprint, hold=False)
+            async with self._transactions(write=True, autocommit=True) as tx:
+                result = await self._attempt(request, now, fingerprint, hold=False)
                 if result is not None:
-                    await uow.commit()
+                    await tx.commit()
                     return result
         # Several meters, or one that changed between the read and the write: hold the meters
         # (in id order, so two submissions never deadlock) from the read to the commit.
-        async with self._uow(write=True) as uow:
-            result = await self._attempt(uow, request, ids, now, fingerprint, hold=True)
-            if result is None:
-                raise RuntimeError("a held meter moved on before the submission was saved")
-            await uow.commit()
+        async with self._transactions(write=True) as tx:
+            result = await self._held(request, now, fingerprint)
+            await tx.commit()
+        return result
+
+    async def within(self, request: SubmitReadingsRequest) -> SubmitReadingsResult:
+        """The submission inside the write transaction the caller has open, holding its meters
+        until that ends, for a use case that writes more in the same transaction (the caller
+        commits, or leaves and nothing is written)."""
+        _check_shape(request)
+        return await self._held(request, self._clock.now(), _fingerprint(request.items))
+
+    async def _held(
+        self, request: SubmitReadingsRequest, now: datetime, fingerprint: str
+    ) -> SubmitReadingsResult:
+        result = await self._attempt(request, now, fingerprint, hold=True)
+        if result is None:
+            raise RuntimeError("a held meter moved on before the submission was saved")
         return result
 
     async def _attempt(
-        self,
-        uow: UnitOfWork,
-        request: SubmitReadingsRequest,
-        ids: list[int],
-        now: datetime,
-        fingerprint: str,
-        *,
-        hold: bool,
+        self, request: SubmitReadingsRequest, now: datetime, fingerprint: str, *, hold: bool
     ) -> SubmitReadingsResult | None:
         """The submission judged against one snapshot; None when a meter moved on before the
         write (nothing was written)."""
         # periods run at most a month behind the calendar: this covers every window rule
         since = BillingPeriod(now.year, now.month).shift(-HISTORY_MONTHS - 2)
-        actor = request.actor
-        snap = await uow.submissions.snapshot(actor, request.client_key, ids, since, hold=hold)
-        if snap.earlier is not None:
-            return await _replay(uow, snap.earlier, fingerprint)
-        contexts = {c.meter.id: c for c in snap.contexts}
-        _check_access(actor, ids, contexts)
-        judged = _judge(request.items, contexts, now)
-        if request.correcting is not None:
-            _require_corrections(judged, request.correcting)
-        readings = [
-            Reading(
-                meter_id=j.item.meter_id,
-                register=j.register,
-                period=j.period,
-                value=j.value,
-                submitted_at=now,
-                channel=actor.channel,
-                receipt=new_receipt(j.period),
-            )
-            for j in judged
-        ]
-        new = NewSubmission(
-            actor,
-            request.client_key,
-            fingerprint,
-            now,
-            readings,
-            [j.current.id for j in judged if j.current is not None and j.current.id],
-            {meter_id: c.revision for meter_id, c in contexts.items()},
+        ids = unique(i.meter_id for i in request.items)
+        snap = await self._submissions.snapshot(
+            request.actor, request.client_key, ids, since, hold=hold
         )
-        claim = await uow.submissions.save(new)
+        if snap.earlier is not None:
+            return await self._replay(snap.earlier, fingerprint)
+        judged = _judged(request, ids, snap, now)
+        readings = [_reading(j, now, request.actor) for j in judged]
+        revisions = {c.meter.id: c.revision for c in snap.contexts}
+        superseded = [j.current.id for j in judged if j.current is not None and j.current.id]
+        new = NewSubmission(
+            request.actor, request.client_key, fingerprint, now, readings, superseded, revisions
+        )
+        claim = await self._submissions.save(new)
         if claim is None:
             return None
         if not claim.is_new:  # the same key was used meanwhile: its result, not ours
-            return await _replay(uow, claim, fingerprint)
+            return await self._replay(claim, fingerprint)
         accepted = [
             AcceptedReading(
                 r.meter_id,
@@ -182,6 +164,47 @@ class SubmitReadings:
             for r, j in zip(readings, judged, strict=True)
         ]
         return SubmitReadingsResult(claim.submission_id, now, accepted)
+
+    async def _replay(self, claim: Claim, fingerprint: str) -> SubmitReadingsResult:
+        """The first result again: the same receipts, previous values and correction flags."""
+        if claim.fingerprint != fingerprint:
+            raise DomainError.of("submission.key_reused")
+        accepted = []
+        for r in await self._readings.of_submission(claim.submission_id):
+            rows = await self._readings.history(r.meter_id, r.period.shift(-HISTORY_MONTHS))
+            mine = [x for x in rows if x.register == r.register]
+            before = [x for x in mine if x.period < r.period and x.status is ReadingStatus.ACCEPTED]
+            corrected = any(x.period == r.period and (x.id or 0) < (r.id or 0) for x in mine)
+            previous = before[-1].value if before else None
+            accepted.append(
+                AcceptedReading(
+                    r.meter_id, r.register, r.period, r.value, previous, r.receipt, corrected
+                )
+            )
+        return SubmitReadingsResult(claim.submission_id, claim.at, accepted, replayed=True)
+
+
+def _judged(
+    request: SubmitReadingsRequest, ids: list[int], snap: SubmissionSnapshot, now: datetime
+) -> list[Judged]:
+    contexts = {c.meter.id: c for c in snap.contexts}
+    check_access(request.actor, ids, contexts)
+    judged = judge(request.items, contexts, now)
+    if request.correcting is not None:
+        require_corrections(judged, request.correcting)
+    return judged
+
+
+def _reading(j: Judged, now: datetime, actor: Actor) -> Reading:
+    return Reading(
+        meter_id=j.item.meter_id,
+        register=j.register,
+        period=j.period,
+        value=j.value,
+        submitted_at=now,
+        channel=actor.channel,
+        receipt=new_receipt(j.period),
+    )
 
 
 def _check_shape(request: SubmitReadingsRequest) -> None:
@@ -204,140 +227,3 @@ def _fingerprint(items: Sequence[ReadingItem]) -> str:
         (i.meter_id, i.register or "", str(i.value).strip(), sorted(i.confirm)) for i in items
     )
     return hashlib.sha256(json.dumps(canon).encode()).hexdigest()
-
-
-async def _replay(uow: UnitOfWork, claim: Claim, fingerprint: str) -> SubmitReadingsResult:
-    """The first result again: the same receipts, previous values and correction flags."""
-    if claim.fingerprint != fingerprint:
-        raise DomainError.of("submission.key_reused")
-    readings = await uow.readings.of_submission(claim.submission_id)
-    accepted = []
-    for r in readings:
-        rows = await uow.readings.history(r.meter_id, r.period.shift(-HISTORY_MONTHS))
-        mine = [x for x in rows if x.register == r.register]
-        before = [x for x in mine if x.period < r.period and x.status is ReadingStatus.ACCEPTED]
-        corrected = any(x.period == r.period and (x.id or 0) < (r.id or 0) for x in mine)
-        previous = before[-1].value if before else None
-        accepted.append(
-            AcceptedReading(
-                r.meter_id, r.register, r.period, r.value, previous, r.receipt, corrected
-            )
-        )
-    return SubmitReadingsResult(claim.submission_id, claim.at, accepted, replayed=True)
-
-
-def _check_access(actor: Actor, ids: list[int], contexts: dict[int, MeterContext]) -> None:
-    missing = [i for i in ids if i not in contexts]
-    if actor.kind is ActorKind.RESIDENT:
-        # A meter of someone else's account looks exactly like one that does not exist.
-        missing += [i for i in ids if i in contexts and not contexts[i].linked]
-    if missing:
-        raise DomainError([Violation("meter.not_found", meter_id=i) for i in sorted(missing)])
-
-
-def _judge(
-    items: Sequence[ReadingItem],
-    contexts: dict[int, MeterContext],
-    now: datetime,
-) -> list[_Judged]:
-    violations: list[Violation] = []
-    periods = _open_periods(contexts, now, violations)
-    recent = {
-        (meter_id, register): list(rows)
-        for meter_id, ctx in contexts.items()
-        for register, rows in ctx.history.items()
-    }
-    judged = [
-        _judge_item(item, contexts[item.meter_id], periods[item.meter_id], recent, violations)
-        for item in items
-        if item.meter_id in periods
-    ]
-    for meter_id in periods:
-        mine = [j for j in judged if j is not None and j.item.meter_id == meter_id]
-        values = {j.register: j.value for j in mine}
-        current = _current_values(recent, meter_id, periods[meter_id])
-        violations += check_total(contexts[meter_id].meter, {**current, **values})
-    blocking = [v for v in violations if v.severity is Severity.ERROR or not _confirmed(items, v)]
-    if blocking:
-        raise DomainError(blocking)
-    return [j for j in judged if j is not None]
-
-
-def _open_periods(
-    contexts: dict[int, MeterContext], now: datetime, violations: list[Violation]
-) -> dict[int, BillingPeriod]:
-    """The period each meter takes readings for now; a closed window or a blocked meter is a
-    violation instead, and its readings are not judged further."""
-    periods = {}
-    for meter_id, ctx in contexts.items():
-        rule = ctx.supplier.window
-        window = rule.window_at(now)
-        if window is None:
-            nxt = rule.next_window(now)
-            opens = nxt.opens_at.astimezone(rule.zone).date().isoformat()
-            params = {"opens": opens, "period": str(nxt.period)}
-            violations.append(Violation("window.closed", params, meter_id=meter_id))
-            continue
-        blocked = meter_state_violations(ctx.meter, rule.local_today(now))
-        if blocked:
-            violations += blocked
-            continue
-        periods[meter_id] = window.period
-    return periods
-
-
-def _current_values(
-    recent: dict[tuple[int, str], list[Reading]], meter_id: int, period: BillingPeriod
-) -> dict[str, Decimal]:
-    return {
-        register: r.value
-        for (mid, register), rows in recent.items()
-        if mid == meter_id
-        for r in rows
-        if r.period == period
-    }
-
-
-def _require_corrections(judged: list[_Judged], period: BillingPeriod) -> None:
-    problems = []
-    for j in judged:
-        code = "reading.correction_closed" if j.period != period else "reading.nothing_to_correct"
-        if j.period != period or j.current is None:
-            params = {"period": str(period)}
-            problems.append(Violation(code, params, meter_id=j.item.meter_id, register=j.register))
-    if problems:
-        raise DomainError(problems)
-
-
-def _confirmed(items: Sequence[ReadingItem], violation: Violation) -> bool:
-    return any(
-        i.meter_id == violation.meter_id
-        and violation.code in i.confirm
-        and (i.register in (None, violation.register))
-        for i in items
-    )
-
-
-def _judge_item(
-    item: ReadingItem,
-    ctx: MeterContext,
-    period: BillingPeriod,
-    recent: dict[tuple[int, str], list[Reading]],
-    violations: list[Violation],
-) -> _Judged | None:
-    meter = ctx.meter
-    register = item.register or (meter.registers[0] if len(meter.registers) == 1 else "")
-    if register not in meter.registers:
-        params = {"registers": ", ".join(meter.registers)}
-        violations.append(Violation("reading.unknown_register", params, meter_id=meter.id))
-        return None
-    try:
-        value = parse_reading(item.value, meter.digits, meter.decimals)
-    except InvalidReading as exc:
-        violations += [v.at(meter.id, register) for v in exc.violations]
-        return None
-    history = recent.get((meter.id, register), [])
-    past = [PastValue(r.period, r.value) for r in history if r.period < period]
-    current = next((r for r in history if r.period == period), None)
-    violations += check_value(meter, register, value, period, past)
-    return _Judged(item, register, value, period, past[-1].value if past else None, current)

@@ -5,8 +5,9 @@ Who may call them: an active call-center operator, district operator or administ
 account in their scope (supplier staff may not). Guarantees: the operator says how the caller was
 identified and writes a note, else nothing is stored; the readings go through SubmitReadings (or
 CorrectReading) with the operator as the actor and the phone or the service center as the channel,
-so every rule, warning and the client key's once-only effect hold; the identification goes into
-the audit log with the submission (once, even when the request is repeated).
+so every rule, warning and the client key's once-only effect hold; the readings, the note and
+the identification (an audit entry beside the submission's) are written in one transaction, so
+none of them is ever stored without the others, and a repeated request writes nothing again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from komunalka.application.ports import Clock, UnitOfWorkFactory
 from komunalka.application.readings.correct_reading import CorrectReading, CorrectReadingRequest
 from komunalka.application.readings.submit_readings import (
     ReadingItem,
@@ -24,6 +24,9 @@ from komunalka.application.readings.submit_readings import (
     SubmitReadingsResult,
 )
 from komunalka.application.shared.actors import Actor, ActorKind
+from komunalka.application.shared.ports import AuditLog, Clock, MeterRepository, ReadingRepository
+from komunalka.application.shared.transactions import Transactions
+from komunalka.application.staff.ports import AccountSearch, AuditTrail
 from komunalka.application.staff.view_account import visible_account
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.services import Channel
@@ -94,17 +97,34 @@ def _check(request: CallerRequest) -> tuple[Identification, str]:
     return identified, note
 
 
+def _actor(request: CallerRequest) -> tuple[Actor, Identification]:
+    """The operator as the actor (the note is the actor's), once the request is checked."""
+    identified, note = _check(request)
+    actor = Actor(ActorKind.OPERATOR, request.staff.id, request.channel, None, note)
+    return actor, identified
+
+
 class _ForCaller:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        transactions: Transactions,
+        search: AccountSearch,
+        trail: AuditTrail,
+        meters: MeterRepository,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._search = search
+        self._trail = trail
+        self._meters = meters
+        self._audit = audit
         self._clock = clock
 
-    async def _actor(self, request: CallerRequest) -> tuple[Actor, Identification]:
-        identified, note = _check(request)
-        async with self._uow() as uow:
-            await visible_account(uow.console, request.staff, request.account_id)
-        actor = Actor(ActorKind.OPERATOR, request.staff.id, request.channel, None, note)
-        return actor, identified
+    async def _visible(self, request: CallerRequest) -> set[int]:
+        """The account's meters, once the account is checked against the member's scope."""
+        await visible_account(self._search, request.staff, request.account_id)
+        return {m.id for m in await self._meters.of_accounts([request.account_id])}
 
     async def _record(
         self,
@@ -113,45 +133,68 @@ class _ForCaller:
         identified: Identification,
         result: SubmitReadingsResult,
     ) -> None:
-        """The identification beside the submission's own audit entry; a repeated request
-        writes it only when the first one's did not land."""
+        """The identification beside the submission's own audit entry, in its transaction; a
+        repeated request finds it written with the first one (or, for a submission stored
+        before both were written together, writes it once)."""
         subject = f"submission:{result.submission_id}"
-        async with self._uow(write=True) as uow:
-            if result.replayed and await uow.console.entries(subject, IDENTIFIED):
-                return
-            details = {
-                "account": request.account_id,
-                "identified_by": identified.value,
-                "channel": request.channel.value,
-                "meters": sorted({r.meter_id for r in result.readings}),
-                "receipts": [r.receipt for r in result.readings],
-            }
-            await uow.audit.record(actor, IDENTIFIED, subject, details, self._clock.now())
-            await uow.commit()
+        if result.replayed and await self._trail.entries(subject, IDENTIFIED):
+            return
+        details = {
+            "account": request.account_id,
+            "identified_by": identified.value,
+            "channel": request.channel.value,
+            "meters": sorted({r.meter_id for r in result.readings}),
+            "receipts": [r.receipt for r in result.readings],
+        }
+        await self._audit.record(actor, IDENTIFIED, subject, details, self._clock.now())
 
 
 class SubmitForCaller(_ForCaller):
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, submit: SubmitReadings) -> None:
-        super().__init__(uow, clock)
+    def __init__(
+        self,
+        transactions: Transactions,
+        search: AccountSearch,
+        trail: AuditTrail,
+        meters: MeterRepository,
+        audit: AuditLog,
+        clock: Clock,
+        submit: SubmitReadings,
+    ) -> None:
+        super().__init__(transactions, search, trail, meters, audit, clock)
         self._submit = submit
 
     async def __call__(
         self, request: CallerRequest, items: Sequence[ReadingItem]
     ) -> SubmitReadingsResult:
-        actor, identified = await self._actor(request)
-        async with self._uow() as uow:
-            own = {m.id for m in await uow.meters.of_accounts([request.account_id])}
-        strangers = sorted({i.meter_id for i in items} - own)
-        if strangers:
-            raise DomainError([Violation("meter.not_found", meter_id=m) for m in strangers])
-        result = await self._submit(SubmitReadingsRequest(actor, items, request.client_key))
-        await self._record(actor, request, identified, result)
+        """The readings, the operator's note (the actor's) and the identification: all in one
+        transaction, or nothing."""
+        actor, identified = _actor(request)
+        async with self._transactions(write=True) as tx:
+            strangers = sorted({i.meter_id for i in items} - await self._visible(request))
+            if strangers:
+                raise DomainError([Violation("meter.not_found", meter_id=m) for m in strangers])
+            result = await self._submit.within(
+                SubmitReadingsRequest(actor, items, request.client_key)
+            )
+            await self._record(actor, request, identified, result)
+            await tx.commit()
         return result
 
 
 class CorrectForCaller(_ForCaller):
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, correct: CorrectReading) -> None:
-        super().__init__(uow, clock)
+    def __init__(
+        self,
+        transactions: Transactions,
+        search: AccountSearch,
+        trail: AuditTrail,
+        meters: MeterRepository,
+        readings: ReadingRepository,
+        audit: AuditLog,
+        clock: Clock,
+        correct: CorrectReading,
+    ) -> None:
+        super().__init__(transactions, search, trail, meters, audit, clock)
+        self._readings = readings
         self._correct = correct
 
     async def __call__(
@@ -161,14 +204,16 @@ class CorrectForCaller(_ForCaller):
         value: str,
         confirm: frozenset[str] = frozenset(),
     ) -> SubmitReadingsResult:
-        actor, identified = await self._actor(request)
-        async with self._uow() as uow:
-            reading = await uow.readings.by_receipt(receipt.strip().upper()[:20])
-            own = {m.id for m in await uow.meters.of_accounts([request.account_id])}
-        if reading is None or reading.meter_id not in own:
-            raise DomainError.of("reading.not_found", receipt=receipt)
-        result = await self._correct(
-            CorrectReadingRequest(actor, receipt, value, confirm, request.client_key)
-        )
-        await self._record(actor, request, identified, result)
+        """The correction, the note and the identification: all in one transaction."""
+        actor, identified = _actor(request)
+        async with self._transactions(write=True) as tx:
+            own = await self._visible(request)
+            reading = await self._readings.by_receipt(receipt.strip().upper()[:20])
+            if reading is None or reading.meter_id not in own:
+                raise DomainError.of("reading.not_found", receipt=receipt)
+            result = await self._correct.within(
+                CorrectReadingRequest(actor, receipt, value, confirm, request.client_key)
+            )
+            await self._record(actor, request, identified, result)
+            await tx.commit()
         return result

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from komunalka.application.readings.list_my_meters import MeterOverview, overview
+from komunalka.application.readings.readings_sheet import ReadingsSheet, sheet_of
 from komunalka.application.shared.ports import Clock, StaffRepository, SupplierRepository
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.staff.find_accounts import scope_of
@@ -47,6 +48,8 @@ class AccountCard:
     trail: list[AuditEntry]
     # staff names by id, for the trail
     staff_names: dict[int, str] = field(default_factory=dict)
+    # what the readings form shows and takes (application/readings/readings_sheet.py)
+    sheet: ReadingsSheet = field(default_factory=lambda: ReadingsSheet(()))
 
 
 async def visible_account(search: AccountSearch, staff: StaffMember, account_id: int) -> Account:
@@ -91,7 +94,8 @@ class ViewAccount:
             trail = await self._trail.trail(account.id, [m.id for m in meters], TRAIL_ROWS)
             names = {s.id: s.name for s in await self._staff.all()}
         cards = [_card(m, account, supplier, histories[m.id], now) for m in meters]
-        return AccountCard(account, supplier, cards, trail, names)
+        sheet = sheet_of([c.overview for c in cards])
+        return AccountCard(account, supplier, cards, trail, names, sheet)
 
 
 def _card(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.ports import (
     Suppliers,

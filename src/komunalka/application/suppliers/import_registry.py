@@ -13,8 +13,8 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from komunalka.application.ports import AuditLog, Clock
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.files import Spreadsheets
 from komunalka.application.suppliers.ports import (

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from komunalka.application.identity.issue_token import token_hash
-from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.ports import (
     Suppliers,

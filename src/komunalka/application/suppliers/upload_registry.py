@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from komunalka.application.ports import AuditLog, Clock
+from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.files import RegistryFile, Spreadsheets
 from komunalka.application.suppliers.import_registry import ImportRegistry

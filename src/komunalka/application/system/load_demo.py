@@ -15,7 +15,6 @@ from komunalka.application.identity.ports import (
     ResidentProfileRepository,
     WebLoginRepository,
 )
-from komunalka.application.ports import RejectedRow
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
     AccountRepository,
@@ -27,6 +26,7 @@ from komunalka.application.shared.ports import (
 )
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.import_registry import ImportRegistry
+from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.system.demo_data import (
     DISTRICTS,
     SHAPES,

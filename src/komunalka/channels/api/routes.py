@@ -15,7 +15,7 @@ from komunalka.application.readings.submit_readings import (
     SubmitReadingsResult,
 )
 from komunalka.application.shared.actors import Actor
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.lean import documented, header, json_body
 from komunalka.channels.api.schemas import (

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from komunalka.application.suppliers.formats import non_submitters_json
 from komunalka.application.suppliers.supplier_access import SupplierKey
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.routes import ERRORS, Authorization
 from komunalka.domain.periods import BillingPeriod

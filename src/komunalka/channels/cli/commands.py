@@ -18,7 +18,7 @@ from komunalka.application.shared.actors import Actor
 from komunalka.application.suppliers.formats import RejectedRowsReport, non_submitters_csv
 from komunalka.application.suppliers.import_registry import ImportReport
 from komunalka.application.suppliers.supplier_access import ServiceCaller
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.services import Channel

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.application.ports import SupplierRecord
 from komunalka.application.staff.manage_suppliers import SupplierForm
-from komunalka.application.use_cases import UseCases
+from komunalka.application.staff.ports import SupplierRecord
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.operator.views import ADMINS
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.templating import Pages, language_of

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsResult
+from komunalka.application.readings.readings_sheet import SheetAnswer
+from komunalka.application.readings.submit_readings import SubmitReadingsResult
 from komunalka.application.staff.find_accounts import SearchKind
 from komunalka.application.staff.submit_for_caller import (
     CallerRequest,
@@ -23,18 +24,16 @@ from komunalka.application.staff.submit_for_caller import (
     channels_for,
 )
 from komunalka.application.staff.view_account import AccountCard
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.operator.admin import add_admin_routes
 from komunalka.channels.operator.views import (
     CONSOLE,
     KNOWN_ACTIONS,
     TAKERS,
-    current,
     messages,
     not_found,
-    only_warnings,
-    previous,
     spell,
+    to_confirm,
 )
 from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
@@ -99,8 +98,7 @@ def build_router(use_cases: UseCases, pages: Pages) -> APIRouter:
             "identifications": list(Identification),
             "client_key": form.get("client_key") or uuid.uuid4().hex,
             "channel": form.get("channel") or channels[0].value,
-            "previous": previous,
-            "current": current,
+            "sheet": card.sheet,
             "warnings": {},
         }
 
@@ -118,14 +116,16 @@ def build_router(use_cases: UseCases, pages: Pages) -> APIRouter:
         if card is None:
             return not_found(pages, request)
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        items = _items(card, form)
+        answers = _answers(card, form)
         language = language_of(request, viewer)
         try:
-            result = await use_cases.submit_for_caller(_caller(viewer, account_id, form), items)
+            result = await use_cases.submit_for_caller(
+                _caller(viewer, account_id, form), card.sheet.items(answers)
+            )
         except DomainError as error:
             context = _form_context(viewer, card, form)
             context["errors"] = messages(error, language, card)
-            context["warnings"] = only_warnings(error)
+            context["warnings"] = to_confirm(card.sheet.after(error, answers))
             return pages.render(request, "operator/readings.html", context, status_code=400)
         return _receipts(request, card, result)
 
@@ -157,7 +157,7 @@ def build_router(use_cases: UseCases, pages: Pages) -> APIRouter:
         except DomainError as error:
             context = {**_form_context(viewer, card, form), "reading": reading}
             context["errors"] = messages(error, language_of(request, viewer), card)
-            context["warnings"] = only_warnings(error)
+            context["warnings"] = to_confirm(card.sheet.after(error, []))
             return pages.render(request, "operator/correction.html", context, status_code=400)
         return _receipts(request, card, result)
 
@@ -187,23 +187,24 @@ def _caller(viewer: Viewer, account_id: int, form: dict[str, str]) -> CallerRequ
     )
 
 
-def _items(card: AccountCard, form: dict[str, str]) -> list[ReadingItem]:
-    """A value per register typed or marked unchanged (the last accepted value again)."""
-    items = []
-    for m in card.meters:
-        meter = m.overview.meter
-        for register in meter.registers:
-            name = f"{meter.id}.{register}"
-            value = form.get(f"value.{name}", "").strip()
-            if form.get(f"same.{name}") and not value:
-                last = previous(m, register)
-                value = str(last.value) if last is not None else ""
-            if not value:
-                continue
+def _answers(card: AccountCard, form: dict[str, str]) -> list[SheetAnswer]:
+    """Every register of the form: typed (``value.<meter>.<register>``), marked unchanged
+    (``same.…``), with the warnings confirmed (``confirm.…``, codes joined by commas)."""
+    answers = []
+    for m in card.sheet.meters:
+        for line in m.lines:
+            name = line.key
             confirm = frozenset(c for c in form.get(f"confirm.{name}", "").split(",") if c)
-            reg = register if len(meter.registers) > 1 else None
-            items.append(ReadingItem(meter.id, value, reg, confirm))
-    return items
+            answers.append(
+                SheetAnswer(
+                    line.meter_id,
+                    line.register,
+                    form.get(f"value.{name}", "").strip(),
+                    bool(form.get(f"same.{name}")),
+                    confirm,
+                )
+            )
+    return answers
 
 
 def _reading(card: AccountCard | None, receipt: str) -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from komunalka.application.staff.view_account import AccountCard, MeterCard
+from komunalka.application.readings.readings_sheet import ReadingsSheet
+from komunalka.application.staff.view_account import AccountCard
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import require_staff
 from komunalka.channels.pages.templating import Pages
-from komunalka.domain.errors import DomainError, Severity
-from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
 from komunalka.i18n import translate
 
@@ -52,32 +52,13 @@ def messages(error: DomainError, language: str, card: AccountCard | None = None)
     return result
 
 
-def only_warnings(error: DomainError) -> dict[str, str]:
-    """When every violation is a warning: the codes to confirm by field (``meter.register``)."""
-    if any(v.severity is not Severity.WARNING for v in error.violations):
+def to_confirm(tried: ReadingsSheet) -> dict[str, str]:
+    """When only warnings stood in the way: the codes to confirm by field (``meter.register``),
+    joined by commas."""
+    if not tried.only_warnings:
         return {}
-    found: dict[str, list[str]] = {}
-    for v in error.violations:
-        found.setdefault(f"{v.meter_id}.{v.register}", []).append(v.code)
-    return {k: ",".join(codes) for k, codes in found.items()}
-
-
-def previous(card: MeterCard, register: str) -> Reading | None:
-    """The register's last accepted reading before the open (or next) period."""
-    period = card.overview.period
-    for r in card.readings:  # newest first
-        if r.register == register and r.status is ReadingStatus.ACCEPTED and r.period < period:
-            return r
-    return None
-
-
-def current(card: MeterCard, register: str) -> Reading | None:
-    """The register's accepted reading of the open period, when there is one."""
-    period = card.overview.period
-    for r in card.readings:
-        if r.register == register and r.status is ReadingStatus.ACCEPTED and r.period == period:
-            return r
-    return None
+    lines = [x for m in tried.meters for x in m.lines if x.warnings]
+    return {x.key: ",".join(v.code for v in x.warnings) for x in lines}
 
 
 def spell(receipt: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     NOT_PAGES,

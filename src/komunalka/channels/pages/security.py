@@ -21,7 +21,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from komunalka.application.identity.sign_in import STAFF, Viewer
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.domain.staff import StaffRole
 
 SESSION_COOKIE = "komunalka_session"

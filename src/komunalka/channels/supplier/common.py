@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import require_staff
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from komunalka.application.suppliers.export_readings import FORMATS
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.supplier.common import (
     MEDIA_TYPES,
     Choose,

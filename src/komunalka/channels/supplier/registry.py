@@ -17,7 +17,7 @@ from komunalka.application.suppliers.files import JobRunner
 from komunalka.application.suppliers.formats import rejected_rows_csv
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.suppliers.upload_registry import kind_of
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
 from komunalka.channels.supplier.common import (

@@ -17,7 +17,7 @@ from komunalka.application.suppliers.configure_supplier import ZONES, TariffRequ
 from komunalka.application.suppliers.files import JobRunner
 from komunalka.application.suppliers.ports import NonSubmitter
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound, csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.channels.supplier.common import (

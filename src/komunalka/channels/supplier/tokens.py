@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
 from komunalka.channels.supplier.common import Choose, Errors, Render, SignedIn, member

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from komunalka.application.use_cases import UseCases
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
 

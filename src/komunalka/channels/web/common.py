@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from komunalka.application.identity.sign_in import OpenedSession, Viewer
 from komunalka.application.identity.sign_in_with_telegram import TelegramUser
-from komunalka.application.ports import ChartRenderer
-from komunalka.application.use_cases import UseCases
+from komunalka.application.shared.ports import ChartRenderer
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import signed_in_redirect
 from komunalka.channels.pages.templating import Pages, language_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from komunalka.application.ports import ChartRenderer
-from komunalka.application.use_cases import UseCases
+from komunalka.application.shared.ports import ChartRenderer
+from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages
 from komunalka.channels.web.auth import add_auth_routes

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile  # web cabinet
@@ -16,22 +17,15 @@ from komunalka.application.identity.resolve_session import ResolveSession, SignO
 from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
+from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.notifications.queue_message import QueueMessage
-from komunalka.application.ports import (
-    Clock,
-    DialogStateStore,
-    MessageSender,
-    PasswordHasher,
-    RegistryFile,
-    Spreadsheets,
-    UnitOfWorkFactory,
-    XlsxWriter,
-)
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.shared.ports import Clock, DialogStateStore, PasswordHasher
 from komunalka.application.staff.find_accounts import FindAccounts
 from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupplier
@@ -43,6 +37,7 @@ from komunalka.application.suppliers.configure_supplier import (
     ShowSupplierSettings,
 )
 from komunalka.application.suppliers.export_readings import ExportReadings
+from komunalka.application.suppliers.files import RegistryFile, Spreadsheets, XlsxWriter
 from komunalka.application.suppliers.import_registry import ImportRegistry, ImportRegistryFile
 from komunalka.application.suppliers.issue_supplier_token import (
     AuthenticateSupplier,
@@ -94,6 +89,7 @@ class UseCases:
     suppliers_for: SuppliersFor
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    readings_sheet: ShowReadingsSheet
     # suppliers: every door (command line, portal, pull API) exports and lists through these
     non_submitters: ListNonSubmitters
     import_registry: ImportRegistry
@@ -150,7 +146,7 @@ class UseCases:
     @classmethod
     def wire(
         cls,
-        uow: UnitOfWorkFactory,
+        uow: SqlStorage,
         clock: Clock,
         *,
         passwords: PasswordHasher | None = None,
@@ -167,7 +163,7 @@ class UseCases:
             **readings,
             **_accounts(uow, clock),
             **identity,
-            **_staff(uow, clock, hasher, readings["submit_readings"]),
+            **_staff(uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]),
             **suppliers,
             **_notifications(uow, clock, senders or {}),
             **_system(uow, clock, suppliers["import_registry"], identity["issue_token"], passwords),
@@ -177,19 +173,21 @@ class UseCases:
 # One function per feature: what each feature's use cases are made of.
 
 
-def _readings(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
-    submit = SubmitReadings(uow, clock)
+def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
+    meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
-        "correct_reading": CorrectReading(uow, clock, submit),
-        "list_my_meters": ListMyMeters(uow, clock),
-        "reading_history": ReadingHistory(uow, clock),
-        "publish_picture": PublishPicture(uow, clock),
-        "fetch_picture": FetchPicture(uow, clock),
+        "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),
+        "list_my_meters": meters,
+        "readings_sheet": ShowReadingsSheet(meters),
+        "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
+        "publish_picture": PublishPicture(uow, uow.media, clock),
+        "fetch_picture": FetchPicture(uow, uow.media, clock),
     }
 
 
-def _accounts(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
+def _accounts(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
     return {
         "link_account": LinkAccount(
             uow, uow.suppliers, uow.accounts, uow.meters, uow.link_attempts, uow.audit, clock
@@ -200,7 +198,7 @@ def _accounts(uow: UnitOfWorkFactory, clock: Clock) -> dict[str, Any]:
 
 
 def _identity(
-    uow: UnitOfWorkFactory,
+    uow: SqlStorage,
     clock: Clock,
     hasher: PasswordHasher,
     dialogs: DialogStateStore | None,
@@ -236,7 +234,11 @@ def _identity(
 
 
 def _staff(
-    uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher, submit: SubmitReadings
+    uow: SqlStorage,
+    clock: Clock,
+    hasher: PasswordHasher,
+    submit: SubmitReadings,
+    correct: CorrectReading,
 ) -> dict[str, Any]:
     u = uow
     return {
@@ -247,15 +249,19 @@ def _staff(
         "view_account": ViewAccount(
             u, u.account_search, u.suppliers, u.meters, u.readings, u.audit_trail, u.staff, clock
         ),
-        "submit_for_caller": SubmitForCaller(uow, clock, submit),
-        "correct_for_caller": CorrectForCaller(uow, clock, CorrectReading(uow, clock, submit)),
+        "submit_for_caller": SubmitForCaller(
+            u, u.account_search, u.audit_trail, u.meters, u.audit, clock, submit
+        ),
+        "correct_for_caller": CorrectForCaller(
+            u, u.account_search, u.audit_trail, u.meters, u.readings, u.audit, clock, correct
+        ),
         "list_suppliers": ListSuppliers(u, u.supplier_catalog),
         "save_supplier": SaveSupplier(u, u.suppliers, u.supplier_catalog, u.audit, clock),
     }
 
 
 def _notifications(
-    uow: UnitOfWorkFactory, clock: Clock, senders: dict[str, MessageSender]
+    uow: SqlStorage, clock: Clock, senders: dict[str, MessageSender]
 ) -> dict[str, Any]:
     return {
         "deliver_outbox": DeliverOutbox(uow, uow.outbox, senders, clock),
@@ -264,7 +270,7 @@ def _notifications(
 
 
 def _system(
-    uow: UnitOfWorkFactory,
+    uow: SqlStorage,
     clock: Clock,
     import_registry: ImportRegistry,
     issue_token: IssueToken,
@@ -281,7 +287,7 @@ def _system(
     }
 
 
-def _suppliers(uow: UnitOfWorkFactory, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
+def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
     portal = uow.supplier_portal  # settings, uploads, tokens and counts: one adapter
     importer = ImportRegistry(uow, uow.suppliers, uow.registry, uow.audit, clock)
     progress = UploadProgress()

@@ -29,7 +29,7 @@ async def setup() -> tuple[InMemoryStore, World, FakeClock]:
 
 
 def submit(store: InMemoryStore, clock: FakeClock) -> SubmitReadings:
-    return SubmitReadings(store, clock)
+    return SubmitReadings(store, store.submissions, store.readings, clock)
 
 
 def request(world: World, *items: ReadingItem, key: str | None = None) -> SubmitReadingsRequest:
@@ -221,7 +221,7 @@ async def test_a_reading_is_corrected_by_its_receipt_while_the_window_is_open(se
     store, world, clock = setup
     first = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "118")))
     receipt = first.readings[0].receipt
-    correct = CorrectReading(store, clock, submit(store, clock))
+    correct = CorrectReading(store, store.readings, store.meters, clock, submit(store, clock))
     actor = Actor.resident(world.resident, Channel.PHONE)
     fixed = await correct(CorrectReadingRequest(actor, receipt.lower(), "117,5"))
     assert fixed.readings[0].corrected and fixed.readings[0].value == Decimal("117.5")
@@ -237,7 +237,7 @@ async def test_a_reading_of_a_closed_period_cannot_be_corrected(setup) -> None:
         for r in store.state.readings
         if r.meter_id == world.hot_water and r.receipt and str(r.period) == "2026-10"
     )
-    correct = CorrectReading(store, clock, submit(store, clock))
+    correct = CorrectReading(store, store.readings, store.meters, clock, submit(store, clock))
     actor = Actor.resident(world.resident, Channel.WEB)
     with pytest.raises(DomainError) as exc:
         await correct(CorrectReadingRequest(actor, october.receipt, "114,9"))
@@ -252,7 +252,7 @@ async def test_someone_elses_reading_cannot_be_corrected(setup) -> None:
     mine = await submit(store, clock)(request(world, ReadingItem(world.hot_water, "118")))
     stranger = Actor.resident(424242, Channel.WEB)
     with pytest.raises(DomainError) as exc:
-        await CorrectReading(store, clock, submit(store, clock))(
+        await CorrectReading(store, store.readings, store.meters, clock, submit(store, clock))(
             CorrectReadingRequest(stranger, mine.readings[0].receipt, "117")
         )
     assert codes(exc) == ["meter.not_found"]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from komunalka.adapters.db.readings import StaleCorrection
 from komunalka.adapters.db.tables import audit_log, meters, readings, submissions
-from komunalka.application.ports import NewSubmission
+from komunalka.application.readings.ports import NewSubmission
 from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadings,
@@ -40,7 +40,9 @@ def req(world, *items, key=None):
 
 async def test_an_accepted_reading_is_stored_exactly_and_audited(uow, engine) -> None:
     world = await build_world(uow)
-    result = await SubmitReadings(uow, CLOCK)(req(world, ReadingItem(world.hot_water, "117,125")))
+    result = await SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)(
+        req(world, ReadingItem(world.hot_water, "117,125"))
+    )
     async with engine.connect() as conn:
         row = (
             await conn.execute(
@@ -65,7 +67,7 @@ async def test_a_rejected_submission_writes_nothing(uow, engine) -> None:
         ReadingItem(world.hot_water, "1e5", register="T1x"),
     )
     with pytest.raises(DomainError):
-        await SubmitReadings(uow, CLOCK)(req(world, *items))
+        await SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)(req(world, *items))
     after = (
         await count(engine, readings),
         await count(engine, submissions),
@@ -76,7 +78,7 @@ async def test_a_rejected_submission_writes_nothing(uow, engine) -> None:
 
 async def test_a_repeated_client_key_returns_the_first_result_and_writes_once(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, CLOCK)
+    use = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     first = await use(req(world, ReadingItem(world.hot_water, "117"), key="abc"))
     again = await use(req(world, ReadingItem(world.hot_water, "117"), key="abc"))
     assert again.replayed and again.readings == first.readings
@@ -89,7 +91,7 @@ async def test_a_repeated_client_key_returns_the_first_result_and_writes_once(uo
 
 async def test_a_correction_supersedes_and_history_keeps_both(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, CLOCK)
+    use = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     await use(req(world, ReadingItem(world.hot_water, "117")))
     second = await use(req(world, ReadingItem(world.hot_water, "116,5")))
     assert second.readings[0].corrected
@@ -106,7 +108,7 @@ async def test_a_correction_supersedes_and_history_keeps_both(uow, engine) -> No
 
 async def test_concurrent_submissions_to_one_meter_are_serialized(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, CLOCK)
+    use = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     values = [f"116,{i}" for i in range(8)]
     results = await asyncio.gather(
         *(use(req(world, ReadingItem(world.hot_water, v))) for v in values)
@@ -122,7 +124,7 @@ async def test_concurrent_submissions_to_one_meter_are_serialized(uow, engine) -
 
 async def test_concurrent_repeats_of_one_client_key_take_effect_once(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, CLOCK)
+    use = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     results = await asyncio.gather(
         *(use(req(world, ReadingItem(world.hot_water, "117"), key="same")) for _ in range(6))
     )
@@ -141,7 +143,7 @@ async def test_several_meters_in_one_submission_land_together(uow, engine) -> No
         ReadingItem(world.electricity, "550", "night"),
         ReadingItem(world.electricity, "1650", "total"),
     )
-    result = await SubmitReadings(uow, clock)(req(world, *items))
+    result = await SubmitReadings(uow, uow.submissions, uow.readings, clock)(req(world, *items))
     assert [r.value for r in result.readings] == [
         Decimal(117),
         Decimal(1100),
@@ -153,7 +155,7 @@ async def test_several_meters_in_one_submission_land_together(uow, engine) -> No
 
 async def test_concurrent_submissions_of_several_meters_are_serialized(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, FakeClock(kyiv(2026, 11, 30)))
+    use = SubmitReadings(uow, uow.submissions, uow.readings, FakeClock(kyiv(2026, 11, 30)))
 
     def items(step: int) -> tuple[ReadingItem, ...]:
         day, night = 1100 + step, 550 + step
@@ -208,17 +210,19 @@ async def written(engine) -> tuple[int, ...]:
 
 async def snapshot(uow, world, key=None):
     actor = Actor.resident(world.resident, Channel.API)
-    async with uow(write=True, autocommit=True) as u:
-        return await u.submissions.snapshot(actor, key, [world.hot_water], SINCE, hold=False)
+    async with uow(write=True, autocommit=True):
+        return await uow.submissions.snapshot(actor, key, [world.hot_water], SINCE, hold=False)
 
 
 async def test_a_save_from_a_stale_snapshot_writes_nothing(uow, engine) -> None:
     world = await build_world(uow)
     snap = await snapshot(uow, world)
-    await SubmitReadings(uow, CLOCK)(req(world, ReadingItem(world.hot_water, "116")))
+    await SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)(
+        req(world, ReadingItem(world.hot_water, "116"))
+    )
     before = await written(engine)
     async with uow(write=True, autocommit=True) as u:
-        assert await u.submissions.save(draft(world, snap, 117)) is None
+        assert await uow.submissions.save(draft(world, snap, 117)) is None
         await u.commit()
     assert await written(engine) == before
     fresh = await snapshot(uow, world)
@@ -228,13 +232,13 @@ async def test_a_save_from_a_stale_snapshot_writes_nothing(uow, engine) -> None:
 
 async def test_a_save_under_a_taken_key_returns_the_first_and_writes_nothing(uow, engine) -> None:
     world = await build_world(uow)
-    first = await SubmitReadings(uow, CLOCK)(
+    first = await SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)(
         req(world, ReadingItem(world.hot_water, "116"), key="k")
     )
     snap = await snapshot(uow, world)  # read as if before the key was taken
     counts = (await written(engine))[:3]
     async with uow(write=True, autocommit=True) as u:
-        claim = await u.submissions.save(draft(world, snap, 117, key="k"))
+        claim = await uow.submissions.save(draft(world, snap, 117, key="k"))
         await u.commit()
     assert claim is not None and not claim.is_new and claim.submission_id == first.submission_id
     assert (await written(engine))[:3] == counts
@@ -244,7 +248,7 @@ async def test_a_save_under_a_taken_key_returns_the_first_and_writes_nothing(uow
 
 async def test_a_correction_of_a_reading_no_longer_accepted_fails_whole(uow, engine) -> None:
     world = await build_world(uow)
-    use = SubmitReadings(uow, CLOCK)
+    use = SubmitReadings(uow, uow.submissions, uow.readings, CLOCK)
     await use(req(world, ReadingItem(world.hot_water, "116")))
     await use(req(world, ReadingItem(world.hot_water, "116,5")))  # supersedes the 116
     async with engine.connect() as conn:
@@ -258,7 +262,7 @@ async def test_a_correction_of_a_reading_no_longer_accepted_fails_whole(uow, eng
 
     async def save() -> None:
         async with uow(write=True, autocommit=True) as u:
-            await u.submissions.save(draft(world, snap, 117, superseded=[gone]))
+            await uow.submissions.save(draft(world, snap, 117, superseded=[gone]))
             await u.commit()
 
     with pytest.raises(StaleCorrection):

@@ -1,0 +1,80 @@
+"""The database as the composition root hands it out: it opens transactions, and holds one
+repository of each kind, picked for the engine's dialect, to be given to the use cases that name
+them. Every repository acts in the transaction its calling task has open (scope.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from komunalka.adapters.db.engine import SqlTransactions
+from komunalka.adapters.db.identity import (
+    SqlOneTimeTokenRepository,
+    SqlResidentProfileRepository,
+    SqlSignInAttemptRepository,
+    SqlWebLoginRepository,
+    SqlWebSessionRepository,
+)
+from komunalka.adapters.db.notifications import SqlOutbox
+from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
+from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
+from komunalka.adapters.db.queries import SqlReadingQueries
+from komunalka.adapters.db.readings import (
+    SqlAuditLog,
+    SqlReadingRepository,
+    SqlSubmissionRepository,
+)
+from komunalka.adapters.db.registry import SqlRegistryStaging
+from komunalka.adapters.db.registry_pg import PgRegistryStaging
+from komunalka.adapters.db.repositories import (
+    SqlAccountRepository,
+    SqlIdentityRepository,
+    SqlLinkAttemptRepository,
+    SqlMediaRepository,
+    SqlMeterRepository,
+    SqlResidentRepository,
+    SqlSupplierRepository,
+    SqlTariffRepository,
+    SqlTokenRepository,
+)
+from komunalka.adapters.db.staff import (
+    SqlAccountSearch,
+    SqlAuditTrail,
+    SqlStaffRepository,
+    SqlSupplierCatalog,
+)
+from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
+from komunalka.adapters.db.system import SqlStorageProbe
+
+
+class SqlStorage(SqlTransactions):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        # PostgreSQL's hot path runs fixed SQL on the driver's connection (postgres.py,
+        # pg_submissions.py, registry_pg.py); the rest is SQLAlchemy Core on both databases.
+        pg = engine.dialect.name == "postgresql"
+        self.meters = PgMeterRepository() if pg else SqlMeterRepository()
+        self.readings = PgReadingRepository() if pg else SqlReadingRepository()
+        self.submissions = PgSubmissionRepository() if pg else SqlSubmissionRepository()
+        self.audit = PgAuditLog() if pg else SqlAuditLog()
+        self.registry = PgRegistryStaging() if pg else SqlRegistryStaging()
+        self.suppliers = SqlSupplierRepository()
+        self.accounts = SqlAccountRepository()
+        self.link_attempts = SqlLinkAttemptRepository()
+        self.residents = SqlResidentRepository()
+        self.tokens = SqlTokenRepository()
+        self.tariffs = SqlTariffRepository()
+        self.identities = SqlIdentityRepository()
+        self.media = SqlMediaRepository()
+        self.queries = SqlReadingQueries()
+        self.web_logins = SqlWebLoginRepository()
+        self.staff = SqlStaffRepository()
+        self.web_sessions = SqlWebSessionRepository()
+        self.sign_in_attempts = SqlSignInAttemptRepository()
+        self.one_time_tokens = SqlOneTimeTokenRepository()
+        self.outbox = SqlOutbox()
+        self.profiles = SqlResidentProfileRepository()
+        self.supplier_portal = SqlSupplierPortalRepository()
+        self.account_search = SqlAccountSearch()
+        self.audit_trail = SqlAuditTrail()
+        self.supplier_catalog = SqlSupplierCatalog()
+        self.storage_probe = SqlStorageProbe()
