@@ -24,7 +24,7 @@ from komunalka.application.system.load_demo import DEMO_LOGIN, DEMO_PASSWORD, De
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container, build
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.channels.pages.security import CSRF_COOKIE
 from tests.fakes import FakeClock, kyiv
 
@@ -55,8 +55,8 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def wire(uow: SqlStorage, clock: FakeClock, settings: Settings) -> UseCases:
-    return UseCases.wire(
+def wire(uow: SqlStorage, clock: FakeClock, settings: Settings) -> Wiring:
+    return Wiring.wire(
         uow,
         clock,
         passwords=PASSWORDS,
@@ -70,7 +70,7 @@ class Site:
     """A browser over HTTP: keeps cookies, puts the CSRF token into every form it posts."""
 
     client: httpx.AsyncClient
-    use_cases: UseCases
+    use_cases: Wiring
     clock: FakeClock
     demo: DemoReport
 

@@ -14,7 +14,7 @@ from komunalka.application.shared.actors import Actor
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from tests.fakes import FakeClock, kyiv
 from tests.world import World, build_world
 
@@ -22,7 +22,7 @@ from tests.world import World, build_world
 @pytest.fixture
 async def api(uow, engine, database_url) -> AsyncIterator[tuple[httpx.AsyncClient, World, str]]:
     world = await build_world(uow)
-    use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
+    use_cases = Wiring.wire(uow, FakeClock(kyiv(2026, 11, 20)))
     issued = await use_cases.issue_token(Actor.system(), resident_id=world.resident)
     container = Container(Settings(database_url=database_url), engine, use_cases)
     app = create_app(container=container)

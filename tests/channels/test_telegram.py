@@ -14,7 +14,7 @@ import pytest
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from tests.fakes import FakeClock, kyiv
 from tests.servers.fake_telegram import FakeTelegram
 from tests.world import build_world
@@ -79,7 +79,7 @@ async def bot(request, uow, engine, database_url) -> AsyncIterator[Bot]:
         telegram_api_url=fake.url,
         telegram_answer_in_webhook=request.param,
     )
-    use_cases = UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20)))
+    use_cases = Wiring.wire(uow, FakeClock(kyiv(2026, 11, 20)))
     app = create_app(container=Container(settings, engine, use_cases))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -14,7 +14,7 @@ import pytest
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.channels.viber.webhook import signature
 from tests.fakes import FakeClock, kyiv
 from tests.servers.fake_viber import FakeViber
@@ -56,7 +56,7 @@ async def viber(uow, engine, database_url) -> AsyncIterator[Viber]:
     await build_world(uow)
     settings = Settings(database_url=database_url, viber_token=fake.token, viber_api_url=fake.url)
     app = create_app(
-        container=Container(settings, engine, UseCases.wire(uow, FakeClock(kyiv(2026, 11, 20))))
+        container=Container(settings, engine, Wiring.wire(uow, FakeClock(kyiv(2026, 11, 20))))
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from komunalka.adapters.db.tables import outbox
 from komunalka.adapters.mail import LogSender, SmtpSender
 from komunalka.application.notifications.ports import OutgoingMessage
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.channels.web.auth import reset_message
 from tests.channels.pages import PASSWORDS, free_port, settings_for
 from tests.fakes import FakeClock, kyiv
@@ -17,7 +17,7 @@ from tests.servers.smtp import LocalSmtp
 
 
 def wire(uow, senders):
-    return UseCases.wire(
+    return Wiring.wire(
         uow,
         FakeClock(kyiv(2026, 11, 20)),
         passwords=PASSWORDS,
@@ -25,7 +25,7 @@ def wire(uow, senders):
     )
 
 
-async def reset(uc: UseCases, login: str) -> None:
+async def reset(uc: Wiring, login: str) -> None:
     """A password reset as the web door asks for one: the ticket, worded, to the outbox."""
     ticket = await uc.request_password_reset(login)
     assert ticket is not None

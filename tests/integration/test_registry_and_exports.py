@@ -21,7 +21,7 @@ from komunalka.application.suppliers.export_readings import EXPORT_COLUMNS, Expo
 from komunalka.application.suppliers.import_registry import ImportRegistry
 from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.suppliers.supplier_access import ServiceCaller
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
@@ -194,7 +194,7 @@ async def test_export_streams_the_periods_accepted_readings_as_csv(uow) -> None:
 
 async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> None:
     world = await build_world(uow)
-    uc = UseCases.wire(uow, CLOCK)
+    uc = Wiring.wire(uow, CLOCK)
     await uc.submit_readings(
         SubmitReadingsRequest(
             Actor.resident(world.resident, Channel.WEB), [ReadingItem(world.hot_water, "116")]
@@ -206,7 +206,7 @@ async def test_non_submitters_are_the_active_meters_without_a_reading(uow) -> No
 
 
 async def test_demo_data_loads_fifty_accounts_once(uow, engine) -> None:
-    uc = UseCases.wire(uow, CLOCK)
+    uc = Wiring.wire(uow, CLOCK)
     report = await uc.load_demo()
     assert report.accounts == 50
     assert await scalar(engine, select(func.count()).select_from(accounts)) == 50
@@ -297,7 +297,7 @@ async def test_known_and_new_accounts_and_meters_in_one_file_each_land_whole(
 async def test_demo_history_prices_electricity_at_the_demo_tariffs(uow) -> None:
     from komunalka.application.readings.reading_history import ReadingHistory
 
-    uc = UseCases.wire(uow, CLOCK)
+    uc = Wiring.wire(uow, CLOCK)
     report = await uc.load_demo()
     resident = await uc.authenticate(report.token)
     assert resident is not None

@@ -15,7 +15,7 @@ from komunalka.adapters.db.tables import audit_log, registry_uploads, supplier_t
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.suppliers.ports import RejectedRow
 from komunalka.application.suppliers.supplier_access import SupplierKey
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
@@ -26,10 +26,8 @@ OCTOBER = BillingPeriod(2026, 10)
 
 
 @pytest.fixture
-async def portal(uow) -> tuple[UseCases, dict[str, int]]:
-    use_cases = UseCases.wire(
-        uow, FakeClock(kyiv(2026, 11, 20)), spreadsheets=OpenpyxlSpreadsheets()
-    )
+async def portal(uow) -> tuple[Wiring, dict[str, int]]:
+    use_cases = Wiring.wire(uow, FakeClock(kyiv(2026, 11, 20)), spreadsheets=OpenpyxlSpreadsheets())
     await use_cases.load_demo()
     async with uow():
         ids = {s.code: s.id for s in await uow.suppliers.all()}

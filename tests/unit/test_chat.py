@@ -9,7 +9,7 @@ import pytest
 from komunalka.application.identity.identify_resident import IdentifyResident
 from komunalka.application.identity.ports import Identity
 from komunalka.bootstrap.container import chat_use_cases
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.chat import sending
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Contacts, Event, EventKind, Reply
@@ -58,7 +58,7 @@ class Chat:
 async def chat() -> Chat:
     store = InMemoryStore()
     await build_world(store)
-    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, 20))))
+    use_cases = chat_use_cases(Wiring.wire(store, FakeClock(kyiv(2026, 11, 20))))
     talk = Chat(use_cases, InMemoryDialogStore())
     talk.store = store
     return talk
@@ -302,7 +302,7 @@ class CountingIdentify:
 async def remembering_chat() -> tuple[Chat, CountingIdentify, InMemoryDialogStore]:
     store = InMemoryStore()
     await build_world(store)
-    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, 20))))
+    use_cases = chat_use_cases(Wiring.wire(store, FakeClock(kyiv(2026, 11, 20))))
     counting = CountingIdentify(use_cases.identify_resident)
     use_cases = replace(use_cases, identify_resident=counting)  # type: ignore[arg-type]
     dialogs = InMemoryDialogStore()
@@ -365,7 +365,7 @@ async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again()
 async def chat_at(day: int) -> Chat:
     store = InMemoryStore()
     await build_world(store)
-    use_cases = chat_use_cases(UseCases.wire(store, FakeClock(kyiv(2026, 11, day))))
+    use_cases = chat_use_cases(Wiring.wire(store, FakeClock(kyiv(2026, 11, day))))
     talk = Chat(use_cases, InMemoryDialogStore())
     talk.store = store
     return talk

@@ -11,7 +11,7 @@ from komunalka.application.identity.reset_password import ResetTicket
 from komunalka.application.identity.sign_in import RESIDENT, hash_token
 from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.application.shared.actors import Actor
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
 from tests.fakes import FakeClock, FakePasswords, FakeSender, InMemoryStore, kyiv
@@ -33,8 +33,8 @@ def sender() -> FakeSender:
 
 
 @pytest.fixture
-def uc(store, clock, sender) -> UseCases:
-    return UseCases.wire(
+def uc(store, clock, sender) -> Wiring:
+    return Wiring.wire(
         store,
         clock,
         passwords=FakePasswords(),
@@ -120,7 +120,7 @@ async def test_resets_are_limited_to_three_an_hour(uc, store) -> None:
 
 async def test_a_failing_gateway_keeps_the_message(store, clock) -> None:
     broken = FakeSender(fail=True)
-    uc = UseCases.wire(store, clock, passwords=FakePasswords(), senders={"email": broken})
+    uc = Wiring.wire(store, clock, passwords=FakePasswords(), senders={"email": broken})
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
     ticket = await uc.request_password_reset("olena@example.com")
     assert ticket is not None

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-# supplier portal (door: supplier)
 from komunalka.adapters.jobs import InProcessJobs
 from komunalka.bootstrap.container import (
     Container,
@@ -26,17 +25,25 @@ from komunalka.channels.api.errors import HANDLERS, on_http_error
 from komunalka.channels.api.lean import complete_openapi
 from komunalka.channels.api.routes import READ_BY_HAND, build_router
 from komunalka.channels.api.supplier_routes import build_router as supplier_api_router
+
+# supplier portal (door: supplier)
+from komunalka.channels.api.use_cases import ApiUseCases, SupplierApiUseCases
 from komunalka.channels.operator.routes import build_router as operator_router
+from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.pages.routes import build_router as pages_router
 from komunalka.channels.pages.routes import http_error_page, wants_page
 from komunalka.channels.pages.routes import install_handlers as install_page_handlers
 from komunalka.channels.pages.security import CsrfCookie
 from komunalka.channels.pages.templating import STATIC, Pages
+from komunalka.channels.pages.use_cases import PagesUseCases
 from komunalka.channels.supplier.routes import build_router as supplier_router
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.channels.telegram.webhook import build_router as telegram_router
 from komunalka.channels.viber.door import ViberDoor
+from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.channels.viber.webhook import build_router as viber_router
+from komunalka.channels.web.use_cases import CabinetUseCases
 from komunalka.domain.services import Channel
 
 
@@ -44,6 +51,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     container = container or build(settings or Settings())
     bot = telegram_bot(container.settings) if container.settings.telegram_token else None
     viber = viber_client(container.settings) if container.settings.viber_token else None
+    cases = container.use_cases
     jobs = InProcessJobs()  # supplier portal: registry uploads run in the background
 
     @asynccontextmanager
@@ -73,7 +81,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description="Meter readings for every supplier, from one place.",
         lifespan=lifespan,
     )
-    app.include_router(build_router(container.use_cases))
+    app.include_router(build_router(cases.door(ApiUseCases)))
     app.openapi = complete_openapi(app, READ_BY_HAND)  # type: ignore[method-assign]
     if bot is not None:
         door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
@@ -83,16 +91,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if viber is not None and container.settings.viber_token:
         viber_door = ViberDoor(
             conversation(container, Channel.VIBER),
-            container.use_cases,
+            cases.door(ViberUseCases),
             viber,
             container.settings.web_url,
         )
         app.include_router(
-            viber_router(viber_door, container.use_cases, container.settings.viber_token)
+            viber_router(viber_door, cases.door(ViberUseCases), container.settings.viber_token)
         )
     pages = Pages()
     secure = container.settings.cookie_secure
-    app.include_router(pages_router(container.use_cases, pages, secure))
+    app.include_router(pages_router(cases.door(PagesUseCases), pages, secure))
     # web cabinet (residents)
     from komunalka.adapters.charts import MatplotlibCharts
     from komunalka.channels.web.routes import build_router as cabinet_router
@@ -100,7 +108,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     bot_name = container.settings.telegram_bot_name
     app.include_router(
         cabinet_router(
-            container.use_cases,
+            cases.door(CabinetUseCases),
             pages,
             secure,
             MatplotlibCharts(),
@@ -111,14 +119,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     install_page_handlers(app, pages)
     # operator console (channels/operator)
-    app.include_router(operator_router(container.use_cases, pages))
+    app.include_router(operator_router(cases.door(OperatorUseCases), pages))
     # supplier portal (door: supplier)
-    app.include_router(supplier_api_router(container.use_cases))
-    app.include_router(supplier_router(container.use_cases, pages, jobs))
+    app.include_router(supplier_api_router(cases.door(SupplierApiUseCases)))
+    app.include_router(supplier_router(cases.door(SupplierUseCases), pages, jobs))
     app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
     app.state.pages = pages
+    app.state.pages_use_cases = cases.door(PagesUseCases)
     app.state.telegram_bot = bot
     app.state.viber_client = viber
     for exc, handler in HANDLERS.items():

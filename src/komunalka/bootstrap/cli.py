@@ -12,8 +12,9 @@ import typer
 
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.cli.commands import Commands
+from komunalka.channels.cli.use_cases import CliUseCases
+from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import translate
 
@@ -31,9 +32,9 @@ def _language() -> str:
 
 
 @asynccontextmanager
-async def _use_cases() -> AsyncIterator[UseCases]:
+async def _use_cases() -> AsyncIterator[CliUseCases]:
     async with running() as container:
-        yield container.use_cases
+        yield container.use_cases.door(CliUseCases)
 
 
 Commands(_use_cases, _language).register(app)
@@ -221,7 +222,9 @@ async def _viber_set_webhook(url: str) -> None:
         typer.echo(translate("viber.no_token", settings.language), err=True)
         raise typer.Exit(2)
     async with running(settings) as container, viber_client(settings) as client:
-        door = ViberDoor(conversation(container, Channel.VIBER), container.use_cases, client)
+        door = ViberDoor(
+            conversation(container, Channel.VIBER), container.use_cases.door(ViberUseCases), client
+        )
         await door.set_webhook(url)
     typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
 

@@ -16,7 +16,7 @@ from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.shared.ports import Clock, DialogStateStore
 from komunalka.bootstrap.settings import Settings
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.services import Channel
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Container:
     settings: Settings
     engine: AsyncEngine
-    use_cases: UseCases
+    use_cases: Wiring
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -65,7 +65,7 @@ def build(settings: Settings) -> Container:
     from komunalka.adapters.passwords import Argon2Passwords
     from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
-    use_cases = UseCases.wire(
+    use_cases = Wiring.wire(
         SqlStorage(engine),
         make_clock(settings),
         passwords=Argon2Passwords(),
@@ -101,21 +101,11 @@ def conversation(container: Container, channel: Channel) -> Conversation:
     )
 
 
-def chat_use_cases(use_cases: UseCases) -> ChatUseCases:
+def chat_use_cases(use_cases: Wiring) -> ChatUseCases:
     """The chat's set, taken from the wired use cases."""
     from komunalka.chat.use_cases import ChatUseCases
 
-    return ChatUseCases(
-        identify_resident=use_cases.identify_resident,
-        update_preferences=use_cases.update_preferences,
-        list_my_meters=use_cases.list_my_meters,
-        reading_history=use_cases.reading_history,
-        submit_readings=use_cases.submit_readings,
-        correct_reading=use_cases.correct_reading,
-        suppliers_for=use_cases.suppliers_for,
-        link_account=use_cases.link_account,
-        unlink_account=use_cases.unlink_account,
-    )
+    return use_cases.door(ChatUseCases)
 
 
 def telegram_bot(settings: Settings) -> Bot:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
@@ -79,69 +79,27 @@ class _NoSpreadsheets:
         raise RuntimeError("no spreadsheets adapter is wired")
 
 
-@dataclass(frozen=True, slots=True)
-class UseCases:
-    clock: Clock
-    submit_readings: SubmitReadings
-    correct_reading: CorrectReading
-    link_account: LinkAccount
-    unlink_account: UnlinkAccount
-    suppliers_for: SuppliersFor
-    list_my_meters: ListMyMeters
-    reading_history: ReadingHistory
-    readings_sheet: ShowReadingsSheet
-    # suppliers: every door (command line, portal, pull API) exports and lists through these
-    non_submitters: ListNonSubmitters
-    import_registry: ImportRegistry
-    import_registry_file: ImportRegistryFile
-    export_readings: ExportReadings
-    issue_token: IssueToken
-    revoke_token: RevokeToken
-    authenticate: Authenticate
-    check_health: CheckHealth
-    load_demo: LoadDemo
-    identify_resident: IdentifyResident
-    update_preferences: UpdatePreferences
-    publish_picture: PublishPicture
-    fetch_picture: FetchPicture
-    sign_up: SignUp
-    sign_in: SignIn
-    sign_in_staff: SignInStaff
-    sign_in_with_telegram: SignInWithTelegram
-    request_password_reset: RequestPasswordReset
-    reset_password: ResetPassword
-    resolve_session: ResolveSession
-    sign_out: SignOut
-    add_staff: AddStaff
-    update_staff: UpdateStaff
-    list_staff: ListStaff
-    deliver_outbox: DeliverOutbox
-    queue_message: QueueMessage
-    attach_telegram: AttachTelegram
-    # operator console (channels/operator)
-    find_accounts: FindAccounts
-    view_account: ViewAccount
-    submit_for_caller: SubmitForCaller
-    correct_for_caller: CorrectForCaller
-    list_suppliers: ListSuppliers
-    save_supplier: SaveSupplier
-    # web cabinet
-    get_profile: GetProfile
-    update_profile: UpdateProfile
-    supplier_names: ListSupplierNames
-    # supplier portal (door: supplier)
-    open_supplier: OpenSupplier
-    supplier_settings: ShowSupplierSettings
-    set_window_rule: SetWindowRule
-    set_tariff: SetTariff
-    start_registry_upload: StartRegistryUpload
-    run_registry_upload: RunRegistryUpload
-    registry_uploads: RegistryUploads
-    period_statistics: ShowPeriodStatistics
-    issue_supplier_token: IssueSupplierToken
-    list_supplier_tokens: ListSupplierTokens
-    revoke_supplier_token: RevokeSupplierToken
-    authenticate_supplier: AuthenticateSupplier
+D = TypeVar("D")
+
+
+class Wiring:
+    """The composition root's table of wired use cases, by name, built once per process from
+    one function per feature. Doors never see it: each gets the small frozen set it declares
+    (`channels/<door>/use_cases.py`, `chat/use_cases.py`) through `door(...)`. Tests may reach a
+    use case by name (`wiring.submit_readings`)."""
+
+    def __init__(self, wired: dict[str, Any]) -> None:
+        self._wired = wired
+
+    def __getattr__(self, name: str) -> Any:
+        wired = self.__dict__.get("_wired", {})
+        if name not in wired:
+            raise AttributeError(name)
+        return wired[name]
+
+    def door(self, kind: type[D]) -> D:
+        """The set a door declares, each field the use case of that name."""
+        return kind(**{f.name: self._wired[f.name] for f in fields(kind)})  # type: ignore[arg-type]
 
     @classmethod
     def wire(
@@ -153,20 +111,26 @@ class UseCases:
         senders: dict[str, MessageSender] | None = None,
         dialogs: DialogStateStore | None = None,
         spreadsheets: Spreadsheets | None = None,
-    ) -> UseCases:
+    ) -> Wiring:
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
         identity = _identity(uow, clock, hasher, dialogs)
         return cls(
-            clock=clock,
-            **readings,
-            **_accounts(uow, clock),
-            **identity,
-            **_staff(uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]),
-            **suppliers,
-            **_notifications(uow, clock, senders or {}),
-            **_system(uow, clock, suppliers["import_registry"], identity["issue_token"], passwords),
+            {
+                "clock": clock,
+                **readings,
+                **_accounts(uow, clock),
+                **identity,
+                **_staff(
+                    uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]
+                ),
+                **suppliers,
+                **_notifications(uow, clock, senders or {}),
+                **_system(
+                    uow, clock, suppliers["import_registry"], identity["issue_token"], passwords
+                ),
+            }
         )
 
 

@@ -15,7 +15,6 @@ from komunalka.application.readings.submit_readings import (
     SubmitReadingsResult,
 )
 from komunalka.application.shared.actors import Actor
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.lean import documented, header, json_body
 from komunalka.channels.api.schemas import (
@@ -31,6 +30,7 @@ from komunalka.channels.api.schemas import (
     SubmitIn,
     SubmitOut,
 )
+from komunalka.channels.api.use_cases import ApiUseCases
 from komunalka.domain.services import Channel
 
 # Bodies the routes read by hand (lean.py): their schemas are added to the OpenAPI document.
@@ -44,7 +44,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 Authorization = Annotated[str | None, Header(description="`Bearer <token>`")]
 
 
-def bearer_resident(use_cases: UseCases) -> Callable[[str | None], Awaitable[int]]:
+def bearer_resident(use_cases: ApiUseCases) -> Callable[[str | None], Awaitable[int]]:
     """Turns an `Authorization: Bearer <token>` header into a resident id, or refuses (401).
     Called by each route itself rather than as a FastAPI dependency: one resolution step fewer
     on every request."""
@@ -61,7 +61,7 @@ def bearer_resident(use_cases: UseCases) -> Callable[[str | None], Awaitable[int
     return resident
 
 
-def build_router(use_cases: UseCases) -> APIRouter:
+def build_router(use_cases: ApiUseCases) -> APIRouter:
     router = APIRouter()
 
     @router.get("/health", tags=["service"])
@@ -76,7 +76,7 @@ def build_router(use_cases: UseCases) -> APIRouter:
     return router
 
 
-def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
+def add_reading_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     resident = bearer_resident(use_cases)
 
     @router.post(
@@ -142,7 +142,7 @@ def add_reading_routes(router: APIRouter, use_cases: UseCases) -> None:
         return _submit_out(result)
 
 
-def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
+def add_meter_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     resident = bearer_resident(use_cases)
 
     @router.get("/api/v1/meters", response_model=list[MeterOut], responses=ERRORS, tags=["meters"])
@@ -188,7 +188,7 @@ def add_meter_routes(router: APIRouter, use_cases: UseCases) -> None:
         )
 
 
-def add_account_routes(router: APIRouter, use_cases: UseCases) -> None:
+def add_account_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     resident = bearer_resident(use_cases)
 
     @router.post(

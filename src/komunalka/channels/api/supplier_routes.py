@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from komunalka.application.suppliers.formats import non_submitters_json
 from komunalka.application.suppliers.supplier_access import SupplierKey
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.routes import ERRORS, Authorization
+from komunalka.channels.api.use_cases import SupplierApiUseCases
 from komunalka.domain.periods import BillingPeriod
 
 # What the pull API's downloads are, for the client.
@@ -46,7 +46,9 @@ class StatisticsOut(BaseModel):
     by_channel: list[ChannelOut]
 
 
-def bearer_supplier(use_cases: UseCases) -> Callable[[str | None], Awaitable[SupplierKey]]:
+def bearer_supplier(
+    use_cases: SupplierApiUseCases,
+) -> Callable[[str | None], Awaitable[SupplierKey]]:
     async def supplier(authorization: str | None) -> SupplierKey:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -59,7 +61,7 @@ def bearer_supplier(use_cases: UseCases) -> Callable[[str | None], Awaitable[Sup
     return supplier
 
 
-def build_router(use_cases: UseCases) -> APIRouter:
+def build_router(use_cases: SupplierApiUseCases) -> APIRouter:
     router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"], responses=ERRORS)
     supplier = bearer_supplier(use_cases)
 

@@ -18,13 +18,13 @@ from komunalka.application.shared.actors import Actor
 from komunalka.application.suppliers.formats import RejectedRowsReport, non_submitters_csv
 from komunalka.application.suppliers.import_registry import ImportReport
 from komunalka.application.suppliers.supplier_access import ServiceCaller
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.channels.cli.use_cases import CliUseCases
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.services import Channel
 from komunalka.i18n import translate
 
-Runtime = Callable[[], AbstractAsyncContextManager[UseCases]]
+Runtime = Callable[[], AbstractAsyncContextManager[CliUseCases]]
 err = Console(stderr=True)
 
 
@@ -53,7 +53,7 @@ class Commands:
     def describe(self, violation: Violation) -> str:
         return translate(violation.code, self._language(), violation.params)
 
-    def run(self, work: Callable[[UseCases], Coroutine[Any, Any, None]]) -> None:
+    def run(self, work: Callable[[CliUseCases], Coroutine[Any, Any, None]]) -> None:
         async def main() -> None:
             async with self._runtime() as use_cases:
                 await work(use_cases)
@@ -68,7 +68,7 @@ class Commands:
     def demo(self) -> None:
         """Load the demo suppliers, accounts, meters and a year of history."""
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             report = await uc.load_demo()
             typer.echo(
                 self.say(
@@ -94,7 +94,7 @@ class Commands:
         size = file.stat().st_size
         kind = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             with (
                 _text_out(report) as out,
                 Progress(
@@ -149,7 +149,7 @@ class Commands:
     ) -> None:
         """Issue a bearer token for the REST API. It is shown once."""
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             issued = await uc.issue_token(Actor.system(), resident, new, label)
             typer.echo(self.say("Resident {resident}", resident=issued.resident_id), err=True)
             typer.echo(issued.token)
@@ -164,7 +164,7 @@ class Commands:
         from_stdin = token.strip() == "-"  # keeps the token out of shell history
         secret = sys.stdin.readline() if from_stdin else token
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             resident_id = await uc.revoke_token(Actor.system(), secret)
             typer.echo(self.say("Token revoked (resident {resident}).", resident=resident_id))
 
@@ -183,7 +183,7 @@ class Commands:
     ) -> None:
         """A supplier's accepted readings for a period as CSV (or JSON, XLSX), streamed."""
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             target = BillingPeriod.parse(period)
             with (
                 _binary_out(output) as out,
@@ -214,7 +214,7 @@ class Commands:
     ) -> None:
         """Active meters of a supplier with no reading for the period, as CSV on stdout."""
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             target = BillingPeriod.parse(period)
             caller = ServiceCaller(Actor.system(Channel.CLI, "non-submitters"))
             with _binary_out(None) as out:
@@ -226,7 +226,7 @@ class Commands:
     def send_outbox(self) -> None:
         """Send the e-mails and SMS waiting in the outbox (the web service does it by itself)."""
 
-        async def work(uc: UseCases) -> None:
+        async def work(uc: CliUseCases) -> None:
             done = await uc.deliver_outbox()
             typer.echo(
                 self.say(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.staff.manage_suppliers import SupplierForm
 from komunalka.application.staff.ports import SupplierRecord
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import ADMINS
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.templating import Pages, language_of
@@ -35,7 +35,7 @@ def _supplier_id(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
-def add_admin_routes(router: APIRouter, use_cases: UseCases, pages: Pages) -> None:
+def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Pages) -> None:
     async def suppliers(viewer: Viewer) -> list[SupplierRecord]:
         assert viewer.staff is not None
         return await use_cases.list_suppliers(viewer.staff)

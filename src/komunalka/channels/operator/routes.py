@@ -24,8 +24,8 @@ from komunalka.application.staff.submit_for_caller import (
     channels_for,
 )
 from komunalka.application.staff.view_account import AccountCard
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.operator.admin import add_admin_routes
+from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import (
     CONSOLE,
     KNOWN_ACTIONS,
@@ -44,7 +44,7 @@ ConsoleViewer = Annotated[Viewer, Depends(CONSOLE)]
 TakerViewer = Annotated[Viewer, Depends(TAKERS)]
 
 
-def build_router(use_cases: UseCases, pages: Pages) -> APIRouter:
+def build_router(use_cases: OperatorUseCases, pages: Pages) -> APIRouter:
     router = APIRouter(
         prefix="/operator", dependencies=[Depends(csrf_protect)], include_in_schema=False
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     NOT_PAGES,
@@ -26,6 +25,7 @@ from komunalka.channels.pages.security import (
     signed_in_redirect,
 )
 from komunalka.channels.pages.templating import Pages, language_of
+from komunalka.channels.pages.use_cases import PagesUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
 from komunalka.i18n import LANGUAGES
@@ -35,7 +35,7 @@ def staff_home(role: StaffRole) -> str:
     return "/supplier" if role is StaffRole.SUPPLIER else "/operator"
 
 
-def build_router(use_cases: UseCases, pages: Pages, secure: bool) -> APIRouter:
+def build_router(use_cases: PagesUseCases, pages: Pages, secure: bool) -> APIRouter:
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
     @router.get("/staff/sign-in", response_class=HTMLResponse)

@@ -21,7 +21,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from komunalka.application.identity.sign_in import STAFF, Viewer
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.channels.pages.use_cases import PagesUseCases
 from komunalka.domain.staff import StaffRole
 
 SESSION_COOKIE = "komunalka_session"
@@ -138,7 +138,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     """Who the session cookie belongs to (once per request)."""
     state = request.state
     if not hasattr(state, "viewer"):
-        use_cases: UseCases = request.app.state.container.use_cases
+        use_cases: PagesUseCases = request.app.state.pages_use_cases
         state.viewer = await use_cases.resolve_session(request.cookies.get(SESSION_COOKIE))
     viewer: Viewer | None = state.viewer
     return viewer

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import require_staff
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.staff import StaffMember, StaffRole
@@ -46,7 +46,7 @@ def attachment(filename: str) -> dict[str, str]:
 
 
 async def period_or_current(
-    use_cases: UseCases, viewer: Viewer, choice: SupplierChoice, text: str | None
+    use_cases: SupplierUseCases, viewer: Viewer, choice: SupplierChoice, text: str | None
 ) -> BillingPeriod:
     """The period asked for, else the one whose window is open now (or opens next)."""
     if text:

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from komunalka.application.suppliers.export_readings import FORMATS
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.supplier.common import (
     MEDIA_TYPES,
     Choose,
@@ -18,12 +17,13 @@ from komunalka.channels.supplier.common import (
     period_or_current,
     recent_periods,
 )
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 
 
 def add_download_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+    router: APIRouter, use_cases: SupplierUseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
     @router.get("/export", response_class=HTMLResponse)
     async def export_form(

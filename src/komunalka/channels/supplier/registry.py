@@ -17,7 +17,6 @@ from komunalka.application.suppliers.files import JobRunner
 from komunalka.application.suppliers.formats import rejected_rows_csv
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.suppliers.upload_registry import kind_of
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
 from komunalka.channels.supplier.common import (
@@ -30,6 +29,7 @@ from komunalka.channels.supplier.common import (
     attachment,
     member,
 )
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.i18n import translate
 
@@ -40,7 +40,7 @@ CHUNK = 1024 * 1024
 
 def add_registry_routes(
     router: APIRouter,
-    use_cases: UseCases,
+    use_cases: SupplierUseCases,
     choose: Choose,
     render: Render,
     errors: Errors,

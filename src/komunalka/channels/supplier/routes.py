@@ -17,7 +17,6 @@ from komunalka.application.suppliers.configure_supplier import ZONES, TariffRequ
 from komunalka.application.suppliers.files import JobRunner
 from komunalka.application.suppliers.ports import NonSubmitter
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound, csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.channels.supplier.common import (
@@ -35,6 +34,7 @@ from komunalka.channels.supplier.common import (
 from komunalka.channels.supplier.downloads import add_download_routes
 from komunalka.channels.supplier.registry import add_registry_routes
 from komunalka.channels.supplier.tokens import add_token_routes
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.windows import OpenWindow
@@ -59,7 +59,7 @@ CHANNELS = {
 }
 
 
-def build_router(use_cases: UseCases, pages: Pages, jobs: JobRunner) -> APIRouter:
+def build_router(use_cases: SupplierUseCases, pages: Pages, jobs: JobRunner) -> APIRouter:
     router = APIRouter(
         prefix="/supplier", dependencies=[Depends(csrf_protect)], include_in_schema=False
     )
@@ -113,7 +113,7 @@ def _window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[
 
 
 def _overview_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+    router: APIRouter, use_cases: SupplierUseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
     @router.get("", response_class=HTMLResponse)
     async def overview(
@@ -197,7 +197,7 @@ def _overview_routes(
 
 
 def _settings_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+    router: APIRouter, use_cases: SupplierUseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
     async def window_page(
         request: Request,

@@ -9,16 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
 from komunalka.channels.supplier.common import Choose, Errors, Render, SignedIn, member
+from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import translate
 
 
 def add_token_routes(
-    router: APIRouter, use_cases: UseCases, choose: Choose, render: Render, errors: Errors
+    router: APIRouter, use_cases: SupplierUseCases, choose: Choose, render: Render, errors: Errors
 ) -> None:
     async def tokens_page(
         request: Request,

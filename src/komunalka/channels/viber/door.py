@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from komunalka.bootstrap.wiring import UseCases
+from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
 
@@ -31,7 +31,7 @@ class ViberDoor:
     def __init__(
         self,
         conversation: Conversation,
-        use_cases: UseCases,
+        use_cases: ViberUseCases,
         client: httpx.AsyncClient,
         public_url: str = "",
     ) -> None:

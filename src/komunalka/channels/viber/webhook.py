@@ -11,15 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.viber.door import PICTURES, ViberDoor
+from komunalka.channels.viber.use_cases import ViberUseCases
 
 
 def signature(body: bytes, token: str) -> str:
     return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
 
 
-def build_router(door: ViberDoor, use_cases: UseCases, token: str) -> APIRouter:
+def build_router(door: ViberDoor, use_cases: ViberUseCases, token: str) -> APIRouter:
     router = APIRouter()
 
     @router.post("/webhooks/viber", include_in_schema=False)

@@ -11,16 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from komunalka.application.identity.sign_in import OpenedSession, Viewer
 from komunalka.application.identity.sign_in_with_telegram import TelegramUser
 from komunalka.application.shared.ports import ChartRenderer
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.routes import not_found_page
 from komunalka.channels.pages.security import signed_in_redirect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.channels.web.telegram_login import verified_telegram_user
+from komunalka.channels.web.use_cases import CabinetUseCases
 
 
 @dataclass(frozen=True, slots=True)
 class Cabinet:
-    use_cases: UseCases
+    use_cases: CabinetUseCases
     pages: Pages
     secure: bool
     charts: ChartRenderer

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from komunalka.application.shared.ports import ChartRenderer
-from komunalka.bootstrap.wiring import UseCases
 from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages
 from komunalka.channels.web.auth import add_auth_routes
@@ -14,10 +13,11 @@ from komunalka.channels.web.cabinet import add_cabinet_routes
 from komunalka.channels.web.common import Cabinet
 from komunalka.channels.web.history import add_history_routes
 from komunalka.channels.web.readings import add_readings_routes
+from komunalka.channels.web.use_cases import CabinetUseCases
 
 
 def build_router(
-    use_cases: UseCases,
+    use_cases: CabinetUseCases,
     pages: Pages,
     secure: bool,
     charts: ChartRenderer,

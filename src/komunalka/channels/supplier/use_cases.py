@@ -1,0 +1,47 @@
+"""The use cases this door calls, and nothing else: the composition root (bootstrap) gives it
+this set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komunalka.application.shared.ports import Clock
+from komunalka.application.suppliers.configure_supplier import (
+    SetTariff,
+    SetWindowRule,
+    ShowSupplierSettings,
+)
+from komunalka.application.suppliers.export_readings import ExportReadings
+from komunalka.application.suppliers.issue_supplier_token import (
+    IssueSupplierToken,
+    ListSupplierTokens,
+    RevokeSupplierToken,
+)
+from komunalka.application.suppliers.non_submitters import ListNonSubmitters
+from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.supplier_access import OpenSupplier
+from komunalka.application.suppliers.upload_registry import (
+    RegistryUploads,
+    RunRegistryUpload,
+    StartRegistryUpload,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierUseCases:
+    """The supplier portal's."""
+
+    clock: Clock
+    export_readings: ExportReadings
+    issue_supplier_token: IssueSupplierToken
+    list_supplier_tokens: ListSupplierTokens
+    non_submitters: ListNonSubmitters
+    open_supplier: OpenSupplier
+    period_statistics: ShowPeriodStatistics
+    registry_uploads: RegistryUploads
+    revoke_supplier_token: RevokeSupplierToken
+    run_registry_upload: RunRegistryUpload
+    set_tariff: SetTariff
+    set_window_rule: SetWindowRule
+    start_registry_upload: StartRegistryUpload
+    supplier_settings: ShowSupplierSettings

@@ -1,0 +1,45 @@
+"""The use cases this door calls, and nothing else: the composition root (bootstrap) gives it
+this set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
+from komunalka.application.identity.attach_telegram import AttachTelegram
+from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
+from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
+from komunalka.application.identity.sign_in import SignIn, SignUp
+from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
+from komunalka.application.notifications.queue_message import QueueMessage
+from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.readings_sheet import ShowReadingsSheet
+from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.shared.ports import Clock
+from komunalka.application.suppliers.list_supplier_names import ListSupplierNames
+
+
+@dataclass(frozen=True, slots=True)
+class CabinetUseCases:
+    """The resident cabinet's."""
+
+    attach_telegram: AttachTelegram
+    clock: Clock
+    correct_reading: CorrectReading
+    get_profile: GetProfile
+    link_account: LinkAccount
+    list_my_meters: ListMyMeters
+    queue_message: QueueMessage
+    reading_history: ReadingHistory
+    readings_sheet: ShowReadingsSheet
+    request_password_reset: RequestPasswordReset
+    reset_password: ResetPassword
+    sign_in: SignIn
+    sign_in_with_telegram: SignInWithTelegram
+    sign_up: SignUp
+    submit_readings: SubmitReadings
+    supplier_names: ListSupplierNames
+    unlink_account: UnlinkAccount
+    update_profile: UpdateProfile
