@@ -6,21 +6,17 @@ is stored, so a leaked database does not leak tokens.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from komunalka.application.identity.ports import ResidentRepository, TokenRepository
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import AuditLog, Clock
+from komunalka.application.shared.tokens import token_hash
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 
 TOKEN_PREFIX = "kmn_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from komunalka.application.identity.issue_token import token_hash
 from komunalka.application.shared.ports import AuditLog, Clock
+from komunalka.application.shared.tokens import token_hash
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.ports import (
     Suppliers,
