@@ -1,4 +1,5 @@
-"""Dialog state stores: the database's (SQLite, PostgreSQL) and Redis, the same contract."""
+"""Dialog state stores: the in-memory fake, the database's (SQLite, PostgreSQL) and Redis, the
+same contract."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.tables import dialog_states
 from komunalka.adapters.redis_dialogs import TTL_SECONDS, RedisDialogStateStore
 from tests.conftest import IN_CI
+from tests.fakes import InMemoryDialogStore
 
 REDIS_URL = os.environ.get("KOMUNALKA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 STATE = {"step": "send", "queue": [{"meter": 1, "zone": "day", "previous": "1200"}], "pos": 0}
@@ -26,6 +28,9 @@ async def check_contract(store: object) -> None:
     user = uuid.uuid4().hex
     assert await store.load("telegram", user) is None  # type: ignore[attr-defined]
     await store.save("telegram", user, STATE)  # type: ignore[attr-defined]
+    loaded = await store.load("telegram", user)  # type: ignore[attr-defined]
+    assert loaded == STATE
+    loaded["queue"].clear()  # what the caller does with it is not kept
     assert await store.load("telegram", user) == STATE  # type: ignore[attr-defined]
     await store.save("telegram", user, {"step": "menu", "мова": "uk"})  # type: ignore[attr-defined]
     assert await store.load("telegram", user) == {"step": "menu", "мова": "uk"}  # type: ignore[attr-defined]
@@ -51,6 +56,10 @@ CORRUPT = ['{"step": "send", "queue": [', "[1, 2]", '"send"', "null"]
 async def check_corrupt(store: Any, user: str) -> None:
     assert await store.load("telegram", user) is None
     assert await store.receive("telegram", user, uuid.uuid4().hex) == (True, None)
+
+
+async def test_the_in_memory_store_keeps_each_users_state() -> None:
+    await check_contract(InMemoryDialogStore())
 
 
 async def test_the_database_store_keeps_each_users_state(engine) -> None:

@@ -1,0 +1,61 @@
+"""Registry rows landed through the storage's registry port: how the contracts fill a storage
+with accounts and meters of their own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.domain.registry import parse_registry_row
+
+LANDED_AT = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+def registry_row(account: str, serial: str, **fields: str) -> dict[str, str]:
+    """A row of a registry: a one-zone hot-water meter, with an April reading unless told."""
+    row = {
+        "supplier": "kte",
+        "account": account,
+        "holder": "Шевченко Тарас",
+        "address": "Київ, 1, вул. Хрещатик",
+        "district": "Шевченківський",
+        "service": "hot_water",
+        "serial": serial,
+        "registers": "T1",
+        "digits": "5",
+        "decimals": "3",
+        "verification_due": "2030-01-01",
+        "status": "active",
+        "period": "2026-04",
+        "values": "100",
+    }
+    return row | fields
+
+
+async def land(
+    storage: Any,
+    suppliers: dict[str, int],
+    chunks: Sequence[Sequence[dict[str, str]]],
+    at: datetime = LANDED_AT,
+) -> tuple[MergeCounts, list[int]]:
+    """Loads the chunks in one committed transaction, lines numbered from 2 across them; the
+    counts and the lines reported as duplicates."""
+    duplicates: list[int] = []
+
+    async def staged() -> AsyncIterator[list[StagedRow]]:
+        line = 2
+        for chunk in chunks:
+            rows = []
+            for raw in chunk:
+                parsed = parse_registry_row(raw)
+                assert not isinstance(parsed, list), parsed
+                rows.append(StagedRow(line, suppliers[parsed.supplier], parsed))
+                line += 1
+            yield rows
+
+    async with storage(write=True) as tx:
+        counts = await storage.registry.load(staged(), at, duplicates.append)
+        await tx.commit()
+    return counts, duplicates
