@@ -18,7 +18,6 @@ from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 from komunalka.application.notifications.ports import MessageSender
-from komunalka.application.notifications.queue_message import QueueMessage
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
@@ -116,7 +115,6 @@ class UseCases:
     update_staff: UpdateStaff
     list_staff: ListStaff
     deliver_outbox: DeliverOutbox
-    queue_message: QueueMessage
     attach_telegram: AttachTelegram
     # operator console (channels/operator)
     find_accounts: FindAccounts
@@ -218,7 +216,7 @@ def _identity(
             u, u.identities, u.residents, sessions, u.audit, clock
         ),
         "request_password_reset": RequestPasswordReset(
-            u, logins, attempts, u.one_time_tokens, clock
+            u, logins, attempts, u.one_time_tokens, u.outbox, clock
         ),
         "reset_password": ResetPassword(
             u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock
@@ -265,7 +263,6 @@ def _notifications(
 ) -> dict[str, Any]:
     return {
         "deliver_outbox": DeliverOutbox(uow, uow.outbox, senders, clock),
-        "queue_message": QueueMessage(uow, uow.outbox, clock),
     }
 
 
