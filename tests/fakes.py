@@ -23,10 +23,14 @@ from komunalka.application.identity.ports import (
     WebLogin,
     WebSession,
 )
-from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
-from komunalka.application.shared.ports import Conflict, MeterContext, StaffRecord
+from komunalka.application.shared.ports import (
+    Conflict,
+    MeterContext,
+    OutgoingMessage,
+    StaffRecord,
+)
 from komunalka.application.staff.ports import AccountScope, AuditEntry, SupplierRecord
 from komunalka.application.suppliers.formats import readings_csv
 from komunalka.application.suppliers.ports import (
@@ -693,7 +697,15 @@ class InMemoryOneTimeTokens(_Repos):
 
 
 class InMemoryOutbox(_Repos):
+    """The outbox; `fail` makes `add` raise, as a database refusing the row would."""
+
+    def __init__(self, state: State | None = None) -> None:
+        super().__init__(state)
+        self.fail = False
+
     async def add(self, message: OutgoingMessage, at: datetime) -> None:
+        if self.fail:
+            raise ConnectionError("the outbox cannot be written")
         self.s.outbox[self.s.new_id()] = (message, None)
 
     async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
 from tests.fakes import FakeClock, kyiv
-from tests.world import World, build_world
+from tests.world import World, _row, build_world
 
 
 @pytest.fixture
@@ -212,6 +213,33 @@ async def test_an_account_is_linked_over_the_api(api) -> None:
     assert wrong.json()["error"]["message"] == (
         "Рахунок не знайдено або підтвердження не збігається. Залишилося спроб: 4."
     )
+
+
+async def test_a_meter_serial_of_letters_only_is_a_serial_not_a_surname(api, uow) -> None:
+    client, _, _ = api
+
+    async def link(**proof: str) -> httpx.Response:
+        return await client.post("/api/v1/links", json=proof)
+
+    # 1000002714 is Коваленко's: read as a surname, "Ков" would prove it
+    wrong = await link(account_number="1000002714", meter_serial="Ков")
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["code"] == "link.not_matched"
+    short = await link(account_number="1000002714", meter_serial="Ко")
+    assert short.json()["error"]["code"] == "link.not_matched"  # no surname's three letters
+    # and the other way: digits in the surname field are no meter's serial
+    digits = await link(account_number="1000002714", surname_prefix="HW0022222")
+    assert digits.json()["error"]["code"] == "link.not_matched"
+    row = _row(
+        "kte", "1000004242", "Мельник Іван", "ABCDEF", "hot_water", "T1", 5, 3, "", date(2029, 1, 1)
+    )
+    use_cases = Wiring.wire(uow, FakeClock(kyiv(2026, 11, 20)))
+    rejected: list[object] = []
+    await use_cases.import_registry(Actor.system(), list(row), [(2, row)], rejected.append)
+    assert rejected == []
+    linked = await link(account_number="1000004242", meter_serial="abc-def")
+    assert linked.status_code == 201, linked.json()
+    assert linked.json()["holder"].startswith("Мел")
 
 
 async def test_unknown_routes_answer_in_json(api) -> None:

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from komunalka.adapters.db.tables import outbox
 from komunalka.adapters.mail import LogSender, SmtpSender
-from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.shared.ports import OutgoingMessage
 from komunalka.bootstrap.wiring import Wiring
-from komunalka.channels.web.auth import reset_message
+from komunalka.channels.web.auth import ResetMessage
 from tests.channels.pages import PASSWORDS, free_port, settings_for
 from tests.fakes import FakeClock, kyiv
 from tests.servers.smtp import LocalSmtp
@@ -26,10 +26,10 @@ def wire(uow, senders):
 
 
 async def reset(uc: Wiring, login: str) -> None:
-    """A password reset as the web door asks for one: the ticket, worded, to the outbox."""
-    ticket = await uc.request_password_reset(login)
-    assert ticket is not None
-    await uc.queue_message(reset_message(settings_for("sqlite://").web_url, ticket, "uk"))
+    """A password reset as the web door asks for one: the token and its message, worded by the
+    door, to the outbox."""
+    web_url = settings_for("sqlite://").web_url
+    assert await uc.request_password_reset(login, ResetMessage(web_url, "uk"))
 
 
 async def unsent(engine) -> list[str]:

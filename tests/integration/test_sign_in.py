@@ -10,11 +10,20 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from komunalka.adapters.db.tables import outbox, web_logins, web_sessions
+from komunalka.adapters.db.tables import (
+    one_time_tokens,
+    outbox,
+    sign_in_attempts,
+    web_logins,
+    web_sessions,
+)
+from komunalka.application.identity.ports import ResetTicket
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.logins import normalize_login
-from komunalka.channels.web.auth import reset_message
+from komunalka.application.shared.ports import OutgoingMessage
+from komunalka.channels.web.auth import ResetMessage
 from komunalka.channels.web.telegram_login import telegram_login_valid, verified_telegram_user
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
@@ -34,10 +43,9 @@ def uc(uow, clock, database_url):
 
 
 async def reset(uc, login: str) -> None:
-    """A password reset as the web door asks for one: the ticket, worded, to the outbox."""
-    ticket = await uc.request_password_reset(login)
-    if ticket is not None:
-        await uc.queue_message(reset_message("https://test", ticket, "en"))
+    """A password reset as the web door asks for one: the token and its message, worded by the
+    door, to the outbox."""
+    await uc.request_password_reset(login, ResetMessage("https://test", "en"))
 
 
 async def count(engine, table) -> int:
@@ -143,6 +151,25 @@ async def test_a_reset_link_expires_after_an_hour(uc, engine, clock) -> None:
     with pytest.raises(DomainError) as expired:
         await uc.reset_password(token, "a new password")
     assert expired.value.code == "signin.reset_invalid"
+
+
+async def test_a_reset_whose_message_the_database_refuses_leaves_no_token(uc, engine) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    issued: list[ResetTicket] = []
+
+    def unwritable(ticket: ResetTicket) -> OutgoingMessage:
+        issued.append(ticket)
+        # the outbox's body is NOT NULL: the database refuses the row, after the token's
+        return OutgoingMessage(ticket.channel, ticket.recipient, "Reset", None)  # type: ignore[arg-type]
+
+    with pytest.raises(IntegrityError):
+        await uc.request_password_reset("olena@example.com", unwritable)
+    for table in (one_time_tokens, outbox, sign_in_attempts):
+        assert await count(engine, table) == 0, table.name
+    with pytest.raises(DomainError) as invalid:
+        await uc.reset_password(issued[0].token, "a new password")
+    assert invalid.value.code == "signin.reset_invalid"
+    assert (await uc.sign_in("olena@example.com", "correct horse")).subject_id
 
 
 def _widget(fields: dict[str, str], token: str = TELEGRAM_TOKEN) -> dict[str, str]:

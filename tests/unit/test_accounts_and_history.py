@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from komunalka.application.accounts.link_account import LinkAccount, LinkAccountRequest, read_proof
+from komunalka.application.accounts.link_account import (
+    LinkAccount,
+    LinkAccountRequest,
+    Proof,
+    read_proof,
+)
 from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
 from komunalka.application.readings.list_my_meters import ListMyMeters, PeriodStatus
 from komunalka.application.readings.reading_history import ReadingHistory
@@ -244,3 +249,20 @@ async def test_checking_a_proof_links_nothing_but_a_wrong_one_still_counts(setup
 )
 def test_the_link_use_case_reads_what_the_proof_is(typed: str, kind: str) -> None:
     assert read_proof(typed).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [("Шев", "serial"), ("AB", "serial"), ("HW0011234", "surname"), ("Ол'ена", "surname")],
+)
+def test_a_proof_whose_kind_the_caller_names_is_read_as_that_kind(typed: str, kind: str) -> None:
+    assert read_proof(typed, kind) == Proof(kind, typed)
+
+
+async def test_letters_named_a_serial_are_never_taken_for_the_surname(setup) -> None:
+    store, _, clock, newcomer = setup
+    use = linker(store, clock)
+    with pytest.raises(DomainError) as exc:
+        await use(link(newcomer, proof="Шев", proof_kind="serial"))
+    assert exc.value.code == "link.not_matched"
+    assert (await use(link(newcomer, proof="Шев", proof_kind="surname"))).account_number

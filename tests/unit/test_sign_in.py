@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from komunalka.application.identity.reset_password import ResetTicket
+from komunalka.application.identity.ports import ResetTicket
 from komunalka.application.identity.sign_in import RESIDENT, hash_token
-from komunalka.application.notifications.ports import OutgoingMessage
 from komunalka.application.shared.actors import Actor
+from komunalka.application.shared.ports import OutgoingMessage
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
@@ -81,50 +81,72 @@ async def test_failures_count_per_login_and_lock_it_for_a_quarter_hour(uc, clock
 
 
 def reset_mail(ticket: ResetTicket) -> OutgoingMessage:
-    """What the web door words from a ticket (channels/web/auth.py)."""
+    """What the web door words from a ticket (channels/web/auth.py ResetMessage)."""
     return OutgoingMessage(ticket.channel, ticket.recipient, "Reset", f"Open /{ticket.token}")
+
+
+def queued(store: InMemoryStore) -> list[OutgoingMessage]:
+    return [message for message, _ in store.state.outbox.values()]
 
 
 async def test_a_reset_token_is_issued_for_a_known_login_only(uc, store) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    assert await uc.request_password_reset("nobody@example.com") is None
-    ticket = await uc.request_password_reset("Olena@Example.com")
-    assert ticket is not None
-    assert (ticket.channel, ticket.recipient) == ("email", "olena@example.com")
-    assert list(store.state.one_time_tokens) == [hash_token(ticket.token)]
+    assert await uc.request_password_reset("nobody@example.com", reset_mail) is False
+    assert store.state.one_time_tokens == {} and queued(store) == []
+    assert await uc.request_password_reset("Olena@Example.com", reset_mail) is True
+    (mail,) = queued(store)
+    assert (mail.channel, mail.recipient) == ("email", "olena@example.com")
+    token = mail.body.removeprefix("Open /")
+    assert list(store.state.one_time_tokens) == [hash_token(token)]
     phone = await uc.sign_up("+380671234567", "correct horse", "Петро")
-    by_phone = await uc.request_password_reset("0671234567")
-    assert phone.subject_id and by_phone is not None and by_phone.channel == "sms"
+    assert await uc.request_password_reset("0671234567", reset_mail)
+    assert phone.subject_id and queued(store)[-1].channel == "sms"
 
 
-async def test_a_queued_message_goes_out_through_the_outbox_once(uc, sender, store) -> None:
+async def test_a_reset_message_goes_out_through_the_outbox_once(uc, sender, store) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    ticket = await uc.request_password_reset("olena@example.com")
-    assert ticket is not None
-    await uc.queue_message(reset_mail(ticket))
+    assert await uc.request_password_reset("olena@example.com", reset_mail)
     assert sender.sent == []  # written by the transaction, sent after it
     done = await uc.deliver_outbox()
     again = await uc.deliver_outbox()
     assert (done.sent, again.sent) == (1, 0)
     (mail,) = sender.sent
     assert mail.recipient == "olena@example.com"
-    assert mail.body == f"Open /{ticket.token}"
+    (token_hash,) = store.state.one_time_tokens
+    assert hash_token(mail.body.removeprefix("Open /")) == token_hash
+
+
+async def test_a_reset_whose_message_cannot_be_queued_leaves_no_token(uc, store) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    issued: list[ResetTicket] = []
+
+    def recorded(ticket: ResetTicket) -> OutgoingMessage:
+        issued.append(ticket)
+        return reset_mail(ticket)
+
+    store.outbox.fail = True
+    with pytest.raises(ConnectionError):
+        await uc.request_password_reset("olena@example.com", recorded)
+    state = store.state
+    assert (state.one_time_tokens, state.outbox, state.sign_in_attempts) == ({}, {}, [])
+    with pytest.raises(DomainError, match=r"signin\.reset_invalid"):
+        await uc.reset_password(issued[0].token, "a new password")
+    store.outbox.fail = False
+    assert await uc.request_password_reset("olena@example.com", reset_mail)
 
 
 async def test_resets_are_limited_to_three_an_hour(uc, store) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    tickets = [await uc.request_password_reset("olena@example.com") for _ in range(5)]
-    assert [t is not None for t in tickets] == [True, True, True, False, False]
-    assert len(store.state.one_time_tokens) == 3
+    asked = [await uc.request_password_reset("olena@example.com", reset_mail) for _ in range(5)]
+    assert asked == [True, True, True, False, False]
+    assert len(store.state.one_time_tokens) == len(queued(store)) == 3
 
 
 async def test_a_failing_gateway_keeps_the_message(store, clock) -> None:
     broken = FakeSender(fail=True)
     uc = Wiring.wire(store, clock, passwords=FakePasswords(), senders={"email": broken})
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
-    ticket = await uc.request_password_reset("olena@example.com")
-    assert ticket is not None
-    await uc.queue_message(reset_mail(ticket))
+    assert await uc.request_password_reset("olena@example.com", reset_mail)
     assert (await uc.deliver_outbox()).failed == 1
     broken.fail = False
     assert (await uc.deliver_outbox()).sent == 1

@@ -18,7 +18,6 @@ from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 from komunalka.application.notifications.ports import MessageSender
-from komunalka.application.notifications.queue_message import QueueMessage
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
@@ -182,7 +181,7 @@ def _identity(
             u, u.identities, u.residents, sessions, u.audit, clock
         ),
         "request_password_reset": RequestPasswordReset(
-            u, logins, attempts, u.one_time_tokens, clock
+            u, logins, attempts, u.one_time_tokens, u.outbox, clock
         ),
         "reset_password": ResetPassword(
             u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock
@@ -229,7 +228,6 @@ def _notifications(
 ) -> dict[str, Any]:
     return {
         "deliver_outbox": DeliverOutbox(uow, uow.outbox, senders, clock),
-        "queue_message": QueueMessage(uow, uow.outbox, clock),
     }
 
 

@@ -2,7 +2,8 @@
 
 Who may call it: a resident (any door), with the proof as the resident typed it: letters (and
 apostrophes) are the first three letters of the holder's surname, anything else the serial
-number of one of the account's meters; the use case decides which, for every door alike. Wrong
+number of one of the account's meters; the use case decides which, for every door alike,
+unless the door knows (the API has a field for each) and says so in `proof_kind`. Wrong
 attempts are limited per resident and per account; an unknown account and a wrong proof look
 the same, so numbers cannot be probed.
 A failed attempt is recorded (that is what the limit counts) and nothing else changes.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from komunalka.application.accounts.ports import AccountMeters, LinkAttemptRepository
 from komunalka.application.shared.actors import Actor
@@ -31,6 +33,10 @@ RESIDENT_WINDOW = timedelta(hours=1)
 ACCOUNT_FAILURES = 10
 ACCOUNT_WINDOW = timedelta(days=1)
 
+ProofKind = Literal["surname", "serial"]
+SURNAME: ProofKind = "surname"
+SERIAL: ProofKind = "serial"
+
 
 @dataclass(frozen=True, slots=True)
 class LinkAccountRequest:
@@ -39,6 +45,9 @@ class LinkAccountRequest:
     supplier_code: str | None = None
     # What the resident typed as the proof: a surname's first letters or a meter's serial.
     proof: str = ""
+    # What the proof is, when the caller knows (a field of its own for each kind); None: read
+    # from the text itself, for doors that take what the resident typed in one box.
+    proof_kind: ProofKind | None = None
     # Check the proof (and count a failure) without linking yet: the bot shows the masked
     # holder and address first and links on the resident's yes.
     check_only: bool = False
@@ -79,7 +88,7 @@ class LinkAccount:
         if resident_id is None:
             raise DomainError.of("link.resident_required")
         number = re.sub(r"\s+", "", request.account_number)
-        proof = read_proof(request.proof)
+        proof = read_proof(request.proof, request.proof_kind)
         now = self._clock.now()
         async with self._transactions(write=True) as tx:
             supplier = await self._supplier(request.supplier_code, number)
@@ -138,24 +147,26 @@ class LinkAccount:
         return any(m.serial == serial for m in meters)
 
 
-SURNAME = "surname"
-SERIAL = "serial"
 _APOSTROPHES = re.compile(r"['ʼ’]")
 
 
 @dataclass(frozen=True, slots=True)
 class Proof:
-    kind: str  # SURNAME or SERIAL
+    kind: ProofKind
     text: str
 
 
-def read_proof(text: str) -> Proof:
-    """Letters (apostrophes aside) are a surname's first letters, at least three of them;
-    anything else is a meter's serial."""
+def read_proof(text: str, kind: ProofKind | None = None) -> Proof:
+    """The proof of the `kind` given; without one, letters (apostrophes aside) are a surname's
+    first letters and anything else is a meter's serial. A surname needs three letters."""
     proof = text.strip()
     if not proof:
         raise DomainError.of("link.proof_required")
-    if not _APOSTROPHES.sub("", proof).isalpha():
+    if kind is None:
+        kind = SURNAME if _APOSTROPHES.sub("", proof).isalpha() else SERIAL
+    if kind not in (SURNAME, SERIAL):
+        raise ValueError(f"unknown kind of proof: {kind!r}")
+    if kind == SERIAL:
         return Proof(SERIAL, proof)
     if len(proof) < 3:
         raise DomainError.of("link.surname_too_short")

@@ -1,11 +1,14 @@
 """The ports of identity: residents and their identities in the messengers, API tokens, web
-logins, sessions, sign-in attempts, one-time tokens, residents' profiles."""
+logins, sessions, sign-in attempts, one-time tokens, residents' profiles, and the door's
+wording of a password-reset message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from komunalka.application.shared.ports import OutgoingMessage
 
 
 class ResidentRepository(Protocol):
@@ -114,3 +117,20 @@ class ResidentProfileRepository(Protocol):
     async def identities_of(self, resident_id: int) -> list[Identity]:
         """The resident's messenger identities (linked messengers)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResetTicket:
+    """A reset token and where to send it: `channel` is "email" or "sms", `recipient` the
+    login. The token is shown to the resident only, through that channel."""
+
+    token: str
+    channel: str
+    recipient: str
+
+
+class ResetMessageComposer(Protocol):
+    """Words a reset ticket as the message to its recipient: the door knows the page the link
+    opens and the reader's language, the core only the token. Pure: no I/O, no state."""
+
+    def __call__(self, ticket: ResetTicket) -> OutgoingMessage: ...

@@ -3,19 +3,22 @@ token the resident receives.
 
 Who may call them: the web doors. Guarantees: a reset token is issued only for a login that
 exists, at most three an hour per login, and the answer does not tell which logins exist (the
-door says the same either way); it works once, within an hour, and ends every other session of
-the resident. The core returns the token; the door builds the link to its page and words the
-message in the resident's language (see QueueMessage).
+door says the same either way); the token and the outbox message that carries it are written
+in one transaction, so a failure leaves neither (never a token nobody was sent); the token works
+once, within an hour, and ends every other session of the resident. The door words the
+message (the link to its page, in the reader's language) through the `ResetMessageComposer` it
+passes in; the core keeps to the token.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from komunalka.application.identity.ports import (
     OneTimeTokenRepository,
+    ResetMessageComposer,
+    ResetTicket,
     SignInAttemptRepository,
     WebLoginRepository,
     WebSessionRepository,
@@ -23,7 +26,7 @@ from komunalka.application.identity.ports import (
 from komunalka.application.identity.sign_in import OpenedSession, hash_token, open_session
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.logins import RESIDENT, check_password, normalize_login
-from komunalka.application.shared.ports import AuditLog, Clock, PasswordHasher
+from komunalka.application.shared.ports import AuditLog, Clock, Outbox, PasswordHasher
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
@@ -33,16 +36,6 @@ RESETS_PER_HOUR = 3
 RESET_PURPOSE = "password_reset"
 
 
-@dataclass(frozen=True, slots=True)
-class ResetTicket:
-    """A reset token and where to send it: `channel` is "email" or "sms", `recipient` the
-    login. The token is shown to the resident only, through that channel."""
-
-    token: str
-    channel: str
-    recipient: str
-
-
 class RequestPasswordReset:
     def __init__(
         self,
@@ -50,31 +43,38 @@ class RequestPasswordReset:
         logins: WebLoginRepository,
         attempts: SignInAttemptRepository,
         tokens: OneTimeTokenRepository,
+        outbox: Outbox,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._logins = logins
         self._attempts = attempts
         self._tokens = tokens
+        self._outbox = outbox
         self._clock = clock
 
-    async def __call__(self, login: str) -> ResetTicket | None:
-        """The ticket to send; None, with nothing written, for an unknown login or past the
-        limit."""
+    async def __call__(self, login: str, compose: ResetMessageComposer) -> bool:
+        """True when a message with a new token went to the outbox; False, with nothing
+        written, for an unknown login or past the limit (the door must not tell which)."""
         normalized = normalize_login(login)
+        token = secrets.token_urlsafe(32)
+        ticket = ResetTicket(token, "email" if "@" in normalized else "sms", normalized)
+        # Worded before the transaction opens, for every login alike: no door code runs while
+        # it is open, and an unknown login takes as long as a known one.
+        message = compose(ticket)
         now = self._clock.now()
         key = f"reset:login:{normalized}"
         async with self._transactions(write=True) as tx:
             found = await self._logins.by_login(normalized)
             recent = await self._attempts.failures_since(key, now - timedelta(hours=1))
             if found is None or recent >= RESETS_PER_HOUR:
-                return None
+                return False
             await self._attempts.add(key, False, now)
-            token = secrets.token_urlsafe(32)
             expires = now + RESET_LINK_LIFETIME
             await self._tokens.add(hash_token(token), RESET_PURPOSE, found.resident_id, expires)
+            await self._outbox.add(message, now)
             await tx.commit()
-        return ResetTicket(token, "email" if "@" in normalized else "sms", normalized)
+        return True
 
 
 class ResetPassword:

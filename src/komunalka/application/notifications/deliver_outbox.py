@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from komunalka.application.notifications.ports import MessageSender, Outbox
-from komunalka.application.shared.ports import Clock
+from komunalka.application.notifications.ports import MessageSender
+from komunalka.application.shared.ports import Clock, Outbox
 from komunalka.application.shared.transactions import Transactions
 
 log = logging.getLogger(__name__)

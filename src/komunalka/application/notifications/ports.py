@@ -1,27 +1,13 @@
-"""The ports of notifications: the outbox other transactions write to, and the senders that
-deliver what it holds."""
+"""The ports of notifications: the senders that deliver what the outbox holds. The outbox itself
+and its messages are written by other features too, so they live in application/shared/ports.py
+(named here as well for this feature's adapters)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    channel: str
-    recipient: str
-    subject: str
-    body: str
-
-
-class Outbox(Protocol):
-    """Messages to people, sent after the transaction that wrote them commits."""
-
-    async def add(self, message: OutgoingMessage, at: datetime) -> None: ...
-    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]: ...
-    async def mark_sent(self, message_id: int, at: datetime) -> None: ...
+from komunalka.application.shared.ports import Outbox as Outbox
+from komunalka.application.shared.ports import OutgoingMessage as OutgoingMessage
 
 
 class MessageSender(Protocol):

@@ -138,6 +138,32 @@ class StaffRepository(Protocol):
 # --- end of identity, accounts, staff, notifications, system -----------------------------------
 
 
+# --- notifications: the outbox identity and notifications both write to ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to a person, worded by a door in the reader's language: `channel` is "email"
+    or "sms", `recipient` the address or number."""
+
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+
+
+class Outbox(Protocol):
+    """Messages to people, written in the transaction of the change that causes them and sent
+    after it commits (notifications' DeliverOutbox)."""
+
+    async def add(self, message: OutgoingMessage, at: datetime) -> None: ...
+    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]: ...
+    async def mark_sent(self, message_id: int, at: datetime) -> None: ...
+
+
+# --- end of the outbox's block -----------------------------------------------------------------
+
+
 # --- conversations, charts and tariffs -------------------------------------------------------
 
 

@@ -201,12 +201,14 @@ def add_account_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     async def link_account(body: LinkIn, authorization: Authorization = None) -> LinkOut:
         """Link an account, proven by the holder's surname (three letters) or a meter serial."""
         resident_id = await resident(authorization)
+        proof, kind = body.proof()
         result = await use_cases.link_account(
             LinkAccountRequest(
                 actor=Actor.resident(resident_id, Channel.API),
                 account_number=body.account_number,
                 supplier_code=body.supplier,
-                proof=body.proof(),
+                proof=proof,
+                proof_kind=kind,
             )
         )
         return LinkOut(

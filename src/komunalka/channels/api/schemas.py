@@ -8,6 +8,8 @@ from decimal import Decimal
 from pydantic import BaseModel as _BaseModel
 from pydantic import ConfigDict, Field
 
+from komunalka.application.accounts.link_account import SERIAL, SURNAME, ProofKind
+
 
 class BaseModel(_BaseModel):
     # "register" is a meter's zone here; in Python it would shadow ABCMeta.register.
@@ -117,11 +119,12 @@ class LinkIn(BaseModel):
     surname_prefix: str | None = Field(default=None, max_length=100)
     meter_serial: str | None = Field(default=None, max_length=40)
 
-    def proof(self) -> str:
-        """What the client typed as the proof, in whichever field; both or neither is no
-        proof (``link.proof_required``). The link use case reads what it is."""
-        given = [p for p in (self.surname_prefix, self.meter_serial) if p]
-        return given[0] if len(given) == 1 else ""
+    def proof(self) -> tuple[str, ProofKind | None]:
+        """The proof and its kind, told by the field it came in (a serial of letters only is
+        still a serial); both or neither is no proof (``link.proof_required``)."""
+        fields = ((self.surname_prefix, SURNAME), (self.meter_serial, SERIAL))
+        given = [(text, kind) for text, kind in fields if text]
+        return given[0] if len(given) == 1 else ("", None)
 
 
 class LinkOut(BaseModel):

@@ -3,13 +3,14 @@ Telegram's Login Widget. Public pages: the limits and the checks live in the use
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.identity.reset_password import ResetTicket
-from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.identity.ports import ResetTicket
+from komunalka.application.shared.ports import OutgoingMessage
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     client_address,
@@ -24,13 +25,19 @@ from komunalka.i18n import LANGUAGES, translate
 YEAR = 365 * 24 * 3600
 
 
-def reset_message(web_url: str, ticket: ResetTicket, language: str) -> OutgoingMessage:
-    """The reset link to this door's page, worded in the reader's language, for the login it
-    was asked for."""
-    link = f"{web_url.rstrip('/')}/password/reset/{ticket.token}"
-    subject = translate("cabinet.reset_subject", language)
-    body = translate("cabinet.reset_body", language, {"link": link})
-    return OutgoingMessage(ticket.channel, ticket.recipient, subject, body)
+@dataclass(frozen=True, slots=True)
+class ResetMessage:
+    """This door's reset message (a ResetMessageComposer): the link to its reset page, worded
+    in the reader's language, for the login the reset was asked for."""
+
+    web_url: str
+    language: str
+
+    def __call__(self, ticket: ResetTicket) -> OutgoingMessage:
+        link = f"{self.web_url.rstrip('/')}/password/reset/{ticket.token}"
+        subject = translate("cabinet.reset_subject", self.language)
+        body = translate("cabinet.reset_body", self.language, {"link": link})
+        return OutgoingMessage(ticket.channel, ticket.recipient, subject, body)
 
 
 def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
@@ -102,12 +109,11 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
     async def forgot(request: Request, login: Annotated[str, Form()] = "") -> Response:
         language = cab.language(request)
         try:
-            ticket = await uc.request_password_reset(login)
+            # queued or not (an unknown login), the page says the same
+            await uc.request_password_reset(login, ResetMessage(cab.web_url, language))
         except DomainError as error:
             context = {"login": login, "errors": pages.errors(error, language)}
             return pages.render(request, "web/forgot.html", context, status_code=400)
-        if ticket is not None:  # the page says the same either way
-            await uc.queue_message(reset_message(cab.web_url, ticket, language))
         notice = translate("cabinet.reset_sent", language)
         return pages.render(request, "web/forgot.html", {"login": "", "sent": notice})
 

@@ -11,7 +11,6 @@ from komunalka.application.identity.edit_profile import GetProfile, UpdateProfil
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.sign_in import SignIn, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
-from komunalka.application.notifications.queue_message import QueueMessage
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
@@ -31,7 +30,6 @@ class CabinetUseCases:
     get_profile: GetProfile
     link_account: LinkAccount
     list_my_meters: ListMyMeters
-    queue_message: QueueMessage
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
     request_password_reset: RequestPasswordReset
