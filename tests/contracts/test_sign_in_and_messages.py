@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from komunalka.application.identity.ports import Identity, ResidentProfile, WebSession
-from komunalka.application.notifications.ports import OutgoingMessage
-from komunalka.application.shared.ports import Conflict
+from komunalka.application.shared.ports import Conflict, OutgoingMessage
 from komunalka.domain.staff import StaffMember, StaffRole
 
 AT = datetime(2026, 11, 20, 10, tzinfo=UTC)

@@ -15,7 +15,7 @@ import ssl
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.shared.ports import OutgoingMessage
 
 log = logging.getLogger("komunalka.outbox")
 

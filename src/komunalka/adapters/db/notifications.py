@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import outbox
-from komunalka.application.notifications.ports import OutgoingMessage
+from komunalka.application.shared.ports import OutgoingMessage
 
 
 class SqlOutbox(InScope):

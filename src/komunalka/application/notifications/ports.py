@@ -1,13 +1,11 @@
 """The ports of notifications: the senders that deliver what the outbox holds. The outbox itself
-and its messages are written by other features too, so they live in application/shared/ports.py
-(named here as well for this feature's adapters)."""
+and its messages are written by other features too, so they live in application/shared/ports.py."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from komunalka.application.shared.ports import Outbox as Outbox
-from komunalka.application.shared.ports import OutgoingMessage as OutgoingMessage
+from komunalka.application.shared.ports import OutgoingMessage
 
 
 class MessageSender(Protocol):
