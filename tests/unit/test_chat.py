@@ -350,7 +350,7 @@ async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again()
         raise ConnectionError("the database went away")
 
     failing = Conversation(
-        replace(chat.uses, list_my_meters=crash),  # type: ignore[arg-type]
+        replace(chat.uses, list_my_meters=crash, readings_sheet=crash),  # type: ignore[arg-type]
         dialogs,
         Channel.TELEGRAM,
         CONTACTS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -97,7 +98,8 @@ BEFORE_TYPING = {
         LinkConfirm("1000001357", "kte", "шев"),
         Sending(WALK),
         Sending(Walk((HOT,))),
-        SendConfirm(WALK, ("reading.jump",)),
+        SendConfirm(WALK, (("day", "reading.jump"),)),
+        SendConfirm(replace(WALK, unchanged=("night",)), (("night", "reading.rollover"),)),
         Correcting("2611-AAAA-BBBB"),
         CorrectConfirm("2611-AAAA-BBBB", "190", ("reading.jump", "reading.other")),
     ],

@@ -110,6 +110,7 @@ def chat_use_cases(use_cases: UseCases) -> ChatUseCases:
         update_preferences=use_cases.update_preferences,
         list_my_meters=use_cases.list_my_meters,
         reading_history=use_cases.reading_history,
+        readings_sheet=use_cases.readings_sheet,
         submit_readings=use_cases.submit_readings,
         correct_reading=use_cases.correct_reading,
         suppliers_for=use_cases.suppliers_for,
