@@ -75,8 +75,8 @@ class Walk:
     def again(self, zones: Iterable[str]) -> Walk:
         """These zones of the current meter asked again (all of them when none of these is
         the meter's): their answers dropped, at the first of them."""
-        mine = [q.zone for q in self.meter]
-        asked = [z for z in mine if z in set(zones)] or mine
+        mine, wanted = [q.zone for q in self.meter], set(zones)
+        asked = [z for z in mine if z in wanted] or mine
         values = tuple((z, v) for z, v in self.values if z not in asked)
         unchanged = tuple(z for z in self.unchanged if z not in asked)
         meter = self.question.meter
