@@ -439,6 +439,25 @@ async def test_a_refusal_after_a_yes_asks_for_the_value_again_and_takes_it() -> 
     assert "118.000 — квитанція 2612-" in await chat(text("118"))
 
 
+async def test_a_correction_refused_after_its_yes_asks_for_the_value_again() -> None:
+    clock = FakeClock(kyiv(2026, 11, 30, 23, 50))
+    chat = await chat_on(clock)
+    await linked(chat)
+    await chat(press("send"))
+    await chat(text("117"))
+    await chat(press("correct"))
+    (choice,) = [a for a in chat.actions if a.startswith("fix:")]
+    await chat(press(choice))
+    assert "значно більше" in await chat(text("190"))
+    assert "fixconfirm" in chat.actions
+    clock.instant = kyiv(2026, 12, 1, 0, 10)
+    said = await chat(press("fixconfirm"))
+    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+    said = await chat(text("118"))
+    assert "Не зрозумів" not in said  # the value is taken, and judged
+    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+
+
 async def test_only_the_zones_refused_are_asked_again() -> None:
     chat = await chat_at(29)
     await linked(chat)
