@@ -472,3 +472,17 @@ async def test_only_the_zones_refused_are_asked_again() -> None:
     said = await chat(text("1650"))
     assert "№EL0011111 day: 1100 — квитанція" in said
     assert "№EL0011111 total: 1650 — квитанція" in said
+
+
+async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
+    chat = await chat_at(20)
+    await linked(chat)
+    kept = chat.dialogs.states[("telegram", "42")]
+    hot = BEFORE_TYPING["queue"][0]  # type: ignore[index]
+    stored = {"step": "confirm", "queue": [hot], "pos": 0, "values": {"T1": "190"}}
+    chat.dialogs.states[("telegram", "42")] = {
+        **stored,
+        "warnings": ["reading.jump"],
+        "identity": kept["identity"],
+    }
+    assert "190.000 — квитанція" in await chat(press("confirm"))
