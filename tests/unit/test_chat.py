@@ -350,7 +350,7 @@ async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again()
         raise ConnectionError("the database went away")
 
     failing = Conversation(
-        replace(chat.uses, list_my_meters=crash),  # type: ignore[arg-type]
+        replace(chat.uses, list_my_meters=crash, readings_sheet=crash),  # type: ignore[arg-type]
         dialogs,
         Channel.TELEGRAM,
         CONTACTS,
@@ -414,3 +414,75 @@ async def test_after_a_state_that_cannot_be_read_a_button_acts_as_usual() -> Non
     chat.dialogs.states[("telegram", "42")]["step"] = "unheard of"
     said = await chat(press("send"))
     assert "попередній показник 115.000 (за 2026-10)" in said
+
+
+async def chat_on(clock: FakeClock) -> Chat:
+    store = InMemoryStore()
+    await build_world(store)
+    talk = Chat(chat_use_cases(Wiring.wire(store, clock)), InMemoryDialogStore())
+    talk.store = store
+    return talk
+
+
+async def test_a_refusal_after_a_yes_asks_for_the_value_again_and_takes_it() -> None:
+    clock = FakeClock(kyiv(2026, 11, 30, 23, 50))
+    chat = await chat_on(clock)
+    await linked(chat)
+    await chat(press("send"))
+    assert "значно більше за звичне" in await chat(text("190"))
+    clock.instant = kyiv(2026, 12, 1, 0, 10)  # the window closed while the warning waited
+    said = await chat(press("confirm"))
+    assert "Прийом показників закрито" in said
+    assert "попередній показник 115.000 (за 2026-10)" in said
+    assert chat.actions == ["unchanged", "skip", "menu"]
+    clock.instant = kyiv(2026, 12, 5)  # the next window
+    assert "118.000 — квитанція 2612-" in await chat(text("118"))
+
+
+async def test_a_correction_refused_after_its_yes_asks_for_the_value_again() -> None:
+    clock = FakeClock(kyiv(2026, 11, 30, 23, 50))
+    chat = await chat_on(clock)
+    await linked(chat)
+    await chat(press("send"))
+    await chat(text("117"))
+    await chat(press("correct"))
+    (choice,) = [a for a in chat.actions if a.startswith("fix:")]
+    await chat(press(choice))
+    assert "значно більше" in await chat(text("190"))
+    assert "fixconfirm" in chat.actions
+    clock.instant = kyiv(2026, 12, 1, 0, 10)
+    said = await chat(press("fixconfirm"))
+    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+    said = await chat(text("118"))
+    assert "Не зрозумів" not in said  # the value is taken, and judged
+    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+
+
+async def test_only_the_zones_refused_are_asked_again() -> None:
+    chat = await chat_at(29)
+    await linked(chat)
+    await linked(chat, "3000917")
+    said = await chat(press("send"))
+    if "HW0011234" in said:
+        await chat(text("117"))
+    await chat(text("1100"))
+    await chat(text("550"))
+    said = await chat(text("abc"))
+    assert "не число" in said and "зона «total»" in said
+    said = await chat(text("1650"))
+    assert "№EL0011111 day: 1100 — квитанція" in said
+    assert "№EL0011111 total: 1650 — квитанція" in said
+
+
+async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
+    chat = await chat_at(20)
+    await linked(chat)
+    kept = chat.dialogs.states[("telegram", "42")]
+    hot = BEFORE_TYPING["queue"][0]  # type: ignore[index]
+    stored = {"step": "confirm", "queue": [hot], "pos": 0, "values": {"T1": "190"}}
+    chat.dialogs.states[("telegram", "42")] = {
+        **stored,
+        "warnings": ["reading.jump"],
+        "identity": kept["identity"],
+    }
+    assert "190.000 — квитанція" in await chat(press("confirm"))

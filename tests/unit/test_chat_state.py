@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -97,7 +98,8 @@ BEFORE_TYPING = {
         LinkConfirm("1000001357", "kte", "шев"),
         Sending(WALK),
         Sending(Walk((HOT,))),
-        SendConfirm(WALK, ("reading.jump",)),
+        SendConfirm(WALK, (("day", "reading.jump"),)),
+        SendConfirm(replace(WALK, unchanged=("night",)), (("night", "reading.rollover"),)),
         Correcting("2611-AAAA-BBBB"),
         CorrectConfirm("2611-AAAA-BBBB", "190", ("reading.jump", "reading.other")),
     ],
@@ -172,3 +174,18 @@ def question(**changes: object) -> dict[str, object]:
 def test_anything_but_a_whole_state_of_a_known_step_is_unreadable(stored: object) -> None:
     with pytest.raises(Unreadable):
         load(stored)
+
+
+def test_warnings_stored_as_one_list_are_every_answered_zones() -> None:
+    stored = {**BEFORE_TYPING, "step": "confirm", "values": {"day": "1100", "night": "550"}}
+    state = load({**stored, "warnings": ["reading.jump"]})
+    assert isinstance(state, SendConfirm)
+    assert state.warnings == (("day", "reading.jump"), ("night", "reading.jump"))
+    assert load(dump(state, ME)) == state
+
+
+def test_a_walk_asks_again_only_the_zones_named() -> None:
+    walk = replace(WALK, values=(("day", "4000"), ("night", "2000")), pos=2)
+    again = walk.again(["night"])
+    assert again.question == NIGHT and again.values == (("day", "4000"),)
+    assert walk.again(["T9"]).question == DAY and walk.again([]).values == ()

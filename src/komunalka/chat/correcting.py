@@ -45,6 +45,8 @@ async def value(
             t.state = CorrectConfirm(receipt, text.strip(), warnings)
             buttons = (t.button("fixconfirm"), t.button("menu"))
             return [t.reply_error(exc), Reply(t.say("chat.send_confirm"), buttons)]
+        # refused outright (after a yes too): the right value is asked for again
+        t.state = Correcting(receipt)
         return [t.reply_error(exc), Reply(t.say("chat.correct_ask", receipt=receipt))]
     (done,) = result.readings
     return [t.menu(t.say("chat.corrected", value=str(done.value), receipt=done.receipt))]

@@ -1,9 +1,12 @@
 """Sending readings in the chat: every due meter and zone across the resident's accounts, one
-question at a time; a meter is submitted as soon as all its zones are typed, so one meter's
+question at a time; a meter is submitted as soon as all its zones are answered, so one meter's
 problem never holds the others back.
 
-The round is a `Walk` (the questions, the one now, the current meter's answers, the summary's
-lines), held by `Sending` while asking and by `SendConfirm` while warnings wait for a yes.
+The round renders the readings sheet (application/readings/readings_sheet.py) and sends back
+what the person chose: the sheet decides what is due, the previous value a question shows, what
+"unchanged" stands for, and after a refusal which violations are warnings to confirm and on which
+zone each belongs. The round is a `Walk`, held by `Sending` while asking and by `SendConfirm`
+while warnings wait for a yes; after a refusal the zones refused are asked again.
 """
 
 from __future__ import annotations
@@ -12,14 +15,23 @@ import secrets
 from dataclasses import replace
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
-from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsRequest
+from komunalka.application.readings.readings_sheet import (
+    ReadingsSheet,
+    SheetAnswer,
+    SheetLine,
+    SheetMeter,
+)
+from komunalka.application.readings.submit_readings import SubmitReadingsRequest
 from komunalka.chat.model import Reply
-from komunalka.chat.state import Question, SendConfirm, Sending, Walk
+from komunalka.chat.state import SendConfirm, Sending
 from komunalka.chat.turn import Turn
-from komunalka.domain.errors import DomainError, Severity
+from komunalka.chat.walk import Question, Walk
+from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.values import format_value
 
 ACTIONS = ("unchanged", "skip", "confirm", "reenter")
+
+Confirmed = tuple[tuple[str, str], ...]  # (zone, code)
 
 
 async def on_button(t: Turn, action: str) -> list[Reply]:
@@ -28,8 +40,8 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
     state = t.state
     if isinstance(state, SendConfirm) and action in ("confirm", "reenter"):
         if action == "confirm":
-            return await submit(t, state.walk, frozenset(state.warnings))
-        return reenter(t, state.walk)
+            return await submit(t, state.walk, state.warnings)
+        return ask(t, state.walk.again(zone for zone, _ in state.warnings))
     if not isinstance(state, Sending):
         return [t.not_understood()]
     walk = state.walk
@@ -37,9 +49,7 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
         skipped = t.say("chat.send_skipped", serial=walk.question.serial)
         return next_meter(t, replace(walk, notes=(*walk.notes, skipped)))
     if action == "unchanged":
-        if walk.question.previous is None:
-            return [Reply(t.say("chat.send_no_previous")), question(t, walk)]
-        return await answer(t, walk, walk.question.previous)
+        return await unchanged(t, walk)
     return [question(t, walk)]
 
 
@@ -48,42 +58,34 @@ async def on_text(t: Turn, text: str) -> list[Reply]:
         return [Reply(t.say("chat.send_confirm_first")), confirm_question(t)]
     if not isinstance(t.state, Sending):
         return [t.not_understood()]
-    return await answer(t, t.state.walk, text)
+    if not text.strip():  # nothing typed: the question stands
+        return [question(t, t.state.walk)]
+    return await answer(t, t.state.walk.answer(text.strip()))
 
 
 async def start(t: Turn) -> list[Reply]:
-    meters = await t.uses.list_my_meters(t.identity.resident_id)
-    if not meters:
+    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+    if not sheet.meters:
         return [t.menu(t.say("chat.no_accounts"))]
-    queue: list[Question] = []
-    notes: list[str] = []
-    for m in meters:
-        if m.status is PeriodStatus.DUE:
-            queue += questions(t, m)
-        else:
-            notes.append(note(t, m))
+    queue = [q for m in sheet.due for q in questions(t, m)]
+    notes = [note(t, m.overview) for m in sheet.meters if not m.due]
     if not queue:
         return [t.menu("\n".join([t.say("chat.send_none_due"), *notes]))]
-    walk = Walk(tuple(queue), notes=tuple(notes))
-    t.state = Sending(walk)
-    return [question(t, walk)]
+    return ask(t, Walk(tuple(queue), notes=tuple(notes)))
 
 
-def questions(t: Turn, m: MeterOverview) -> list[Question]:
-    """A due meter's questions, one a zone."""
-    meter = m.meter
+def questions(t: Turn, m: SheetMeter) -> list[Question]:
+    """A due meter's questions, one a zone (a line of the sheet)."""
+    meter = m.overview.meter
     service = t.say(f"service.{meter.service.value}")
-    single = len(meter.registers) == 1
+    single = len(m.lines) == 1
     found = []
-    for zone in meter.registers:
-        last = m.last.get(zone)
+    for line in m.lines:
+        last = line.last
         previous = format_value(last.value, meter.decimals) if last else None
         period = str(last.period) if last else ""
-        found.append(
-            Question(
-                meter.id, zone, meter.serial, service, single, meter.decimals, previous, period
-            )
-        )
+        asked = (meter.serial, service, single, meter.decimals, previous, period)
+        found.append(Question(meter.id, line.register, *asked))
     return found
 
 
@@ -98,6 +100,11 @@ def note(t: Turn, m: MeterOverview) -> str:
     return t.say("chat.send_already", serial=serial)
 
 
+def ask(t: Turn, walk: Walk) -> list[Reply]:
+    t.state = Sending(walk)
+    return [question(t, walk)]
+
+
 def question(t: Turn, walk: Walk) -> Reply:
     q = walk.question
     zone = "" if q.single else t.say("chat.zone", zone=q.zone)
@@ -110,30 +117,52 @@ def question(t: Turn, walk: Walk) -> Reply:
     return Reply(text, buttons)
 
 
-async def answer(t: Turn, walk: Walk, text: str) -> list[Reply]:
+async def unchanged(t: Turn, walk: Walk) -> list[Reply]:
+    """ "Unchanged", when the sheet offers it for this zone."""
     q = walk.question
-    values = dict(walk.values)
-    values[q.zone] = text.strip()
-    walk = replace(walk, values=tuple(values.items()))
-    following = walk.pos + 1
-    if following < len(walk.queue) and walk.queue[following].meter == q.meter:
-        walk = replace(walk, pos=following)
-        t.state = Sending(walk)
-        return [question(t, walk)]
+    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+    line = sheet.line(q.meter, q.zone)
+    if line is None or not line.offers_unchanged:
+        return [Reply(t.say("chat.send_no_previous")), question(t, walk)]
+    return await answer(t, walk.answer("", unchanged=True))
+
+
+async def answer(t: Turn, walk: Walk) -> list[Reply]:
+    """The next zone of the meter with no answer yet; when none is left, the meter goes."""
+    following = walk.unanswered()
+    if following is not None:
+        return ask(t, following)
     t.state = Sending(walk)
-    return await submit(t, walk, frozenset())
+    return await submit(t, walk, ())
 
 
-async def submit(t: Turn, walk: Walk, confirm: frozenset[str]) -> list[Reply]:
-    q = walk.question
-    items = [ReadingItem(q.meter, value, zone, confirm) for zone, value in walk.values]
+def answers(walk: Walk, confirmed: Confirmed) -> list[SheetAnswer]:
+    """What the person chose for the current meter, with the warnings they confirmed."""
+    typed = dict(walk.values)
+    return [
+        SheetAnswer(
+            q.meter,
+            q.zone,
+            typed.get(q.zone, ""),
+            q.zone in walk.unchanged,
+            frozenset(code for zone, code in confirmed if zone == q.zone),
+        )
+        for q in walk.meter
+        if q.zone in typed or q.zone in walk.unchanged
+    ]
+
+
+async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
+    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+    given = answers(walk, confirmed)
     # One key per attempt: a door that delivers the same message twice submits once.
     key = secrets.token_hex(8)
-    request = SubmitReadingsRequest(t.actor, items, f"chat-{key}")
+    request = SubmitReadingsRequest(t.actor, sheet.items(given), f"chat-{key}")
     try:
         result = await t.uses.submit_readings(request)
     except DomainError as exc:
-        return refused(t, walk, exc)
+        return refused(t, walk, sheet.after(exc, given))
+    q = walk.question
     accepted = tuple(
         t.say(
             "chat.send_accepted",
@@ -147,14 +176,25 @@ async def submit(t: Turn, walk: Walk, confirm: frozenset[str]) -> list[Reply]:
     return next_meter(t, replace(walk, done=(*walk.done, *accepted)))
 
 
-def refused(t: Turn, walk: Walk, exc: DomainError) -> list[Reply]:
-    if all(v.severity is Severity.WARNING for v in exc.violations):
-        t.state = SendConfirm(walk, tuple(sorted({v.code for v in exc.violations})))
-        return [t.reply_error(exc), confirm_question(t)]
-    walk = replace(walk, pos=first_of_meter(walk), values=())
-    # The step stays what it was (a refusal after a yes stays at the yes), as it always has.
-    t.state = replace(t.state, walk=walk) if isinstance(t.state, SendConfirm) else Sending(walk)
-    return [t.reply_error(exc), question(t, walk)]
+def refused(t: Turn, walk: Walk, tried: ReadingsSheet) -> list[Reply]:
+    """The sheet after the try says: warnings only ask for a yes; otherwise the zones with
+    errors (every zone, when the errors are the meter's or no zone's) are asked again."""
+    lines = meter_lines(tried, walk.question.meter)
+    said = Reply("\n".join(t.say(v.code, **v.params) for v in placed(tried, lines)))
+    if tried.only_warnings:
+        warnings = tuple((x.register, v.code) for x in lines for v in x.warnings)
+        t.state = SendConfirm(walk, tuple(dict.fromkeys(warnings)))
+        return [said, confirm_question(t)]
+    return [said, *ask(t, walk.again(x.register for x in lines if x.errors))]
+
+
+def meter_lines(sheet: ReadingsSheet, meter_id: int) -> tuple[SheetLine, ...]:
+    return next((m.lines for m in sheet.meters if m.overview.meter.id == meter_id), ())
+
+
+def placed(tried: ReadingsSheet, lines: tuple[SheetLine, ...]) -> list[Violation]:
+    """The violations of a try: the meter's zone by zone, then those of no zone."""
+    return [v for x in lines for v in (*x.errors, *x.warnings)] + list(tried.problems)
 
 
 def confirm_question(t: Turn) -> Reply:
@@ -162,25 +202,11 @@ def confirm_question(t: Turn) -> Reply:
     return Reply(t.say("chat.send_confirm"), buttons)
 
 
-def reenter(t: Turn, walk: Walk) -> list[Reply]:
-    walk = replace(walk, pos=first_of_meter(walk), values=())
-    t.state = Sending(walk)
-    return [question(t, walk)]
-
-
-def first_of_meter(walk: Walk) -> int:
-    meter = walk.question.meter
-    return next(i for i, q in enumerate(walk.queue) if q.meter == meter)
-
-
 def next_meter(t: Turn, walk: Walk) -> list[Reply]:
     """The first question of the next meter, or the summary when none is left."""
     meter = walk.question.meter
-    queue = walk.queue
-    pos = next((i for i, q in enumerate(queue) if i > walk.pos and q.meter != meter), None)
+    pos = next((i for i, q in enumerate(walk.queue) if i > walk.pos and q.meter != meter), None)
     if pos is None:
         summary = [t.say("chat.send_summary"), *walk.done, *walk.notes]
         return [t.menu("\n".join(summary))]
-    walk = replace(walk, pos=pos, values=())
-    t.state = Sending(walk)
-    return [question(t, walk)]
+    return ask(t, walk.at(pos))

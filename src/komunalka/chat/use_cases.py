@@ -9,6 +9,7 @@ from komunalka.application.identity.identify_resident import IdentifyResident, U
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
+from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.submit_readings import SubmitReadings
 
 
@@ -20,6 +21,7 @@ class ChatUseCases:
     update_preferences: UpdatePreferences
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    readings_sheet: ShowReadingsSheet
     submit_readings: SubmitReadings
     correct_reading: CorrectReading
     suppliers_for: SuppliersFor
