@@ -63,48 +63,69 @@ def bearer_supplier(
 
 def build_router(use_cases: SupplierApiUseCases) -> APIRouter:
     router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"], responses=ERRORS)
-    supplier = bearer_supplier(use_cases)
+    SupplierApi(use_cases).register(router)
+    return router
 
-    @router.get(
-        "/readings",
-        response_class=StreamingResponse,
-        responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["json"]: {}}}},
-    )
+
+class SupplierApi:
+    """The pull API's routes; one method a route."""
+
+    def __init__(self, use_cases: SupplierApiUseCases) -> None:
+        self.use_cases = use_cases
+        self.supplier = bearer_supplier(use_cases)
+
+    def register(self, router: APIRouter) -> None:
+        router.add_api_route(
+            "/readings",
+            self.readings,
+            methods=["GET"],
+            response_class=StreamingResponse,
+            responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["json"]: {}}}},
+        )
+        router.add_api_route(
+            "/non-submitters",
+            self.non_submitters,
+            methods=["GET"],
+            response_class=StreamingResponse,
+            responses={200: {"content": {"application/json": {}}}},
+        )
+        router.add_api_route(
+            "/statistics", self.statistics, methods=["GET"], response_model=StatisticsOut
+        )
+
     async def readings(
+        self,
         period: Period,
         format: Literal["csv", "json"] = "csv",
         authorization: Authorization = None,
     ) -> StreamingResponse:
         """The period's accepted readings, streamed: CSV (with a header) or a JSON array."""
-        key = await supplier(authorization)
+        key = await self.supplier(authorization)
         chosen = BillingPeriod.parse(period)
-        opened = await use_cases.open_supplier(key)
-        body = use_cases.export_readings.stream(key, None, chosen, format)
+        opened = await self.use_cases.open_supplier(key)
+        body = self.use_cases.export_readings.stream(key, None, chosen, format)
         name = f"{opened.supplier.code}-{chosen}-readings.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
 
-    @router.get(
-        "/non-submitters",
-        response_class=StreamingResponse,
-        responses={200: {"content": {"application/json": {}}}},
-    )
     async def non_submitters(
-        period: Period, authorization: Authorization = None
+        self, period: Period, authorization: Authorization = None
     ) -> StreamingResponse:
         """Active meters with no accepted reading for the period, as a streamed JSON array of
         {account, holder, address, serial, service}."""
-        key = await supplier(authorization)
+        key = await self.supplier(authorization)
         chosen = BillingPeriod.parse(period)
-        await use_cases.open_supplier(key)
-        rows = use_cases.non_submitters(key, None, chosen)
+        await self.use_cases.open_supplier(key)
+        rows = self.use_cases.non_submitters(key, None, chosen)
         return StreamingResponse(non_submitters_json(rows), media_type=MEDIA_TYPES["json"])
 
-    @router.get("/statistics", response_model=StatisticsOut)
-    async def statistics(period: Period, authorization: Authorization = None) -> StatisticsOut:
+    async def statistics(
+        self, period: Period, authorization: Authorization = None
+    ) -> StatisticsOut:
         """How many active meters have an accepted reading, by day and by channel."""
-        key = await supplier(authorization)
-        stats = await use_cases.period_statistics(key, None, BillingPeriod.parse(period))
+        key = await self.supplier(authorization)
+        chosen = BillingPeriod.parse(period)
+        stats = await self.use_cases.period_statistics(key, None, chosen)
         return StatisticsOut(
             supplier=stats.supplier.code,
             period=str(stats.period),
@@ -115,5 +136,3 @@ def build_router(use_cases: SupplierApiUseCases) -> APIRouter:
             by_day=[DayOut(day=d, readings=n) for d, n in stats.by_day],
             by_channel=[ChannelOut(channel=c, readings=n) for c, n in stats.by_channel],
         )
-
-    return router

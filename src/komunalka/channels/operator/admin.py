@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.staff.manage_suppliers import SupplierForm
 from komunalka.application.staff.ports import SupplierRecord
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import ADMINS
-from komunalka.channels.pages.routes import not_found_page
+from komunalka.channels.pages.routes import add_pages, not_found_page
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Service
@@ -36,45 +36,44 @@ def _supplier_id(text: str) -> int | None:
 
 
 def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Pages) -> None:
-    async def suppliers(viewer: Viewer) -> list[SupplierRecord]:
-        assert viewer.staff is not None
-        return await use_cases.list_suppliers(viewer.staff)
+    StaffPages(use_cases, pages).register(router)
+    SupplierPages(use_cases, pages).register(router)
 
-    async def staff_page(
-        request: Request,
-        viewer: Viewer,
-        member: StaffMember | None,
-        values: dict[str, str],
-        errors: list[str] | None = None,
-    ) -> Response:
-        context = {
-            "member": member,
-            "values": values,
-            "roles": list(StaffRole),
-            "suppliers": await suppliers(viewer),
-            "errors": errors or [],
-        }
-        status = 400 if errors else 200
-        return pages.render(request, "operator/staff_form.html", context, status_code=status)
 
-    @router.get("/staff", response_class=HTMLResponse)
-    async def staff_list(request: Request, viewer: AdminViewer) -> Response:
+class StaffPages:
+    """``/operator/staff``: list, add and edit staff members; one method a route."""
+
+    def __init__(self, use_cases: OperatorUseCases, pages: Pages) -> None:
+        self.use_cases = use_cases
+        self.pages = pages
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/staff", self.staff_list),
+                ("GET", "/staff/new", self.staff_new),
+                ("POST", "/staff/new", self.staff_add),
+                ("GET", "/staff/{staff_id}", self.staff_edit),
+                ("POST", "/staff/{staff_id}", self.staff_update),
+            ],
+        )
+
+    async def staff_list(self, request: Request, viewer: AdminViewer) -> Response:
         assert viewer.staff is not None
-        members = await use_cases.list_staff(viewer.staff)
-        names = {r.supplier.id: r.supplier.name for r in await suppliers(viewer)}
+        members = await self.use_cases.list_staff(viewer.staff)
+        names = {r.supplier.id: r.supplier.name for r in await _suppliers(self.use_cases, viewer)}
         context = {"members": members, "supplier_names": names}
-        return pages.render(request, "operator/staff_list.html", context)
+        return self.pages.render(request, "operator/staff_list.html", context)
 
-    @router.get("/staff/new", response_class=HTMLResponse)
-    async def staff_new(request: Request, viewer: AdminViewer) -> Response:
-        return await staff_page(request, viewer, None, {"role": StaffRole.CALL_CENTER.value})
+    async def staff_new(self, request: Request, viewer: AdminViewer) -> Response:
+        return await self._page(request, viewer, None, {"role": StaffRole.CALL_CENTER.value})
 
-    @router.post("/staff/new", response_class=HTMLResponse)
-    async def staff_add(request: Request, viewer: AdminViewer) -> Response:
+    async def staff_add(self, request: Request, viewer: AdminViewer) -> Response:
         fields = (await _form(request))["fields"]
         try:
             role = StaffRole(fields.get("role", ""))
-            await use_cases.add_staff(
+            await self.use_cases.add_staff(
                 viewer.actor,
                 viewer.staff,
                 fields.get("login", ""),
@@ -86,35 +85,28 @@ def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Page
             )
         except (DomainError, ValueError) as error:
             errors = _errors(error, language_of(request, viewer))
-            return await staff_page(request, viewer, None, fields, errors)
+            return await self._page(request, viewer, None, fields, errors)
         return RedirectResponse("/operator/staff?saved=1", status_code=303)
 
-    async def _member(viewer: Viewer, staff_id: int) -> StaffMember | None:
-        assert viewer.staff is not None
-        members = await use_cases.list_staff(viewer.staff)
-        return next((m for m in members if m.id == staff_id), None)
-
-    @router.get("/staff/{staff_id}", response_class=HTMLResponse)
-    async def staff_edit(request: Request, staff_id: int, viewer: AdminViewer) -> Response:
-        member = await _member(viewer, staff_id)
+    async def staff_edit(self, request: Request, staff_id: int, viewer: AdminViewer) -> Response:
+        member = await self._member(viewer, staff_id)
         if member is None:
-            return _missing(pages, request)
+            return _missing(self.pages, request)
         values = {
             "role": member.role.value,
             "district": member.district,
             "supplier_id": str(member.supplier_id or ""),
             "active": "1" if member.active else "",
         }
-        return await staff_page(request, viewer, member, values)
+        return await self._page(request, viewer, member, values)
 
-    @router.post("/staff/{staff_id}", response_class=HTMLResponse)
-    async def staff_update(request: Request, staff_id: int, viewer: AdminViewer) -> Response:
-        member = await _member(viewer, staff_id)
+    async def staff_update(self, request: Request, staff_id: int, viewer: AdminViewer) -> Response:
+        member = await self._member(viewer, staff_id)
         if member is None:
-            return _missing(pages, request)
+            return _missing(self.pages, request)
         fields = (await _form(request))["fields"]
         try:
-            await use_cases.update_staff(
+            await self.use_cases.update_staff(
                 viewer.actor,
                 viewer.staff,
                 staff_id,
@@ -126,15 +118,115 @@ def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Page
             )
         except (DomainError, ValueError) as error:
             errors = _errors(error, language_of(request, viewer))
-            return await staff_page(request, viewer, member, fields, errors)
+            return await self._page(request, viewer, member, fields, errors)
         return RedirectResponse("/operator/staff?saved=1", status_code=303)
 
-    @router.get("/suppliers", response_class=HTMLResponse)
-    async def supplier_list(request: Request, viewer: AdminViewer) -> Response:
-        context = {"records": await suppliers(viewer)}
-        return pages.render(request, "operator/supplier_list.html", context)
+    async def _member(self, viewer: Viewer, staff_id: int) -> StaffMember | None:
+        assert viewer.staff is not None
+        members = await self.use_cases.list_staff(viewer.staff)
+        return next((m for m in members if m.id == staff_id), None)
 
-    def supplier_page(
+    async def _page(
+        self,
+        request: Request,
+        viewer: Viewer,
+        member: StaffMember | None,
+        values: dict[str, str],
+        errors: list[str] | None = None,
+    ) -> Response:
+        context = {
+            "member": member,
+            "values": values,
+            "roles": list(StaffRole),
+            "suppliers": await _suppliers(self.use_cases, viewer),
+            "errors": errors or [],
+        }
+        status = 400 if errors else 200
+        return self.pages.render(request, "operator/staff_form.html", context, status_code=status)
+
+
+class SupplierPages:
+    """``/operator/suppliers``: list, add and edit suppliers; one method a route."""
+
+    def __init__(self, use_cases: OperatorUseCases, pages: Pages) -> None:
+        self.use_cases = use_cases
+        self.pages = pages
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/suppliers", self.supplier_list),
+                ("GET", "/suppliers/new", self.supplier_new),
+                ("POST", "/suppliers/new", self.supplier_add),
+                ("GET", "/suppliers/{supplier_id}", self.supplier_edit),
+                ("POST", "/suppliers/{supplier_id}", self.supplier_update),
+            ],
+        )
+
+    async def supplier_list(self, request: Request, viewer: AdminViewer) -> Response:
+        context = {"records": await _suppliers(self.use_cases, viewer)}
+        return self.pages.render(request, "operator/supplier_list.html", context)
+
+    async def supplier_new(self, request: Request, viewer: AdminViewer) -> Response:
+        values = {"timezone": DEFAULT_TIMEZONE, "window_rule": "5..-1", "services": []}
+        return self._page(request, None, values)
+
+    async def supplier_add(self, request: Request, viewer: AdminViewer) -> Response:
+        return await self._save(request, viewer, None)
+
+    async def supplier_edit(
+        self, request: Request, supplier_id: int, viewer: AdminViewer
+    ) -> Response:
+        assert viewer.staff is not None
+        try:
+            record = await self.use_cases.list_suppliers.one(viewer.staff, supplier_id)
+        except DomainError:
+            return _missing(self.pages, request)
+        s = record.supplier
+        values = {
+            "code": s.code,
+            "name": s.name,
+            "window_rule": str(s.window),
+            "timezone": s.window.timezone,
+            "account_pattern": s.account_pattern,
+            "services": list(record.services),
+        }
+        return self._page(request, record, values)
+
+    async def supplier_update(
+        self, request: Request, supplier_id: int, viewer: AdminViewer
+    ) -> Response:
+        return await self._save(request, viewer, supplier_id)
+
+    async def _save(self, request: Request, viewer: Viewer, supplier_id: int | None) -> Response:
+        assert viewer.staff is not None
+        record = None
+        if supplier_id is not None:
+            try:
+                record = await self.use_cases.list_suppliers.one(viewer.staff, supplier_id)
+            except DomainError:
+                return _missing(self.pages, request)
+        data = await _form(request)
+        fields = data["fields"]
+        form = SupplierForm(
+            code=fields.get("code", ""),
+            name=fields.get("name", ""),
+            window_rule=fields.get("window_rule", ""),
+            timezone=fields.get("timezone", ""),
+            account_pattern=fields.get("account_pattern", ""),
+            services=data["services"],
+        )
+        try:
+            await self.use_cases.save_supplier(viewer.staff, supplier_id, form)
+        except DomainError as error:
+            errors = self.pages.errors(error, language_of(request, viewer))
+            values = {**fields, "services": data["services"]}
+            return self._page(request, record, values, errors)
+        return RedirectResponse("/operator/suppliers?saved=1", status_code=303)
+
+    def _page(
+        self,
         request: Request,
         record: SupplierRecord | None,
         values: dict[str, Any],
@@ -147,63 +239,13 @@ def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Page
             "errors": errors or [],
         }
         status = 400 if errors else 200
-        return pages.render(request, "operator/supplier_form.html", context, status_code=status)
+        template = "operator/supplier_form.html"
+        return self.pages.render(request, template, context, status_code=status)
 
-    @router.get("/suppliers/new", response_class=HTMLResponse)
-    async def supplier_new(request: Request, viewer: AdminViewer) -> Response:
-        values = {"timezone": DEFAULT_TIMEZONE, "window_rule": "5..-1", "services": []}
-        return supplier_page(request, None, values)
 
-    @router.post("/suppliers/new", response_class=HTMLResponse)
-    async def supplier_add(request: Request, viewer: AdminViewer) -> Response:
-        return await _save(request, viewer, None)
-
-    @router.get("/suppliers/{supplier_id}", response_class=HTMLResponse)
-    async def supplier_edit(request: Request, supplier_id: int, viewer: AdminViewer) -> Response:
-        assert viewer.staff is not None
-        try:
-            record = await use_cases.list_suppliers.one(viewer.staff, supplier_id)
-        except DomainError:
-            return _missing(pages, request)
-        s = record.supplier
-        values = {
-            "code": s.code,
-            "name": s.name,
-            "window_rule": str(s.window),
-            "timezone": s.window.timezone,
-            "account_pattern": s.account_pattern,
-            "services": list(record.services),
-        }
-        return supplier_page(request, record, values)
-
-    @router.post("/suppliers/{supplier_id}", response_class=HTMLResponse)
-    async def supplier_update(request: Request, supplier_id: int, viewer: AdminViewer) -> Response:
-        return await _save(request, viewer, supplier_id)
-
-    async def _save(request: Request, viewer: Viewer, supplier_id: int | None) -> Response:
-        assert viewer.staff is not None
-        record = None
-        if supplier_id is not None:
-            try:
-                record = await use_cases.list_suppliers.one(viewer.staff, supplier_id)
-            except DomainError:
-                return _missing(pages, request)
-        data = await _form(request)
-        fields = data["fields"]
-        form = SupplierForm(
-            code=fields.get("code", ""),
-            name=fields.get("name", ""),
-            window_rule=fields.get("window_rule", ""),
-            timezone=fields.get("timezone", ""),
-            account_pattern=fields.get("account_pattern", ""),
-            services=data["services"],
-        )
-        try:
-            await use_cases.save_supplier(viewer.staff, supplier_id, form)
-        except DomainError as error:
-            errors = pages.errors(error, language_of(request, viewer))
-            return supplier_page(request, record, {**fields, "services": data["services"]}, errors)
-        return RedirectResponse("/operator/suppliers?saved=1", status_code=303)
+async def _suppliers(use_cases: OperatorUseCases, viewer: Viewer) -> list[SupplierRecord]:
+    assert viewer.staff is not None
+    return await use_cases.list_suppliers(viewer.staff)
 
 
 def _errors(error: Exception, language: str) -> list[str]:

@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.readings_sheet import SheetAnswer
@@ -35,6 +35,7 @@ from komunalka.channels.operator.views import (
     spell,
     to_confirm,
 )
+from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
@@ -48,126 +49,151 @@ def build_router(use_cases: OperatorUseCases, pages: Pages) -> APIRouter:
     router = APIRouter(
         prefix="/operator", dependencies=[Depends(csrf_protect)], include_in_schema=False
     )
+    ConsolePages(use_cases, pages).register(router)
+    add_admin_routes(router, use_cases, pages)
+    return router
 
-    @router.get("", response_class=HTMLResponse)
+
+class ConsolePages:
+    """The search, the account card, and readings taken or corrected for a caller; one method a
+    route."""
+
+    def __init__(self, use_cases: OperatorUseCases, pages: Pages) -> None:
+        self.use_cases = use_cases
+        self.pages = pages
+
+    def register(self, router: APIRouter) -> None:
+        corrections = "/accounts/{account_id}/corrections/{receipt}"
+        add_pages(
+            router,
+            [
+                ("GET", "", self.search),
+                ("GET", "/accounts/{account_id}", self.account),
+                ("GET", "/accounts/{account_id}/readings", self.readings_form),
+                ("POST", "/accounts/{account_id}/readings", self.send_readings),
+                ("GET", corrections, self.correction_form),
+                ("POST", corrections, self.correct),
+            ],
+        )
+
     async def search(
-        request: Request, viewer: ConsoleViewer, kind: str = "", q: str = ""
+        self, request: Request, viewer: ConsoleViewer, kind: str = "", q: str = ""
     ) -> Response:
         assert viewer.staff is not None
         context: dict[str, Any] = {"kind": kind or SearchKind.NUMBER.value, "q": q, "found": None}
         if q.strip():
             try:
-                context["found"] = await use_cases.find_accounts(
+                context["found"] = await self.use_cases.find_accounts(
                     viewer.staff,
                     SearchKind(kind) if kind in set(SearchKind) else SearchKind.NUMBER,
                     q,
                 )
             except DomainError as error:
-                context["errors"] = pages.errors(error, language_of(request, viewer))
-                return pages.render(request, "operator/search.html", context, status_code=400)
-        return pages.render(request, "operator/search.html", context)
+                context["errors"] = self.pages.errors(error, language_of(request, viewer))
+                return self.pages.render(request, "operator/search.html", context, status_code=400)
+        return self.pages.render(request, "operator/search.html", context)
 
-    @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-    async def account(request: Request, account_id: int, viewer: ConsoleViewer) -> Response:
+    async def account(self, request: Request, account_id: int, viewer: ConsoleViewer) -> Response:
         assert viewer.staff is not None
         try:
-            card = await use_cases.view_account(viewer.staff, account_id)
+            card = await self.use_cases.view_account(viewer.staff, account_id)
         except DomainError:
-            return not_found(pages, request)
+            return not_found(self.pages, request)
         context = {
             "card": card,
             "takes_readings": bool(channels_for(viewer.staff)),
             "known_actions": KNOWN_ACTIONS,
         }
-        return pages.render(request, "operator/account.html", context)
+        return self.pages.render(request, "operator/account.html", context)
 
-    async def _card(request: Request, viewer: Viewer, account_id: int) -> AccountCard | None:
-        assert viewer.staff is not None
-        try:
-            return await use_cases.view_account(viewer.staff, account_id)
-        except DomainError:
-            return None
-
-    def _form_context(viewer: Viewer, card: AccountCard, form: dict[str, str]) -> dict[str, Any]:
-        assert viewer.staff is not None
-        channels = channels_for(viewer.staff)
-        return {
-            "card": card,
-            "form": form,
-            "channels": channels,
-            "identifications": list(Identification),
-            "client_key": form.get("client_key") or uuid.uuid4().hex,
-            "channel": form.get("channel") or channels[0].value,
-            "sheet": card.sheet,
-            "warnings": {},
-        }
-
-    @router.get("/accounts/{account_id}/readings", response_class=HTMLResponse)
-    async def readings_form(request: Request, account_id: int, viewer: TakerViewer) -> Response:
-        card = await _card(request, viewer, account_id)
+    async def readings_form(
+        self, request: Request, account_id: int, viewer: TakerViewer
+    ) -> Response:
+        card = await self._card(viewer, account_id)
         if card is None:
-            return not_found(pages, request)
-        return pages.render(request, "operator/readings.html", _form_context(viewer, card, {}))
+            return not_found(self.pages, request)
+        context = _form_context(viewer, card, {})
+        return self.pages.render(request, "operator/readings.html", context)
 
-    @router.post("/accounts/{account_id}/readings", response_class=HTMLResponse)
-    async def send_readings(request: Request, account_id: int, viewer: TakerViewer) -> Response:
+    async def send_readings(
+        self, request: Request, account_id: int, viewer: TakerViewer
+    ) -> Response:
         assert viewer.staff is not None
-        card = await _card(request, viewer, account_id)
+        card = await self._card(viewer, account_id)
         if card is None:
-            return not_found(pages, request)
+            return not_found(self.pages, request)
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         answers = _answers(card, form)
         language = language_of(request, viewer)
         try:
-            result = await use_cases.submit_for_caller(
+            result = await self.use_cases.submit_for_caller(
                 _caller(viewer, account_id, form), card.sheet.items(answers)
             )
         except DomainError as error:
             context = _form_context(viewer, card, form)
             context["errors"] = messages(error, language, card)
             context["warnings"] = to_confirm(card.sheet.after(error, answers))
-            return pages.render(request, "operator/readings.html", context, status_code=400)
-        return _receipts(request, card, result)
+            return self.pages.render(request, "operator/readings.html", context, status_code=400)
+        return self._receipts(request, card, result)
 
-    @router.get("/accounts/{account_id}/corrections/{receipt}", response_class=HTMLResponse)
     async def correction_form(
-        request: Request, account_id: int, receipt: str, viewer: TakerViewer
+        self, request: Request, account_id: int, receipt: str, viewer: TakerViewer
     ) -> Response:
-        card = await _card(request, viewer, account_id)
+        card = await self._card(viewer, account_id)
         reading = _reading(card, receipt)
         if card is None or reading is None:
-            return not_found(pages, request)
+            return not_found(self.pages, request)
         context = {**_form_context(viewer, card, {}), "reading": reading}
-        return pages.render(request, "operator/correction.html", context)
+        return self.pages.render(request, "operator/correction.html", context)
 
-    @router.post("/accounts/{account_id}/corrections/{receipt}", response_class=HTMLResponse)
     async def correct(
-        request: Request, account_id: int, receipt: str, viewer: TakerViewer
+        self, request: Request, account_id: int, receipt: str, viewer: TakerViewer
     ) -> Response:
-        card = await _card(request, viewer, account_id)
+        card = await self._card(viewer, account_id)
         reading = _reading(card, receipt)
         if card is None or reading is None:
-            return not_found(pages, request)
+            return not_found(self.pages, request)
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         confirm = frozenset(c for c in form.get("confirm", "").split(",") if c)
         try:
-            result = await use_cases.correct_for_caller(
+            result = await self.use_cases.correct_for_caller(
                 _caller(viewer, account_id, form), receipt, form.get("value", ""), confirm
             )
         except DomainError as error:
             context = {**_form_context(viewer, card, form), "reading": reading}
             context["errors"] = messages(error, language_of(request, viewer), card)
             context["warnings"] = to_confirm(card.sheet.after(error, []))
-            return pages.render(request, "operator/correction.html", context, status_code=400)
-        return _receipts(request, card, result)
+            return self.pages.render(request, "operator/correction.html", context, status_code=400)
+        return self._receipts(request, card, result)
 
-    def _receipts(request: Request, card: AccountCard, result: SubmitReadingsResult) -> Response:
+    async def _card(self, viewer: Viewer, account_id: int) -> AccountCard | None:
+        assert viewer.staff is not None
+        try:
+            return await self.use_cases.view_account(viewer.staff, account_id)
+        except DomainError:
+            return None
+
+    def _receipts(
+        self, request: Request, card: AccountCard, result: SubmitReadingsResult
+    ) -> Response:
         serials = {m.overview.meter.id: m.overview.meter for m in card.meters}
         context = {"card": card, "result": result, "meters": serials, "spell": spell}
-        return pages.render(request, "operator/receipts.html", context)
+        return self.pages.render(request, "operator/receipts.html", context)
 
-    add_admin_routes(router, use_cases, pages)
-    return router
+
+def _form_context(viewer: Viewer, card: AccountCard, form: dict[str, str]) -> dict[str, Any]:
+    assert viewer.staff is not None
+    channels = channels_for(viewer.staff)
+    return {
+        "card": card,
+        "form": form,
+        "channels": channels,
+        "identifications": list(Identification),
+        "client_key": form.get("client_key") or uuid.uuid4().hex,
+        "channel": form.get("channel") or channels[0].value,
+        "sheet": card.sheet,
+        "warnings": {},
+    }
 
 
 def _caller(viewer: Viewer, account_id: int, form: dict[str, str]) -> CallerRequest:

@@ -3,6 +3,7 @@ the pages answer a missing session, a missing role or a forged form."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -35,23 +36,55 @@ def staff_home(role: StaffRole) -> str:
     return "/supplier" if role is StaffRole.SUPPLIER else "/operator"
 
 
+PageHandler = Callable[..., Awaitable[Response]]
+
+
+def add_pages(router: APIRouter, routes: Iterable[tuple[str, str, PageHandler]]) -> None:
+    """Registers routes that answer with a page, in order: (method, path, handler)."""
+    for method, path, handler in routes:
+        router.add_api_route(path, handler, methods=[method], response_class=HTMLResponse)
+
+
 def build_router(use_cases: PagesUseCases, pages: Pages, secure: bool) -> APIRouter:
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    SharedPages(use_cases, pages, secure).register(router)
+    return router
 
-    @router.get("/staff/sign-in", response_class=HTMLResponse)
-    async def staff_sign_in_form(request: Request, next: str = "") -> Response:
+
+class SharedPages:
+    """The routes every web door shares; one method a route."""
+
+    def __init__(self, use_cases: PagesUseCases, pages: Pages, secure: bool) -> None:
+        self.use_cases = use_cases
+        self.pages = pages
+        self.secure = secure
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/staff/sign-in", self.staff_sign_in_form),
+                ("POST", "/staff/sign-in", self.staff_sign_in),
+            ],
+        )
+        router.add_api_route("/sign-out", self.sign_out, methods=["POST"])
+        router.add_api_route("/language", self.switch_language, methods=["POST"])
+
+    async def staff_sign_in_form(self, request: Request, next: str = "") -> Response:
         viewer = await current_viewer(request)
         if viewer is not None and viewer.staff is not None:
             return RedirectResponse(staff_home(viewer.staff.role), status_code=303)
-        return pages.render(request, "pages/staff_sign_in.html", {"next": next, "login": ""})
+        context = {"next": next, "login": ""}
+        return self.pages.render(request, "pages/staff_sign_in.html", context)
 
-    @router.post("/staff/sign-in", response_class=HTMLResponse)
     async def staff_sign_in(
+        self,
         request: Request,
         login: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "",
     ) -> Response:
+        use_cases, pages = self.use_cases, self.pages
         try:
             opened = await use_cases.sign_in_staff(login, password, client_address(request))
         except DomainError as error:
@@ -66,31 +99,27 @@ def build_router(use_cases: PagesUseCases, pages: Pages, secure: bool) -> APIRou
         home = staff_home(staff.role) if staff is not None else "/operator"
         now = use_cases.clock.now()
         target = safe_next(next, home)
-        return signed_in_redirect(opened.token, opened.expires_at, target, now, secure)
+        return signed_in_redirect(opened.token, opened.expires_at, target, now, self.secure)
 
-    @router.post("/sign-out")
-    async def sign_out(request: Request) -> Response:
+    async def sign_out(self, request: Request) -> Response:
         viewer = await current_viewer(request)
-        await use_cases.sign_out(request.cookies.get(SESSION_COOKIE))
+        await self.use_cases.sign_out(request.cookies.get(SESSION_COOKIE))
         home = "/staff/sign-in" if viewer is not None and viewer.staff is not None else "/"
         response = RedirectResponse(home, status_code=303)
         response.headers.append(
-            "set-cookie", cookie_header(SESSION_COOKIE, "", secure, max_age=0).decode()
+            "set-cookie", cookie_header(SESSION_COOKIE, "", self.secure, max_age=0).decode()
         )
         return response
 
-    @router.post("/language")
     async def switch_language(
-        language: Annotated[str, Form()] = "uk", next: Annotated[str, Form()] = "/"
+        self, language: Annotated[str, Form()] = "uk", next: Annotated[str, Form()] = "/"
     ) -> Response:
         chosen = language if language in LANGUAGES else "uk"
         response = RedirectResponse(safe_next(next, "/"), status_code=303)
         year = 365 * 24 * 3600
-        header = cookie_header(LANGUAGE_COOKIE, chosen, secure, max_age=year)
+        header = cookie_header(LANGUAGE_COOKIE, chosen, self.secure, max_age=year)
         response.headers.append("set-cookie", header.decode())
         return response
-
-    return router
 
 
 def wants_page(request: Request) -> bool:

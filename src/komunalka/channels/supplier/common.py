@@ -1,9 +1,10 @@
-"""What the portal's route modules share: who may come in, and the page helpers
-`build_router` hands them."""
+"""What the portal's route modules share: who may come in, the page helpers `build_router`
+hands them, and small view helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +17,7 @@ from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.staff import StaffMember, StaffRole
+from komunalka.domain.windows import OpenWindow
 
 staff_only = require_staff(StaffRole.SUPPLIER, StaffRole.ADMINISTRATOR)
 SignedIn = Annotated[Viewer, Depends(staff_only)]
@@ -29,6 +31,20 @@ def member(viewer: Viewer) -> StaffMember:
 Choose = Callable[[Viewer, str | None], Awaitable[SupplierChoice]]
 Render = Callable[..., HTMLResponse]
 Errors = Callable[[Request, Viewer, DomainError], list[str]]
+
+
+class PortalPages:
+    """What the portal's route classes hold: the use cases and `build_router`'s page helpers
+    (pick the supplier, render a page, turn an error into words). Each subclass has one method a
+    route and a `register` that adds them to the router."""
+
+    def __init__(
+        self, use_cases: SupplierUseCases, choose: Choose, render: Render, errors: Errors
+    ) -> None:
+        self.use_cases = use_cases
+        self.choose = choose
+        self.render = render
+        self.errors = errors
 
 
 # What the portal's downloads are, for the browser.
@@ -54,6 +70,19 @@ async def period_or_current(
     now = use_cases.clock.now()
     rule = choice.supplier.window
     return (rule.window_at(now) or rule.next_window(now)).period
+
+
+def window_rows(choice: SupplierChoice, windows: Sequence[OpenWindow]) -> list[tuple[str, ...]]:
+    """Openings as the supplier's local days, the last one inclusive."""
+    rule = choice.supplier.window
+    return [
+        (
+            str(w.period),
+            rule.local_today(w.opens_at).strftime("%d.%m.%Y"),
+            rule.local_today(w.closes_at - timedelta(seconds=1)).strftime("%d.%m.%Y"),
+        )
+        for w in windows
+    ]
 
 
 def recent_periods(latest: BillingPeriod, count: int = 13) -> list[str]:

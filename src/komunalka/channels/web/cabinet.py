@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from komunalka.application.accounts.link_account import LinkAccountRequest
 from komunalka.application.identity.edit_profile import REMINDER_CHANNELS, ProfileChange
 from komunalka.application.identity.sign_in import Viewer
-from komunalka.channels.pages.routes import staff_home
+from komunalka.channels.pages.routes import add_pages, staff_home
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     cookie_header,
@@ -37,22 +37,39 @@ DONE = {
 
 
 def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
-    pages = cab.pages
-    uc = cab.use_cases
+    CabinetPages(cab).register(router)
 
-    def notice(request: Request, viewer: Viewer, done: str) -> str | None:
-        code = DONE.get(done)
-        return translate(code, cab.language(request, viewer)) if code else None
 
-    @router.get("/", response_class=HTMLResponse)
-    async def home(request: Request, done: str = "") -> Response:
+class CabinetPages:
+    """The dashboard, linking and unlinking accounts, the profile; one method a route."""
+
+    def __init__(self, cab: Cabinet) -> None:
+        self.cab = cab
+        self.pages = cab.pages
+        self.uc = cab.use_cases
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/", self.home),
+                ("GET", "/link", self.link_form),
+                ("POST", "/link", self.link),
+                ("POST", "/accounts/{account_id}/unlink", self.unlink),
+                ("GET", "/profile", self.profile),
+                ("POST", "/profile", self.save_profile),
+                ("POST", "/profile/telegram", self.attach_telegram),
+            ],
+        )
+
+    async def home(self, request: Request, done: str = "") -> Response:
         viewer = await current_viewer(request)
         if viewer is None:
-            return pages.render(request, "web/landing.html")
+            return self.pages.render(request, "web/landing.html")
         if viewer.staff is not None:
             return RedirectResponse(staff_home(viewer.staff.role), status_code=303)
-        profile = await uc.get_profile(viewer.subject_id)
-        meters = await uc.list_my_meters(viewer.subject_id)
+        profile = await self.uc.get_profile(viewer.subject_id)
+        meters = await self.uc.list_my_meters(viewer.subject_id)
         by_account = {
             k: list(g) for k, g in groupby(sorted(meters, key=_by_account), key=_by_account)
         }
@@ -60,26 +77,15 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
         context = {
             "groups": groups,
             "due": sum(1 for m in meters if m.status == "due"),
-            "notice": notice(request, viewer, done),
+            "notice": self._notice(request, viewer, done),
         }
-        return pages.render(request, "web/dashboard.html", context, viewer=viewer)
+        return self.pages.render(request, "web/dashboard.html", context, viewer=viewer)
 
-    async def link_page(
-        request: Request, viewer: Viewer, status: int = 200, **context: Any
-    ) -> HTMLResponse:
-        values = {
-            "suppliers": await uc.supplier_names(),
-            "form": {"supplier": "", "number": "", "proof": ""},
-            **context,
-        }
-        return pages.render(request, "web/link.html", values, status_code=status, viewer=viewer)
+    async def link_form(self, request: Request, viewer: Resident) -> Response:
+        return await self._link_page(request, viewer)
 
-    @router.get("/link", response_class=HTMLResponse)
-    async def link_form(request: Request, viewer: Resident) -> Response:
-        return await link_page(request, viewer)
-
-    @router.post("/link", response_class=HTMLResponse)
     async def link(
+        self,
         request: Request,
         viewer: Resident,
         supplier: Annotated[str, Form()] = "",
@@ -96,39 +102,95 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
             check_only=step != "confirm",
         )
         try:
-            found = await uc.link_account(request_)
+            found = await self.uc.link_account(request_)
         except DomainError as error:
-            errors = pages.errors(error, cab.language(request, viewer))
-            return await link_page(request, viewer, 400, form=form, errors=errors)
+            errors = self.pages.errors(error, self.cab.language(request, viewer))
+            return await self._link_page(request, viewer, 400, form=form, errors=errors)
         if step == "confirm":
             return RedirectResponse("/?done=linked", status_code=303)
         if found.already_linked:
-            text = translate("cabinet.link_already", cab.language(request, viewer))
-            return await link_page(request, viewer, notice=text)
+            text = translate("cabinet.link_already", self.cab.language(request, viewer))
+            return await self._link_page(request, viewer, notice=text)
         context = {"found": found, "form": {**form, "supplier": found.supplier_code}}
-        return pages.render(request, "web/link_confirm.html", context, viewer=viewer)
+        return self.pages.render(request, "web/link_confirm.html", context, viewer=viewer)
 
-    @router.post("/accounts/{account_id}/unlink", response_class=HTMLResponse)
     async def unlink(
+        self,
         request: Request,
         viewer: Resident,
         account_id: int,
         confirmed: Annotated[str, Form()] = "",
     ) -> Response:
-        profile = await uc.get_profile(viewer.subject_id)
+        profile = await self.uc.get_profile(viewer.subject_id)
         linked = next((a for a in profile.accounts if a.account.id == account_id), None)
         if linked is None:
-            return cab.not_found(request, viewer)
+            return self.cab.not_found(request, viewer)
         if confirmed != "yes":
             context = {"linked": linked}
-            return pages.render(request, "web/unlink.html", context, viewer=viewer)
-        await uc.unlink_account(viewer.actor, account_id)
+            return self.pages.render(request, "web/unlink.html", context, viewer=viewer)
+        await self.uc.unlink_account(viewer.actor, account_id)
         return RedirectResponse("/profile?done=unlinked", status_code=303)
 
-    async def profile_page(
-        request: Request, viewer: Viewer, status: int = 200, **context: Any
+    async def profile(self, request: Request, viewer: Resident, done: str = "") -> Response:
+        notice = self._notice(request, viewer, done)
+        return await self._profile_page(request, viewer, notice=notice)
+
+    async def save_profile(
+        self,
+        request: Request,
+        viewer: Resident,
+        language: Annotated[str, Form()] = "uk",
+        reminder_channel: Annotated[str, Form()] = "none",
+        consent: Annotated[str, Form()] = "",
+        contact: Annotated[str, Form()] = "",
+    ) -> Response:
+        change = ProfileChange(language, reminder_channel, consent == "yes", contact)
+        try:
+            saved = await self.uc.update_profile(viewer.actor, change)
+        except DomainError as error:
+            errors = self.pages.errors(error, self.cab.language(request, viewer))
+            form = {
+                "language": language,
+                "reminder_channel": reminder_channel,
+                "consent": consent == "yes",
+                "contact": contact,
+            }
+            return await self._profile_page(request, viewer, 400, form=form, errors=errors)
+        response = RedirectResponse("/profile?done=profile", status_code=303)
+        cookie = cookie_header(LANGUAGE_COOKIE, saved.language, self.cab.secure, max_age=YEAR)
+        response.headers.append("set-cookie", cookie.decode())
+        return response
+
+    async def attach_telegram(self, request: Request, viewer: Resident) -> Response:
+        """Telegram's Login Widget on the profile: the bot and the cabinet become one resident."""
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        try:
+            await self.uc.attach_telegram(viewer.subject_id, self.cab.telegram_user(fields))
+        except DomainError as error:
+            errors = self.pages.errors(error, self.cab.language(request, viewer))
+            return await self._profile_page(request, viewer, 400, errors=errors)
+        return RedirectResponse("/profile?done=telegram", status_code=303)
+
+    def _notice(self, request: Request, viewer: Viewer, done: str) -> str | None:
+        code = DONE.get(done)
+        return translate(code, self.cab.language(request, viewer)) if code else None
+
+    async def _link_page(
+        self, request: Request, viewer: Viewer, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        view = await uc.get_profile(viewer.subject_id)
+        values = {
+            "suppliers": await self.uc.supplier_names(),
+            "form": {"supplier": "", "number": "", "proof": ""},
+            **context,
+        }
+        template = "web/link.html"
+        return self.pages.render(request, template, values, status_code=status, viewer=viewer)
+
+    async def _profile_page(
+        self, request: Request, viewer: Viewer, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        view = await self.uc.get_profile(viewer.subject_id)
         p = view.profile
         form = {
             "language": p.language,
@@ -140,52 +202,11 @@ def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
             "view": view,
             "form": form,
             "channels": REMINDER_CHANNELS,
-            "bot_name": cab.telegram_bot_name,
+            "bot_name": self.cab.telegram_bot_name,
             **context,
         }
-        return pages.render(request, "web/profile.html", values, status_code=status, viewer=viewer)
-
-    @router.get("/profile", response_class=HTMLResponse)
-    async def profile(request: Request, viewer: Resident, done: str = "") -> Response:
-        return await profile_page(request, viewer, notice=notice(request, viewer, done))
-
-    @router.post("/profile", response_class=HTMLResponse)
-    async def save_profile(
-        request: Request,
-        viewer: Resident,
-        language: Annotated[str, Form()] = "uk",
-        reminder_channel: Annotated[str, Form()] = "none",
-        consent: Annotated[str, Form()] = "",
-        contact: Annotated[str, Form()] = "",
-    ) -> Response:
-        change = ProfileChange(language, reminder_channel, consent == "yes", contact)
-        try:
-            saved = await uc.update_profile(viewer.actor, change)
-        except DomainError as error:
-            errors = pages.errors(error, cab.language(request, viewer))
-            form = {
-                "language": language,
-                "reminder_channel": reminder_channel,
-                "consent": consent == "yes",
-                "contact": contact,
-            }
-            return await profile_page(request, viewer, 400, form=form, errors=errors)
-        response = RedirectResponse("/profile?done=profile", status_code=303)
-        cookie = cookie_header(LANGUAGE_COOKIE, saved.language, cab.secure, max_age=YEAR)
-        response.headers.append("set-cookie", cookie.decode())
-        return response
-
-    @router.post("/profile/telegram", response_class=HTMLResponse)
-    async def attach_telegram(request: Request, viewer: Resident) -> Response:
-        """Telegram's Login Widget on the profile: the bot and the cabinet become one resident."""
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        try:
-            await uc.attach_telegram(viewer.subject_id, cab.telegram_user(fields))
-        except DomainError as error:
-            errors = pages.errors(error, cab.language(request, viewer))
-            return await profile_page(request, viewer, 400, errors=errors)
-        return RedirectResponse("/profile?done=telegram", status_code=303)
+        template = "web/profile.html"
+        return self.pages.render(request, template, values, status_code=status, viewer=viewer)
 
 
 def _by_account(overview: Any) -> int:

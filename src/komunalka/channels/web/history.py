@@ -17,6 +17,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.reading_history import MeterHistory
+from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError, Severity
@@ -87,22 +88,119 @@ def history_csv(found: MeterHistory) -> str:
 
 
 def add_history_routes(router: APIRouter, cab: Cabinet) -> None:
-    pages = cab.pages
-    uc = cab.use_cases
+    HistoryPages(cab).register(router)
 
-    async def mine(viewer: Viewer, meter_id: int) -> tuple[MeterOverview, MeterHistory] | None:
+
+class HistoryPages:
+    """A meter's history page, its correction, its chart and its CSV; one method a route."""
+
+    def __init__(self, cab: Cabinet) -> None:
+        self.cab = cab
+        self.pages = cab.pages
+        self.uc = cab.use_cases
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/meters/{meter_id}", self.history),
+                ("POST", "/meters/{meter_id}/correct", self.correct),
+            ],
+        )
+        router.add_api_route("/meters/{meter_id}/chart.png", self.chart, methods=["GET"])
+        router.add_api_route("/meters/{meter_id}/history.csv", self.download, methods=["GET"])
+
+    async def history(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await self._mine(viewer, meter_id)
+        if found is None:
+            return self.cab.not_found(request, viewer)
+        return self._page(request, viewer, found)
+
+    async def correct(
+        self,
+        request: Request,
+        viewer: Resident,
+        meter_id: int,
+        receipt: Annotated[str, Form()] = "",
+        value: Annotated[str, Form()] = "",
+        client_key: Annotated[str, Form()] = "",
+        confirm: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        found = await self._mine(viewer, meter_id)
+        if found is None or receipt not in {e.reading.receipt for e in found[1].entries}:
+            return self.cab.not_found(request, viewer)
+        key = client_key.strip()[:100] or secrets.token_urlsafe(16)
+        asked = CorrectReadingRequest(viewer.actor, receipt, value, frozenset(confirm or ()), key)
+        try:
+            result = await self.uc.correct_reading(asked)
+        except DomainError as error:
+            language = self.cab.language(request, viewer)
+            said = [(v, translate(v.code, language, v.params)) for v in error.violations]
+            correction = {
+                "receipt": receipt,
+                "value": value,
+                "errors": [w for v, w in said if v.severity is Severity.ERROR],
+                "warnings": [(v.code, w) for v, w in said if v.severity is Severity.WARNING],
+            }
+            errors = [translate("cabinet.correction_failed", language)]
+            return self._page(
+                request, viewer, found, 400, correction=correction, client_key=key, errors=errors
+            )
+        context = {"result": result, "meters": {meter_id: found[0]}}
+        return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
+
+    async def chart(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await self._mine(viewer, meter_id)
+        if found is None:
+            return Response(status_code=404)
+        overview, entries = found
+        labels, values = chart_points(entries)
+        if not labels:
+            return Response(status_code=404)
+        language = self.cab.language(request, viewer)
+        meter = overview.meter
+        title = translate(
+            "cabinet.chart_title",
+            language,
+            {
+                "service": translate(f"service.{meter.service.value}", language),
+                "serial": meter.serial,
+            },
+        )
+        unit = translate(f"unit.{meter.service.unit}", language)
+        draw = self.cab.charts.consumption_chart
+        png = await asyncio.to_thread(draw, title, labels, values, unit)
+        headers = {"Cache-Control": "private, no-store"}
+        return Response(png, media_type="image/png", headers=headers)
+
+    async def download(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+        found = await self._mine(viewer, meter_id)
+        if found is None:
+            return Response(status_code=404)
+        overview, entries = found
+        name = f"komunalka-{overview.meter.serial}-history.csv"
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        }
+        return Response(history_csv(entries), media_type="text/csv; charset=utf-8", headers=headers)
+
+    async def _mine(
+        self, viewer: Viewer, meter_id: int
+    ) -> tuple[MeterOverview, MeterHistory] | None:
         overview = next(
-            (o for o in await uc.list_my_meters(viewer.subject_id) if o.meter.id == meter_id),
+            (o for o in await self.uc.list_my_meters(viewer.subject_id) if o.meter.id == meter_id),
             None,
         )
         if overview is None:
             return None
         try:
-            return overview, await uc.reading_history(viewer.actor, meter_id, MONTHS)
+            return overview, await self.uc.reading_history(viewer.actor, meter_id, MONTHS)
         except DomainError:
             return None
 
-    def page(
+    def _page(
+        self,
         request: Request,
         viewer: Viewer,
         found: tuple[MeterOverview, MeterHistory],
@@ -120,81 +218,5 @@ def add_history_routes(router: APIRouter, cab: Cabinet) -> None:
             "correction": {},
             **extra,
         }
-        return pages.render(request, "web/history.html", context, status_code=status, viewer=viewer)
-
-    @router.get("/meters/{meter_id}", response_class=HTMLResponse)
-    async def history(request: Request, viewer: Resident, meter_id: int) -> Response:
-        found = await mine(viewer, meter_id)
-        if found is None:
-            return cab.not_found(request, viewer)
-        return page(request, viewer, found)
-
-    @router.post("/meters/{meter_id}/correct", response_class=HTMLResponse)
-    async def correct(
-        request: Request,
-        viewer: Resident,
-        meter_id: int,
-        receipt: Annotated[str, Form()] = "",
-        value: Annotated[str, Form()] = "",
-        client_key: Annotated[str, Form()] = "",
-        confirm: Annotated[list[str] | None, Form()] = None,
-    ) -> Response:
-        found = await mine(viewer, meter_id)
-        if found is None or receipt not in {e.reading.receipt for e in found[1].entries}:
-            return cab.not_found(request, viewer)
-        key = client_key.strip()[:100] or secrets.token_urlsafe(16)
-        asked = CorrectReadingRequest(viewer.actor, receipt, value, frozenset(confirm or ()), key)
-        try:
-            result = await uc.correct_reading(asked)
-        except DomainError as error:
-            language = cab.language(request, viewer)
-            said = [(v, translate(v.code, language, v.params)) for v in error.violations]
-            correction = {
-                "receipt": receipt,
-                "value": value,
-                "errors": [w for v, w in said if v.severity is Severity.ERROR],
-                "warnings": [(v.code, w) for v, w in said if v.severity is Severity.WARNING],
-            }
-            errors = [translate("cabinet.correction_failed", language)]
-            return page(
-                request, viewer, found, 400, correction=correction, client_key=key, errors=errors
-            )
-        context = {"result": result, "meters": {meter_id: found[0]}}
-        return pages.render(request, "web/receipts.html", context, viewer=viewer)
-
-    @router.get("/meters/{meter_id}/chart.png")
-    async def chart(request: Request, viewer: Resident, meter_id: int) -> Response:
-        found = await mine(viewer, meter_id)
-        if found is None:
-            return Response(status_code=404)
-        overview, entries = found
-        labels, values = chart_points(entries)
-        if not labels:
-            return Response(status_code=404)
-        language = cab.language(request, viewer)
-        meter = overview.meter
-        title = translate(
-            "cabinet.chart_title",
-            language,
-            {
-                "service": translate(f"service.{meter.service.value}", language),
-                "serial": meter.serial,
-            },
-        )
-        unit = translate(f"unit.{meter.service.unit}", language)
-        png = await asyncio.to_thread(cab.charts.consumption_chart, title, labels, values, unit)
-        headers = {"Cache-Control": "private, no-store"}
-        return Response(png, media_type="image/png", headers=headers)
-
-    @router.get("/meters/{meter_id}/history.csv")
-    async def download(request: Request, viewer: Resident, meter_id: int) -> Response:
-        found = await mine(viewer, meter_id)
-        if found is None:
-            return Response(status_code=404)
-        overview, entries = found
-        name = f"komunalka-{overview.meter.serial}-history.csv"
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        }
-        return Response(history_csv(entries), media_type="text/csv; charset=utf-8", headers=headers)
+        template = "web/history.html"
+        return self.pages.render(request, template, context, status_code=status, viewer=viewer)

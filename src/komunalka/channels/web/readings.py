@@ -22,6 +22,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.list_my_meters import MeterOverview
 from komunalka.application.readings.readings_sheet import ReadingsSheet, SheetAnswer
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
+from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError
@@ -98,40 +99,40 @@ def answers_from(form: FormData) -> list[SheetAnswer]:
 
 
 def add_readings_routes(router: APIRouter, cab: Cabinet) -> None:
-    pages = cab.pages
-    uc = cab.use_cases
+    ReadingsPages(cab).register(router)
 
-    def render(
-        request: Request,
-        viewer: Viewer,
-        rows: list[Row],
-        client_key: str,
-        status: int = 200,
-        **context: Any,
-    ) -> HTMLResponse:
-        values = {"rows": rows, "client_key": client_key, **context}
-        return pages.render(request, "web/readings.html", values, status_code=status, viewer=viewer)
 
-    @router.get("/readings", response_class=HTMLResponse)
-    async def readings_form(request: Request, viewer: Resident) -> Response:
-        sheet = await uc.readings_sheet(viewer.subject_id)
-        rows = due_rows(sheet, cab.language(request, viewer))
+class ReadingsPages:
+    """The readings form and its sending; one method a route."""
+
+    def __init__(self, cab: Cabinet) -> None:
+        self.cab = cab
+        self.pages = cab.pages
+        self.uc = cab.use_cases
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router, [("GET", "/readings", self.readings_form), ("POST", "/readings", self.send)]
+        )
+
+    async def readings_form(self, request: Request, viewer: Resident) -> Response:
+        sheet = await self.uc.readings_sheet(viewer.subject_id)
+        rows = due_rows(sheet, self.cab.language(request, viewer))
         overviews = [m.overview for m in sheet.meters]
-        return render(request, viewer, rows, secrets.token_urlsafe(16), overviews=overviews)
+        return self._render(request, viewer, rows, secrets.token_urlsafe(16), overviews=overviews)
 
-    @router.post("/readings", response_class=HTMLResponse)
-    async def send(request: Request, viewer: Resident) -> Response:
+    async def send(self, request: Request, viewer: Resident) -> Response:
         form = await request.form()
         client_key = str(form.get("client_key", "")).strip()[:100] or secrets.token_urlsafe(16)
-        language = cab.language(request, viewer)
-        sheet = await uc.readings_sheet(viewer.subject_id)
+        language = self.cab.language(request, viewer)
+        sheet = await self.uc.readings_sheet(viewer.subject_id)
         overviews = [m.overview for m in sheet.meters]
         answers = answers_from(form)
         items = sheet.items(answers)
         try:
             if not items:
                 raise DomainError.of("cabinet.nothing_to_send")
-            result = await uc.submit_readings(
+            result = await self.uc.submit_readings(
                 SubmitReadingsRequest(viewer.actor, items, client_key)
             )
         except DomainError as error:
@@ -141,7 +142,20 @@ def add_readings_routes(router: APIRouter, cab: Cabinet) -> None:
             # the same key: nothing was written under it yet
             context = {"errors": errors, "overviews": overviews}
             rows = due_rows(tried, language)
-            return render(request, viewer, rows, client_key, 400, **context)
+            return self._render(request, viewer, rows, client_key, 400, **context)
         meters = {o.meter.id: o for o in overviews}
         context = {"result": result, "meters": meters}
-        return pages.render(request, "web/receipts.html", context, viewer=viewer)
+        return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
+
+    def _render(
+        self,
+        request: Request,
+        viewer: Viewer,
+        rows: list[Row],
+        client_key: str,
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        values = {"rows": rows, "client_key": client_key, **context}
+        template = "web/readings.html"
+        return self.pages.render(request, template, values, status_code=status, viewer=viewer)
