@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from komunalka.application.accounts.link_account import LinkAccountRequest
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import MeterOverview
+from komunalka.application.readings.reading_history import MeterHistory
 from komunalka.application.readings.submit_readings import (
     ReadingItem,
     SubmitReadingsRequest,
@@ -70,13 +71,14 @@ def build_router(use_cases: ApiUseCases) -> APIRouter:
         body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable"}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    add_reading_routes(router, use_cases)
+    add_submit_route(router, use_cases)
+    add_correct_route(router, use_cases)
     add_meter_routes(router, use_cases)
     add_account_routes(router, use_cases)
     return router
 
 
-def add_reading_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
+def add_submit_route(router: APIRouter, use_cases: ApiUseCases) -> None:
     resident = bearer_resident(use_cases)
 
     @router.post(
@@ -115,6 +117,10 @@ def add_reading_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
             status_code=200 if result.replayed else 201,
             media_type="application/json",
         )
+
+
+def add_correct_route(router: APIRouter, use_cases: ApiUseCases) -> None:
+    resident = bearer_resident(use_cases)
 
     @router.put(
         "/api/v1/readings/{receipt}",
@@ -166,26 +172,30 @@ def add_meter_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
         resident_id = await resident(authorization)
         actor = Actor.resident(resident_id, Channel.API)
         found = await use_cases.reading_history(actor, meter_id, months)
-        entries = [
-            HistoryEntryOut(
-                zone=e.reading.register,
-                period=str(e.reading.period),
-                value=e.reading.value,
-                consumption=e.consumption,
-                cost=e.cost,
-                submitted_at=e.reading.submitted_at,
-                channel=e.reading.channel.value,
-                receipt=e.reading.receipt,
-                status=e.reading.status.value,
-            )
-            for e in found.entries
-        ]
-        return HistoryOut(
-            meter_id=meter_id,
-            unit=found.meter.service.unit,
-            demo_prices=found.demo_prices,
-            entries=entries,
+        return _history_out(meter_id, found)
+
+
+def _history_out(meter_id: int, found: MeterHistory) -> HistoryOut:
+    entries = [
+        HistoryEntryOut(
+            zone=e.reading.register,
+            period=str(e.reading.period),
+            value=e.reading.value,
+            consumption=e.consumption,
+            cost=e.cost,
+            submitted_at=e.reading.submitted_at,
+            channel=e.reading.channel.value,
+            receipt=e.reading.receipt,
+            status=e.reading.status.value,
         )
+        for e in found.entries
+    ]
+    return HistoryOut(
+        meter_id=meter_id,
+        unit=found.meter.service.unit,
+        demo_prices=found.demo_prices,
+        entries=entries,
+    )
 
 
 def add_account_routes(router: APIRouter, use_cases: ApiUseCases) -> None:

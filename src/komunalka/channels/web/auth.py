@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.ports import ResetTicket
 from komunalka.application.shared.ports import OutgoingMessage
+from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
     client_address,
@@ -41,44 +42,64 @@ class ResetMessage:
 
 
 def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
-    pages = cab.pages
-    uc = cab.use_cases
+    AuthPages(cab).register(router)
 
-    def sign_in_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
-        values = {"next": "", "login": "", "bot_name": cab.telegram_bot_name, **context}
-        return pages.render(request, "web/sign_in.html", values, status_code=status)
 
-    @router.get("/sign-in", response_class=HTMLResponse)
-    async def sign_in_form(request: Request, next: str = "") -> Response:
+class AuthPages:
+    """Sign-in, sign-up, the password reset and Telegram's login widget; one method a route."""
+
+    def __init__(self, cab: Cabinet) -> None:
+        self.cab = cab
+
+    def register(self, router: APIRouter) -> None:
+        add_pages(
+            router,
+            [
+                ("GET", "/sign-in", self.sign_in_form),
+                ("POST", "/sign-in", self.sign_in),
+                ("GET", "/sign-up", self.sign_up_form),
+                ("POST", "/sign-up", self.sign_up),
+                ("GET", "/password/forgot", self.forgot_form),
+                ("POST", "/password/forgot", self.forgot),
+                ("GET", "/password/reset/{token}", self.reset_form),
+                ("POST", "/password/reset/{token}", self.reset),
+                ("POST", "/auth/telegram", self.telegram),
+            ],
+        )
+
+    def sign_in_page(self, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+        values = {"next": "", "login": "", "bot_name": self.cab.telegram_bot_name, **context}
+        return self.cab.pages.render(request, "web/sign_in.html", values, status_code=status)
+
+    async def sign_in_form(self, request: Request, next: str = "") -> Response:
         viewer = await current_viewer(request)
         if viewer is not None and viewer.staff is None:
             return RedirectResponse(safe(next, "/"), status_code=303)
-        return sign_in_page(request, next=next)
+        return self.sign_in_page(request, next=next)
 
-    @router.post("/sign-in", response_class=HTMLResponse)
     async def sign_in(
+        self,
         request: Request,
         login: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "",
     ) -> Response:
         try:
-            opened = await uc.sign_in(login, password, client_address(request))
+            opened = await self.cab.use_cases.sign_in(login, password, client_address(request))
         except DomainError as error:
-            errors = pages.errors(error, cab.language(request))
-            return sign_in_page(request, 400, next=next, login=login, errors=errors)
-        return cab.signed_in(opened, safe(next, "/"))
+            errors = self.cab.pages.errors(error, self.cab.language(request))
+            return self.sign_in_page(request, 400, next=next, login=login, errors=errors)
+        return self.cab.signed_in(opened, safe(next, "/"))
 
-    @router.get("/sign-up", response_class=HTMLResponse)
-    async def sign_up_form(request: Request) -> Response:
+    async def sign_up_form(self, request: Request) -> Response:
         viewer = await current_viewer(request)
         if viewer is not None and viewer.staff is None:
             return RedirectResponse("/", status_code=303)
-        form = {"name": "", "login": "", "language": cab.language(request)}
-        return pages.render(request, "web/sign_up.html", {"form": form})
+        form = {"name": "", "login": "", "language": self.cab.language(request)}
+        return self.cab.pages.render(request, "web/sign_up.html", {"form": form})
 
-    @router.post("/sign-up", response_class=HTMLResponse)
     async def sign_up(
+        self,
         request: Request,
         name: Annotated[str, Form()] = "",
         login: Annotated[str, Form()] = "",
@@ -91,38 +112,37 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
         try:
             if password != password_confirm:
                 raise DomainError.of("cabinet.password_mismatch")
-            opened = await uc.sign_up(login, password, name, chosen)
+            opened = await self.cab.use_cases.sign_up(login, password, name, chosen)
         except DomainError as error:
-            errors = pages.errors(error, cab.language(request))
+            errors = self.cab.pages.errors(error, self.cab.language(request))
             context = {"form": form, "errors": errors}
-            return pages.render(request, "web/sign_up.html", context, status_code=400)
-        response = cab.signed_in(opened, "/")
-        cookie = cookie_header(LANGUAGE_COOKIE, chosen, cab.secure, max_age=YEAR)
+            return self.cab.pages.render(request, "web/sign_up.html", context, status_code=400)
+        response = self.cab.signed_in(opened, "/")
+        cookie = cookie_header(LANGUAGE_COOKIE, chosen, self.cab.secure, max_age=YEAR)
         response.headers.append("set-cookie", cookie.decode())
         return response
 
-    @router.get("/password/forgot", response_class=HTMLResponse)
-    async def forgot_form(request: Request) -> Response:
-        return pages.render(request, "web/forgot.html", {"login": ""})
+    async def forgot_form(self, request: Request) -> Response:
+        return self.cab.pages.render(request, "web/forgot.html", {"login": ""})
 
-    @router.post("/password/forgot", response_class=HTMLResponse)
-    async def forgot(request: Request, login: Annotated[str, Form()] = "") -> Response:
-        language = cab.language(request)
+    async def forgot(self, request: Request, login: Annotated[str, Form()] = "") -> Response:
+        language = self.cab.language(request)
         try:
             # queued or not (an unknown login), the page says the same
-            await uc.request_password_reset(login, ResetMessage(cab.web_url, language))
+            await self.cab.use_cases.request_password_reset(
+                login, ResetMessage(self.cab.web_url, language)
+            )
         except DomainError as error:
-            context = {"login": login, "errors": pages.errors(error, language)}
-            return pages.render(request, "web/forgot.html", context, status_code=400)
+            context = {"login": login, "errors": self.cab.pages.errors(error, language)}
+            return self.cab.pages.render(request, "web/forgot.html", context, status_code=400)
         notice = translate("cabinet.reset_sent", language)
-        return pages.render(request, "web/forgot.html", {"login": "", "sent": notice})
+        return self.cab.pages.render(request, "web/forgot.html", {"login": "", "sent": notice})
 
-    @router.get("/password/reset/{token}", response_class=HTMLResponse)
-    async def reset_form(request: Request, token: str) -> Response:
-        return pages.render(request, "web/reset.html", {"token": token})
+    async def reset_form(self, request: Request, token: str) -> Response:
+        return self.cab.pages.render(request, "web/reset.html", {"token": token})
 
-    @router.post("/password/reset/{token}", response_class=HTMLResponse)
     async def reset(
+        self,
         request: Request,
         token: str,
         password: Annotated[str, Form()] = "",
@@ -131,21 +151,23 @@ def add_auth_routes(router: APIRouter, cab: Cabinet) -> None:
         try:
             if password != password_confirm:
                 raise DomainError.of("cabinet.password_mismatch")
-            opened = await uc.reset_password(token, password)
+            opened = await self.cab.use_cases.reset_password(token, password)
         except DomainError as error:
-            context = {"token": token, "errors": pages.errors(error, cab.language(request))}
-            return pages.render(request, "web/reset.html", context, status_code=400)
-        return cab.signed_in(opened, "/?done=password")
+            context = {
+                "token": token,
+                "errors": self.cab.pages.errors(error, self.cab.language(request)),
+            }
+            return self.cab.pages.render(request, "web/reset.html", context, status_code=400)
+        return self.cab.signed_in(opened, "/?done=password")
 
-    @router.post("/auth/telegram", response_class=HTMLResponse)
-    async def telegram(request: Request) -> Response:
+    async def telegram(self, request: Request) -> Response:
         # The widget's fields come as a form the page posts with its CSRF token (site.js), never
         # as a link: a link would let another site sign a browser into someone else's account.
         form = await request.form()
         fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         try:
-            opened = await uc.sign_in_with_telegram(cab.telegram_user(fields))
+            opened = await self.cab.use_cases.sign_in_with_telegram(self.cab.telegram_user(fields))
         except DomainError as error:
-            errors = pages.errors(error, cab.language(request))
-            return sign_in_page(request, 400, errors=errors)
-        return cab.signed_in(opened, "/")
+            errors = self.cab.pages.errors(error, self.cab.language(request))
+            return self.sign_in_page(request, 400, errors=errors)
+        return self.cab.signed_in(opened, "/")
