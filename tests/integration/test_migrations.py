@@ -71,3 +71,32 @@ async def test_upgrading_a_populated_database_keeps_and_fills_its_data(
         assert number == "1000000007"
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_outbox_lease_marks_sent_messages_sent_and_the_rest_waiting(
+    empty_database, backend: str
+) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(await empty_database(backend))
+    row = (
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at, sent_at)"
+        " VALUES ('email', :to, 's', 'b', '2026-11-20 10:00:00+00:00', {sent})"
+    )
+    try:
+        await migrate.upgrade(engine, "0009")
+        async with engine.begin() as conn:
+            await conn.execute(text(row.format(sent="NULL")), {"to": "a@x"})
+            await conn.execute(text(row.format(sent="'2026-11-20 10:01:00+00:00'")), {"to": "b@x"})
+        await migrate.upgrade(engine)
+        query = text("SELECT recipient, state, attempts FROM outbox ORDER BY recipient")
+        async with engine.connect() as conn:
+            rows = [tuple(r) for r in await conn.execute(query)]
+        assert rows == [("a@x", "waiting", 0), ("b@x", "sent", 0)]
+        await migrate.downgrade(engine, "0009")
+        async with engine.connect() as conn:
+            left = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+        assert left == 2
+    finally:
+        await engine.dispose()

@@ -347,11 +347,21 @@ outbox = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime(), nullable=True),
+    # The lease (ADR 0012): "waiting" (claimable once `lease_until` is past, or unset),
+    # "sending" (an attempt began; past its lease its fate is unknown), "sent", "failed" (given
+    # up after the last attempt), "unknown" (never resent by itself).
+    Column("state", String(10), nullable=False, server_default="waiting"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(100), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
     Index(
-        "ix_outbox_unsent",
+        "ix_outbox_claim",
+        "state",
+        "lease_until",
         "id",
-        sqlite_where=text("sent_at IS NULL"),
-        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("state IN ('waiting', 'sending')"),
+        postgresql_where=text("state IN ('waiting', 'sending')"),
     ),
 )
 
