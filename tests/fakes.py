@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Self
@@ -26,8 +26,10 @@ from komunalka.application.identity.ports import (
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
+    ClaimedMessage,
     Conflict,
     MeterContext,
+    OutboxClaim,
     OutgoingMessage,
     StaffRecord,
 )
@@ -94,7 +96,7 @@ class State:
     one_time_tokens: dict[str, tuple[str, int, datetime, datetime | None]] = field(
         default_factory=dict
     )
-    outbox: dict[int, tuple[OutgoingMessage, datetime | None]] = field(default_factory=dict)
+    outbox: dict[int, OutboxRow] = field(default_factory=dict)
     profiles: dict[int, ResidentProfile] = field(default_factory=dict)
     next_id: int = 1
 
@@ -696,8 +698,20 @@ class InMemoryOneTimeTokens(_Repos):
         return subject_id
 
 
+@dataclass
+class OutboxRow:
+    message: OutgoingMessage
+    state: str = "waiting"
+    attempts: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
 class InMemoryOutbox(_Repos):
-    """The outbox; `fail` makes `add` raise, as a database refusing the row would."""
+    """The outbox, with the lease of ADR 0012; `fail` makes `add` raise, as a database refusing
+    the row would."""
 
     def __init__(self, state: State | None = None) -> None:
         super().__init__(state)
@@ -706,15 +720,42 @@ class InMemoryOutbox(_Repos):
     async def add(self, message: OutgoingMessage, at: datetime) -> None:
         if self.fail:
             raise ConnectionError("the outbox cannot be written")
-        self.s.outbox[self.s.new_id()] = (message, None)
+        self.s.outbox[self.s.new_id()] = OutboxRow(message)
 
-    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]:
-        waiting = [(i, m) for i, (m, sent) in sorted(self.s.outbox.items()) if sent is None]
-        return waiting[:limit]
+    async def claim(self, worker: str, limit: int, now: datetime, lease: timedelta) -> OutboxClaim:
+        rows = sorted(self.s.outbox.items())
+        lapsed = [r for _, r in rows if r.state == "sending" and r.lease_until <= now]  # type: ignore[operator]
+        for row in lapsed:
+            row.state, row.claimed_by = "unknown", None
+        free = [
+            (i, r)
+            for i, r in rows
+            if r.state == "waiting" and (r.lease_until is None or r.lease_until <= now)
+        ][:limit]
+        for _, row in free:
+            row.claimed_by, row.lease_until = worker, now + lease
+        claimed = [ClaimedMessage(i, r.message, r.attempts) for i, r in free]
+        return OutboxClaim(claimed, len(lapsed))
+
+    async def begin_attempt(
+        self, message_id: int, worker: str, now: datetime, until: datetime
+    ) -> bool:
+        row = self.s.outbox[message_id]
+        lease = row.lease_until
+        if row.state != "waiting" or row.claimed_by != worker or lease is None or lease <= now:
+            return False
+        row.state, row.attempts, row.lease_until = "sending", row.attempts + 1, until
+        return True
 
     async def mark_sent(self, message_id: int, at: datetime) -> None:
-        message, _ = self.s.outbox[message_id]
-        self.s.outbox[message_id] = (message, at)
+        row = self.s.outbox[message_id]
+        row.state, row.sent_at, row.claimed_by, row.lease_until = "sent", at, None, None
+
+    async def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+        row = self.s.outbox[message_id]
+        if row.state == "sending":
+            row.state = "failed" if retry_at is None else "waiting"
+            row.claimed_by, row.lease_until, row.last_error = None, retry_at, error
 
 
 class InMemoryProfiles(_Repos):

@@ -271,4 +271,5 @@ def test_viber_webhook_is_set(run, monkeypatch) -> None:
 def test_send_outbox_reports_what_went_out(run) -> None:
     result = run("send-outbox", language="en")
     assert result.exit_code == 0, result.output
-    assert "Sent: 0; not sent, kept for later: 0." in result.output
+    assert "Sent: 0; not sent, to be tried again: 0; given up: 0;" in result.output
+    assert "fate unknown, not resent: 0." in result.output

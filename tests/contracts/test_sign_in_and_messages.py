@@ -1,5 +1,5 @@
 """Contracts of sign-in's repositories (logins, staff, sessions, attempts, one-time tokens),
-residents' profiles and the outbox."""
+residents' profiles (the outbox: test_outbox.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from komunalka.application.identity.ports import Identity, ResidentProfile, WebSession
-from komunalka.application.shared.ports import Conflict, OutgoingMessage
+from komunalka.application.shared.ports import Conflict
 from komunalka.domain.staff import StaffMember, StaffRole
 
 AT = datetime(2026, 11, 20, 10, tzinfo=UTC)
@@ -129,21 +129,6 @@ async def test_a_one_time_token_is_used_once_for_its_purpose_before_it_expires(
             return subject  # type: ignore[no-any-return]
 
     assert sorted(await asyncio.gather(use(), use()), key=str) == [9, None]
-
-
-async def test_the_outbox_gives_unsent_messages_oldest_first(storage: Any) -> None:
-    messages = [OutgoingMessage("email", f"{n}@example.com", f"s{n}", "body") for n in range(3)]
-    async with storage(write=True) as tx:
-        for n, message in enumerate(messages):
-            await storage.outbox.add(message, AT + timedelta(seconds=n))
-        await tx.commit()
-    async with storage(write=True) as tx:
-        unsent = await storage.outbox.unsent(2)
-        assert [m for _, m in unsent] == messages[:2]
-        await storage.outbox.mark_sent(unsent[0][0], AT)
-        await tx.commit()
-    async with storage():
-        assert [m for _, m in await storage.outbox.unsent(10)] == messages[1:]
 
 
 async def test_profiles_are_saved_whole_with_the_residents_messengers(storage: Any) -> None:

@@ -1,5 +1,5 @@
 """The outbox: messages written with a change go out after it commits, over real SMTP; a
-failure keeps them for the next round, a success is never sent again."""
+failure keeps them for a later round, a success is never sent again."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from tests.fakes import FakeClock, kyiv
 from tests.servers.smtp import LocalSmtp
 
 
-def wire(uow, senders):
+def wire(uow, senders, minute: int = 0):
     return Wiring.wire(
         uow,
-        FakeClock(kyiv(2026, 11, 20)),
+        FakeClock(kyiv(2026, 11, 20, 12, minute)),
         passwords=PASSWORDS,
         senders=senders,
     )
@@ -61,10 +61,10 @@ async def test_an_unreachable_server_keeps_the_message_for_later(uow, engine) ->
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
     await reset(uc, "olena@example.com")
     failed = await uc.deliver_outbox()
-    assert (failed.sent, failed.failed) == (0, 1)
+    assert (failed.sent, failed.retried) == (0, 1)
     assert await unsent(engine) == ["olena@example.com"]
     with LocalSmtp() as smtp:
-        later = wire(uow, {"email": SmtpSender(smtp.url, "x@test")})
+        later = wire(uow, {"email": SmtpSender(smtp.url, "x@test")}, minute=1)
         assert (await later.deliver_outbox()).sent == 1
     assert len(smtp.messages) == 1
 
@@ -74,7 +74,7 @@ async def test_a_message_without_a_sender_waits(uow, engine) -> None:
     await uc.sign_up("+380671234567", "correct horse", "Олена")
     await reset(uc, "+380671234567")
     # only e-mail has a sender here: the SMS stays in the outbox, counted as not sent
-    assert (await uc.deliver_outbox()).failed == 1
+    assert (await uc.deliver_outbox()).retried == 1
     assert await unsent(engine) == ["+380671234567"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from komunalka.application.shared.actors import Actor
@@ -152,13 +152,58 @@ class OutgoingMessage:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A message claimed by one worker; `attempts` counts the tries made before this one."""
+
+    id: int
+    message: OutgoingMessage
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxClaim:
+    """What `Outbox.claim` took, and how many messages it found whose fate is unknown: an
+    attempt began and its lease ran out with no outcome recorded (ADR 0012)."""
+
+    messages: list[ClaimedMessage]
+    unknown: int
+
+
 class Outbox(Protocol):
     """Messages to people, written in the transaction of the change that causes them and sent
-    after it commits (notifications' DeliverOutbox)."""
+    after it commits (notifications' DeliverOutbox), by any number of workers at once.
+
+    A message is "waiting" until claimed; claimed, it belongs to one worker until its lease ends.
+    The worker records the attempt ("sending", committed) before it calls the sender, then the
+    outcome. A "sending" message whose lease ran out may or may not have gone: `claim` marks it
+    "unknown" and counts it, and nobody sends it again by itself (sends have no idempotency
+    key). A claimed message never attempted goes back to waiting when its lease ends."""
 
     async def add(self, message: OutgoingMessage, at: datetime) -> None: ...
-    async def unsent(self, limit: int) -> list[tuple[int, OutgoingMessage]]: ...
-    async def mark_sent(self, message_id: int, at: datetime) -> None: ...
+
+    async def claim(self, worker: str, limit: int, now: datetime, lease: timedelta) -> OutboxClaim:
+        """Marks "unknown" the attempts whose lease ran out, then claims for `worker` until
+        `now + lease` up to `limit` waiting messages whose lease (or retry time) is past, oldest
+        first. No message is claimed by two workers whose leases overlap. Runs in a write
+        transaction of its own; the caller commits."""
+        ...
+
+    async def begin_attempt(
+        self, message_id: int, worker: str, now: datetime, until: datetime
+    ) -> bool:
+        """Records that `worker` is about to send the message, with its lease renewed to
+        `until`; False (and nothing changed) when the message is no longer this worker's
+        (its lease ran out and another claimed it). Committed before the send."""
+        ...
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        """Sent, for good; also after the message was counted unknown (it is now known)."""
+        ...
+
+    async def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+        """The attempt failed: waiting again from `retry_at`, or "failed" for good when None."""
+        ...
 
 
 # --- end of the outbox's block -----------------------------------------------------------------

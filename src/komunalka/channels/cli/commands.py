@@ -230,12 +230,14 @@ class Commands:
             done = await uc.deliver_outbox()
             typer.echo(
                 self.say(
-                    "Sent: {sent}; not sent, kept for later: {failed}.",
+                    "Sent: {sent}; retry: {retried}; given up: {failed}; unknown: {unknown}.",
                     sent=done.sent,
+                    retried=done.retried,
                     failed=done.failed,
+                    unknown=done.unknown,
                 )
             )
-            if done.failed:
+            if done.retried or done.failed or done.unknown:
                 raise typer.Exit(1)
 
         self.run(work)
