@@ -9,6 +9,7 @@ import pytest
 
 from komunalka.application.identity.ports import ResetTicket
 from komunalka.application.identity.sign_in import RESIDENT, hash_token
+from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import OutgoingMessage
 from komunalka.bootstrap.wiring import Wiring
@@ -180,3 +181,26 @@ async def test_staff_scope_problems_are_refused_before_anything_is_stored(uc, st
     session = await uc.sign_in_staff("c@x", "password1")
     viewer = await uc.resolve_session(session.token)
     assert viewer.staff == member
+
+
+async def test_a_message_failing_every_time_is_given_up_after_the_last_attempt(
+    store, clock
+) -> None:
+    policy = RetryPolicy(first_delay=timedelta(seconds=30), max_attempts=3)
+    deliver = DeliverOutbox(
+        store, store.outbox, {"email": FakeSender(fail=True)}, clock, policy=policy
+    )
+    async with store(write=True) as tx:
+        await store.outbox.add(OutgoingMessage("email", "o@example.com", "s", "b"), clock.now())
+        await tx.commit()
+    rounds = []
+    for wait in (0, 30, 60):  # the delay doubles
+        clock.instant += timedelta(seconds=wait)
+        rounds.append(await deliver())
+    assert [(r.retried, r.failed) for r in rounds] == [(1, 0), (1, 0), (0, 1)]
+    clock.instant += timedelta(days=1)
+    assert (await deliver()).failed == 0
+    assert policy.retry_at(clock.now(), 20) is None
+    assert RetryPolicy().retry_at(clock.now(), 7) == clock.now() + timedelta(minutes=32)
+    capped = RetryPolicy(max_attempts=30).retry_at(clock.now(), 25)
+    assert capped == clock.now() + timedelta(hours=1)
