@@ -107,7 +107,11 @@ class StartRegistryUpload:
             await tx.commit()
         # Uploads of this supplier cut off by a process that died are recorded as such here
         # too, not only when someone looks (outside the transaction: see UploadProgressLog).
-        await self._progress.cut_off(supplier.id, now - CUT_OFF, now)
+        # Housekeeping: the upload is recorded already, so a failure here must not undo it.
+        try:
+            await self._progress.cut_off(supplier.id, now - CUT_OFF, now)
+        except Exception:
+            _log.warning("supplier %s: cut-off uploads not recorded", supplier.id, exc_info=True)
         return upload_id
 
 
