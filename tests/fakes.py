@@ -902,7 +902,7 @@ class InMemorySupplierPortal(_Repos):
     ) -> int:
         upload_id = self.s.new_id()
         self.s.uploads[upload_id] = RegistryUpload(
-            upload_id, supplier_id, staff_id, filename, "running", 0, 0, 0, at
+            upload_id, supplier_id, staff_id, filename, "running", 0, 0, 0, at, heartbeat_at=at
         )
         return upload_id
 
@@ -996,6 +996,42 @@ def current_unit() -> InMemoryTransaction:
     return unit
 
 
+class InMemoryUploadProgress:
+    """UploadProgressLog: writes straight to the committed state (a transaction of its own) and
+    records each report. `locked` stands for SQLite's write lock held by a running import: calls
+    then do nothing. (The fake publishes whole states on commit, so a transaction open across a
+    report would put the old count back; the database has no such effect.)"""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self.reports: list[tuple[int, int, datetime]] = []
+        self.locked = False
+
+    async def report(self, upload_id: int, rows: int, at: datetime) -> bool:
+        self.reports.append((upload_id, rows, at))
+        found = self.store.state.uploads.get(upload_id)
+        if self.locked or found is None or found.status != "running":
+            return False
+        self.store.state.uploads[upload_id] = replace(found, rows=rows, heartbeat_at=at)
+        return True
+
+    async def cut_off(self, supplier_id: int, stale_before: datetime, at: datetime) -> int:
+        uploads = self.store.state.uploads
+        stale = [
+            u
+            for u in uploads.values()
+            if u.supplier_id == supplier_id
+            and u.status == "running"
+            and (u.heartbeat_at or u.created_at) < stale_before
+        ]
+        if self.locked:
+            return 0
+        cut = (RejectedRow(0, (Violation("portal.upload_cut_off"),)),)
+        for u in stale:
+            uploads[u.id] = replace(u, status="failed", finished_at=at, problems=cut)
+        return len(stale)
+
+
 class InMemoryTransaction:
     """A transaction of the fake database: a copy of the committed state, published on
     commit; the store's repositories act on it while it is open in the calling task."""
@@ -1069,6 +1105,7 @@ class InMemoryStore:
         self.outbox = InMemoryOutbox()
         self.profiles = InMemoryProfiles()
         self.supplier_portal = InMemorySupplierPortal()
+        self.upload_progress = InMemoryUploadProgress(self)
         self.account_search = InMemoryAccountSearch()
         self.audit_trail = InMemoryAuditTrail()
         self.supplier_catalog = InMemorySupplierCatalog()

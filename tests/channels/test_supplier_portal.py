@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from komunalka.adapters.db.tables import audit_log, meters, suppliers, tariffs
+from komunalka.adapters.db.tables import audit_log, meters, registry_uploads, suppliers, tariffs
 from komunalka.channels.pages.security import SESSION_COOKIE
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.registry import COLUMNS
@@ -249,6 +250,22 @@ async def test_a_csv_registry_lands_its_good_rows_and_reports_the_bad(site: Site
     assert await scalar(site, foreign) == 0
     listed = await site.get("/supplier/registry")
     assert "реєстр.csv" in listed.text
+
+
+async def test_an_upload_cut_off_by_a_restart_shows_why_and_stops_polling(site: Site) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    kte = await scalar(site, select(suppliers.c.id).where(suppliers.c.code == "kte"))
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)  # its process died: no heartbeat since
+    values = {"supplier_id": kte, "filename": "r.csv", "status": "running"}
+    values |= {"created_at": long_ago, "heartbeat_at": long_ago}
+    async with app_of(site).state.container.engine.begin() as conn:
+        added = insert(registry_uploads).values(values).returning(registry_uploads.c.id)
+        upload_id = (await conn.execute(added)).scalar_one()
+    fragment = await site.get(f"/supplier/registry/{upload_id}/progress")
+    assert "hx-get" not in fragment.text
+    assert "Завантаження обірвалося" in text_of(fragment.text)
+    status = select(registry_uploads.c.status).where(registry_uploads.c.id == upload_id)
+    assert await scalar(site, status) == "failed"
 
 
 async def test_an_xlsx_registry_is_read_like_a_csv_one(site: Site) -> None:

@@ -52,7 +52,6 @@ from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
     RunRegistryUpload,
     StartRegistryUpload,
-    UploadProgress,
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
@@ -252,7 +251,7 @@ def _system(
 def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
     portal = uow.supplier_portal  # settings, uploads, tokens and counts: one adapter
     importer = ImportRegistry(uow, uow.suppliers, uow.registry, uow.audit, clock)
-    progress = UploadProgress()
+    progress = uow.upload_progress  # where every process sees a running upload
     return {
         "import_registry": importer,
         "import_registry_file": ImportRegistryFile(importer, files),
@@ -264,12 +263,12 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
         "set_window_rule": SetWindowRule(uow, uow.suppliers, portal, uow.audit, clock),
         "set_tariff": SetTariff(uow, uow.suppliers, portal, uow.tariffs, uow.audit, clock),
         "start_registry_upload": StartRegistryUpload(
-            uow, uow.suppliers, portal, uow.audit, clock, progress
+            uow, uow.suppliers, portal, progress, uow.audit, clock
         ),
         "run_registry_upload": RunRegistryUpload(
-            uow, uow.suppliers, portal, clock, importer, files, progress
+            uow, uow.suppliers, portal, progress, clock, importer, files
         ),
-        "registry_uploads": RegistryUploads(uow, uow.suppliers, portal, progress),
+        "registry_uploads": RegistryUploads(uow, uow.suppliers, portal, progress, clock),
         "period_statistics": ShowPeriodStatistics(uow, uow.suppliers, portal),
         "issue_supplier_token": IssueSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
         "list_supplier_tokens": ListSupplierTokens(uow, uow.suppliers, portal),

@@ -44,6 +44,7 @@ from komunalka.adapters.db.staff import (
 )
 from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
 from komunalka.adapters.db.system import SqlStorageProbe
+from komunalka.adapters.db.upload_progress import SqlUploadProgress
 
 
 class SqlStorage(SqlTransactions):
@@ -74,6 +75,7 @@ class SqlStorage(SqlTransactions):
         self.outbox = SqlOutbox()
         self.profiles = SqlResidentProfileRepository()
         self.supplier_portal = SqlSupplierPortalRepository()
+        self.upload_progress = SqlUploadProgress(engine)  # transactions of its own
         self.account_search = SqlAccountSearch()
         self.audit_trail = SqlAuditTrail()
         self.supplier_catalog = SqlSupplierCatalog()

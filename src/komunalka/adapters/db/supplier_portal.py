@@ -41,10 +41,11 @@ _SUMMARY = (
     registry_uploads.c.rejected,
     registry_uploads.c.created_at,
     registry_uploads.c.finished_at,
+    registry_uploads.c.heartbeat_at,
 )
 
 
-def _problems_text(problems: Sequence[RejectedRow]) -> str:
+def problems_text(problems: Sequence[RejectedRow]) -> str:
     """Rejected rows as stored in ``registry_uploads.report``: JSON of lines, codes and their
     parameters (the doors word them in their reader's language)."""
     if not problems:
@@ -91,6 +92,7 @@ def _upload(row: Any, report: str | None = None) -> RegistryUpload:
         row.created_at,
         row.finished_at,
         _problems(report),
+        row.heartbeat_at,
     )
 
 
@@ -120,6 +122,7 @@ class SqlSupplierPortalRepository(InScope):
             "filename": filename,
             "status": "running",
             "created_at": at,
+            "heartbeat_at": at,
         }
         stmt = insert(registry_uploads).values(values).returning(registry_uploads.c.id)
         return int((await self._conn.execute(stmt)).scalar_one())
@@ -139,7 +142,7 @@ class SqlSupplierPortalRepository(InScope):
             "rows": rows,
             "accepted": accepted,
             "rejected": rejected,
-            "report": _problems_text(problems),
+            "report": problems_text(problems),
             "finished_at": at,
         }
         await self._conn.execute(stmt.values(values))

@@ -407,4 +407,7 @@ registry_uploads = Table(
     Column("report", Text, nullable=False, server_default=""),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
+    # A running upload's last sign of life (rows read so far are in `rows`): an upload whose
+    # heartbeat is older than a limit was cut off (its process died) and is recorded as failed.
+    Column("heartbeat_at", UtcDateTime(), nullable=True),
 )

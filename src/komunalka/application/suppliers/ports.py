@@ -113,6 +113,8 @@ class RegistryUpload:
     finished_at: datetime | None = None
     # The rows that did not land, by line; filled by `upload` only.
     problems: tuple[RejectedRow, ...] = ()
+    # While running: the last sign of life of the process importing it (UploadProgressLog).
+    heartbeat_at: datetime | None = None
 
     @property
     def file_problems(self) -> list[Violation]:
@@ -139,6 +141,24 @@ class RegistryUploadRepository(Protocol):
 
     async def upload(self, upload_id: int) -> RegistryUpload | None: ...
     async def uploads(self, supplier_id: int, limit: int) -> list[RegistryUpload]: ...
+
+
+class UploadProgressLog(Protocol):
+    """Where every process sees how far a running upload has got, and whether it still lives.
+
+    Unlike the repositories, each call is a short transaction of its own, never the caller's:
+    the import's transaction holds its rows until it ends. A call never waits for the database's
+    write lock: where the import holds the only one (SQLite), it does nothing and returns False
+    (and no other process could have seen the progress anyway)."""
+
+    async def report(self, upload_id: int, rows: int, at: datetime) -> bool:
+        """Rows read so far and a heartbeat at `at`, for an upload still running."""
+        ...
+
+    async def cut_off(self, supplier_id: int, stale_before: datetime, at: datetime) -> int:
+        """Records the supplier's running uploads whose heartbeat is older than `stale_before`
+        as failed, cut off (``portal.upload_cut_off``); how many."""
+        ...
 
 
 # --- pull-API tokens ---------------------------------------------------------------------------
