@@ -79,6 +79,9 @@ meters = Table(
     Column("decimals", Integer, nullable=False),
     Column("verification_due", Date, nullable=True),
     Column("status", String(20), nullable=False),
+    # A hot-water meter whose owners heat water themselves (a "boiler"): reminded every month,
+    # even when nothing changed (from the registry, or set by the resident).
+    Column("water_heater", Boolean, nullable=False, server_default=text("false")),
     # The registry import that last listed the meter: tells a repeated line within one import.
     Column("registry_import_id", BigInteger, nullable=True),
     # Moves on with every submission to the meter (and every registry change of it): a
@@ -105,6 +108,9 @@ identities = Table(
     Column("language", String(5), nullable=False, server_default="uk"),
     Column("reminders", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The messenger said the resident blocked the bot (or unsubscribed): no reminders until
+    # the resident writes again.
+    Column("unreachable_at", UtcDateTime(), nullable=True),
 )
 
 # Where each conversation stands (JSON), by channel and user.
@@ -410,4 +416,60 @@ registry_uploads = Table(
     # A running upload's last sign of life (rows read so far are in `rows`): an upload whose
     # heartbeat is older than a limit was cut off (its process died) and is recorded as failed.
     Column("heartbeat_at", UtcDateTime(), nullable=True),
+)
+
+# A supplier's reminder rules that staff changed (a kind never changed is at its default).
+reminder_rules = Table(
+    "reminder_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("days", Integer, nullable=False, server_default="0"),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("supplier_id", "kind", name="uq_reminder_rules_supplier_kind"),
+)
+
+# Each planning of a rule (per period, or per day for the verification rules), once.
+reminder_plans = Table(
+    "reminder_plans",
+    metadata,
+    Column("rule_id", Integer, ForeignKey("reminder_rules.id"), primary_key=True),
+    Column("run", String(10), primary_key=True),
+    Column("planned_at", UtcDateTime(), nullable=False),
+    Column("planned", Integer, nullable=False, server_default="0"),
+)
+
+# One row per resident, rule and period: the unit of "once" (ADR 0014). `send_at` is epoch
+# seconds, so a set-based plan computes each resident's moment the same way on both databases.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("rule_id", Integer, ForeignKey("reminder_rules.id"), nullable=False),
+    Column("supplier_id", Integer, nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("send_at", BigInteger, nullable=False),
+    # planned, sending, sent, merged, skipped, cancelled, expired, unreachable, dropped,
+    # failed, unknown (application/notifications/ports.py)
+    Column("state", String(12), nullable=False, server_default="planned"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(100), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("billing_status", Integer, nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("resident_id", "rule_id", "period", name="uq_reminders_once"),
+    Index("ix_reminders_supplier_period", "supplier_id", "period"),
+    Index(
+        "ix_reminders_claim",
+        "send_at",
+        sqlite_where=text("state IN ('planned', 'sending')"),
+        postgresql_where=text("state IN ('planned', 'sending')"),
+    ),
 )
