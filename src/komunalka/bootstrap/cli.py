@@ -13,6 +13,7 @@ import typer
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.cli.commands import Commands
+from komunalka.channels.cli.reminders import ReminderCommands
 from komunalka.channels.cli.use_cases import CliUseCases
 from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.domain.errors import DomainError
@@ -25,6 +26,8 @@ telegram = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 app.add_typer(telegram, name="telegram")
 viber = typer.Typer(help="The Viber bot.", no_args_is_help=True)
 app.add_typer(viber, name="viber")
+reminders = typer.Typer(help="Reminders to residents.", no_args_is_help=True)
+app.add_typer(reminders, name="reminders")
 
 
 def _language() -> str:
@@ -38,6 +41,7 @@ async def _use_cases() -> AsyncIterator[CliUseCases]:
 
 
 Commands(_use_cases, _language).register(app)
+ReminderCommands(_use_cases, _language).register(reminders)
 
 
 @db.command("upgrade")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -16,8 +16,13 @@ from komunalka.application.identity.reset_password import RequestPasswordReset, 
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
 from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
+from komunalka.application.notifications.channels import NoticeSender
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
-from komunalka.application.notifications.ports import MessageSender
+from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
+from komunalka.application.notifications.plan_reminders import PlanReminders
+from komunalka.application.notifications.ports import MessageSender, ReminderWording
+from komunalka.application.notifications.reachable_again import ReachableAgain
+from komunalka.application.notifications.send_reminders import SendReminders
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
@@ -55,6 +60,8 @@ from komunalka.application.suppliers.upload_registry import (
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
+from komunalka.channels.reminders.wording import ReminderTexts
+from komunalka.domain.reminders import QuietHours
 
 
 class _NoPasswords:
@@ -109,7 +116,13 @@ class Wiring:
         senders: dict[str, MessageSender] | None = None,
         dialogs: DialogStateStore | None = None,
         spreadsheets: Spreadsheets | None = None,
+        notices: Mapping[str, NoticeSender] | None = None,
+        wording: ReminderWording | None = None,
+        quiet: QuietHours | None = None,
     ) -> Wiring:
+        """`notices`: the reminders' senders by channel (none: reminders are recorded as
+        failed, "no sender"); `wording`: how reminders read (the cabinet's address in links);
+        `quiet`: the hours reminders may go out."""
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
@@ -124,7 +137,14 @@ class Wiring:
                     uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]
                 ),
                 **suppliers,
-                **_notifications(uow, clock, senders or {}),
+                **_notifications(
+                    uow,
+                    clock,
+                    senders or {},
+                    notices or {},
+                    wording or ReminderTexts("http://127.0.0.1:8000"),
+                    quiet or QuietHours(),
+                ),
                 **_system(
                     uow, clock, suppliers["import_registry"], identity["issue_token"], passwords
                 ),
@@ -172,7 +192,9 @@ def _identity(
         "revoke_token": RevokeToken(u, u.tokens, u.audit, clock),
         "authenticate": Authenticate(u, u.tokens, clock),
         "identify_resident": IdentifyResident(u, u.identities, u.residents, u.audit, clock),
-        "update_preferences": UpdatePreferences(u, u.identities),
+        "update_preferences": UpdatePreferences(
+            u, u.identities, u.profiles, u.reminder_book, clock
+        ),
         "sign_up": SignUp(u, u.residents, logins, u.profiles, sessions, u.audit, hasher, clock),
         "sign_in": SignIn(u, logins, attempts, sessions, hasher, clock),
         "sign_in_staff": SignInStaff(u, u.staff, attempts, sessions, u.audit, hasher, clock),
@@ -191,7 +213,9 @@ def _identity(
             u, u.identities, u.profiles, u.accounts, u.audit, clock, dialogs
         ),
         "get_profile": GetProfile(u, u.profiles, u.accounts, u.suppliers),
-        "update_profile": UpdateProfile(u, u.profiles, u.audit, clock),
+        "update_profile": UpdateProfile(
+            u, u.profiles, u.identities, u.reminder_book, u.audit, clock
+        ),
     }
 
 
@@ -223,10 +247,27 @@ def _staff(
 
 
 def _notifications(
-    uow: SqlStorage, clock: Clock, senders: dict[str, MessageSender]
+    uow: SqlStorage,
+    clock: Clock,
+    senders: dict[str, MessageSender],
+    notices: Mapping[str, NoticeSender],
+    wording: ReminderWording,
+    quiet: QuietHours,
 ) -> dict[str, Any]:
+    u = uow
     return {
-        "deliver_outbox": DeliverOutbox(uow, uow.outbox, senders, clock),
+        "deliver_outbox": DeliverOutbox(u, u.outbox, senders, clock),
+        "plan_reminders": PlanReminders(
+            u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
+        ),
+        "send_reminders": SendReminders(u, u.reminder_book, wording, notices, clock, quiet=quiet),
+        "show_reminders": ShowReminders(
+            u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
+        ),
+        "change_reminder_rule": ChangeReminderRule(
+            u, u.suppliers, u.reminder_rules, u.audit, clock
+        ),
+        "reachable_again": ReachableAgain(u, u.reminder_book),
     }
 
 

@@ -58,6 +58,8 @@ class Conversation:
             first, stored = await self._store.receive(channel.value, user, delivery)
             if not first:
                 return []
+            # They wrote: a bot they once blocked may remind them again (changes nothing else).
+            await self._setting.uses.reachable_again(channel.value, user)
         turn = await self._turn(user, name, stored)
         try:
             replies = await on(turn, event)

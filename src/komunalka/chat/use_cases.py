@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
+from komunalka.application.notifications.reachable_again import ReachableAgain
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
@@ -19,6 +20,7 @@ class ChatUseCases:
 
     identify_resident: IdentifyResident
     update_preferences: UpdatePreferences
+    reachable_again: ReachableAgain
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet

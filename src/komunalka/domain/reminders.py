@@ -126,6 +126,13 @@ class QuietHours:
         start = datetime.combine(day, self.opens, zone).astimezone(UTC)
         return start, datetime.combine(day, self.closes, zone).astimezone(UTC)
 
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(ZoneInfo(self.timezone)).date()
+
+    def closing(self, instant: datetime) -> datetime:
+        """When the quiet hours of `instant`'s day end."""
+        return self._bounds(self.local_day(instant))[1]
+
     def allows(self, instant: datetime) -> bool:
         local = instant.astimezone(ZoneInfo(self.timezone)).time()
         return self.opens <= local < self.closes

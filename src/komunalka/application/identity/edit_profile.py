@@ -10,11 +10,12 @@ change is audited; a refused change changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from komunalka.application.identity.ports import (
     Identity,
+    IdentityRepository,
     ResidentProfile,
     ResidentProfileRepository,
 )
@@ -24,6 +25,7 @@ from komunalka.application.shared.ports import (
     AccountRepository,
     AuditLog,
     Clock,
+    PlannedReminders,
     SupplierRepository,
 )
 from komunalka.application.shared.transactions import Transactions
@@ -90,11 +92,15 @@ class UpdateProfile:
         self,
         transactions: Transactions,
         profiles: ResidentProfileRepository,
+        identities: IdentityRepository,
+        reminders: PlannedReminders,
         audit: AuditLog,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._profiles = profiles
+        self._identities = identities
+        self._reminders = reminders
         self._audit = audit
         self._clock = clock
 
@@ -118,6 +124,7 @@ class UpdateProfile:
                 contact,
             )
             await self._profiles.save(profile)
+            await self._follow_channel(old, profile, now)
             details = {
                 "language": profile.language,
                 "reminder_channel": profile.reminder_channel,
@@ -128,6 +135,20 @@ class UpdateProfile:
             await self._audit.record(actor, "profile.update", subject, details, now)
             await tx.commit()
         return profile
+
+    async def _follow_channel(
+        self, old: ResidentProfile, new: ResidentProfile, now: datetime
+    ) -> None:
+        """The bots' switches show the chosen channel; a channel turned off or changed cancels
+        what was queued for the old one (planned reminders carry their channel)."""
+        if old.reminder_channel == new.reminder_channel:
+            return
+        for identity in await self._profiles.identities_of(new.resident_id):
+            on = identity.channel == new.reminder_channel
+            if identity.reminders != on:
+                await self._identities.update(replace(identity, reminders=on))
+        if old.reminder_channel != "none":
+            await self._reminders.cancel(new.resident_id, now)
 
 
 def _contact(text: str) -> str:

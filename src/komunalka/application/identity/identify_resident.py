@@ -1,8 +1,10 @@
 """IdentifyResident and UpdatePreferences: who writes from a messenger (or the terminal).
 
 Who may call them: a messenger door, for the user the platform vouches for. A first message
-makes a resident; later ones find them. Preferences (language, reminders) belong to the identity
-the resident set them through.
+makes a resident; later ones find them. The language belongs to the identity the resident set it
+through. The reminder switch in a messenger means "remind me here": turned on, it makes that
+messenger the resident's reminder channel with their consent (as choosing it in the cabinet
+does); turned off, it clears that channel and cancels what is queued for the resident.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from dataclasses import replace
 from komunalka.application.identity.ports import (
     Identity,
     IdentityRepository,
+    ResidentProfile,
+    ResidentProfileRepository,
     ResidentRepository,
 )
 from komunalka.application.shared.actors import Actor, ActorKind
-from komunalka.application.shared.ports import AuditLog, Clock
+from komunalka.application.shared.ports import AuditLog, Clock, PlannedReminders
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
@@ -56,9 +60,19 @@ class IdentifyResident:
 
 
 class UpdatePreferences:
-    def __init__(self, transactions: Transactions, identities: IdentityRepository) -> None:
+    def __init__(
+        self,
+        transactions: Transactions,
+        identities: IdentityRepository,
+        profiles: ResidentProfileRepository,
+        reminders: PlannedReminders,
+        clock: Clock,
+    ) -> None:
         self._transactions = transactions
         self._identities = identities
+        self._profiles = profiles
+        self._reminders = reminders
+        self._clock = clock
 
     async def __call__(
         self,
@@ -79,5 +93,26 @@ class UpdatePreferences:
                 reminders=reminders if reminders is not None else found.reminders,
             )
             await self._identities.update(changed)
+            if reminders is not None and channel in MESSENGERS:
+                await self._switch(changed, reminders)
             await tx.commit()
         return changed
+
+    async def _switch(self, identity: Identity, on: bool) -> None:
+        now = self._clock.now()
+        resident, channel = identity.resident_id, identity.channel
+        old = await self._profiles.get(resident) or ResidentProfile(resident, identity.language)
+        if on:
+            kept = old.reminder_channel == channel and old.reminder_consent_at is not None
+            consent = old.reminder_consent_at if kept else now
+            await self._profiles.save(
+                replace(old, reminder_channel=channel, reminder_consent_at=consent)
+            )
+        elif old.reminder_channel == channel:
+            await self._profiles.save(
+                replace(old, reminder_channel="none", reminder_consent_at=None)
+            )
+            await self._reminders.cancel(resident, now)
+
+
+MESSENGERS = (Channel.TELEGRAM, Channel.VIBER)

@@ -206,6 +206,19 @@ class Outbox(Protocol):
         ...
 
 
+class PlannedReminders(Protocol):
+    """Reminders waiting for their moment (notifications plans and sends them). Whoever turns a
+    resident's reminders off cancels what is queued for them, in the same transaction."""
+
+    async def cancel(self, resident_id: int, at: datetime) -> int:
+        """Every planned reminder of the resident is cancelled; returns how many."""
+        ...
+
+    async def reachable_again(self, channel: str, address: str) -> None:
+        """The resident wrote to the bot: reminders may reach that identity again."""
+        ...
+
+
 # --- end of the outbox's block -----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from komunalka.application.identity.issue_token import IssueToken, RevokeToken
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
+from komunalka.application.notifications.manage_reminders import ShowReminders
 from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.import_registry import ImportRegistryFile
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
@@ -24,3 +25,4 @@ class CliUseCases:
     load_demo: LoadDemo
     non_submitters: ListNonSubmitters
     revoke_token: RevokeToken
+    show_reminders: ShowReminders

@@ -1,0 +1,22 @@
+"""ReachableAgain: a resident whose messenger once refused our reminders (they blocked the bot)
+wrote to the bot again, so reminders may reach them there again.
+
+Who may call it: the chat, for every update a messenger delivers. Guarantees: one statement that
+changes nothing (and writes nothing) unless that identity was marked unreachable.
+"""
+
+from __future__ import annotations
+
+from komunalka.application.shared.ports import PlannedReminders
+from komunalka.application.shared.transactions import Transactions
+
+
+class ReachableAgain:
+    def __init__(self, transactions: Transactions, reminders: PlannedReminders) -> None:
+        self._transactions = transactions
+        self._reminders = reminders
+
+    async def __call__(self, channel: str, external_id: str) -> None:
+        async with self._transactions(write=True, autocommit=True) as tx:
+            await self._reminders.reachable_again(channel, external_id)
+            await tx.commit()

@@ -1,0 +1,215 @@
+"""SendReminders: sends the reminders whose moment has come, within quiet hours.
+
+Who may call it: the worker's schedule (every few seconds; any number of workers at once) and
+`komunalka worker --once`. Guarantees: a round claims reminders with a lease, so none goes to
+two workers; each is worded when it is sent, from what is due at that moment: a resident who
+sent meanwhile gets nothing ("skipped"), and one message lists everything the resident still
+owes, per supplier with its last day, so their other reminders of that day go with it
+("merged"). Each attempt is recorded (committed) before the send and its outcome after it; a
+send whose outcome was never recorded is counted "unknown" and never resent by itself
+(messengers take no idempotency key). A resident who blocked the bot is marked unreachable and
+gets nothing more there until they write again; a transient fault is retried with a capped,
+doubling delay.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from komunalka.application.notifications import ports as states
+from komunalka.application.notifications.channels import (
+    Notice,
+    NoticeSender,
+    Outcome,
+    SendResult,
+)
+from komunalka.application.notifications.deliver_outbox import RetryPolicy, worker_name
+from komunalka.application.notifications.ports import (
+    ClaimedReminder,
+    DueSupplier,
+    LinkedMeter,
+    ReminderBook,
+    ReminderWording,
+)
+from komunalka.application.shared.ports import Clock
+from komunalka.application.shared.transactions import Transactions
+from komunalka.domain.reminders import QuietHours
+from komunalka.domain.windows import WindowRule
+
+FINAL = {
+    Outcome.SENT: states.SENT,
+    Outcome.UNREACHABLE: states.UNREACHABLE,
+    Outcome.DROPPED: states.DROPPED,
+    Outcome.FAILED: states.FAILED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SendRound:
+    sent: int = 0
+    merged: int = 0
+    skipped: int = 0
+    expired: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    dropped: int = 0
+    unknown: int = 0
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
+
+
+class SendReminders:
+    def __init__(
+        self,
+        transactions: Transactions,
+        book: ReminderBook,
+        wording: ReminderWording,
+        senders: Mapping[str, NoticeSender],
+        clock: Clock,
+        *,
+        quiet: QuietHours | None = None,
+        policy: RetryPolicy | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self._transactions = transactions
+        self._book = book
+        self._wording = wording
+        self._senders = senders
+        self._clock = clock
+        self._quiet = quiet or QuietHours()
+        self._policy = policy or RetryPolicy()
+        self._worker = worker or worker_name()
+
+    async def __call__(self, limit: int = 100) -> SendRound:
+        now = self._clock.now()
+        if not self._quiet.allows(now):
+            return SendRound()
+        async with self._transactions(write=True) as tx:
+            claim = await self._book.claim(self._worker, limit, now, self._policy.lease)
+            await tx.commit()
+        tally: dict[str, int] = defaultdict(int, unknown=claim.unknown)
+        batches: dict[str, list[tuple[ClaimedReminder, Notice]]] = defaultdict(list)
+        for claimed in claim.reminders:
+            worded = await self._word(claimed, now)
+            if isinstance(worded, str):
+                await self._finish(claimed, worded, now)
+                tally[worded] += 1
+            else:
+                batches[worded.channel].append((claimed, worded))
+        for channel, batch in batches.items():
+            for outcome, count in (await self._send(channel, batch)).items():
+                tally[outcome] += count
+        return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
+
+    async def _word(self, claimed: ClaimedReminder, now: datetime) -> Notice | str:
+        """The notice to send, or why none is sent ("skipped", "expired")."""
+        async with self._transactions() as tx:
+            meters = await self._book.linked_meters(claimed.recipient.resident_id)
+            await tx.commit()
+        if claimed.kind.about_verification:
+            due_meters = [
+                m
+                for m in meters
+                if m.supplier_id == claimed.supplier_id
+                and m.verification_due is not None
+                and m.verification_due.year * 12 + m.verification_due.month - 1 == claimed.period
+            ]
+            if not due_meters:
+                return states.SKIPPED
+            return self._wording.verification_notice(claimed.recipient, claimed.kind, due_meters)
+        due, own_window_open = due_suppliers(meters, claimed.supplier_id, now)
+        if not own_window_open:
+            return states.EXPIRED
+        if not due:
+            return states.SKIPPED
+        return self._wording.window_notice(claimed.recipient, due)
+
+    async def _send(
+        self, channel: str, batch: list[tuple[ClaimedReminder, Notice]]
+    ) -> dict[str, int]:
+        now = self._clock.now()
+        until = now + self._policy.lease
+        async with self._transactions(write=True) as tx:
+            ours = [
+                (claimed, notice)
+                for claimed, notice in batch
+                if await self._book.begin_attempt(claimed.id, self._worker, now, until)
+            ]
+            await tx.commit()
+        sender = self._senders.get(channel)
+        if sender is None:
+            no_sender = SendResult(Outcome.FAILED, f"no sender for channel {channel!r}")
+            results = [no_sender] * len(ours)
+        else:
+            results = await sender.send([notice for _, notice in ours])
+        counts: dict[str, int] = defaultdict(int)
+        async with self._transactions(write=True) as tx:
+            for (claimed, _), result in zip(ours, results, strict=True):
+                outcome, merged = await self._record(claimed, result)
+                counts[outcome] += 1
+                counts[states.MERGED] += merged
+            await tx.commit()
+        return counts
+
+    async def _record(self, claimed: ClaimedReminder, result: SendResult) -> tuple[str, int]:
+        """Records one send's outcome in the open transaction: the tally's name for it and how
+        many other reminders went with it."""
+        now = self._clock.now()
+        if result.outcome is Outcome.RETRY:
+            retry_at = self._policy.retry_at(now, claimed.attempts + 1)
+            if retry_at is not None:
+                if result.retry_after:
+                    retry_at = max(retry_at, now + timedelta(seconds=result.retry_after))
+                await self._book.retry(claimed.id, retry_at, result.detail)
+                return "retried", 0
+            state = states.FAILED
+        else:
+            state = FINAL[result.outcome]
+        await self._book.finish(claimed.id, state, now, result.detail, result.billing_status)
+        merged = 0
+        if state == states.SENT and not claimed.kind.about_verification:
+            merged = await self._book.merge_into(
+                claimed.id, claimed.recipient.resident_id, self._quiet.closing(now)
+            )
+        elif state == states.UNREACHABLE:
+            await self._book.mark_unreachable(
+                claimed.recipient.channel, claimed.recipient.address, now
+            )
+        return state, merged
+
+    async def _finish(self, claimed: ClaimedReminder, state: str, now: datetime) -> None:
+        async with self._transactions(write=True) as tx:
+            await self._book.finish(claimed.id, state, now)
+            await tx.commit()
+
+
+def due_suppliers(
+    meters: list[LinkedMeter], supplier_id: int, now: datetime
+) -> tuple[list[DueSupplier], bool]:
+    """What the resident still owes each supplier whose window is open now (meters without a
+    reading for its period), and whether `supplier_id`'s own window is open."""
+    grouped: dict[int, DueSupplier] = {}
+    own_open = False
+    for meter in meters:
+        rule = WindowRule.parse(meter.window_rule, meter.timezone)
+        window = rule.window_at(now)
+        if window is None:
+            continue
+        own_open = own_open or meter.supplier_id == supplier_id
+        read = meter.last_read_period
+        if read is not None and read >= window.period.index:
+            continue
+        last_day = (window.closes_at - timedelta(microseconds=1)).astimezone(rule.zone).date()
+        entry = grouped.setdefault(
+            meter.supplier_id, DueSupplier(meter.supplier_name, last_day, [])
+        )
+        entry.meters.append(meter)
+    return sorted(grouped.values(), key=lambda due: (due.last_day, due.supplier_name)), own_open
