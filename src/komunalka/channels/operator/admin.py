@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.staff.manage_suppliers import SupplierForm
 from komunalka.application.staff.ports import SupplierRecord
+from komunalka.channels.operator.reminders import ReminderPages
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import ADMINS
 from komunalka.channels.pages.routes import add_pages, not_found_page
@@ -38,6 +39,7 @@ def _supplier_id(text: str) -> int | None:
 def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Pages) -> None:
     StaffPages(use_cases, pages).register(router)
     SupplierPages(use_cases, pages).register(router)
+    ReminderPages(use_cases, pages).register(router)
 
 
 class StaffPages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.staff.find_accounts import FindAccounts
 from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupplier
@@ -17,11 +18,13 @@ class OperatorUseCases:
     """The operator console's."""
 
     add_staff: AddStaff
+    change_reminder_rule: ChangeReminderRule
     correct_for_caller: CorrectForCaller
     find_accounts: FindAccounts
     list_staff: ListStaff
     list_suppliers: ListSuppliers
     save_supplier: SaveSupplier
+    show_reminders: ShowReminders
     submit_for_caller: SubmitForCaller
     update_staff: UpdateStaff
     view_account: ViewAccount

@@ -31,6 +31,7 @@ from komunalka.channels.supplier.common import (
 )
 from komunalka.channels.supplier.downloads import add_download_routes
 from komunalka.channels.supplier.registry import add_registry_routes
+from komunalka.channels.supplier.reminders import add_reminder_routes
 from komunalka.channels.supplier.settings import add_settings_routes
 from komunalka.channels.supplier.tokens import add_token_routes
 from komunalka.channels.supplier.use_cases import SupplierUseCases
@@ -91,6 +92,7 @@ def build_router(use_cases: SupplierUseCases, pages: Pages, jobs: JobRunner) -> 
 
     OverviewPages(use_cases, choose, render, errors).register(router)
     add_settings_routes(router, use_cases, choose, render, errors)
+    add_reminder_routes(router, use_cases, choose, render, errors)
     add_registry_routes(router, use_cases, choose, render, errors, jobs)
     add_download_routes(router, use_cases, choose, render, errors)
     add_token_routes(router, use_cases, choose, render, errors)

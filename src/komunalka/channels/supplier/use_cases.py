@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.shared.ports import Clock
 from komunalka.application.suppliers.configure_supplier import (
     SetTariff,
@@ -31,6 +32,7 @@ from komunalka.application.suppliers.upload_registry import (
 class SupplierUseCases:
     """The supplier portal's."""
 
+    change_reminder_rule: ChangeReminderRule
     clock: Clock
     export_readings: ExportReadings
     issue_supplier_token: IssueSupplierToken
@@ -43,5 +45,6 @@ class SupplierUseCases:
     run_registry_upload: RunRegistryUpload
     set_tariff: SetTariff
     set_window_rule: SetWindowRule
+    show_reminders: ShowReminders
     start_registry_upload: StartRegistryUpload
     supplier_settings: ShowSupplierSettings
