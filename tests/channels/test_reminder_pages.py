@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import audit_log, reminder_rules
 from komunalka.domain.reminders import RuleKind
-from tests.channels.pages import ADMIN, OPERATOR, SUPPLIER, Site, text_of
+from tests.channels.pages import ADMIN, OPERATOR, RESIDENT, SUPPLIER, Site, text_of
 from tests.channels.test_supplier_portal import scalar
 
 
@@ -79,3 +79,55 @@ async def test_an_unknown_supplier_or_rule_is_not_found(site: Site) -> None:
     assert (await site.get("/operator/reminders/nope")).status_code == 404
     answer = await site.post("/operator/reminders/kte/sometimes", {"action": "pause"})
     assert answer.status_code == 404
+
+
+async def _resident_profile(site: Site) -> tuple[int, str, object]:
+    from komunalka.adapters.db.tables import resident_profiles, web_logins
+
+    async with site.client._transport.app.state.container.engine.begin() as conn:  # type: ignore[attr-defined]
+        resident = (
+            await conn.execute(
+                select(web_logins.c.resident_id).where(web_logins.c.login == RESIDENT)
+            )
+        ).scalar_one()
+        row = (
+            await conn.execute(
+                select(
+                    resident_profiles.c.reminder_channel, resident_profiles.c.reminder_consent_at
+                ).where(resident_profiles.c.resident_id == resident)
+            )
+        ).one_or_none()
+    return resident, row[0] if row else "none", row[1] if row else None
+
+
+async def test_the_link_in_a_reminder_email_turns_reminders_off_in_one_click(site: Site) -> None:
+    await site.sign_in()
+    saved = await site.post(
+        "/profile",
+        {
+            "language": "uk",
+            "reminder_channel": "email",
+            "consent": "yes",
+            "contact": "r@example.com",
+        },
+    )
+    assert saved.status_code in (200, 303)
+    resident, channel, _ = await _resident_profile(site)
+    assert channel == "email"
+    token = site.use_cases.stop_reminders.token_for(resident)
+    bad = await site.client.post(
+        f"/reminders/off/{token[:-2]}xx", content=b"List-Unsubscribe=One-Click"
+    )
+    assert bad.status_code == 404 and (await _resident_profile(site))[1] == "email"
+    page = await site.client.get(f"/reminders/off/{token}")
+    assert page.status_code == 200 and "Вимкнути нагадування" in page.text
+    site.client.cookies.clear()  # a mail program: no session, no CSRF token
+    done = await site.client.post(
+        f"/reminders/off/{token}",
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert done.status_code == 200 and "Нагадування вимкнено" in done.text
+    assert (await _resident_profile(site))[1:] == ("none", None)
+    audited = select(func.count()).where(audit_log.c.action == "reminders.off")
+    assert await scalar(site, audited) == 1

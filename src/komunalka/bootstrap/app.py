@@ -117,6 +117,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             web_url=container.settings.web_url,
         )
     )
+    from komunalka.channels.web.unsubscribe import build_unsubscribe_router
+
+    app.include_router(build_unsubscribe_router(container.use_cases.stop_reminders, pages))
     install_page_handlers(app, pages)
     # operator console (channels/operator)
     app.include_router(operator_router(cases.door(OperatorUseCases), pages))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,9 +16,10 @@ from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.ports import MessageSender
-from komunalka.application.shared.ports import Clock, DialogStateStore
+from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
+from komunalka.domain.reminders import QuietHours
 from komunalka.domain.services import Channel
 
 if TYPE_CHECKING:
@@ -60,6 +63,20 @@ def senders(settings: Settings) -> dict[str, MessageSender]:
     return {"email": email, "sms": LogSender()}
 
 
+def link_signer(settings: Settings) -> LinkSigner:
+    """KOMUNALKA_SECRET_KEY, or a random key made once and kept in ./.komunalka-secret."""
+    from komunalka.adapters.signing import ItsDangerousSigner
+
+    secret = settings.secret_key
+    if secret is None:
+        kept = Path(".komunalka-secret")
+        if not kept.exists():
+            kept.touch(mode=0o600)
+            kept.write_text(secrets.token_urlsafe(32))
+        secret = kept.read_text().strip()
+    return ItsDangerousSigner(secret)
+
+
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     from komunalka.adapters.passwords import Argon2Passwords
@@ -72,6 +89,9 @@ def build(settings: Settings) -> Container:
         senders=senders(settings),
         dialogs=dialog_store(settings, engine),
         spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
+        signer=link_signer(settings),
+        web_url=settings.web_url,
+        quiet=QuietHours.parse(settings.quiet_hours),
     )
     return Container(settings, engine, use_cases)
 

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     mail_from: str = "Komunalka <no-reply@komunalka.local>"
     # How often the web service sends what waits in the outbox, in seconds.
     outbox_interval: float = Field(default=5.0, gt=0)
+    # Signs links that act without signing in (turning reminders off from an e-mail); at least
+    # 16 characters, the same in every process. Unset: a random key kept in ./.komunalka-secret
+    # (the embedded default; set it in production).
+    secret_key: str | None = Field(default=None, repr=False, min_length=16)
+    # Reminders go out only between these hours, Europe/Kyiv.
+    quiet_hours: str = "09:00-20:00"
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.signing import ItsDangerousSigner
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile  # web cabinet
@@ -16,20 +18,21 @@ from komunalka.application.identity.reset_password import RequestPasswordReset, 
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
 from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
+from komunalka.application.identity.stop_reminders import StopReminders
 from komunalka.application.notifications.channels import NoticeSender
-from komunalka.application.notifications.deliver_outbox import DeliverOutbox
-from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
-from komunalka.application.notifications.plan_reminders import PlanReminders
-from komunalka.application.notifications.ports import MessageSender, ReminderWording
-from komunalka.application.notifications.reachable_again import ReachableAgain
-from komunalka.application.notifications.send_reminders import SendReminders
+from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.submit_readings import SubmitReadings
-from komunalka.application.shared.ports import Clock, DialogStateStore, PasswordHasher
+from komunalka.application.shared.ports import (
+    Clock,
+    DialogStateStore,
+    LinkSigner,
+    PasswordHasher,
+)
 from komunalka.application.staff.find_accounts import FindAccounts
 from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupplier
@@ -60,7 +63,7 @@ from komunalka.application.suppliers.upload_registry import (
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
-from komunalka.channels.reminders.wording import ReminderTexts
+from komunalka.bootstrap.feature_wiring import notifications, wording
 from komunalka.domain.reminders import QuietHours
 
 
@@ -117,16 +120,19 @@ class Wiring:
         dialogs: DialogStateStore | None = None,
         spreadsheets: Spreadsheets | None = None,
         notices: Mapping[str, NoticeSender] | None = None,
-        wording: ReminderWording | None = None,
+        signer: LinkSigner | None = None,
+        web_url: str = "http://127.0.0.1:8000",
         quiet: QuietHours | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
-        failed, "no sender"); `wording`: how reminders read (the cabinet's address in links);
-        `quiet`: the hours reminders may go out."""
+        failed, "no sender"); `signer`: signs the links that act without signing in (a random
+        key when none is given: links then live as long as the process); `web_url`: the
+        cabinet's public address, in links; `quiet`: the hours reminders may go out."""
+        link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
-        identity = _identity(uow, clock, hasher, dialogs)
+        identity = _identity(uow, clock, hasher, dialogs, link_signer)
         return cls(
             {
                 "clock": clock,
@@ -137,12 +143,12 @@ class Wiring:
                     uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]
                 ),
                 **suppliers,
-                **_notifications(
+                **notifications(
                     uow,
                     clock,
                     senders or {},
                     notices or {},
-                    wording or ReminderTexts("http://127.0.0.1:8000"),
+                    wording(web_url, link_signer),
                     quiet or QuietHours(),
                 ),
                 **_system(
@@ -184,6 +190,7 @@ def _identity(
     clock: Clock,
     hasher: PasswordHasher,
     dialogs: DialogStateStore | None,
+    signer: LinkSigner,
 ) -> dict[str, Any]:
     u = uow
     sessions, attempts, logins = u.web_sessions, u.sign_in_attempts, u.web_logins
@@ -213,6 +220,9 @@ def _identity(
             u, u.identities, u.profiles, u.accounts, u.audit, clock, dialogs
         ),
         "get_profile": GetProfile(u, u.profiles, u.accounts, u.suppliers),
+        "stop_reminders": StopReminders(
+            u, u.profiles, u.identities, u.reminder_book, signer, u.audit, clock
+        ),
         "update_profile": UpdateProfile(
             u, u.profiles, u.identities, u.reminder_book, u.audit, clock
         ),
@@ -243,31 +253,6 @@ def _staff(
         ),
         "list_suppliers": ListSuppliers(u, u.supplier_catalog),
         "save_supplier": SaveSupplier(u, u.suppliers, u.supplier_catalog, u.audit, clock),
-    }
-
-
-def _notifications(
-    uow: SqlStorage,
-    clock: Clock,
-    senders: dict[str, MessageSender],
-    notices: Mapping[str, NoticeSender],
-    wording: ReminderWording,
-    quiet: QuietHours,
-) -> dict[str, Any]:
-    u = uow
-    return {
-        "deliver_outbox": DeliverOutbox(u, u.outbox, senders, clock),
-        "plan_reminders": PlanReminders(
-            u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
-        ),
-        "send_reminders": SendReminders(u, u.reminder_book, wording, notices, clock, quiet=quiet),
-        "show_reminders": ShowReminders(
-            u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
-        ),
-        "change_reminder_rule": ChangeReminderRule(
-            u, u.suppliers, u.reminder_rules, u.audit, clock
-        ),
-        "reachable_again": ReachableAgain(u, u.reminder_book),
     }
 
 

@@ -219,6 +219,17 @@ class PlannedReminders(Protocol):
         ...
 
 
+class LinkSigner(Protocol):
+    """Signs a number into a link's token and reads it back: a link that acts without signing
+    in (turning reminders off from an e-mail) carries who it is for, and nobody can forge it."""
+
+    def sign(self, purpose: str, value: int) -> str: ...
+
+    def verify(self, purpose: str, token: str) -> int | None:
+        """The number signed for this purpose; None for a token altered or made for another."""
+        ...
+
+
 # --- end of the outbox's block -----------------------------------------------------------------
 
 
