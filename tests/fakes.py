@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Self
@@ -22,6 +22,19 @@ from komunalka.application.identity.ports import (
     ResidentProfile,
     WebLogin,
     WebSession,
+)
+from komunalka.application.notifications.ports import (
+    CANCELLED,
+    MERGED,
+    PLANNED,
+    SENDING,
+    UNKNOWN,
+    UNREACHABLE,
+    Audience,
+    ClaimedReminder,
+    LinkedMeter,
+    Recipient,
+    ReminderClaim,
 )
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
@@ -51,6 +64,7 @@ from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.registry import RegistryRow
+from komunalka.domain.reminders import ReminderRule, SendSpan, epoch
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember
 from komunalka.domain.tariffs import Tariff
@@ -98,6 +112,13 @@ class State:
     )
     outbox: dict[int, OutboxRow] = field(default_factory=dict)
     profiles: dict[int, ResidentProfile] = field(default_factory=dict)
+    # Reminders: rules by id, plans by (rule id, run), reminders by id; the meters flagged as
+    # water heaters (meters.water_heater) and identities reported unreachable (their moment).
+    reminder_rules: dict[int, ReminderRule] = field(default_factory=dict)
+    reminder_plans: dict[tuple[int, str], datetime] = field(default_factory=dict)
+    reminders: dict[int, ReminderRow] = field(default_factory=dict)
+    water_heaters: set[int] = field(default_factory=set)
+    unreachable: dict[tuple[str, str], datetime] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -770,6 +791,293 @@ class InMemoryProfiles(_Repos):
         return sorted(found, key=lambda i: i.channel)
 
 
+# --- reminders ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderRow:
+    rule_id: int
+    supplier_id: int
+    period: int
+    recipient: Recipient
+    send_at: int
+    state: str = PLANNED
+    attempts: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    detail: str = ""
+    billing_status: int | None = None
+    finished_at: datetime | None = None
+
+
+REMINDER_CHANNELS = ("email", "sms", "telegram", "viber")
+
+
+class InMemoryReminderRules(_Repos):
+    async def stored(self, supplier_id: int) -> list[ReminderRule]:
+        return [r for r in self.s.reminder_rules.values() if r.supplier_id == supplier_id]
+
+    async def save(self, rule: ReminderRule) -> ReminderRule:
+        found = next(
+            (
+                r
+                for r in self.s.reminder_rules.values()
+                if (r.supplier_id, r.kind) == (rule.supplier_id, rule.kind)
+            ),
+            None,
+        )
+        saved = rule.with_id(found.id if found and found.id else self.s.new_id())
+        self.s.reminder_rules[saved.id or 0] = saved
+        return saved
+
+
+class InMemoryReminderBook(_Repos):
+    """ReminderBook as the databases keep it: one row per (resident, rule, period), planned
+    resident by resident here (the databases do it in one statement)."""
+
+    def _recipients(self) -> list[Recipient]:
+        found = []
+        for p in sorted(self.s.profiles.values(), key=lambda p: p.resident_id):
+            if p.reminder_consent_at is None or p.reminder_channel not in REMINDER_CHANNELS:
+                continue
+            if p.reminder_channel in ("email", "sms"):
+                address: str | None = p.contact
+            else:
+                address = min(
+                    (
+                        i.external_id
+                        for i in self.s.identities.values()
+                        if (i.resident_id, i.channel) == (p.resident_id, p.reminder_channel)
+                        and (i.channel, i.external_id) not in self.s.unreachable
+                    ),
+                    default=None,
+                )
+            if address:
+                name = self.s.residents.get(p.resident_id, "")
+                found.append(
+                    Recipient(p.resident_id, name, p.reminder_channel, address, p.language)
+                )
+        return found
+
+    def _meters_of(self, resident_id: int, supplier_id: int | None = None) -> list[Meter]:
+        accounts = {a for (r, a) in self.s.links if r == resident_id}
+        return [
+            m
+            for m in sorted(self.s.meters.values(), key=lambda m: m.id)
+            if m.account_id in accounts
+            and m.status is MeterStatus.ACTIVE
+            and supplier_id in (None, self.s.supplier_of_meter(m))
+        ]
+
+    def _read(self, meter_id: int, period: int) -> bool:
+        return any(
+            r.meter_id == meter_id
+            and r.period.index == period
+            and r.status is ReadingStatus.ACCEPTED
+            for r in self.s.readings
+        )
+
+    def _due(self, supplier_id: int, period: int) -> list[tuple[Recipient, int]]:
+        return [
+            (r, period)
+            for r in self._recipients()
+            if any(
+                not self._read(m.id, period) for m in self._meters_of(r.resident_id, supplier_id)
+            )
+        ]
+
+    def _verification_due(
+        self, supplier_id: int, due_from: date, due_to: date
+    ) -> list[tuple[Recipient, int]]:
+        found = []
+        for r in self._recipients():
+            months = {
+                m.verification_due.year * 12 + m.verification_due.month - 1
+                for m in self._meters_of(r.resident_id, supplier_id)
+                if m.verification_due is not None and due_from <= m.verification_due <= due_to
+            }
+            found += [(r, month) for month in sorted(months)]
+        return found
+
+    def _plan(
+        self, rule_id: int, supplier_id: int, due: list[tuple[Recipient, int]], span: SendSpan
+    ) -> int:
+        taken = {
+            (row.recipient.resident_id, row.rule_id, row.period)
+            for row in self.s.reminders.values()
+        }
+        added = 0
+        for recipient, period in due:
+            if (recipient.resident_id, rule_id, period) in taken:
+                continue
+            taken.add((recipient.resident_id, rule_id, period))
+            moment = span.moment(recipient.resident_id)
+            self.s.reminders[self.s.new_id()] = ReminderRow(
+                rule_id, supplier_id, period, recipient, moment
+            )
+            added += 1
+        return added
+
+    async def begin_plan(self, rule_id: int, run: str, at: datetime) -> bool:
+        if (rule_id, run) in self.s.reminder_plans:
+            return False
+        self.s.reminder_plans[(rule_id, run)] = at
+        return True
+
+    async def plan_due(self, rule_id: int, supplier_id: int, period: int, span: SendSpan) -> int:
+        return self._plan(rule_id, supplier_id, self._due(supplier_id, period), span)
+
+    async def plan_verification(
+        self, rule_id: int, supplier_id: int, due_from: date, due_to: date, span: SendSpan
+    ) -> int:
+        due = self._verification_due(supplier_id, due_from, due_to)
+        return self._plan(rule_id, supplier_id, due, span)
+
+    async def audience(self, supplier_id: int, period: int, limit: int) -> Audience:
+        due = self._due(supplier_id, period)
+        return Audience(len(due), [r for r, _ in due[:limit]])
+
+    async def verification_audience(
+        self, supplier_id: int, due_from: date, due_to: date, limit: int
+    ) -> Audience:
+        due = self._verification_due(supplier_id, due_from, due_to)
+        return Audience(len(due), [r for r, _ in due[:limit]])
+
+    async def claim(
+        self, worker: str, limit: int, now: datetime, lease: timedelta
+    ) -> ReminderClaim:
+        rows = self.s.reminders
+        lapsed = [r for r in rows.values() if r.state == SENDING and r.lease_until <= now]  # type: ignore[operator]
+        for row in lapsed:
+            row.state, row.claimed_by = UNKNOWN, None
+        free = sorted(
+            (
+                (r.send_at, i)
+                for i, r in rows.items()
+                if r.state == PLANNED
+                and r.send_at <= epoch(now)
+                and (r.lease_until is None or r.lease_until <= now)
+                and not self.s.reminder_rules[r.rule_id].paused
+            )
+        )[:limit]
+        claimed = []
+        for _, i in free:
+            row = rows[i]
+            row.claimed_by, row.lease_until = worker, now + lease
+            kind = self.s.reminder_rules[row.rule_id].kind
+            claimed.append(
+                ClaimedReminder(
+                    i, row.rule_id, kind, row.supplier_id, row.period, row.recipient, row.attempts
+                )
+            )
+        return ReminderClaim(claimed, len(lapsed))
+
+    async def begin_attempt(
+        self, reminder_id: int, worker: str, now: datetime, until: datetime
+    ) -> bool:
+        row = self.s.reminders[reminder_id]
+        lease = row.lease_until
+        if row.state != PLANNED or row.claimed_by != worker or lease is None or lease <= now:
+            return False
+        row.state, row.lease_until = SENDING, until
+        return True
+
+    async def finish(
+        self,
+        reminder_id: int,
+        state: str,
+        at: datetime,
+        detail: str = "",
+        billing_status: int | None = None,
+    ) -> None:
+        if state in (PLANNED, SENDING):
+            raise ValueError(f"{state!r} is not an outcome")
+        row = self.s.reminders[reminder_id]
+        row.state, row.finished_at, row.detail, row.billing_status = (
+            state,
+            at,
+            detail,
+            billing_status,
+        )
+        row.claimed_by, row.lease_until = None, None
+
+    async def retry(self, reminder_id: int, at: datetime, detail: str) -> None:
+        row = self.s.reminders[reminder_id]
+        if row.state in (PLANNED, SENDING):
+            row.state, row.send_at, row.attempts = PLANNED, epoch(at), row.attempts + 1
+            row.claimed_by, row.lease_until, row.detail = None, None, detail
+
+    def _planned_of(self, resident_id: int) -> list[tuple[int, ReminderRow]]:
+        return [
+            (i, r)
+            for i, r in self.s.reminders.items()
+            if r.recipient.resident_id == resident_id and r.state == PLANNED
+        ]
+
+    async def merge_into(self, reminder_id: int, resident_id: int, until: datetime) -> int:
+        merged = [
+            r
+            for i, r in self._planned_of(resident_id)
+            if i != reminder_id and r.send_at < epoch(until)
+        ]
+        for row in merged:
+            row.state, row.detail, row.claimed_by = MERGED, f"with {reminder_id}", None
+        return len(merged)
+
+    async def cancel(self, resident_id: int, at: datetime) -> int:
+        cancelled = self._planned_of(resident_id)
+        for _, row in cancelled:
+            row.state, row.finished_at, row.claimed_by, row.lease_until = CANCELLED, at, None, None
+        return len(cancelled)
+
+    async def counts(self, supplier_id: int, period: int) -> dict[int, dict[str, int]]:
+        found: dict[int, dict[str, int]] = {}
+        for r in self.s.reminders.values():
+            if (r.supplier_id, r.period) == (supplier_id, period):
+                by_state = found.setdefault(r.rule_id, {})
+                by_state[r.state] = by_state.get(r.state, 0) + 1
+        return found
+
+    async def linked_meters(self, resident_id: int) -> list[LinkedMeter]:
+        found = []
+        for m in self._meters_of(resident_id):
+            account = self.s.accounts[m.account_id]
+            supplier = self.s.suppliers[account.supplier_id]
+            read = [
+                r.period.index
+                for r in self.s.readings
+                if r.meter_id == m.id and r.status is ReadingStatus.ACCEPTED
+            ]
+            found.append(
+                LinkedMeter(
+                    supplier.id,
+                    supplier.name,
+                    str(supplier.window),
+                    supplier.window.timezone,
+                    account.number,
+                    m.service.value,
+                    m.serial,
+                    m.id in self.s.water_heaters,
+                    m.verification_due,
+                    max(read, default=None),
+                )
+            )
+        return sorted(found, key=lambda x: (x.supplier_id, x.account_number, x.serial))
+
+    async def mark_unreachable(self, channel: str, address: str, at: datetime) -> None:
+        owner = self.s.identities.get((channel, address))
+        if owner is None:
+            return
+        self.s.unreachable[(channel, address)] = at
+        for _, row in self._planned_of(owner.resident_id):
+            if (row.recipient.channel, row.recipient.address) == (channel, address):
+                row.state, row.finished_at, row.claimed_by = UNREACHABLE, at, None
+                row.lease_until = None
+
+    async def reachable_again(self, channel: str, address: str) -> None:
+        self.s.unreachable.pop((channel, address), None)
+
+
 # --- the staff's console and the supplier portal ----------------------------------------------
 
 
@@ -1110,6 +1418,8 @@ class InMemoryStore:
         self.audit_trail = InMemoryAuditTrail()
         self.supplier_catalog = InMemorySupplierCatalog()
         self.storage_probe = FakeStorageProbe(self)
+        self.reminder_rules = InMemoryReminderRules()
+        self.reminder_book = InMemoryReminderBook()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

@@ -25,6 +25,7 @@ from komunalka.adapters.db.readings import (
 )
 from komunalka.adapters.db.registry import SqlRegistryStaging
 from komunalka.adapters.db.registry_pg import PgRegistryStaging
+from komunalka.adapters.db.reminders import PgReminderBook, SqlReminderBook, SqlReminderRules
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
     SqlIdentityRepository,
@@ -58,6 +59,7 @@ class SqlStorage(SqlTransactions):
         self.submissions = PgSubmissionRepository() if pg else SqlSubmissionRepository()
         self.audit = PgAuditLog() if pg else SqlAuditLog()
         self.registry = PgRegistryStaging() if pg else SqlRegistryStaging()
+        self.reminder_book = PgReminderBook() if pg else SqlReminderBook()
         self.suppliers = SqlSupplierRepository()
         self.accounts = SqlAccountRepository()
         self.link_attempts = SqlLinkAttemptRepository()
@@ -80,3 +82,4 @@ class SqlStorage(SqlTransactions):
         self.audit_trail = SqlAuditTrail()
         self.supplier_catalog = SqlSupplierCatalog()
         self.storage_probe = SqlStorageProbe()
+        self.reminder_rules = SqlReminderRules()
