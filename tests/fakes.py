@@ -1018,7 +1018,9 @@ class InMemoryReminderBook(_Repos):
         merged = [
             r
             for i, r in self._planned_of(resident_id)
-            if i != reminder_id and r.send_at < epoch(until)
+            if i != reminder_id
+            and r.send_at < epoch(until)
+            and not self.s.reminder_rules[r.rule_id].kind.about_verification
         ]
         for row in merged:
             row.state, row.detail, row.claimed_by = MERGED, f"with {reminder_id}", None
@@ -1427,9 +1429,12 @@ class InMemoryStore:
         return unit
 
 
-def kyiv(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+def kyiv(
+    year: int, month: int, day: int, hour: int = 12, minute: int = 0, second: int = 0
+) -> datetime:
     """A Kyiv wall-clock time as an aware UTC instant."""
-    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Kyiv")).astimezone(UTC)
+    local = datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo("Europe/Kyiv"))
+    return local.astimezone(UTC)
 
 
 class FakeCharts:

@@ -56,7 +56,7 @@ async def test_due_residents_are_planned_once_and_reminded_once_with_what_they_o
     _, wiring, clock, sender = await _setup(storage)
     planned = await wiring.plan_reminders()
     again = await wiring.plan_reminders()
-    assert {(p.supplier, p.kind, p.planned) for p in planned.rules} == {
+    assert {(p.supplier, p.kind, p.planned) for p in planned.rules if p.planned} == {
         ("kte", RuleKind.OPENS, 1),
         ("kte", RuleKind.VERIFICATION_OVERDUE, 1),
     }

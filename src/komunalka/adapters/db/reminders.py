@@ -45,6 +45,9 @@ from komunalka.application.notifications.ports import (
 )
 from komunalka.domain.reminders import ReminderRule, RuleKind, SendSpan, epoch
 
+# Reminders of these kinds list the same due meters, so one message covers them all.
+WINDOW_KINDS = [k.value for k in RuleKind if not k.about_verification]
+
 _PLANNED_COLUMNS = (
     "rule_id",
     "supplier_id",
@@ -215,11 +218,12 @@ class SqlReminderBook(InScope):
         )
 
     async def merge_into(self, reminder_id: int, resident_id: int, until: datetime) -> int:
-        t = reminders
+        t, rules = reminders, reminder_rules
         merged = await self._conn.execute(
             update(t)
             .where(t.c.resident_id == resident_id, t.c.state == PLANNED)
             .where(t.c.id != reminder_id, t.c.send_at < epoch(until))
+            .where(t.c.rule_id.in_(select(rules.c.id).where(rules.c.kind.in_(WINDOW_KINDS))))
             .values(state=MERGED, detail=f"with {reminder_id}", claimed_by=None)
         )
         return int(merged.rowcount)

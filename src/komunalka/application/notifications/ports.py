@@ -178,8 +178,9 @@ class ReminderBook(Protocol):
         ...
 
     async def merge_into(self, reminder_id: int, resident_id: int, until: datetime) -> int:
-        """The resident's other planned reminders due before `until` went out inside this one:
-        "merged" (they list the same due meters). Returns how many."""
+        """The resident's other planned reminders of window rules due before `until` went out
+        inside this one: "merged" (they list the same due meters; verification notices do
+        not). Returns how many."""
         ...
 
     async def cancel(self, resident_id: int, at: datetime) -> int:

@@ -97,15 +97,17 @@ class SendReminders:
             await tx.commit()
         tally: dict[str, int] = defaultdict(int, unknown=claim.unknown)
         batches: dict[str, list[tuple[ClaimedReminder, Notice]]] = defaultdict(list)
-        for claimed in claim.reminders:
+        leaders, followers = _one_per_resident(claim.reminders)
+        for claimed in leaders:
             worded = await self._word(claimed, now)
             if isinstance(worded, str):
-                await self._finish(claimed, worded, now)
-                tally[worded] += 1
+                group = [claimed, *followers.get(claimed.id, [])]
+                await self._finish(group, worded, now)
+                tally[worded] += len(group)
             else:
                 batches[worded.channel].append((claimed, worded))
         for channel, batch in batches.items():
-            for outcome, count in (await self._send(channel, batch)).items():
+            for outcome, count in (await self._send(channel, batch, followers)).items():
                 tally[outcome] += count
         return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
 
@@ -133,16 +135,22 @@ class SendReminders:
         return self._wording.window_notice(claimed.recipient, due)
 
     async def _send(
-        self, channel: str, batch: list[tuple[ClaimedReminder, Notice]]
+        self,
+        channel: str,
+        batch: list[tuple[ClaimedReminder, Notice]],
+        followers: dict[int, list[ClaimedReminder]],
     ) -> dict[str, int]:
         now = self._clock.now()
         until = now + self._policy.lease
         async with self._transactions(write=True) as tx:
-            ours = [
-                (claimed, notice)
-                for claimed, notice in batch
-                if await self._book.begin_attempt(claimed.id, self._worker, now, until)
-            ]
+            ours = []
+            for claimed, notice in batch:
+                if await self._book.begin_attempt(claimed.id, self._worker, now, until):
+                    ours.append((claimed, notice))
+                    # Its followers go with it: should the worker die now, they are as
+                    # unknown as their leader, never sent again by themselves.
+                    for follower in followers.get(claimed.id, []):
+                        await self._book.begin_attempt(follower.id, self._worker, now, until)
             await tx.commit()
         sender = self._senders.get(channel)
         if sender is None:
@@ -153,13 +161,15 @@ class SendReminders:
         counts: dict[str, int] = defaultdict(int)
         async with self._transactions(write=True) as tx:
             for (claimed, _), result in zip(ours, results, strict=True):
-                outcome, merged = await self._record(claimed, result)
+                outcome, merged = await self._record(claimed, result, followers.get(claimed.id, []))
                 counts[outcome] += 1
                 counts[states.MERGED] += merged
             await tx.commit()
         return counts
 
-    async def _record(self, claimed: ClaimedReminder, result: SendResult) -> tuple[str, int]:
+    async def _record(
+        self, claimed: ClaimedReminder, result: SendResult, followers: list[ClaimedReminder]
+    ) -> tuple[str, int]:
         """Records one send's outcome in the open transaction: the tally's name for it and how
         many other reminders went with it."""
         now = self._clock.now()
@@ -169,14 +179,15 @@ class SendReminders:
                 if result.retry_after:
                     retry_at = max(retry_at, now + timedelta(seconds=result.retry_after))
                 await self._book.retry(claimed.id, retry_at, result.detail)
+                await self._follow(claimed, followers, "retried", retry_at)
                 return "retried", 0
             state = states.FAILED
         else:
             state = FINAL[result.outcome]
         await self._book.finish(claimed.id, state, now, result.detail, result.billing_status)
-        merged = 0
+        merged = await self._follow(claimed, followers, state, None)
         if state == states.SENT and not claimed.kind.about_verification:
-            merged = await self._book.merge_into(
+            merged += await self._book.merge_into(
                 claimed.id, claimed.recipient.resident_id, self._quiet.closing(now)
             )
         elif state == states.UNREACHABLE:
@@ -185,10 +196,50 @@ class SendReminders:
             )
         return state, merged
 
-    async def _finish(self, claimed: ClaimedReminder, state: str, now: datetime) -> None:
+    async def _finish(self, group: list[ClaimedReminder], state: str, now: datetime) -> None:
         async with self._transactions(write=True) as tx:
-            await self._book.finish(claimed.id, state, now)
+            for each in group:
+                await self._book.finish(each.id, state, now)
             await tx.commit()
+
+    async def _follow(
+        self,
+        leader: ClaimedReminder,
+        followers: list[ClaimedReminder],
+        state: str,
+        retry_at: datetime | None,
+    ) -> int:
+        """The leader's other window reminders in this claim share its fate: merged into it
+        when it went, tried again with it, or given up with it."""
+        now = self._clock.now()
+        for follower in followers:
+            if retry_at is not None:
+                await self._book.retry(follower.id, retry_at, f"with {leader.id}")
+            else:
+                final = states.MERGED if state == states.SENT else state
+                await self._book.finish(follower.id, final, now, f"with {leader.id}")
+        return len(followers) if state == states.SENT else 0
+
+
+def _one_per_resident(
+    claimed: list[ClaimedReminder],
+) -> tuple[list[ClaimedReminder], dict[int, list[ClaimedReminder]]]:
+    """The reminders to word, and for each the resident's other window reminders in the same
+    claim, which its message covers (a worker back after a day away claims a resident's
+    "opens", "before close" and "last day" at once: one message, not three)."""
+    leaders: list[ClaimedReminder] = []
+    first: dict[int, ClaimedReminder] = {}
+    followers: dict[int, list[ClaimedReminder]] = defaultdict(list)
+    for each in claimed:
+        resident = each.recipient.resident_id
+        if each.kind.about_verification:
+            leaders.append(each)
+        elif resident in first:
+            followers[first[resident].id].append(each)
+        else:
+            first[resident] = each
+            leaders.append(each)
+    return leaders, followers
 
 
 def due_suppliers(
