@@ -110,12 +110,11 @@ async def test_a_429_pauses_the_token_for_every_sender_sharing_redis(
     fake: FakeTelegram, redis: Redis
 ) -> None:
     fake.fail_next(429, retry_after=1)
+    shared = Redis.from_url(REDIS_URL)
     async for one in sender(fake, RedisSendThrottle(redis, rates(25))):
-        async for other in sender(fake, RedisSendThrottle(Redis.from_url(REDIS_URL), rates(25))):
+        async for other in sender(fake, RedisSendThrottle(shared, rates(25))):
             paused = asyncio.create_task(one.send([notice(1)]))
-            while not fake.calls:
-                await asyncio.sleep(0.005)
-            await asyncio.sleep(0.1)  # the first sender has the 429 and records the pause
+            await asyncio.sleep(0.2)  # the first sender has had its 429 and paused the token
             others = await other.send([notice(chat) for chat in (2, 3, 4)])
             first = await paused
     assert first[0].outcome is Outcome.SENT
@@ -130,9 +129,10 @@ async def test_senders_sharing_redis_never_exceed_the_limit_in_any_second(
 ) -> None:
     fake.limit_per_second = 20
     notices = [notice(1000 + i) for i in range(60)]
+    shared = Redis.from_url(REDIS_URL)
     started = time.monotonic()
     async for one in sender(fake, RedisSendThrottle(redis, rates(20))):
-        async for other in sender(fake, RedisSendThrottle(Redis.from_url(REDIS_URL), rates(20))):
+        async for other in sender(fake, RedisSendThrottle(shared, rates(20))):
             results = await asyncio.gather(one.send(notices[:30]), other.send(notices[30:]))
     elapsed = time.monotonic() - started
     assert all(r.outcome is Outcome.SENT for batch in results for r in batch)

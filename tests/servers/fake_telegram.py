@@ -99,9 +99,10 @@ class FakeTelegram(LocalServer):
         while self._delivered and now - self._delivered[0] >= 1.0:
             self._delivered.popleft()
         answer: tuple[int, str] | None = None
-        if self.limit_per_second is not None and len(self._delivered) >= self.limit_per_second:
-            answer = (429, "")
-        elif self.too_many_rate and self._random.random() < self.too_many_rate:
+        limited = (
+            self.limit_per_second is not None and len(self._delivered) >= self.limit_per_second
+        )
+        if limited or (self.too_many_rate and self._random.random() < self.too_many_rate):
             answer = (429, "")
         elif self.error_rate and self._random.random() < self.error_rate:
             answer = (502, "Bad Gateway")
