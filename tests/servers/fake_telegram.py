@@ -1,13 +1,19 @@
 """A fake Telegram Bot API on 127.0.0.1: records what the bot sends and answers like Telegram.
 
 Failures can be queued: `fail_next(429, retry_after=1)` or `fail_next(502)` makes the next call
-answer that, so retry behaviour is tested against real HTTP.
+answer that, so retry behaviour is tested against real HTTP. Like the real one it can also
+misbehave on its own, all off by default: `limit_per_second` answers 429 (with
+`parameters.retry_after`) to a `sendMessage` that would make more than that many delivered in the
+last second; chats in `blocked` answer 403 "bot was blocked by the user", chats in `missing` 400
+"chat not found"; `error_rate` and `too_many_rate` answer a random share of sends 502 or 429,
+drawn from a generator seeded with `seed`.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,7 +38,32 @@ class FakeTelegram(LocalServer):
     calls: list[Call] = field(default_factory=list)
     failures: deque[tuple[int, int]] = field(default_factory=deque)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    limit_per_second: int | None = None
+    retry_after: int = 1  # what a 429 of the rate limit or of too_many_rate asks to wait
+    blocked: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    error_rate: float = 0.0
+    too_many_rate: float = 0.0
+    seed: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _delivered: deque[float] = field(default_factory=deque)
+    _random: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def delivered(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "sendMessage" and c.status == 200]
+
+    def max_in_window(self, seconds: float = 1.0) -> int:
+        """The most messages delivered within any window of `seconds` (by arrival time)."""
+        times = sorted(c.at for c in self.delivered())
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= seconds:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def fail_next(self, status: int, retry_after: int = 0) -> None:
         self.failures.append((status, retry_after))
@@ -58,7 +89,36 @@ class FakeTelegram(LocalServer):
                 body["description"] = f"Too Many Requests: retry after {retry_after}"
                 body["parameters"] = {"retry_after": retry_after}
             return _json(body, status)
+        if method == "sendMessage" and (fault := self._fault(call, str(params.get("chat_id")))):
+            return fault
         return _json({"ok": True, "result": self._result(method, params)})
+
+    def _fault(self, call: Call, chat: str) -> web.Response | None:
+        """What a misbehaving Telegram answers to this send, or None to deliver it."""
+        now = call.at
+        while self._delivered and now - self._delivered[0] >= 1.0:
+            self._delivered.popleft()
+        answer: tuple[int, str] | None = None
+        limited = (
+            self.limit_per_second is not None and len(self._delivered) >= self.limit_per_second
+        )
+        if limited or (self.too_many_rate and self._random.random() < self.too_many_rate):
+            answer = (429, "")
+        elif self.error_rate and self._random.random() < self.error_rate:
+            answer = (502, "Bad Gateway")
+        elif chat in self.blocked:
+            answer = (403, "Forbidden: bot was blocked by the user")
+        elif chat in self.missing:
+            answer = (400, "Bad Request: chat not found")
+        if answer is None:
+            self._delivered.append(now)
+            return None
+        call.status, description = answer
+        body: dict[str, Any] = {"ok": False, "error_code": call.status, "description": description}
+        if call.status == 429:
+            body["description"] = f"Too Many Requests: retry after {self.retry_after}"
+            body["parameters"] = {"retry_after": self.retry_after}
+        return _json(body, call.status)
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method in ("sendMessage", "sendPhoto"):

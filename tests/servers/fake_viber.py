@@ -1,7 +1,16 @@
-"""A fake Viber bot API on 127.0.0.1: records what the bot sends, answers status 0."""
+"""A fake Viber bot API on 127.0.0.1: records what the bot sends, answers status 0.
+
+It can misbehave like the real one, all off by default: receivers in `unsubscribed` answer status
+6 (receiverNotSubscribed), in `missing` status 5 (receiverNotRegistered), on `send_message` and
+in a broadcast's `failed_list`; a broadcast of more than 300 receivers answers 3 (badData);
+`error_rate` answers a random share of calls HTTP 500 (seeded with `seed`); `billing_status`, when
+set, is in every answer.
+"""
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,11 +18,23 @@ from aiohttp import web
 
 from tests.servers.base import LocalServer
 
+STATUS = {5: "receiverNotRegistered", 6: "receiverNotSubscribed"}
+
 
 @dataclass
 class FakeViber(LocalServer):
     token: str = "viber-test-token"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # when each call arrived
+    unsubscribed: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    error_rate: float = 0.0
+    billing_status: int | None = None
+    seed: int = 0
+    _random: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
 
     def sent(self, method: str = "send_message") -> list[dict[str, Any]]:
         return [body for name, body in self.calls if name == method]
@@ -24,5 +45,26 @@ class FakeViber(LocalServer):
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("X-Viber-Auth-Token") != self.token:
             return web.json_response({"status": 2, "status_message": "invalidAuthToken"})
-        self.calls.append((request.match_info["method"], await request.json()))
-        return web.json_response({"status": 0, "status_message": "ok"})
+        method, body = request.match_info["method"], await request.json()
+        self.calls.append((method, body))
+        self.times.append(time.monotonic())
+        if self.error_rate and self._random.random() < self.error_rate:
+            return web.json_response({"error": "internal"}, status=500)
+        answer: dict[str, Any] = {"status": 0, "status_message": "ok", "message_token": 1}
+        if method == "send_message":
+            status = self._status(str(body.get("receiver")))
+            answer.update(status=status, status_message=STATUS.get(status, "ok"))
+        elif method == "broadcast_message":
+            receivers = [str(r) for r in body.get("broadcast_list", [])]
+            if len(receivers) > 300:
+                answer.update(status=3, status_message="badData")
+            failed = [(r, self._status(r)) for r in receivers]
+            answer["failed_list"] = [
+                {"receiver": r, "status": s, "status_message": STATUS[s]} for r, s in failed if s
+            ]
+        if self.billing_status is not None:
+            answer["billing_status"] = self.billing_status
+        return web.json_response(answer)
+
+    def _status(self, receiver: str) -> int:
+        return 6 if receiver in self.unsubscribed else 5 if receiver in self.missing else 0

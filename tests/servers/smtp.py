@@ -1,4 +1,7 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd, in a thread) that keeps what it receives."""
+"""A real SMTP server on 127.0.0.1 (aiosmtpd, in a thread) that keeps what it receives.
+
+`refuse` maps a recipient to the reply its RCPT gets instead of 250 (``"550 5.1.1 no such
+user"`` for a hard bounce, ``"451 4.3.0 try later"`` for a soft one)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,15 @@ from tests.channels.pages import free_port
 class _Keeper:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.original_content, policy=policy.default)
@@ -31,6 +43,10 @@ class LocalSmtp:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def refuse(self) -> dict[str, str]:
+        return self._keeper.refuse
 
     @property
     def messages(self) -> list[Message]:

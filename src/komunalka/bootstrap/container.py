@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import httpx
     from aiogram import Bot
 
+    from komunalka.application.notifications.channels import NoticeSender, SendThrottle
     from komunalka.chat.conversation import Conversation
     from komunalka.chat.use_cases import ChatUseCases
 
@@ -77,6 +78,53 @@ def link_signer(settings: Settings) -> LinkSigner:
     return ItsDangerousSigner(secret)
 
 
+def send_throttle(settings: Settings) -> SendThrottle:
+    """Shared by every process in Redis when KOMUNALKA_REDIS_URL is set, in memory otherwise."""
+    from komunalka.adapters.throttle import InMemorySendThrottle, RedisSendThrottle, default_rates
+
+    rates = default_rates(settings.telegram_rate)
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        return RedisSendThrottle(Redis.from_url(settings.redis_url), rates)
+    return InMemorySendThrottle(rates)
+
+
+def notice_senders(
+    settings: Settings, throttle: SendThrottle | None = None
+) -> dict[str, NoticeSender]:
+    """The reminders' senders by channel: Telegram and Viber when their tokens are set (else the
+    log), e-mail
+    over SMTP (else the log), SMS through KOMUNALKA_SMS_URL (else the log). Their HTTP clients
+    live as long as the process."""
+    import httpx
+
+    from komunalka.adapters.mail import LogNoticeSender, SmtpNoticeSender
+    from komunalka.adapters.sms import HttpSmsGateway
+
+    throttle = throttle or send_throttle(settings)
+    senders: dict[str, NoticeSender] = {
+        "email": SmtpNoticeSender(settings.smtp_url, settings.mail_from)
+        if settings.smtp_url
+        else LogNoticeSender(),
+        "sms": HttpSmsGateway(httpx.AsyncClient(timeout=10), settings.sms_url, settings.sms_token)
+        if settings.sms_url
+        else LogNoticeSender(),
+    }
+    # A messenger without its token (a local run): its reminders are written to the log.
+    senders["telegram"] = senders["viber"] = LogNoticeSender()
+    if settings.telegram_token:
+        from komunalka.adapters.telegram_notices import TelegramNoticeSender
+
+        client = httpx.AsyncClient(base_url=settings.telegram_api_url.rstrip("/"), timeout=10)
+        senders["telegram"] = TelegramNoticeSender(client, settings.telegram_token, throttle)
+    if settings.viber_token:
+        from komunalka.adapters.viber_notices import ViberNoticeSender
+
+        senders["viber"] = ViberNoticeSender(viber_client(settings), settings.viber_token, throttle)
+    return senders
+
+
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     from komunalka.adapters.passwords import Argon2Passwords
@@ -89,6 +137,7 @@ def build(settings: Settings) -> Container:
         senders=senders(settings),
         dialogs=dialog_store(settings, engine),
         spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
+        notices=notice_senders(settings),
         signer=link_signer(settings),
         web_url=settings.web_url,
         quiet=QuietHours.parse(settings.quiet_hours),

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, repr=False, min_length=16)
     # Reminders go out only between these hours, Europe/Kyiv.
     quiet_hours: str = "09:00-20:00"
+    # Reminders: messages a second on the Telegram bot's token (Telegram allows about 30), shared
+    # by every process through Redis when KOMUNALKA_REDIS_URL is set.
+    telegram_rate: int = Field(default=25, ge=1, le=30)
+    # SMS reminders: an HTTP gateway taking POST {"to", "text"} with this Bearer token; unset:
+    # SMS are written to the service's log (a local run).
+    sms_url: str | None = None
+    sms_token: str | None = Field(default=None, repr=False)
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
 

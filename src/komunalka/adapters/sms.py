@@ -1,0 +1,45 @@
+"""SMS through an HTTP gateway: ``POST KOMUNALKA_SMS_URL`` with ``{"to": phone, "text": text}``
+and the gateway's token as a Bearer token. The link of the notice follows its text.
+
+2xx SENT; 429, 5xx, a network error or a timeout RETRY; 400 naming an invalid number DROPPED;
+any other 4xx FAILED. Without a gateway, bootstrap sends SMS to the log (mail.LogNoticeSender).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+
+from komunalka.application.notifications.channels import Notice, Outcome, SendResult
+
+
+class HttpSmsGateway:
+    def __init__(self, client: httpx.AsyncClient, url: str, token: str | None = None) -> None:
+        self._client = client
+        self._url = url
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def send(self, notices: Sequence[Notice]) -> list[SendResult]:
+        return [await self._send_one(notice) for notice in notices]
+
+    async def _send_one(self, notice: Notice) -> SendResult:
+        text = f"{notice.text} {notice.link}" if notice.link else notice.text
+        try:
+            answer = await self._client.post(
+                self._url, json={"to": notice.address, "text": text}, headers=self._headers
+            )
+        except httpx.TimeoutException as exc:
+            return SendResult(Outcome.RETRY, f"timeout, fate unknown: {type(exc).__name__}")
+        except httpx.HTTPError as exc:
+            return SendResult(Outcome.RETRY, f"network: {type(exc).__name__}")
+        status, detail = answer.status_code, answer.text[:200]
+        if 200 <= status < 300:
+            return SendResult(Outcome.SENT, detail)
+        if status == 429 or status >= 500:
+            retry_after = answer.headers.get("Retry-After")
+            seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+            return SendResult(Outcome.RETRY, f"HTTP {status} {detail}", retry_after=seconds)
+        if status == 400 and "invalid" in detail.lower() and "number" in detail.lower():
+            return SendResult(Outcome.DROPPED, detail)
+        return SendResult(Outcome.FAILED, f"HTTP {status} {detail}")

@@ -1,0 +1,98 @@
+"""Reminders by e-mail (a real SMTP server on 127.0.0.1) and by SMS (the fake HTTP gateway)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from komunalka.adapters.mail import LogNoticeSender, SmtpNoticeSender
+from komunalka.adapters.sms import HttpSmsGateway
+from komunalka.application.notifications.channels import Notice, Outcome
+from tests.servers.fake_sms import FakeSms
+from tests.servers.smtp import LocalSmtp
+
+LINK = "https://komunalka.example/r/abc"
+
+
+def email(address: str, unsubscribe: str = "") -> Notice:
+    return Notice(
+        "email",
+        address,
+        "Час передати показники",
+        subject="Показники",
+        link=LINK,
+        unsubscribe_url=unsubscribe,
+    )
+
+
+async def test_an_email_carries_its_link_and_one_click_unsubscribe_headers() -> None:
+    with LocalSmtp() as smtp:
+        sender = SmtpNoticeSender(smtp.url, "Komunalka <no-reply@k.local>")
+        results = await sender.send([email("a@k.local", "https://komunalka.example/u/1")])
+    assert results[0].outcome is Outcome.SENT
+    message = smtp.messages[0]
+    assert message["List-Unsubscribe"] == "<https://komunalka.example/u/1>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert LINK in message.get_content()
+    assert message["Subject"] == "Показники"
+
+
+async def test_bounces_and_refusals_of_recipients_map_to_outcomes() -> None:
+    with LocalSmtp() as smtp:
+        smtp.refuse["gone@k.local"] = "550 5.1.1 no such user"
+        smtp.refuse["busy@k.local"] = "451 4.3.0 try later"
+        sender = SmtpNoticeSender(smtp.url, "no-reply@k.local")
+        results = await sender.send(
+            [email("gone@k.local"), email("busy@k.local"), email("fine@k.local")]
+        )
+    outcomes = [r.outcome for r in results]
+    assert outcomes == [Outcome.UNREACHABLE, Outcome.RETRY, Outcome.SENT]
+    assert "List-Unsubscribe" not in smtp.messages[0]
+    assert len(smtp.messages) == 1
+
+
+async def test_no_smtp_server_means_retry_later() -> None:
+    results = await SmtpNoticeSender("smtp://127.0.0.1:9", "x@k.local").send([email("a@k.local")])
+    assert results[0].outcome is Outcome.RETRY
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[FakeSms]:
+    server = FakeSms()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def sms(gateway: FakeSms, phones: list[str], token: str = "") -> list:
+    async with httpx.AsyncClient(timeout=5) as client:
+        sender = HttpSmsGateway(client, f"{gateway.url}/send", token or gateway.token)
+        return await sender.send(
+            [Notice("sms", p, "Час передати показники", link=LINK) for p in phones]
+        )
+
+
+async def test_an_sms_goes_to_the_gateway_with_its_link(gateway: FakeSms) -> None:
+    results = await sms(gateway, ["+380501112233"])
+    assert results[0].outcome is Outcome.SENT
+    assert gateway.messages == [{"to": "+380501112233", "text": f"Час передати показники {LINK}"}]
+
+
+async def test_answers_of_the_sms_gateway_map_to_outcomes(gateway: FakeSms) -> None:
+    gateway.invalid.add("+380000")
+    gateway.fail_next(503)
+    gateway.fail_next(429)
+    gateway.fail_next(402)
+    results = await sms(gateway, ["+1", "+2", "+3", "+380000"])
+    outcomes = [r.outcome for r in results]
+    assert outcomes == [Outcome.RETRY, Outcome.RETRY, Outcome.FAILED, Outcome.DROPPED]
+    assert (await sms(gateway, ["+4"], token="wrong"))[0].outcome is Outcome.FAILED
+
+
+async def test_without_a_gateway_notices_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", "komunalka.outbox")
+    results = await LogNoticeSender().send([Notice("sms", "+380501112233", "Текст", link=LINK)])
+    assert results[0].outcome is Outcome.SENT
+    assert LINK in caplog.text
