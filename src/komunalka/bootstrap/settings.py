@@ -44,8 +44,14 @@ class Settings(BaseSettings):
     # unset: messages are written to the service's log (a local run).
     smtp_url: str | None = Field(default=None, repr=False)
     mail_from: str = "Komunalka <no-reply@komunalka.local>"
-    # How often the web service sends what waits in the outbox, in seconds.
+    # How often the outbox is sent, in seconds (whole seconds, at least one: the job queue's
+    # schedule counts in seconds).
     outbox_interval: float = Field(default=5.0, gt=0)
+    # `serve` runs the periodic jobs (the outbox, reminders) in its own process; off when
+    # separate `komunalka worker` processes run them (production, docs/adr/0013).
+    jobs_in_process: bool = True
+    # The job queue's names in Redis start with this (the stream, its consumers, schedule turns).
+    jobs_queue: str = "komunalka"
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
 
