@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -167,7 +168,7 @@ def test_serve_with_demo_answers_on_http(tmp_path: Path) -> None:
             token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
             login = {"csrf_token": token, "login": "demo@komunalka.test"}
             assert browser.post("/password/forgot", data=login).status_code == 200
-        time.sleep(1.5)  # the outbox's next round
+        time.sleep(2.5)  # the outbox runs every second at most (the schedule counts in seconds)
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0].decode()
@@ -273,3 +274,34 @@ def test_send_outbox_reports_what_went_out(run) -> None:
     assert result.exit_code == 0, result.output
     assert "Sent: 0; not sent, to be tried again: 0; given up: 0;" in result.output
     assert "fate unknown, not resent: 0." in result.output
+
+
+def _waiting_message(database_url: str, recipient: str) -> None:
+    """A message in the outbox, as a use case leaves one (in a loop and engine of its own: the
+    command under test runs its own event loop)."""
+    from komunalka.adapters.db.engine import create_engine
+    from komunalka.adapters.db.storage import SqlStorage
+    from komunalka.application.shared.ports import OutgoingMessage
+    from tests.fakes import kyiv
+
+    async def add() -> None:
+        engine = create_engine(database_url)
+        storage = SqlStorage(engine)
+        try:
+            async with storage(write=True) as tx:
+                message = OutgoingMessage("email", recipient, "Тема", "Текст")
+                await storage.outbox.add(message, kyiv(2026, 11, 20, 11))
+                await tx.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add())
+
+
+def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_url) -> None:
+    _waiting_message(database_url, "olena@example.com")
+    result = run("worker", "--once", language="en")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Job deliver_outbox: sent=1, retried=0, failed=0, unknown=0\n"
+    again = run("worker", "--once")
+    assert again.output == "Завдання deliver_outbox: sent=0, retried=0, failed=0, unknown=0\n"

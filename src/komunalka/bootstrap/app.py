@@ -19,7 +19,6 @@ from komunalka.bootstrap.container import (
     telegram_bot,
     viber_client,
 )
-from komunalka.bootstrap.dispatcher import OutboxDispatcher
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS, on_http_error
 from komunalka.channels.api.lean import complete_openapi
@@ -56,18 +55,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        dispatcher = OutboxDispatcher(
-            container.use_cases.deliver_outbox, container.settings.outbox_interval
-        )
-        dispatcher.start()
-        # Everything built so far (the app, its routes, templates, catalogs, imported modules)
-        # lives as long as the process: out of the collector's sight, a full collection scans
-        # only what requests create, instead of pausing every request for tens of milliseconds.
-        gc.collect()
-        gc.freeze()
-        yield
-        gc.unfreeze()
-        await dispatcher.stop()
+        async with _periodic_jobs(container):
+            # Everything built so far (the app, its routes, templates, catalogs, imported
+            # modules) lives as long as the process: out of the collector's sight, a full
+            # collection scans only what requests create, instead of pausing every request for
+            # tens of milliseconds.
+            gc.collect()
+            gc.freeze()
+            yield
+            gc.unfreeze()
         await jobs.close()  # supplier portal
         if bot is not None:
             await bot.session.close()
@@ -146,6 +142,21 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.state.container = container
     return app
+
+
+@asynccontextmanager
+async def _periodic_jobs(container: Container) -> AsyncIterator[None]:
+    """The outbox and the other periodic jobs, in this process unless separate workers run them
+    (KOMUNALKA_JOBS_IN_PROCESS=false, docs/adr/0013-worker-and-job-queue.md)."""
+    if not container.settings.jobs_in_process:
+        yield
+        return
+    from komunalka.bootstrap.jobs import periodic_jobs
+    from komunalka.bootstrap.queue import jobs_in_process
+
+    jobs = periodic_jobs(container.use_cases, container.settings)
+    async with jobs_in_process(container.settings, jobs):
+        yield
 
 
 def app_from_env() -> Any:

@@ -99,6 +99,60 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="Run every periodic job once, now, in this process, and exit.")
+    ] = False,
+) -> None:
+    """Run the periodic jobs (the outbox, reminders) and queued tasks until SIGTERM or Ctrl+C."""
+    settings = Settings()
+    if once:
+        asyncio.run(_work_once(settings))
+        return
+    import logging.config
+
+    import uvicorn
+
+    config = _log_config(uvicorn.config.LOGGING_CONFIG)
+    # taskiq says at INFO what the schedule kicks and skips, every second: only its warnings
+    config["loggers"]["taskiq"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    logging.config.dictConfig(config)
+    asyncio.run(_work(settings))
+
+
+async def _work_once(settings: Settings) -> None:
+    from komunalka.bootstrap.jobs import describe, periodic_jobs, run_job
+
+    async with running(settings) as container:
+        for job in periodic_jobs(container.use_cases, settings):
+            report = await run_job(job)
+            said = {"job": job.name, "report": describe(report)}
+            typer.echo(translate("Job {job}: {report}", settings.language, said))
+
+
+async def _work(settings: Settings) -> None:
+    import logging
+    import signal
+
+    from komunalka.bootstrap.jobs import periodic_jobs
+    from komunalka.bootstrap.queue import job_queue
+
+    log = logging.getLogger("komunalka.worker")
+    async with running(settings) as container:
+        jobs = periodic_jobs(container.use_cases, settings)
+        queue = job_queue(settings, jobs, in_process=not settings.redis_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        where = "this process" if queue.in_process else f"Redis queue {settings.jobs_queue}"
+        names = ", ".join(f"{job.name} every {job.every}" for job in jobs)
+        log.info("worker started (%s): %s; database %s", where, names, settings.safe_database_url)
+        await queue.run_until(stop)
+        log.info("worker stopped")
+
+
 def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
     """uvicorn's logging plus the service's own at INFO: with no SMTP server set, password reset
     links and other messages appear here (the outbox's log sender)."""

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     # unset: messages are written to the service's log (a local run).
     smtp_url: str | None = Field(default=None, repr=False)
     mail_from: str = "Komunalka <no-reply@komunalka.local>"
-    # How often the web service sends what waits in the outbox, in seconds.
+    # How often the outbox is sent, in seconds (whole seconds, at least one: the job queue's
+    # schedule counts in seconds).
     outbox_interval: float = Field(default=5.0, gt=0)
     # Signs links that act without signing in (turning reminders off from an e-mail); at least
     # 16 characters, the same in every process. Unset: a random key kept in ./.komunalka-secret
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     # SMS are written to the service's log (a local run).
     sms_url: str | None = None
     sms_token: str | None = Field(default=None, repr=False)
+    # `serve` runs the periodic jobs (the outbox, reminders) in its own process; off when
+    # separate `komunalka worker` processes run them (production, docs/adr/0013).
+    jobs_in_process: bool = True
+    # The job queue's names in Redis start with this (the stream, its consumers, schedule turns).
+    jobs_queue: str = "komunalka"
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
 

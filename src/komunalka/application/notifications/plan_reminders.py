@@ -89,7 +89,7 @@ class PlanReminders:
             for rule in await stored_rules(self._transactions, self._rules, supplier.id):
                 if rule.enabled:
                     done = await self._plan(supplier, rule, now)
-                    if done is not None:
+                    if done is not None and done.planned:
                         planned.append(done)
         return PlanRound(planned)
 
