@@ -26,10 +26,11 @@ PUBLIC = {
     "/password/reset/{token}",
     "/auth/telegram",
     "/staff/sign-in",
+    "/reminders/off/{token}",  # the signed link in a reminder e-mail is the whole proof
 }
 # (path pattern, roles allowed), first match wins.
 POLICY: list[tuple[str, set[str]]] = [
-    (r"^/operator/(staff|suppliers)", {"admin"}),
+    (r"^/operator/(staff|suppliers|reminders)", {"admin"}),
     # supplier staff may look accounts up, not take readings
     (r"^/operator/accounts/[^/]+/(readings|corrections)", {"call_center", "district", "admin"}),
     (r"^/operator", {"call_center", "district", "supplier", "admin"}),

@@ -11,6 +11,7 @@ drawn from a generator seeded with `seed`.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import random
@@ -45,6 +46,7 @@ class FakeTelegram(LocalServer):
     error_rate: float = 0.0
     too_many_rate: float = 0.0
     seed: int = 0
+    latency: float = 0.0  # seconds each sendMessage takes to answer, as over a real network
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _delivered: deque[float] = field(default_factory=deque)
     _random: random.Random = field(init=False)
@@ -79,6 +81,8 @@ class FakeTelegram(LocalServer):
             return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         method = request.match_info["method"]
         params = await _params(request)
+        if method == "sendMessage" and self.latency:
+            await asyncio.sleep(self.latency)
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         if self.failures:

@@ -35,8 +35,9 @@ AUDIT_ACTIONS = {
     "staff.sign_in",
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
-# In templates: _("code") or _('code').
-TEMPLATE_SAY = re.compile(r"""\b_\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+# In templates: _("code") or _('code'); a prefix joined to a variable (`_("kind_" ~ kind)`)
+# ends in "_" and is not a message.
+TEMPLATE_SAY = re.compile(r"""\b_\(\s*["']([a-z_]+\.[a-z_]*[a-z])["']""")
 
 
 def used_msgids() -> set[str]:

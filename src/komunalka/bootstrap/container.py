@@ -6,6 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner
 from komunalka.bootstrap.settings import Settings
@@ -141,6 +143,8 @@ def build(settings: Settings) -> Container:
         signer=link_signer(settings),
         web_url=settings.web_url,
         quiet=QuietHours.parse(settings.quiet_hours),
+        policy=RetryPolicy(lease=timedelta(seconds=settings.send_lease)),
+        send_batch=settings.send_batch,
     )
     return Container(settings, engine, use_cases)
 

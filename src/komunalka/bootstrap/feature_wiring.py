@@ -9,7 +9,7 @@ from typing import Any
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.identity.stop_reminders import PURPOSE as STOP_PURPOSE
 from komunalka.application.notifications.channels import NoticeSender
-from komunalka.application.notifications.deliver_outbox import DeliverOutbox
+from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
@@ -34,14 +34,25 @@ def notifications(
     notices: Mapping[str, NoticeSender],
     wording: ReminderWording,
     quiet: QuietHours,
+    policy: RetryPolicy,
+    send_batch: int,
 ) -> dict[str, Any]:
     u = uow
     return {
-        "deliver_outbox": DeliverOutbox(u, u.outbox, senders, clock),
+        "deliver_outbox": DeliverOutbox(u, u.outbox, senders, clock, policy=policy),
         "plan_reminders": PlanReminders(
             u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
         ),
-        "send_reminders": SendReminders(u, u.reminder_book, wording, notices, clock, quiet=quiet),
+        "send_reminders": SendReminders(
+            u,
+            u.reminder_book,
+            wording,
+            notices,
+            clock,
+            quiet=quiet,
+            policy=policy,
+            batch=send_batch,
+        ),
         "show_reminders": ShowReminders(
             u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet
         ),

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, repr=False, min_length=16)
     # Reminders go out only between these hours, Europe/Kyiv.
     quiet_hours: str = "09:00-20:00"
+    # Outbound messages (the outbox, reminders): how long a worker's claim lasts, in seconds
+    # (a worker killed mid-send leaves its messages to others after it), and how many reminders
+    # a round claims.
+    send_lease: float = Field(default=120.0, ge=1)
+    send_batch: int = Field(default=100, ge=1, le=10_000)
     # Reminders: messages a second on the Telegram bot's token (Telegram allows about 30), shared
     # by every process through Redis when KOMUNALKA_REDIS_URL is set.
     telegram_rate: int = Field(default=25, ge=1, le=30)

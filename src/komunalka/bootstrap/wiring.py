@@ -20,6 +20,7 @@ from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.identity.stop_reminders import StopReminders
 from komunalka.application.notifications.channels import NoticeSender
+from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
@@ -123,11 +124,14 @@ class Wiring:
         signer: LinkSigner | None = None,
         web_url: str = "http://127.0.0.1:8000",
         quiet: QuietHours | None = None,
+        policy: RetryPolicy | None = None,
+        send_batch: int = 100,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
         key when none is given: links then live as long as the process); `web_url`: the
-        cabinet's public address, in links; `quiet`: the hours reminders may go out."""
+        cabinet's public address, in links; `quiet`: the hours reminders may go out; `policy`:
+        the lease and retries of every outbound message."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
@@ -150,6 +154,8 @@ class Wiring:
                     notices or {},
                     wording(web_url, link_signer),
                     quiet or QuietHours(),
+                    policy or RetryPolicy(),
+                    send_batch,
                 ),
                 **_system(
                     uow, clock, suppliers["import_registry"], identity["issue_token"], passwords

@@ -78,7 +78,11 @@ class SendReminders:
         quiet: QuietHours | None = None,
         policy: RetryPolicy | None = None,
         worker: str | None = None,
+        batch: int = 100,
+        chunk: int = 25,
     ) -> None:
+        """`batch`: reminders claimed a round; `chunk`: sent before their outcomes are
+        recorded (about a second's worth at Telegram's rate)."""
         self._transactions = transactions
         self._book = book
         self._wording = wording
@@ -87,8 +91,11 @@ class SendReminders:
         self._quiet = quiet or QuietHours()
         self._policy = policy or RetryPolicy()
         self._worker = worker or worker_name()
+        self._batch = batch
+        self._chunk = chunk
 
-    async def __call__(self, limit: int = 100) -> SendRound:
+    async def __call__(self, limit: int | None = None) -> SendRound:
+        limit = limit or self._batch
         now = self._clock.now()
         if not self._quiet.allows(now):
             return SendRound()
@@ -107,8 +114,12 @@ class SendReminders:
             else:
                 batches[worded.channel].append((claimed, worded))
         for channel, batch in batches.items():
-            for outcome, count in (await self._send(channel, batch, followers)).items():
-                tally[outcome] += count
+            # A chunk at a time, each recorded before the next goes: a worker killed mid-round
+            # leaves at most one chunk's fate unknown.
+            for start in range(0, len(batch), self._chunk):
+                chunk = batch[start : start + self._chunk]
+                for outcome, count in (await self._send(channel, chunk, followers)).items():
+                    tally[outcome] += count
         return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
 
     async def _word(self, claimed: ClaimedReminder, now: datetime) -> Notice | str:
