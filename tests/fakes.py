@@ -51,7 +51,7 @@ from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.registry import RegistryRow
-from komunalka.domain.services import Channel
+from komunalka.domain.services import Channel, Service
 from komunalka.domain.staff import StaffMember
 from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import format_value, from_milli
@@ -212,6 +212,9 @@ class InMemoryMeters(_Repos):
             for m in self.s.meters.values()
             if m.serial in serials and self.s.accounts[m.account_id].supplier_id == supplier_id
         ]
+
+    async def set_water_heater(self, meter_id: int, water_heater: bool) -> None:
+        self.s.meters[meter_id] = replace(self.s.meters[meter_id], water_heater=water_heater)
 
 
 class InMemoryReadings(_Repos):
@@ -410,6 +413,8 @@ class InMemoryRegistry(_Repos):
         chunks: AsyncIterator[list[StagedRow]],
         at: datetime,
         on_duplicate: Callable[[int], None],
+        *,
+        water_heaters: bool = False,
     ) -> MergeCounts:
         seen: set[tuple[int, str]] = set()
         totals = MergeCounts()
@@ -429,7 +434,7 @@ class InMemoryRegistry(_Repos):
                 key = (item.supplier_id, item.row.account)
                 if key in last:
                     accounts += self._upsert_account(*key, last.pop(key))
-                added += self._meter(item, at)
+                added += self._meter(item, at, water_heaters)
             replaced = sum(1 for item in kept if item.row.status is MeterStatus.REPLACED)
             dups = len(chunk) - len(kept)
             totals += MergeCounts(len(chunk), dups, accounts, len(kept), added, replaced)
@@ -461,7 +466,7 @@ class InMemoryRegistry(_Repos):
             None,
         )
 
-    def _meter(self, item: StagedRow, at: datetime) -> int:
+    def _meter(self, item: StagedRow, at: datetime, water_heaters: bool) -> int:
         """Upserts the row's meter and adds its readings not yet known; how many were added."""
         row = item.row
         account = self._account(item.supplier_id, row.account)
@@ -474,6 +479,11 @@ class InMemoryRegistry(_Repos):
             ),
             None,
         )
+        # As the databases merge: the file's flag when it lists them, else the meter's own while
+        # it stays one of hot water.
+        heater = row.water_heater
+        if existing is not None and not water_heaters:
+            heater = existing.water_heater and row.service is Service.HOT_WATER
         meter = Meter(
             existing.id if existing else self.s.new_id(),
             account.id,
@@ -484,6 +494,7 @@ class InMemoryRegistry(_Repos):
             row.decimals,
             row.verification_due,
             row.status,
+            heater,
         )
         self.s.meters[meter.id] = meter
         if existing is not None:
