@@ -65,7 +65,7 @@ from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.registry import RegistryRow
 from komunalka.domain.reminders import ReminderRule, SendSpan, epoch
-from komunalka.domain.services import Channel
+from komunalka.domain.services import Channel, Service
 from komunalka.domain.staff import StaffMember
 from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import format_value, from_milli
@@ -112,12 +112,11 @@ class State:
     )
     outbox: dict[int, OutboxRow] = field(default_factory=dict)
     profiles: dict[int, ResidentProfile] = field(default_factory=dict)
-    # Reminders: rules by id, plans by (rule id, run), reminders by id; the meters flagged as
-    # water heaters (meters.water_heater) and identities reported unreachable (their moment).
+    # Reminders: rules by id, plans by (rule id, run), reminders by id; identities reported
+    # unreachable (their moment).
     reminder_rules: dict[int, ReminderRule] = field(default_factory=dict)
     reminder_plans: dict[tuple[int, str], datetime] = field(default_factory=dict)
     reminders: dict[int, ReminderRow] = field(default_factory=dict)
-    water_heaters: set[int] = field(default_factory=set)
     unreachable: dict[tuple[str, str], datetime] = field(default_factory=dict)
     next_id: int = 1
 
@@ -233,6 +232,9 @@ class InMemoryMeters(_Repos):
             for m in self.s.meters.values()
             if m.serial in serials and self.s.accounts[m.account_id].supplier_id == supplier_id
         ]
+
+    async def set_water_heater(self, meter_id: int, water_heater: bool) -> None:
+        self.s.meters[meter_id] = replace(self.s.meters[meter_id], water_heater=water_heater)
 
 
 class InMemoryReadings(_Repos):
@@ -431,6 +433,8 @@ class InMemoryRegistry(_Repos):
         chunks: AsyncIterator[list[StagedRow]],
         at: datetime,
         on_duplicate: Callable[[int], None],
+        *,
+        water_heaters: bool = False,
     ) -> MergeCounts:
         seen: set[tuple[int, str]] = set()
         totals = MergeCounts()
@@ -450,7 +454,7 @@ class InMemoryRegistry(_Repos):
                 key = (item.supplier_id, item.row.account)
                 if key in last:
                     accounts += self._upsert_account(*key, last.pop(key))
-                added += self._meter(item, at)
+                added += self._meter(item, at, water_heaters)
             replaced = sum(1 for item in kept if item.row.status is MeterStatus.REPLACED)
             dups = len(chunk) - len(kept)
             totals += MergeCounts(len(chunk), dups, accounts, len(kept), added, replaced)
@@ -482,7 +486,7 @@ class InMemoryRegistry(_Repos):
             None,
         )
 
-    def _meter(self, item: StagedRow, at: datetime) -> int:
+    def _meter(self, item: StagedRow, at: datetime, water_heaters: bool) -> int:
         """Upserts the row's meter and adds its readings not yet known; how many were added."""
         row = item.row
         account = self._account(item.supplier_id, row.account)
@@ -495,6 +499,11 @@ class InMemoryRegistry(_Repos):
             ),
             None,
         )
+        # As the databases merge: the file's flag when it lists them, else the meter's own while
+        # it stays one of hot water.
+        heater = row.water_heater
+        if existing is not None and not water_heaters:
+            heater = existing.water_heater and row.service is Service.HOT_WATER
         meter = Meter(
             existing.id if existing else self.s.new_id(),
             account.id,
@@ -505,6 +514,7 @@ class InMemoryRegistry(_Repos):
             row.decimals,
             row.verification_due,
             row.status,
+            heater,
         )
         self.s.meters[meter.id] = meter
         if existing is not None:
@@ -1059,7 +1069,7 @@ class InMemoryReminderBook(_Repos):
                     account.number,
                     m.service.value,
                     m.serial,
-                    m.id in self.s.water_heaters,
+                    m.water_heater,
                     m.verification_due,
                     max(read, default=None),
                 )

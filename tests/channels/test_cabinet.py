@@ -592,3 +592,49 @@ async def test_wrong_resident_passwords_are_limited(site: Site) -> None:
     assert locked.status_code == 400
     assert "Забагато невдалих спроб" in text_of(locked.text)
     assert SESSION_COOKIE not in site.client.cookies
+
+
+# --- water heaters ------------------------------------------------------------------------------
+
+
+def heater_forms(html: str) -> list[int]:
+    return [int(m) for m in re.findall(r'action="/meters/(\d+)/water-heater"', html)]
+
+
+async def test_a_hot_water_meter_is_marked_as_feeding_a_boiler_and_cleared_again(
+    site: Site,
+) -> None:
+    await site.sign_in()
+    page = await site.get("/")
+    hot = heater_forms(page.text)
+    assert hot, "the demo resident has hot-water meters"
+    assert "Бойлер (електричний водонагрівач): Немає" in text_of(page.text)
+    audited = await count(site, audit_log)
+    done = await site.post(f"/meters/{hot[0]}/water-heater", {"water_heater": "yes"})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/?done=water_heater_on"
+    shown = text_of((await site.get(done.headers["location"])).text)
+    assert "Позначено бойлер" in shown
+    assert "Бойлер (електричний водонагрівач): Є: показник гарячої води" in shown
+    assert await count(site, audit_log) == audited + 1
+    cleared = await site.post(f"/meters/{hot[0]}/water-heater", {"water_heater": "no"})
+    assert cleared.headers["location"] == "/?done=water_heater_off"
+    assert "Бойлер (електричний водонагрівач): Є" not in text_of((await site.get("/")).text)
+
+
+async def test_only_a_hot_water_meter_of_ones_own_gets_a_boiler(site: Site) -> None:
+    await site.sign_in()
+    page = (await site.get("/")).text
+    hot = heater_forms(page)
+    other = [int(m) for m in re.findall(r'href="/meters/(\d+)"', page) if int(m) not in hot]
+    assert other
+    refused = await site.post(f"/meters/{other[0]}/water-heater", {"water_heater": "yes"})
+    assert refused.status_code == 404
+    await site.sign_out()
+    await sign_up(site)
+    theirs = await site.post(f"/meters/{hot[0]}/water-heater", {"water_heater": "yes"})
+    assert theirs.status_code == 404
+    engine = site.client._transport.app.state.container.engine  # type: ignore[attr-defined]
+    heaters = select(func.count()).where(audit_log.c.action == "meter.water_heater")
+    async with engine.connect() as conn:
+        assert (await conn.execute(heaters)).scalar_one() == 0

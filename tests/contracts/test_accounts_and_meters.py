@@ -193,3 +193,27 @@ async def test_tariffs_per_supplier(storage: Any) -> None:
     async with storage():
         assert await storage.tariffs.of_supplier(world.yasno.id) == [tariff]
         assert await storage.tariffs.of_supplier(world.kte.id) == []
+
+
+async def test_a_meters_water_heater_flag_is_written_and_read_back(storage: Any) -> None:
+    world = await build_world(storage)
+    async with storage(write=True) as tx:
+        await storage.meters.set_water_heater(world.hot_water, True)
+        await tx.commit()
+    async with storage() as tx:
+        [context] = await storage.meters.contexts([world.hot_water], lock=False)
+        assert context.meter.water_heater is True
+        [one, *_] = await storage.meters.contexts([world.hot_water, world.overdue], lock=False)
+        assert one.meter.water_heater is True
+        mine = {
+            m.id: m.water_heater for m in await storage.meters.of_accounts([context.account.id])
+        }
+        assert mine == {world.hot_water: True, world.overdue: False}
+        [by_serial] = await storage.meters.by_serials(world.kte.id, [world.serial])
+        assert by_serial.water_heater is True
+    async with storage(write=True) as tx:
+        await storage.meters.set_water_heater(world.hot_water, False)
+        await tx.commit()
+    async with storage() as tx:
+        [context] = await storage.meters.contexts([world.hot_water], lock=False)
+        assert context.meter.water_heater is False

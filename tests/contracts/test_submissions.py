@@ -166,3 +166,14 @@ async def test_a_correction_of_a_reading_no_longer_accepted_fails_whole(storage:
         (Decimal(116), ReadingStatus.SUPERSEDED),
         (Decimal("116.5"), ReadingStatus.ACCEPTED),
     ]
+
+
+async def test_a_snapshot_carries_the_meters_water_heater_flag(storage: Any) -> None:
+    world = await build_world(storage)
+    async with storage(write=True) as tx:
+        await storage.meters.set_water_heater(world.hot_water, True)
+        await tx.commit()
+    snap = await _snapshot(storage, world)
+    flags = {c.meter.id: c.meter.water_heater for c in snap.contexts}
+    assert flags[world.hot_water] is True
+    assert not any(flag for meter_id, flag in flags.items() if meter_id != world.hot_water)

@@ -33,6 +33,7 @@ AUDIT_ACTIONS = {
     "staff.add",
     "staff.update",
     "staff.sign_in",
+    "meter.water_heater",
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
 # In templates: _("code") or _('code'); a prefix joined to a variable (`_("kind_" ~ kind)`)

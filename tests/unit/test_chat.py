@@ -212,7 +212,8 @@ async def test_every_button_has_words_in_both_languages() -> None:
 async def test_history_lists_each_period_with_its_use(chat: Chat) -> None:
     await linked(chat)
     said = await chat(press("meters"))
-    assert "HW0011234" in said and chat.actions == ["history", "unlink", "menu"]
+    actions = [a for a in chat.actions if not a.startswith("heater:")]
+    assert "HW0011234" in said and actions == ["history", "unlink", "menu"]
     said = await chat(press("history"))
     assert "Гаряча вода №HW0011234:" in said
     assert "2026-10: 115.000 (+2.500 м³)" in said
@@ -486,3 +487,28 @@ async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
         "identity": kept["identity"],
     }
     assert "190.000 — квитанція" in await chat(press("confirm"))
+
+
+async def test_a_hot_water_meter_offers_its_boiler_switch_and_says_what_it_now_is(
+    chat: Chat,
+) -> None:
+    await linked(chat)
+    await chat(press("meters"))
+    heaters = [b for r in chat.last for b in r.buttons if b.action.startswith("heater:")]
+    assert [b.label for b in heaters] == ["Є бойлер: №HW0011234", "Є бойлер: №HW0019999"]
+    said = await chat(press(heaters[0].action))
+    assert "Лічильник гарячої води №HW0011234: позначено бойлер" in said
+    assert chat.actions == list(MENU)
+    said = await chat(press("meters"))
+    assert "бойлер (електричний водонагрівач)" in said
+    assert "Немає бойлера: №HW0011234" in [b.label for r in chat.last for b in r.buttons]
+    said = await chat(press(heaters[0].action))
+    assert "№HW0011234: позначку бойлера знято" in said
+    actions = [(actor.resident_id, action) for actor, action, _, _ in chat.store.state.audit]
+    assert actions.count((actions[-1][0], "meter.water_heater")) == 2
+
+
+async def test_someone_elses_meter_gets_no_boiler_from_the_chat(chat: Chat) -> None:
+    await linked(chat)
+    assert "Не зрозумів" in await chat(press("heater:999"))
+    assert "Не зрозумів" in await chat(press("heater:abc"))

@@ -27,6 +27,7 @@ from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
+from komunalka.application.readings.set_water_heater import SetWaterHeater
 from komunalka.application.readings.submit_readings import SubmitReadings
 from komunalka.application.shared.ports import (
     Clock,
@@ -178,6 +179,7 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
+        "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),
     }
 
 

@@ -112,7 +112,7 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
         return await sending.on_button(t, action)
     if action in ("link", "linkyes") or kind == "sup":
         return await on_link_button(t, action)
-    if action in ("meters", "history", "unlink") or kind == "unlink":
+    if action in ("meters", "history", "unlink") or kind in ("unlink", "heater"):
         return await on_meters_button(t, action)
     if action in ("correct", "fixconfirm") or kind == "fix":
         return await on_correct_button(t, action)
@@ -134,6 +134,8 @@ async def on_meters_button(t: Turn, action: str) -> list[Reply]:
         return await meters.my_meters(t)
     if action == "history":
         return await meters.history(t)
+    if action.startswith("heater:"):
+        return await meters.water_heater(t, action)
     return await meters.unlink(t, action)
 
 

@@ -1,13 +1,16 @@
 """The resident's meters in the chat: the list with each one's status and last value, the
-history of each (with a chart of the use), and removing an account from the list."""
+history of each (with a chart of the use), a hot-water meter's boiler (electric water heater)
+switched on or off, and removing an account from the list."""
 
 from __future__ import annotations
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
+from komunalka.application.readings.set_water_heater import SetWaterHeaterRequest
 from komunalka.chat.history import history_chart, history_text
 from komunalka.chat.model import Button, Reply
 from komunalka.chat.state import Menu
 from komunalka.chat.turn import Turn
+from komunalka.domain.services import Service
 from komunalka.domain.values import format_value
 
 
@@ -19,13 +22,33 @@ async def my_meters(t: Turn) -> list[Reply]:
     t.state = Menu()
     fixable = any(m.status is PeriodStatus.SENT for m in meters)
     extra = (t.button("correct"),) if fixable else ()
-    buttons = (t.button("history"), *extra, t.button("unlink"), t.button("menu"))
+    heaters = tuple(heater_button(t, m) for m in meters if m.meter.service is Service.HOT_WATER)
+    buttons = (t.button("history"), *extra, *heaters, t.button("unlink"), t.button("menu"))
     return [Reply("\n".join(lines), buttons)]
+
+
+def heater_button(t: Turn, m: MeterOverview) -> Button:
+    """Switches the hot-water meter's boiler mark: the label says what pressing it makes it."""
+    label = "chat.heater_clear" if m.meter.water_heater else "chat.heater_set"
+    return Button(t.say(label, serial=m.meter.serial), f"heater:{m.meter.id}")
+
+
+async def water_heater(t: Turn, action: str) -> list[Reply]:
+    """`heater:<id>`: the resident's hot-water meter's boiler mark switched; says what it is."""
+    meter_id = action.split(":", 1)[1]
+    mine = {m.meter.id: m.meter for m in await t.uses.list_my_meters(t.identity.resident_id)}
+    meter = mine.get(int(meter_id)) if meter_id.isdigit() else None
+    if meter is None:
+        return [t.not_understood()]
+    asked = SetWaterHeaterRequest(t.actor, meter.id, not meter.water_heater)
+    done = await t.uses.set_water_heater(asked)
+    said = "chat.heater_on" if done.meter.water_heater else "chat.heater_off"
+    return [t.menu(t.say(said, serial=meter.serial))]
 
 
 def meter_line(t: Turn, m: MeterOverview) -> str:
     last = max(m.last.values(), key=lambda r: r.period, default=None)
-    return t.say(
+    line = t.say(
         "chat.meter_line",
         service=t.say(f"service.{m.meter.service.value}"),
         serial=m.meter.serial,
@@ -33,6 +56,7 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
         last=f"{format_value(last.value, m.meter.decimals)} ({last.period})" if last else "—",
     )
+    return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
 
 
 async def history(t: Turn) -> list[Reply]:

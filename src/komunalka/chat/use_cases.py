@@ -11,6 +11,7 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
+from komunalka.application.readings.set_water_heater import SetWaterHeater
 from komunalka.application.readings.submit_readings import SubmitReadings
 
 
@@ -29,3 +30,4 @@ class ChatUseCases:
     suppliers_for: SuppliersFor
     link_account: LinkAccount
     unlink_account: UnlinkAccount
+    set_water_heater: SetWaterHeater

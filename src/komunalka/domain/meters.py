@@ -87,9 +87,13 @@ class Meter:
     decimals: int
     verification_due: date | None = None
     status: MeterStatus = MeterStatus.ACTIVE
+    # An electric water heater ("boiler") on this hot-water meter: its owner must send the
+    # reading every month even when it has not changed (DOMAIN.md, the rules residents live by).
+    water_heater: bool = False
 
     def __post_init__(self) -> None:
         problems = meter_shape_violations(self.registers, self.digits, self.decimals)
+        problems += water_heater_violations(self.service, self.water_heater)
         if problems:
             raise DomainError(problems)
 
@@ -127,3 +131,10 @@ def meter_shape_violations(
     if not 0 <= decimals <= MAX_DECIMALS:
         problems.append(Violation("meter.invalid_decimals", {"decimals": str(decimals)}))
     return problems
+
+
+def water_heater_violations(service: Service, water_heater: bool) -> list[Violation]:
+    """Only a hot-water meter may be marked as feeding an electric water heater."""
+    if water_heater and service is not Service.HOT_WATER:
+        return [Violation("meter.water_heater_not_hot_water", {"service": service.value})]
+    return []

@@ -2,8 +2,10 @@
 
 Rows are checked one by one; a bad row is reported with stable codes and never half-written.
 Columns (CSV header names): ``supplier, account, holder, address, district, service, serial,
-registers, digits, decimals, verification_due, status, period, values``. ``registers`` and
-``values`` list zones with ``|`` (``day|night``); ``registers`` defaults to ``T1``.
+registers, digits, decimals, verification_due, status, period, values, water_heater``.
+``registers`` and ``values`` list zones with ``|`` (``day|night``); ``registers`` defaults to
+``T1``; ``water_heater`` (yes/no, так/ні, 1/0, true/false; empty is no) marks a hot-water meter
+that feeds an electric water heater. The cells are parsed by `registry_cells`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from komunalka.domain.errors import DomainError, InvalidReading, Violation
-from komunalka.domain.meters import (
-    MeterStatus,
-    meter_shape_violations,
-    normalize_serial,
-)
+from komunalka.domain.errors import InvalidReading, Violation
+from komunalka.domain.meters import MeterStatus, normalize_serial, water_heater_violations
 from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.registry_cells import (
+    checked_date,
+    checked_reading,
+    flag,
+    iso_date,
+    period_of,
+    register_list,
+    shape_violations,
+    small_int,
+)
 from komunalka.domain.services import Service
 from komunalka.domain.values import parse_milli
 
@@ -39,9 +47,9 @@ COLUMNS = (
     "status",
     "period",
     "values",
+    "water_heater",
 )
 REQUIRED = ("supplier", "account", "holder", "address", "service", "serial", "digits")
-_SMALL_INT = re.compile(r"[0-9]{1,2}")
 _ACCOUNT = re.compile(r"^[0-9A-Za-z\-/]{3,32}$")
 _SERIAL = re.compile(r"^[0-9A-Z]{3,32}$")
 _SERVICES = {s.value: s for s in Service}
@@ -65,6 +73,7 @@ class RegistryRow:
     status: MeterStatus
     period: BillingPeriod | None
     values_milli: tuple[int, ...]
+    water_heater: bool = False
 
 
 # Where `named_cells` puts the cells of a row beyond its header: a column no header can name.
@@ -102,13 +111,14 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
         (get("decimals") or "").strip(),
         (get("status") or "").strip(),
         (get("period") or "").strip(),
+        (get("water_heater") or "").strip(),
     )
     if shape is None:
         return None
-    service, registers, digits, decimals, status, period = shape
-    # Verification dates vary from meter to meter: judged apart, each date once (_iso_date).
+    service, registers, digits, decimals, status, period, heater = shape
+    # Verification dates vary from meter to meter: judged apart, each date once (iso_date).
     due_text = (get("verification_due") or "").strip()
-    due = _iso_date(due_text) if due_text else None
+    due = iso_date(due_text) if due_text else None
     if due_text and due is None:
         return None
     supplier = (get("supplier") or "").strip()
@@ -159,10 +169,11 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
         status,
         period,
         milli,
+        heater,
     )
 
 
-_Shape = tuple[Service, tuple[str, ...], int, int, MeterStatus, BillingPeriod | None]
+_Shape = tuple[Service, tuple[str, ...], int, int, MeterStatus, BillingPeriod | None, bool]
 
 
 @lru_cache(maxsize=256)
@@ -173,20 +184,22 @@ def _good_shape(
     decimals: str,
     status: str,
     period: str,
+    water_heater: str,
 ) -> _Shape | None:
     """The shape cells parsed, or None if any of them is wrong (or `period` is, when given)."""
     kind = _SERVICES.get(service)
     state = _STATUSES.get(status or "active")
-    digits_, decimals_ = _int(digits), _int(decimals or "0")
-    zones = _registers(registers or "T1")
-    if kind is None or state is None or digits_ is None or decimals_ is None:
+    digits_, decimals_ = small_int(digits), small_int(decimals or "0")
+    zones = register_list(registers or "T1")
+    heater = flag(water_heater)
+    if kind is None or state is None or digits_ is None or decimals_ is None or heater is None:
         return None
-    if _shape(zones, digits_, decimals_) or len(period) > MAX_TEXT:
+    if shape_violations(zones, digits_, decimals_) or len(period) > MAX_TEXT:
         return None
-    found = _period(period) if period else None
-    if isinstance(found, Violation):
+    found = period_of(period) if period else None
+    if isinstance(found, Violation) or water_heater_violations(kind, heater):
         return None
-    return kind, zones, digits_, decimals_, state, found
+    return kind, zones, digits_, decimals_, state, found, heater
 
 
 def _checked_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
@@ -207,17 +220,20 @@ def _checked_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]
     status = _STATUSES.get(get["status"] or "active")
     if status is None:
         problems.append(Violation("registry.bad_status", {"status": get["status"]}))
-    digits, decimals = _int(get["digits"]), _int(get["decimals"] or "0")
-    registers = _registers(get["registers"] or "T1")
+    digits, decimals = small_int(get["digits"]), small_int(get["decimals"] or "0")
+    registers = register_list(get["registers"] or "T1")
     if digits is None:
         problems.append(Violation("meter.invalid_digits", {"digits": get["digits"]}))
     if decimals is None:
         problems.append(Violation("meter.invalid_decimals", {"decimals": get["decimals"]}))
     # A cell that is not a number was reported as written; judge the rest of the shape.
-    problems += _shape(registers, 9 if digits is None else digits, decimals or 0)
+    problems += shape_violations(registers, 9 if digits is None else digits, decimals or 0)
     digits, decimals = digits or 0, decimals or 0
-    due = _date(get["verification_due"], problems)
-    period, values = _reading(get["period"], get["values"], registers, digits, decimals, problems)
+    due = checked_date(get["verification_due"], problems)
+    period, values = checked_reading(
+        get["period"], get["values"], registers, digits, decimals, problems
+    )
+    heater = _water_heater(get["water_heater"], service, problems)
     if problems or service is None or status is None:
         return problems
     return RegistryRow(
@@ -235,75 +251,15 @@ def _checked_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]
         status,
         period,
         values,
+        heater,
     )
 
 
-# A registry repeats the same few shapes, dates and periods a million times: remember them.
-_CACHE = 4096
-
-
-@lru_cache(maxsize=_CACHE)
-def _int(text: str) -> int | None:
-    return int(text) if _SMALL_INT.fullmatch(text) else None
-
-
-@lru_cache(maxsize=_CACHE)
-def _registers(text: str) -> tuple[str, ...]:
-    return tuple(text.split("|"))
-
-
-@lru_cache(maxsize=_CACHE)
-def _shape(registers: tuple[str, ...], digits: int, decimals: int) -> tuple[Violation, ...]:
-    return tuple(meter_shape_violations(registers, digits, decimals))
-
-
-@lru_cache(maxsize=_CACHE)
-def _iso_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=_CACHE)
-def _period(text: str) -> BillingPeriod | Violation:
-    try:
-        return BillingPeriod.parse(text)
-    except DomainError as exc:
-        return exc.violations[0]
-
-
-def _date(text: str, problems: list[Violation]) -> date | None:
-    if not text:
-        return None
-    found = _iso_date(text)
-    if found is None:
-        problems.append(Violation("registry.bad_date", {"date": text}))
-    return found
-
-
-def _reading(
-    period_text: str,
-    values_text: str,
-    registers: tuple[str, ...],
-    digits: int,
-    decimals: int,
-    problems: list[Violation],
-) -> tuple[BillingPeriod | None, tuple[int, ...]]:
-    if not period_text and not values_text:
-        return None, ()
-    period = _period(period_text)
-    if isinstance(period, Violation):
-        problems.append(period)
-        return None, ()
-    texts = values_text.split("|")
-    if len(texts) != len(registers):
-        problems.append(Violation("registry.values_mismatch", {"registers": "|".join(registers)}))
-        return None, ()
-    if problems:  # the meter's shape is wrong: its values cannot be judged
-        return None, ()
-    try:
-        return period, tuple(parse_milli(t, digits, decimals) for t in texts)
-    except InvalidReading as exc:
-        problems.extend(exc.violations)
-        return None, ()
+def _water_heater(text: str, service: Service | None, problems: list[Violation]) -> bool:
+    heater = flag(text)
+    if heater is None:
+        problems.append(Violation("registry.bad_water_heater", {"value": text}))
+        return False
+    if service is not None:
+        problems += water_heater_violations(service, heater)
+    return heater

@@ -33,7 +33,7 @@ _SNAPSHOT = """
            (SELECT (e.id, e.fingerprint, e.created_at) FROM submissions e
             WHERE e.actor_key = $4 AND e.client_key = $5) AS earlier,
            r.id, r.meter_id, r.register, r.period, r.value_milli, r.submitted_at, r.channel,
-           r.status, r.receipt, r.submission_id
+           r.status, r.receipt, r.submission_id, m.water_heater
     FROM meters m
     JOIN accounts a ON a.id = m.account_id
     JOIN suppliers s ON s.id = m.supplier_id
@@ -43,6 +43,8 @@ _SNAPSHOT = """
 """
 # One meter is the common case; `= $1` is planned once per connection, while `= ANY($1)` is
 # planned again on every call (a custom plan; the generic one scans).
+# Where m.water_heater is in a row of _SNAPSHOT (last, after the reading's columns).
+_HEATER = 32
 _SNAPSHOT_ONE = _SNAPSHOT.format(where="m.id = $1")
 _SNAPSHOT_MANY = _SNAPSHOT.format(where="m.id = ANY($1::bigint[])")
 
@@ -148,7 +150,7 @@ class PgSubmissionRepository(InScope):
         history: dict[int, dict[str, list[Reading]]] = {}
         for r in rows:
             if r[0] not in found:
-                found[r[0]] = context_of(r)
+                found[r[0]] = context_of(r, heater=_HEATER)
                 history[r[0]] = {}
             if r[22] is not None:
                 history[r[0]].setdefault(r[24], []).append(reading_of(r[22:]))

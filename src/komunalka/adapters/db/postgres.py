@@ -32,7 +32,7 @@ _CONTEXTS = """
            s.code, s.name, s.timezone, s.window_rule, s.account_pattern,
            EXISTS (SELECT 1 FROM account_links l
                    WHERE l.account_id = a.id AND l.resident_id = $2) AS linked,
-           m.revision
+           m.revision, m.water_heater
     FROM meters m
     JOIN accounts a ON a.id = m.account_id
     JOIN suppliers s ON s.id = m.supplier_id
@@ -79,7 +79,8 @@ _AUDIT = """
 """
 
 
-def _meter(row: Any) -> Meter:
+def _meter(row: Any, heater: int) -> Meter:
+    """The meter of a row of _CONTEXTS (or the snapshot's): `heater` is where m.water_heater is."""
     return Meter(
         row[0],
         row[1],
@@ -90,6 +91,7 @@ def _meter(row: Any) -> Meter:
         row[7],
         row[8],
         MeterStatus(row[9]),
+        row[heater],
     )
 
 
@@ -108,9 +110,9 @@ def reading_of(row: Any) -> Reading:
     )
 
 
-def context_of(r: Any) -> MeterContext:
+def context_of(r: Any, heater: int = 21) -> MeterContext:
     return MeterContext(
-        _meter(r),
+        _meter(r, heater),
         Account(r[1], r[2], r[10], r[11], r[12], r[13]),
         supplier_of(r[2], r[14], r[15], r[16], r[17], r[18]),
         r[19],

@@ -6,10 +6,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, insert, text, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    text,
+    update,
+)
 
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import registry_imports
@@ -42,6 +55,7 @@ stage = Table(
         for i in range(1, MAX_REGISTERS + 1)
         for c in (Column(f"r{i}", Text), Column(f"v{i}", Integer))
     ],
+    Column("water_heater", Boolean),
     prefixes=["TEMPORARY"],
 )
 COLUMNS = [c.name for c in stage.columns]
@@ -69,7 +83,18 @@ def stage_record(staged: StagedRow) -> tuple[Any, ...]:
         row.status.value,
         row.period.index if row.period else None,
         *pairs,
+        row.water_heater,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """One import, as each of its chunks lands: its id, its time, and whether its file lists
+    water heaters (a file without the column leaves the meters' flags as they are)."""
+
+    import_id: int
+    at: datetime
+    water_heaters: bool
 
 
 # Lines repeating an earlier line's meter: earlier in this chunk, or landed by an earlier chunk
@@ -112,12 +137,15 @@ _ACCOUNTS = {
 }
 
 # A meter listed again moves its revision on (ADR 0009): a submission judged before the import
-# changed the meter or added its reading is written only after judging it again.
+# changed the meter or added its reading is written only after judging it again. Its water-heater
+# flag is the file's when the file lists them; else it stays, unless the meter is no longer one
+# of hot water (only those may carry it).
 _METERS = """
     INSERT INTO meters (account_id, account_number, supplier_id, service, serial, registers,
-                        digits, decimals, verification_due, status, registry_import_id)
+                        digits, decimals, verification_due, status, registry_import_id,
+                        water_heater)
     SELECT a.id, a.number, s.supplier_id, s.service, s.serial, s.registers, s.digits,
-           s.decimals, s.verification_due, s.status, :import_id
+           s.decimals, s.verification_due, s.status, :import_id, s.water_heater
     FROM registry_stage s JOIN accounts a ON a.supplier_id = s.supplier_id AND a.number = s.account
     WHERE true
     ON CONFLICT (supplier_id, serial) DO UPDATE
@@ -126,6 +154,8 @@ _METERS = """
         registers = excluded.registers, digits = excluded.digits, decimals = excluded.decimals,
         verification_due = excluded.verification_due, status = excluded.status,
         registry_import_id = excluded.registry_import_id,
+        water_heater = CASE WHEN :water_heaters THEN excluded.water_heater
+                            ELSE meters.water_heater AND excluded.service = 'hot_water' END,
         revision = meters.revision + 1
 """
 
@@ -150,9 +180,12 @@ class SqlRegistryStaging(InScope):
         chunks: AsyncIterator[list[StagedRow]],
         at: datetime,
         on_duplicate: Callable[[int], None],
+        *,
+        water_heaters: bool = False,
     ) -> MergeCounts:
         add = insert(registry_imports).values(at=at).returning(registry_imports.c.id)
         import_id = int((await self._conn.execute(add)).scalar_one())
+        job = Landing(import_id, at, water_heaters)
         await self._prepare()
         await self._conn.exec_driver_sql("DROP TABLE IF EXISTS registry_stage")
         await self._conn.run_sync(lambda sync: stage.create(sync))
@@ -165,7 +198,7 @@ class SqlRegistryStaging(InScope):
                 if landing is not None:
                     totals += await landing
                     landing = None
-                landing = asyncio.create_task(self._land(chunk, import_id, at, on_duplicate))
+                landing = asyncio.create_task(self._land(chunk, job, on_duplicate))
             if landing is not None:
                 totals += await landing
                 landing = None
@@ -181,21 +214,17 @@ class SqlRegistryStaging(InScope):
         """Settings for the import's transaction (none on SQLite)."""
 
     async def _land(
-        self,
-        chunk: list[StagedRow],
-        import_id: int,
-        at: datetime,
-        on_duplicate: Callable[[int], None],
+        self, chunk: list[StagedRow], job: Landing, on_duplicate: Callable[[int], None]
     ) -> MergeCounts:
         await self._stage(chunk)
-        ids = {"import_id": import_id}
+        ids = {"import_id": job.import_id}
         lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES), ids)]
         for line in sorted(lines):
             on_duplicate(line)
         if lines:
             delete = f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})"  # noqa: S608
             await self._conn.execute(text(delete), ids)
-        return MergeCounts(len(chunk), len(lines)) + await self._upsert(import_id, at)
+        return MergeCounts(len(chunk), len(lines)) + await self._upsert(job)
 
     async def _stage(self, chunk: list[StagedRow]) -> None:
         await self._conn.exec_driver_sql("DELETE FROM registry_stage")
@@ -204,16 +233,16 @@ class SqlRegistryStaging(InScope):
             insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
         )
 
-    async def _upsert(self, import_id: int, at: datetime) -> MergeCounts:
+    async def _upsert(self, job: Landing) -> MergeCounts:
         """Merges the staged rows (none repeating a meter): accounts, meters, then readings."""
-        ids = {"import_id": import_id}
+        ids = {"import_id": job.import_id, "water_heaters": job.water_heaters}
         dialect = self._conn.dialect.name
         accounts = (await self._conn.execute(text(_ACCOUNTS[dialect]))).rowcount
         meters = (await self._conn.execute(text(_METERS), ids)).rowcount
         add_readings = text(_READINGS.format(union=_UNION)).bindparams(
             bindparam("now", type_=UtcDateTime())
         )
-        added = (await self._conn.execute(add_readings, {"now": at})).rowcount
+        added = (await self._conn.execute(add_readings, {"now": job.at})).rowcount
         replaced = await self._conn.scalar(
             text("SELECT count(*) FROM registry_stage WHERE status = 'replaced'")
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage_record
+from komunalka.adapters.db.registry import COLUMNS, Landing, SqlRegistryStaging, stage_record
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.domain.meters import MeterStatus
 
@@ -71,6 +71,7 @@ METER_COLUMNS = [
     "verification_due",
     "status",
     "registry_import_id",
+    "water_heater",
 ]
 READING_COLUMNS = ["meter_id", "register", "period", "value_milli", "submitted_at", "channel"]
 READING_COLUMNS += ["status"]
@@ -147,23 +148,19 @@ class PgRegistryStaging(SqlRegistryStaging):
         await self._raw.execute("SET LOCAL jit = off")
 
     async def _land(
-        self,
-        chunk: list[StagedRow],
-        import_id: int,
-        at: datetime,
-        on_duplicate: Callable[[int], None],
+        self, chunk: list[StagedRow], job: Landing, on_duplicate: Callable[[int], None]
     ) -> MergeCounts:
         kept, repeats = first_of_each_meter(chunk)
         meters_found, accounts_found = await self._existing(kept)
-        split = split_chunk(kept, repeats, meters_found, accounts_found, import_id)
+        split = split_chunk(kept, repeats, meters_found, accounts_found, job.import_id)
         for line in split.duplicates:
             on_duplicate(line)
         counts = MergeCounts(staged=len(chunk), duplicates=len(split.duplicates))
         if split.new:
-            counts += await self._copy(split.new, import_id, at)
+            counts += await self._copy(split.new, job.import_id, job.at)
         if split.existing:
             await self._stage(split.existing)
-            counts += await self._upsert(import_id, at)
+            counts += await self._upsert(job)
         return counts
 
     async def _stage(self, chunk: list[StagedRow]) -> None:
@@ -231,6 +228,7 @@ def _meters(
             r.verification_due,
             r.status.value,
             import_id,
+            r.water_heater,
         )
         for s, meter_id in zip(rows, meter_ids, strict=True)
         for r in (s.row,)

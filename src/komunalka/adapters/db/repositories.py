@@ -167,6 +167,10 @@ class SqlMeterRepository(InScope):
         )
         return [meter_of(r) for r in await self._conn.execute(query.order_by(meters.c.id))]
 
+    async def set_water_heater(self, meter_id: int, water_heater: bool) -> None:
+        change = update(meters).where(meters.c.id == meter_id).values(water_heater=water_heater)
+        await self._conn.execute(change)
+
 
 class SqlLinkAttemptRepository(InScope):
     async def failures_since(

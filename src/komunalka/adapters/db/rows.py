@@ -52,6 +52,7 @@ def meter_of(row: Any, id_field: str = "id") -> Meter:
         decimals=row.decimals,
         verification_due=row.verification_due,
         status=MeterStatus(row.status),
+        water_heater=bool(row.water_heater),
     )
 
 

@@ -77,6 +77,12 @@ class MediaRepository(Protocol):
     async def forget_before(self, before: datetime) -> None: ...
 
 
+class WaterHeaters(Protocol):
+    """Marks a meter as feeding an electric water heater, or not (the caller checks the rule)."""
+
+    async def set_water_heater(self, meter_id: int, water_heater: bool) -> None: ...
+
+
 class LinkedAccounts(Protocol):
     """The accounts a resident has linked (the accounts feature's storage, read here)."""
 

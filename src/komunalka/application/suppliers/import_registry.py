@@ -87,7 +87,11 @@ class ImportRegistry:
             def on_duplicate(line: int) -> None:
                 on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
 
-            counts = await self._registry.load(chunks(), self._clock.now(), on_duplicate)
+            # A file without the column says nothing of water heaters: their flags stay.
+            listed = "water_heater" in columns
+            counts = await self._registry.load(
+                chunks(), self._clock.now(), on_duplicate, water_heaters=listed
+            )
             accepted = counts.staged - counts.duplicates
             details = {"rows": read, "accepted": accepted, "meters": counts.meters}
             now = self._clock.now()

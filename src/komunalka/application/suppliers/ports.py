@@ -90,11 +90,15 @@ class RegistryStaging(Protocol):
         chunks: AsyncIterator[list[StagedRow]],
         at: datetime,
         on_duplicate: Callable[[int], None],
+        *,
+        water_heaters: bool = False,
     ) -> MergeCounts:
         """Lands valid rows chunk by chunk: upserts accounts and meters and adds the readings not
         yet known. A row repeating an earlier row's meter (supplier and serial) does not land:
         its line goes to `on_duplicate`. The next chunk is awaited while the last one merges,
-        so the caller's parsing and the database's work overlap."""
+        so the caller's parsing and the database's work overlap. `water_heaters`: the file lists
+        them, so a listed meter's flag becomes the row's; otherwise a meter keeps its flag (a
+        resident may have set it), except one that is no longer of hot water."""
         ...
 
 

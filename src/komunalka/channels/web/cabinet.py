@@ -33,6 +33,8 @@ DONE = {
     "password": "cabinet.done_password",
     "profile": "cabinet.done_profile",
     "telegram": "cabinet.done_telegram",
+    "water_heater_on": "cabinet.done_water_heater_on",
+    "water_heater_off": "cabinet.done_water_heater_off",
 }
 
 

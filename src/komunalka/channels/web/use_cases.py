@@ -15,6 +15,7 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
+from komunalka.application.readings.set_water_heater import SetWaterHeater
 from komunalka.application.readings.submit_readings import SubmitReadings
 from komunalka.application.shared.ports import Clock
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames
@@ -34,6 +35,7 @@ class CabinetUseCases:
     readings_sheet: ShowReadingsSheet
     request_password_reset: RequestPasswordReset
     reset_password: ResetPassword
+    set_water_heater: SetWaterHeater
     sign_in: SignIn
     sign_in_with_telegram: SignInWithTelegram
     sign_up: SignUp
