@@ -64,7 +64,13 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
                 card = await first_link(page, live.url, search, "/operator/accounts/")
                 paths = ["/operator", search, card, f"{card}/readings"]
             elif login == ADMIN:
-                paths = ["/operator/staff", "/operator/staff/new", "/operator/suppliers"]
+                paths = [
+                    "/operator/staff",
+                    "/operator/staff/new",
+                    "/operator/suppliers",
+                    "/operator/reminders",
+                    "/operator/reminders/kte",
+                ]
             elif login == SUPPLIER:
                 paths = [
                     "/supplier?period=2026-10",
@@ -73,6 +79,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
                     "/supplier/window",
                     "/supplier/tariffs",
                     "/supplier/tokens",
+                    "/supplier/reminders",
                     "/supplier/non-submitters?period=2026-11",
                 ]
             found += await audit(page, live.url, paths)

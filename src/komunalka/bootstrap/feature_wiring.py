@@ -1,5 +1,5 @@
-"""The notifications feature's wiring (the outbox, reminders): split from wiring.py, which
-holds one function per feature."""
+"""The wiring of the identity and notifications features (the outbox, reminders), split from
+wiring.py, which holds the other features' functions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.application.identity.attach_telegram import AttachTelegram
+from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
+from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
+from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
+from komunalka.application.identity.resolve_session import ResolveSession, SignOut
+from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
+from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.identity.stop_reminders import PURPOSE as STOP_PURPOSE
+from komunalka.application.identity.stop_reminders import StopReminders
 from komunalka.application.notifications.channels import NoticeSender
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
@@ -15,7 +24,7 @@ from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
 from komunalka.application.notifications.reachable_again import ReachableAgain
 from komunalka.application.notifications.send_reminders import SendReminders
-from komunalka.application.shared.ports import Clock, LinkSigner
+from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner, PasswordHasher
 from komunalka.channels.reminders.wording import ReminderTexts
 from komunalka.domain.reminders import QuietHours
 
@@ -60,4 +69,48 @@ def notifications(
             u, u.suppliers, u.reminder_rules, u.audit, clock
         ),
         "reachable_again": ReachableAgain(u, u.reminder_book),
+    }
+
+
+def identity_cases(
+    uow: SqlStorage,
+    clock: Clock,
+    hasher: PasswordHasher,
+    dialogs: DialogStateStore | None,
+    signer: LinkSigner,
+) -> dict[str, Any]:
+    u = uow
+    sessions, attempts, logins = u.web_sessions, u.sign_in_attempts, u.web_logins
+    return {
+        "issue_token": IssueToken(u, u.residents, u.tokens, u.audit, clock),
+        "revoke_token": RevokeToken(u, u.tokens, u.audit, clock),
+        "authenticate": Authenticate(u, u.tokens, clock),
+        "identify_resident": IdentifyResident(u, u.identities, u.residents, u.audit, clock),
+        "update_preferences": UpdatePreferences(
+            u, u.identities, u.profiles, u.reminder_book, clock
+        ),
+        "sign_up": SignUp(u, u.residents, logins, u.profiles, sessions, u.audit, hasher, clock),
+        "sign_in": SignIn(u, logins, attempts, sessions, hasher, clock),
+        "sign_in_staff": SignInStaff(u, u.staff, attempts, sessions, u.audit, hasher, clock),
+        "sign_in_with_telegram": SignInWithTelegram(
+            u, u.identities, u.residents, sessions, u.audit, clock
+        ),
+        "request_password_reset": RequestPasswordReset(
+            u, logins, attempts, u.one_time_tokens, u.outbox, clock
+        ),
+        "reset_password": ResetPassword(
+            u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock
+        ),
+        "resolve_session": ResolveSession(u, sessions, u.profiles, u.staff, clock),
+        "sign_out": SignOut(u, sessions),
+        "attach_telegram": AttachTelegram(
+            u, u.identities, u.profiles, u.accounts, u.audit, clock, dialogs
+        ),
+        "get_profile": GetProfile(u, u.profiles, u.accounts, u.suppliers),
+        "stop_reminders": StopReminders(
+            u, u.profiles, u.identities, u.reminder_book, signer, u.audit, clock
+        ),
+        "update_profile": UpdateProfile(
+            u, u.profiles, u.identities, u.reminder_book, u.audit, clock
+        ),
     }

@@ -10,15 +10,7 @@ from typing import Any, TypeVar
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.signing import ItsDangerousSigner
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
-from komunalka.application.identity.attach_telegram import AttachTelegram
-from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile  # web cabinet
-from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
-from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
-from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
-from komunalka.application.identity.resolve_session import ResolveSession, SignOut
-from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
-from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
-from komunalka.application.identity.stop_reminders import StopReminders
+from komunalka.application.identity.issue_token import IssueToken
 from komunalka.application.notifications.channels import NoticeSender
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
@@ -65,7 +57,7 @@ from komunalka.application.suppliers.upload_registry import (
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
-from komunalka.bootstrap.feature_wiring import notifications, wording
+from komunalka.bootstrap.feature_wiring import identity_cases, notifications, wording
 from komunalka.domain.reminders import QuietHours
 
 
@@ -137,7 +129,7 @@ class Wiring:
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
-        identity = _identity(uow, clock, hasher, dialogs, link_signer)
+        identity = identity_cases(uow, clock, hasher, dialogs, link_signer)
         return cls(
             {
                 "clock": clock,
@@ -190,50 +182,6 @@ def _accounts(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         ),
         "unlink_account": UnlinkAccount(uow, uow.accounts, uow.audit, clock),
         "suppliers_for": SuppliersFor(uow, uow.suppliers),
-    }
-
-
-def _identity(
-    uow: SqlStorage,
-    clock: Clock,
-    hasher: PasswordHasher,
-    dialogs: DialogStateStore | None,
-    signer: LinkSigner,
-) -> dict[str, Any]:
-    u = uow
-    sessions, attempts, logins = u.web_sessions, u.sign_in_attempts, u.web_logins
-    return {
-        "issue_token": IssueToken(u, u.residents, u.tokens, u.audit, clock),
-        "revoke_token": RevokeToken(u, u.tokens, u.audit, clock),
-        "authenticate": Authenticate(u, u.tokens, clock),
-        "identify_resident": IdentifyResident(u, u.identities, u.residents, u.audit, clock),
-        "update_preferences": UpdatePreferences(
-            u, u.identities, u.profiles, u.reminder_book, clock
-        ),
-        "sign_up": SignUp(u, u.residents, logins, u.profiles, sessions, u.audit, hasher, clock),
-        "sign_in": SignIn(u, logins, attempts, sessions, hasher, clock),
-        "sign_in_staff": SignInStaff(u, u.staff, attempts, sessions, u.audit, hasher, clock),
-        "sign_in_with_telegram": SignInWithTelegram(
-            u, u.identities, u.residents, sessions, u.audit, clock
-        ),
-        "request_password_reset": RequestPasswordReset(
-            u, logins, attempts, u.one_time_tokens, u.outbox, clock
-        ),
-        "reset_password": ResetPassword(
-            u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock
-        ),
-        "resolve_session": ResolveSession(u, sessions, u.profiles, u.staff, clock),
-        "sign_out": SignOut(u, sessions),
-        "attach_telegram": AttachTelegram(
-            u, u.identities, u.profiles, u.accounts, u.audit, clock, dialogs
-        ),
-        "get_profile": GetProfile(u, u.profiles, u.accounts, u.suppliers),
-        "stop_reminders": StopReminders(
-            u, u.profiles, u.identities, u.reminder_book, signer, u.audit, clock
-        ),
-        "update_profile": UpdateProfile(
-            u, u.profiles, u.identities, u.reminder_book, u.audit, clock
-        ),
     }
 
 
