@@ -4,6 +4,7 @@ wiring.py, which holds the other features' functions."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from komunalka.adapters.db.storage import SqlStorage
@@ -61,6 +62,7 @@ def notifications(
             quiet=quiet,
             policy=policy,
             batch=send_batch,
+            drain=timedelta(seconds=50),  # kicked every 10 s: rounds overlap, never idle
         ),
         "show_reminders": ShowReminders(
             u, u.suppliers, u.reminder_rules, u.reminder_book, clock, quiet

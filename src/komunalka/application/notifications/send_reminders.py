@@ -80,9 +80,11 @@ class SendReminders:
         worker: str | None = None,
         batch: int = 100,
         chunk: int = 25,
+        drain: timedelta = timedelta(0),
     ) -> None:
         """`batch`: reminders claimed a round; `chunk`: sent before their outcomes are
-        recorded (about a second's worth at Telegram's rate)."""
+        recorded (about a second's worth at Telegram's rate); `drain`: how long a call goes on
+        with further rounds while they come back full (0: one round)."""
         self._transactions = transactions
         self._book = book
         self._wording = wording
@@ -93,16 +95,28 @@ class SendReminders:
         self._worker = worker or worker_name()
         self._batch = batch
         self._chunk = chunk
+        self._drain = drain
 
     async def __call__(self, limit: int | None = None) -> SendRound:
+        """Rounds of `limit` (the batch) while each comes back full and `drain` has not passed:
+        a worker keeps the channel busy between the schedule's kicks."""
         limit = limit or self._batch
+        started = self._clock.now()
+        tally: dict[str, int] = defaultdict(int)
+        while True:
+            claimed = await self._round(limit, tally)
+            if claimed < limit or self._clock.now() - started >= self._drain:
+                return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
+
+    async def _round(self, limit: int, tally: dict[str, int]) -> int:
+        """One round, its outcomes added to `tally`; how many reminders it claimed."""
         now = self._clock.now()
         if not self._quiet.allows(now):
-            return SendRound()
+            return 0
         async with self._transactions(write=True) as tx:
             claim = await self._book.claim(self._worker, limit, now, self._policy.lease)
             await tx.commit()
-        tally: dict[str, int] = defaultdict(int, unknown=claim.unknown)
+        tally["unknown"] += claim.unknown
         batches: dict[str, list[tuple[ClaimedReminder, Notice]]] = defaultdict(list)
         leaders, followers = _one_per_resident(claim.reminders)
         for claimed in leaders:
@@ -120,7 +134,7 @@ class SendReminders:
                 chunk = batch[start : start + self._chunk]
                 for outcome, count in (await self._send(channel, chunk, followers)).items():
                     tally[outcome] += count
-        return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
+        return len(claim.reminders)
 
     async def _word(self, claimed: ClaimedReminder, now: datetime) -> Notice | str:
         """The notice to send, or why none is sent ("skipped", "expired")."""
