@@ -312,3 +312,16 @@ def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_
     assert again.output.splitlines()[0] == (
         "Завдання deliver_outbox: sent=0, retried=0, failed=0, unknown=0"
     )
+
+
+def test_reminders_preview_lists_each_rule_and_whom_it_would_reach(run) -> None:
+    assert run("demo").exit_code == 0
+    shown = run("reminders", "preview", "--supplier", "kte", "--period", "2026-11", language="en")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0].startswith("Reminders of") and "2026-11" in lines[0]
+    assert any(line.startswith("• when the window opens — 05.11.2026, on") for line in lines)
+    assert any("3 day(s) before it closes — 27.11.2026" in line for line in lines)
+    assert all("would reach" in line for line in lines if line.startswith("•"))
+    unknown = run("reminders", "preview", "--supplier", "nope", language="en")
+    assert unknown.exit_code == 2

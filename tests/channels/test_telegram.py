@@ -225,3 +225,20 @@ async def test_with_answers_off_every_reply_goes_through_the_bot_api(bot: Bot) -
     assert len(tries) == 3  # the greeting refused once and sent, then the menu
     assert tries[1].at - tries[0].at >= 1.0
     assert tries[2].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "send"
+
+
+async def test_a_resident_who_blocked_the_bot_is_reachable_again_once_they_write(
+    bot: Bot, uow: Any
+) -> None:
+    from sqlalchemy import select, update
+
+    from komunalka.adapters.db.tables import identities
+
+    await bot.say("/start")
+    mine = (identities.c.channel == "telegram") & (identities.c.external_id == str(USER["id"]))
+    async with uow.engine.begin() as conn:  # what a 403 to a reminder left behind
+        await conn.execute(update(identities).where(mine).values(unreachable_at=kyiv(2026, 11, 19)))
+    await bot.say("меню")
+    async with uow.engine.connect() as conn:
+        query = select(identities.c.unreachable_at).where(mine)
+        assert (await conn.execute(query)).scalar_one() is None

@@ -96,6 +96,32 @@ async def test_webhook_check_and_delivery_receipts_are_ignored(viber: Viber) -> 
     assert viber.fake.calls == []
 
 
+async def _unreachable_at(uow: Any, user: str) -> Any:
+    from sqlalchemy import select
+
+    from komunalka.adapters.db.tables import identities
+
+    async with uow.engine.connect() as conn:
+        query = select(identities.c.unreachable_at).where(
+            identities.c.channel == "viber", identities.c.external_id == user
+        )
+        return (await conn.execute(query)).scalar_one()
+
+
+async def test_an_unsubscribed_user_gets_no_reminders_until_they_come_back(
+    viber: Viber, uow: Any
+) -> None:
+    await viber.say("привіт")  # the identity exists now
+    user = SENDER["id"]
+    left = await viber.post({"event": "unsubscribed", "timestamp": 2, "user_id": user})
+    assert left.status_code == 200 and await _unreachable_at(uow, user) is not None
+    back = await viber.post({"event": "subscribed", "timestamp": 3, "user": SENDER})
+    assert back.status_code == 200 and await _unreachable_at(uow, user) is None
+    await viber.post({"event": "unsubscribed", "timestamp": 4, "user_id": user})
+    await viber.say("я тут")  # writing again counts as coming back
+    assert await _unreachable_at(uow, user) is None
+
+
 async def test_a_whole_conversation_with_keyboard_buttons(viber: Viber) -> None:
     await viber.say("привіт")
     menu = viber.fake.sent()[-1]

@@ -23,7 +23,7 @@ from komunalka.application.notifications.deliver_outbox import DeliverOutbox, Re
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
-from komunalka.application.notifications.reachable_again import ReachableAgain
+from komunalka.application.notifications.reachable_again import MarkUnreachable, ReachableAgain
 from komunalka.application.notifications.send_reminders import SendReminders
 from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner, PasswordHasher
 from komunalka.channels.reminders.wording import ReminderTexts
@@ -71,6 +71,7 @@ def notifications(
             u, u.suppliers, u.reminder_rules, u.audit, clock
         ),
         "reachable_again": ReachableAgain(u, u.reminder_book),
+        "mark_unreachable": MarkUnreachable(u, u.reminder_book, clock),
     }
 
 

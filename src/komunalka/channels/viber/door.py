@@ -2,7 +2,8 @@
 
 A button press comes back as a text message carrying the button's ActionBody; the door marks
 its own ActionBodies with a prefix, so a typed text is never taken for a button. Each callback is
-acted on once (the conversation records its message_token first). Delivery receipts are ignored.
+acted on once (the conversation records its message_token first). Delivery receipts are ignored;
+`unsubscribed` stops reminders to that user, `subscribed` lets them go again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 BUTTON = "kb:"
 SENDER = {"name": "Komunalka"}
 PICTURES = "/media/pictures"
-IGNORED = {"delivered", "seen", "failed", "webhook", "subscribed", "unsubscribed"}
+IGNORED = {"delivered", "seen", "failed", "webhook"}
 
 
 class ViberError(Exception):
@@ -47,6 +48,13 @@ class ViberDoor:
         Viber takes only as the callback's answer."""
         kind = payload.get("event")
         if kind in IGNORED or not isinstance(kind, str):
+            return None
+        if kind == "unsubscribed":  # no reminders there until they come back
+            await self._uc.mark_unreachable("viber", str(payload.get("user_id", "")))
+            return None
+        if kind == "subscribed":
+            user = payload.get("user") or {}
+            await self._uc.reachable_again("viber", str(user.get("id", "")))
             return None
         if kind == "conversation_started":
             user = payload.get("user") or {}
