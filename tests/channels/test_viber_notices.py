@@ -79,3 +79,17 @@ async def test_calls_stay_within_the_throttle(fake: FakeViber) -> None:
     await send(fake, [notice(f"u{i}", f"text {i}") for i in range(30)], per_second=10)
     times = sorted(fake.times)
     assert max(sum(1 for t in times if s <= t < s + 1) for s in times) <= 10
+
+
+async def test_the_services_viber_sender_marks_the_button_as_the_bots_own(fake: FakeViber) -> None:
+    """Pressed, the reminder's button comes back as a text the Viber door takes for a button
+    (its prefix), so it opens the sending round rather than being read as typed text."""
+    from komunalka.bootstrap.container import notice_senders
+    from komunalka.bootstrap.settings import Settings
+    from komunalka.channels.viber.door import BUTTON
+
+    settings = Settings(viber_token=fake.token, viber_api_url=fake.url)
+    sender = notice_senders(settings)["viber"]
+    (result,) = await sender.send([notice("u1")])
+    assert result.outcome is Outcome.SENT
+    assert fake.sent()[0]["keyboard"]["Buttons"][0]["ActionBody"] == BUTTON + "send"

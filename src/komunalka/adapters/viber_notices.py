@@ -32,9 +32,18 @@ SENDER = {"name": "Komunalka"}
 
 class ViberNoticeSender:
     def __init__(
-        self, client: httpx.AsyncClient, token: str, throttle: SendThrottle, concurrency: int = 20
+        self,
+        client: httpx.AsyncClient,
+        token: str,
+        throttle: SendThrottle,
+        concurrency: int = 20,
+        *,
+        action_prefix: str = "",
     ) -> None:
+        """`action_prefix` marks a button's ActionBody as the bot door's own (the Viber door
+        takes a typed text starting with it for a button press)."""
         self._client = client  # its base URL is the API's, its headers carry X-Viber-Auth-Token
+        self._prefix = action_prefix
         self._key = token_key("viber", token)
         self._throttle = throttle
         self._gate = asyncio.Semaphore(concurrency)
@@ -55,7 +64,7 @@ class ViberNoticeSender:
         self, notices: Sequence[Notice], indexes: list[int], results: list[SendResult]
     ) -> None:
         first = notices[indexes[0]]
-        message = _message(first)
+        message = _message(first, self._prefix)
         if len(indexes) == 1:
             method, message["receiver"] = "send_message", first.address
         else:
@@ -107,7 +116,7 @@ class ViberNoticeSender:
         return body, None
 
 
-def _message(notice: Notice) -> dict[str, Any]:
+def _message(notice: Notice, prefix: str = "") -> dict[str, Any]:
     message: dict[str, Any] = {
         "sender": SENDER,
         "type": "text",
@@ -119,7 +128,7 @@ def _message(notice: Notice) -> dict[str, Any]:
             "Columns": 6,
             "Rows": 1,
             "ActionType": "reply",
-            "ActionBody": notice.action or notice.button,
+            "ActionBody": prefix + (notice.action or notice.button),
             "Text": notice.button,
         }
         message["keyboard"] = {"Type": "keyboard", "DefaultHeight": False, "Buttons": [button]}

@@ -122,8 +122,11 @@ def notice_senders(
         senders["telegram"] = TelegramNoticeSender(client, settings.telegram_token, throttle)
     if settings.viber_token:
         from komunalka.adapters.viber_notices import ViberNoticeSender
+        from komunalka.channels.viber.door import BUTTON
 
-        senders["viber"] = ViberNoticeSender(viber_client(settings), settings.viber_token, throttle)
+        senders["viber"] = ViberNoticeSender(
+            viber_client(settings), settings.viber_token, throttle, action_prefix=BUTTON
+        )
     return senders
 
 
