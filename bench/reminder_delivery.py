@@ -45,6 +45,7 @@ from komunalka.adapters.throttle import RedisSendThrottle, default_rates
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.reminders import QuietHours, RuleKind
+from reminder_plan import WORLD
 from support import Database, komunalka, machine, save_json, temporary_database
 
 TARGET = 0.9
@@ -56,20 +57,7 @@ QUIET = QuietHours(clock_time(0), clock_time(0, 0, 2))
 SENDING = QuietHours(clock_time(0), clock_time(23, 59, 59))
 
 SEED = [
-    """INSERT INTO suppliers (id, code, name, timezone, window_rule, account_pattern, services)
-       VALUES (1, 'kte', 'Київтеплоенерго', 'Europe/Kyiv', '5..-1', '\\d{10}', 'hot_water')""",
-    """INSERT INTO residents (id, name, created_at)
-       SELECT g, 'Resident ' || g, now() FROM generate_series(1, $1::bigint) g""",
-    """INSERT INTO accounts (id, supplier_id, number, holder, address, district)
-       SELECT g, 1, lpad(g::text, 10, '0'), 'Шевченко Олена', 'Київ, вул. Хрещатик, ' || g, ''
-       FROM generate_series(1, $1::bigint) g""",
-    """INSERT INTO meters (id, account_id, account_number, supplier_id, service, serial,
-                           registers, digits, decimals, verification_due, status)
-       SELECT g, g, lpad(g::text, 10, '0'), 1, 'hot_water', 'HW' || lpad(g::text, 9, '0'),
-              'T1', 5, 3, DATE '2030-01-01', 'active'
-       FROM generate_series(1, $1::bigint) g""",
-    """INSERT INTO account_links (resident_id, account_id, proof, linked_at)
-       SELECT g, g, 'serial', now() FROM generate_series(1, $1::bigint) g""",
+    *WORLD,
     """INSERT INTO resident_profiles (resident_id, language, reminder_channel,
                                       reminder_consent_at, contact)
        SELECT g, 'uk', 'telegram', now(), '' FROM generate_series(1, $1::bigint) g""",

@@ -50,10 +50,11 @@ PERIOD = BillingPeriod(2026, 11).index
 SPAN = SendSpan(1_795_158_000, 11 * 3600)  # 2026-11-20, 09:00-20:00 Kyiv
 COMMAND = ".venv/bin/python bench/reminder_plan.py"
 
-SEED = [
+# The world both reminder benchmarks start from: one supplier, N residents, each with an account,
+# a hot-water meter on it and the account linked (bench/reminder_delivery.py uses it too).
+WORLD = [
     """INSERT INTO suppliers (id, code, name, timezone, window_rule, account_pattern, services)
        VALUES (1, 'kte', 'Київтеплоенерго', 'Europe/Kyiv', '5..-1', '\\d{10}', 'hot_water')""",
-    "INSERT INTO reminder_rules (id, supplier_id, kind) VALUES (1, 1, 'opens')",
     """INSERT INTO residents (id, name, created_at)
        SELECT g, 'Resident ' || g, now() FROM generate_series(1, $1::bigint) g""",
     """INSERT INTO accounts (id, supplier_id, number, holder, address, district)
@@ -66,6 +67,10 @@ SEED = [
        FROM generate_series(1, $1::bigint) g""",
     """INSERT INTO account_links (resident_id, account_id, proof, linked_at)
        SELECT g, g, 'serial', now() FROM generate_series(1, $1::bigint) g""",
+]
+SEED = [
+    *WORLD,
+    "INSERT INTO reminder_rules (id, supplier_id, kind) VALUES (1, 1, 'opens')",
     """INSERT INTO resident_profiles (resident_id, language, reminder_channel,
                                       reminder_consent_at, contact)
        SELECT g, 'uk', (ARRAY['email', 'sms', 'telegram', 'viber'])[g % 4 + 1], now(),
