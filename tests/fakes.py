@@ -80,6 +80,40 @@ class FakeClock:
         return self.instant
 
 
+class FakeTicks:
+    """A monotonic clock (`Ticks`) moved by hand: real time, apart from the business clock."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+class FakeRevocations:
+    """TokenRevocations in memory; `readable=False` plays Redis being unreachable."""
+
+    def __init__(self, readable: bool = True) -> None:
+        self.bumps = 0
+        self.readable = readable
+
+    async def current(self) -> int | None:
+        return self.bumps if self.readable else None
+
+    async def bump(self) -> None:
+        self.bumps += 1
+
+
+class FakePauses:
+    """A `Pause` that records the seconds it was asked to wait, and waits none."""
+
+    def __init__(self) -> None:
+        self.waited: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waited.append(seconds)
+
+
 @dataclass
 class State:
     suppliers: dict[int, Supplier] = field(default_factory=dict)
@@ -707,6 +741,9 @@ class InMemorySignInAttempts(_Repos):
         return sum(
             1 for k, ok, at in self.s.sign_in_attempts if k == key and not ok and at >= since
         )
+
+    async def succeeded_since(self, key: str, since: datetime) -> bool:
+        return any(k == key and ok and at >= since for k, ok, at in self.s.sign_in_attempts)
 
     async def add(self, key: str, success: bool, at: datetime) -> None:
         self.s.sign_in_attempts.append((key, success, at))

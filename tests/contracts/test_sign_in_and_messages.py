@@ -104,6 +104,9 @@ async def test_sign_in_attempts_count_failures_since(storage: Any) -> None:
         assert await storage.sign_in_attempts.failures_since("k", AT - timedelta(hours=1)) == 1
         assert await storage.sign_in_attempts.failures_since("k", AT - timedelta(hours=2)) == 2
         assert await storage.sign_in_attempts.failures_since("none", AT) == 0
+        assert await storage.sign_in_attempts.succeeded_since("k", AT - timedelta(minutes=25))
+        assert not await storage.sign_in_attempts.succeeded_since("k", AT - timedelta(minutes=15))
+        assert not await storage.sign_in_attempts.succeeded_since("other", AT - timedelta(days=1))
 
 
 async def test_a_one_time_token_is_used_once_for_its_purpose_before_it_expires(

@@ -103,16 +103,15 @@ async def test_a_taken_login_or_weak_password_changes_nothing(uc, engine) -> Non
     assert await count(engine, web_logins) == 1
 
 
-async def test_wrong_passwords_are_limited_per_login(uc, clock) -> None:
+async def test_wrong_passwords_are_limited_per_login_and_address(uc) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
     for _ in range(5):
         with pytest.raises(DomainError) as wrong:
             await uc.sign_in("olena@example.com", "wrong one!", "10.0.0.1")
         assert wrong.value.code == "signin.wrong"
     with pytest.raises(DomainError) as limited:
-        await uc.sign_in("olena@example.com", "correct horse", "10.0.0.2")
+        await uc.sign_in("olena@example.com", "correct horse", "10.0.0.1")
     assert limited.value.code == "signin.too_many"
-    clock.instant += timedelta(minutes=16)
     assert (await uc.sign_in("olena@example.com", "correct horse", "10.0.0.2")).subject_id
 
 

@@ -24,7 +24,7 @@ from komunalka.application.readings.submit_readings import (
 from komunalka.application.shared.actors import Actor
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
-from tests.fakes import FakeClock, InMemoryStore, kyiv
+from tests.fakes import FakeClock, FakeRevocations, FakeTicks, InMemoryStore, kyiv
 from tests.world import World, build_world
 
 
@@ -47,8 +47,16 @@ def issuer(store: InMemoryStore, clock: FakeClock) -> IssueToken:
     return IssueToken(store, store.residents, store.tokens, store.audit, clock)
 
 
-def revoker(store: InMemoryStore, clock: FakeClock) -> RevokeToken:
-    return RevokeToken(store, store.tokens, store.audit, clock)
+def revoker(
+    store: InMemoryStore, clock: FakeClock, revocations: FakeRevocations | None = None
+) -> RevokeToken:
+    return RevokeToken(store, store.tokens, store.audit, clock, revocations or FakeRevocations())
+
+
+def authenticator(
+    store: InMemoryStore, revocations: FakeRevocations | None = None, ticks: FakeTicks | None = None
+) -> Authenticate:
+    return Authenticate(store, store.tokens, revocations or FakeRevocations(), ticks or FakeTicks())
 
 
 def link(resident: int, number: str = "1000001357", **proof: str) -> LinkAccountRequest:
@@ -195,7 +203,7 @@ async def test_an_issued_token_authenticates_its_resident_and_only_a_hash_is_kep
     store, world, clock, _ = setup
     issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
     assert issued.token not in store.state.tokens
-    authenticate = Authenticate(store, store.tokens, clock)
+    authenticate = authenticator(store)
     assert await authenticate(issued.token) == world.resident
     assert await authenticate("kmn_wrong") is None
     assert await authenticate("") is None
@@ -212,10 +220,49 @@ async def test_a_revoked_token_no_longer_authenticates(setup) -> None:
     store, world, clock, _ = setup
     issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
     assert await revoker(store, clock)(Actor.system(), issued.token) == world.resident
-    assert await Authenticate(store, store.tokens, clock)(issued.token) is None
+    assert await authenticator(store)(issued.token) is None
     with pytest.raises(DomainError) as exc:
         await revoker(store, clock)(Actor.system(), issued.token)
     assert exc.value.code == "token.not_found"
+
+
+async def test_a_remembered_token_stops_at_once_when_revoked(setup) -> None:
+    store, world, clock, _ = setup
+    issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
+    revocations = FakeRevocations()
+    authenticate = authenticator(store, revocations)
+    assert await authenticate(issued.token) == world.resident
+    asked = len(store.units)
+    assert await authenticate(issued.token) == world.resident
+    assert len(store.units) == asked  # remembered: no database round trip
+    await revoker(store, clock, revocations)(Actor.system(), issued.token)
+    assert revocations.bumps == 1
+    assert await authenticate(issued.token) is None
+
+
+async def test_remembered_tokens_age_on_real_time_even_with_a_frozen_clock(setup) -> None:
+    store, world, clock, _ = setup
+    issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
+    ticks = FakeTicks()
+    authenticate = authenticator(store, ticks=ticks)
+    await authenticate(issued.token)
+    asked = len(store.units)
+    ticks.seconds += 29
+    await authenticate(issued.token)
+    assert len(store.units) == asked
+    ticks.seconds += 2  # the business clock has not moved; 31 s of real time have
+    await authenticate(issued.token)
+    assert len(store.units) == asked + 1
+
+
+async def test_tokens_are_looked_up_every_time_while_revocations_are_unreadable(setup) -> None:
+    store, world, clock, _ = setup
+    issued = await issuer(store, clock)(Actor.system(), resident_id=world.resident)
+    authenticate = authenticator(store, FakeRevocations(readable=False))
+    await authenticate(issued.token)
+    asked = len(store.units)
+    assert await authenticate(issued.token) == world.resident
+    assert len(store.units) == asked + 1
 
 
 async def test_checking_a_proof_links_nothing_but_a_wrong_one_still_counts(setup) -> None:

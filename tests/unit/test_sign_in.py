@@ -8,14 +8,15 @@ from datetime import timedelta
 import pytest
 
 from komunalka.application.identity.ports import ResetTicket
-from komunalka.application.identity.sign_in import RESIDENT, hash_token
+from komunalka.application.identity.sign_in import RESIDENT, STAFF, hash_token
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import OutgoingMessage
+from komunalka.bootstrap.feature_wiring import Guards
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.staff import StaffRole
-from tests.fakes import FakeClock, FakePasswords, FakeSender, InMemoryStore, kyiv
+from tests.fakes import FakeClock, FakePasswords, FakePauses, FakeSender, InMemoryStore, kyiv
 
 
 @pytest.fixture
@@ -29,17 +30,29 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def wall() -> FakeClock:
+    """Real time, for the limits: moves apart from the business clock."""
+    return FakeClock(kyiv(2026, 11, 20))
+
+
+@pytest.fixture
+def pauses() -> FakePauses:
+    return FakePauses()
+
+
+@pytest.fixture
 def sender() -> FakeSender:
     return FakeSender()
 
 
 @pytest.fixture
-def uc(store, clock, sender) -> Wiring:
+def uc(store, clock, wall, pauses, sender) -> Wiring:
     return Wiring.wire(
         store,
         clock,
         passwords=FakePasswords(),
         senders={"email": sender},
+        guards=Guards(wall=wall, pause=pauses),
     )
 
 
@@ -70,15 +83,64 @@ async def test_a_refused_sign_up_writes_nothing(uc, store) -> None:
     assert store.commits == before
 
 
-async def test_failures_count_per_login_and_lock_it_for_a_quarter_hour(uc, clock) -> None:
+async def test_failures_from_one_address_refuse_that_address_only(uc, wall) -> None:
     await uc.sign_up("olena@example.com", "correct horse", "Олена")
     for _ in range(5):
         with pytest.raises(DomainError, match=r"signin\.wrong"):
             await uc.sign_in("olena@example.com", "wrong pass", "1.1.1.1")
     with pytest.raises(DomainError, match=r"signin\.too_many"):
-        await uc.sign_in("olena@example.com", "correct horse", "2.2.2.2")
-    clock.instant += timedelta(minutes=15, seconds=1)
+        await uc.sign_in("olena@example.com", "correct horse", "1.1.1.1")
+    # the person, elsewhere, is not locked out by whoever typed at 1.1.1.1
     assert (await uc.sign_in("olena@example.com", "correct horse", "2.2.2.2")).kind == RESIDENT
+    wall.instant += timedelta(minutes=15, seconds=1)
+    assert (await uc.sign_in("olena@example.com", "correct horse", "1.1.1.1")).kind == RESIDENT
+
+
+async def test_an_address_failing_on_many_logins_is_refused_for_all(uc) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    for n in range(30):
+        with pytest.raises(DomainError, match=r"signin\.wrong"):
+            await uc.sign_in(f"guess{n}@example.com", "wrong pass", "6.6.6.6")
+    with pytest.raises(DomainError, match=r"signin\.too_many"):
+        await uc.sign_in("olena@example.com", "correct horse", "6.6.6.6")
+
+
+async def test_many_failures_slow_new_addresses_but_not_the_persons_own(uc, pauses) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    await uc.sign_in("olena@example.com", "correct horse", "3.3.3.3")
+    for n in range(12):  # spread over many addresses, none reaching its own limit
+        with pytest.raises(DomainError, match=r"signin\.wrong"):
+            await uc.sign_in("olena@example.com", "wrong pass", f"10.0.0.{n}")
+    assert pauses.waited == [0.5, 1.0]  # the 11th and 12th waited
+    assert (await uc.sign_in("olena@example.com", "correct horse", "3.3.3.3")).kind == RESIDENT
+    assert pauses.waited == [0.5, 1.0]
+    assert (await uc.sign_in("olena@example.com", "correct horse", "4.4.4.4")).kind == RESIDENT
+    assert pauses.waited == [0.5, 1.0, 1.5]  # a new address waits, and still gets in
+
+
+async def test_lockouts_age_on_real_time_while_the_business_clock_is_frozen(
+    uc, clock, wall
+) -> None:
+    await uc.sign_up("olena@example.com", "correct horse", "Олена")
+    for _ in range(5):
+        with pytest.raises(DomainError, match=r"signin\.wrong"):
+            await uc.sign_in("olena@example.com", "wrong pass", "1.1.1.1")
+    frozen = clock.instant
+    wall.instant += timedelta(minutes=16)
+    assert (await uc.sign_in("olena@example.com", "correct horse", "1.1.1.1")).kind == RESIDENT
+    assert clock.instant == frozen
+
+
+async def test_nobody_elsewhere_can_lock_the_administrator_out(uc) -> None:
+    system = Actor.system()
+    await uc.add_staff(system, None, "admin@x", "А", StaffRole.ADMINISTRATOR, "password1")
+    for address in ("6.6.6.6", "7.7.7.7"):
+        for _ in range(5):
+            with pytest.raises(DomainError, match=r"signin\.wrong"):
+                await uc.sign_in_staff("admin@x", "guess", address)
+        with pytest.raises(DomainError, match=r"signin\.too_many"):
+            await uc.sign_in_staff("admin@x", "password1", address)
+    assert (await uc.sign_in_staff("admin@x", "password1", "10.1.1.1")).kind == STAFF
 
 
 def reset_mail(ticket: ResetTicket) -> OutgoingMessage:

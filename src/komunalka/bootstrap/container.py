@@ -19,6 +19,7 @@ from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner
+from komunalka.bootstrap.feature_wiring import Guards
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.reminders import QuietHours
@@ -53,6 +54,18 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
 
         return RedisDialogStateStore(Redis.from_url(settings.redis_url))
     return SqlDialogStateStore(engine)
+
+
+def guards(settings: Settings) -> Guards:
+    """Real time for the limits and caches; revoked tokens counted in Redis when
+    KOMUNALKA_REDIS_URL is set (every process sees a revocation at once), else in the process."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        from komunalka.adapters.revocations import RedisRevocations
+
+        return Guards(revocations=RedisRevocations(Redis.from_url(settings.redis_url)))
+    return Guards()
 
 
 def senders(settings: Settings) -> dict[str, MessageSender]:
@@ -148,6 +161,7 @@ def build(settings: Settings) -> Container:
         quiet=QuietHours.parse(settings.quiet_hours),
         policy=RetryPolicy(lease=timedelta(seconds=settings.send_lease)),
         send_batch=settings.send_batch,
+        guards=guards(settings),
     )
     return Container(settings, engine, use_cases)
 

@@ -3,18 +3,25 @@ wiring.py, which holds the other features' functions."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from komunalka.adapters.clock import SystemClock
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.revocations import InProcessRevocations
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.ports import TokenRevocations
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
 from komunalka.application.identity.sign_in import SignIn, SignInStaff, SignUp
+from komunalka.application.identity.sign_in_limits import Pause, SignInLimits
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.identity.stop_reminders import PURPOSE as STOP_PURPOSE
 from komunalka.application.identity.stop_reminders import StopReminders
@@ -25,9 +32,26 @@ from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
 from komunalka.application.notifications.reachable_again import MarkUnreachable, ReachableAgain
 from komunalka.application.notifications.send_reminders import SendReminders
-from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner, PasswordHasher
+from komunalka.application.shared.ports import (
+    Clock,
+    DialogStateStore,
+    LinkSigner,
+    PasswordHasher,
+    Ticks,
+)
 from komunalka.channels.reminders.wording import ReminderTexts
 from komunalka.domain.reminders import QuietHours
+
+
+@dataclass(frozen=True, slots=True)
+class Guards:
+    """What the limits and caches run on: real time, never the business clock (KOMUNALKA_NOW
+    freezes that one); and the count of revoked tokens (in this process unless Redis is set)."""
+
+    wall: Clock = field(default_factory=SystemClock)  # limits counted in the database
+    ticks: Ticks = time.monotonic  # a process's cache ages
+    revocations: TokenRevocations = field(default_factory=InProcessRevocations)
+    pause: Pause = asyncio.sleep  # sign-in's slow-down
 
 
 def wording(web_url: str, signer: LinkSigner) -> ReminderWording:
@@ -81,25 +105,28 @@ def identity_cases(
     hasher: PasswordHasher,
     dialogs: DialogStateStore | None,
     signer: LinkSigner,
+    guards: Guards,
 ) -> dict[str, Any]:
     u = uow
     sessions, attempts, logins = u.web_sessions, u.sign_in_attempts, u.web_logins
+    limits = SignInLimits(attempts, hasher, guards.wall, guards.pause)
+    revocations = guards.revocations
     return {
         "issue_token": IssueToken(u, u.residents, u.tokens, u.audit, clock),
-        "revoke_token": RevokeToken(u, u.tokens, u.audit, clock),
-        "authenticate": Authenticate(u, u.tokens, clock),
+        "revoke_token": RevokeToken(u, u.tokens, u.audit, clock, revocations),
+        "authenticate": Authenticate(u, u.tokens, revocations, guards.ticks),
         "identify_resident": IdentifyResident(u, u.identities, u.residents, u.audit, clock),
         "update_preferences": UpdatePreferences(
             u, u.identities, u.profiles, u.reminder_book, clock
         ),
         "sign_up": SignUp(u, u.residents, logins, u.profiles, sessions, u.audit, hasher, clock),
-        "sign_in": SignIn(u, logins, attempts, sessions, hasher, clock),
-        "sign_in_staff": SignInStaff(u, u.staff, attempts, sessions, u.audit, hasher, clock),
+        "sign_in": SignIn(u, logins, sessions, limits, clock),
+        "sign_in_staff": SignInStaff(u, u.staff, sessions, u.audit, limits, clock),
         "sign_in_with_telegram": SignInWithTelegram(
             u, u.identities, u.residents, sessions, u.audit, clock
         ),
         "request_password_reset": RequestPasswordReset(
-            u, logins, attempts, u.one_time_tokens, u.outbox, clock
+            u, logins, attempts, u.one_time_tokens, u.outbox, clock, guards.wall
         ),
         "reset_password": ResetPassword(
             u, u.one_time_tokens, logins, sessions, u.audit, hasher, clock

@@ -57,7 +57,7 @@ from komunalka.application.suppliers.upload_registry import (
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
-from komunalka.bootstrap.feature_wiring import identity_cases, notifications, wording
+from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
 from komunalka.domain.reminders import QuietHours
 
 
@@ -119,22 +119,25 @@ class Wiring:
         quiet: QuietHours | None = None,
         policy: RetryPolicy | None = None,
         send_batch: int = 100,
+        guards: Guards | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
         key when none is given: links then live as long as the process); `web_url`: the
         cabinet's public address, in links; `quiet`: the hours reminders may go out; `policy`:
-        the lease and retries of every outbound message."""
+        the lease and retries of every outbound message; `guards`: real time for the limits
+        and caches, and the count of revoked tokens (this process's, unless given)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
-        identity = identity_cases(uow, clock, hasher, dialogs, link_signer)
+        guards = guards or Guards()
+        identity = identity_cases(uow, clock, hasher, dialogs, link_signer, guards)
         return cls(
             {
                 "clock": clock,
                 **readings,
-                **_accounts(uow, clock),
+                **_accounts(uow, clock, guards.wall),
                 **identity,
                 **_staff(
                     uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]
@@ -175,10 +178,10 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
     }
 
 
-def _accounts(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+def _accounts(uow: SqlStorage, clock: Clock, wall: Clock) -> dict[str, Any]:
     return {
         "link_account": LinkAccount(
-            uow, uow.suppliers, uow.accounts, uow.meters, uow.link_attempts, uow.audit, clock
+            uow, uow.suppliers, uow.accounts, uow.meters, uow.link_attempts, uow.audit, clock, wall
         ),
         "unlink_account": UnlinkAccount(uow, uow.accounts, uow.audit, clock),
         "suppliers_for": SuppliersFor(uow, uow.suppliers),

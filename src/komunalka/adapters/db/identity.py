@@ -110,6 +110,14 @@ class SqlSignInAttemptRepository(InScope):
         )
         return int((await self._conn.execute(query)).scalar_one())
 
+    async def succeeded_since(self, key: str, since: datetime) -> bool:
+        query = select(sign_in_attempts.c.id).where(
+            sign_in_attempts.c.key == key,
+            sign_in_attempts.c.at >= since,
+            sign_in_attempts.c.success.is_(True),
+        )
+        return (await self._conn.execute(query.limit(1))).first() is not None
+
     async def add(self, key: str, success: bool, at: datetime) -> None:
         values = {"key": key, "success": success, "at": at}
         await self._conn.execute(insert(sign_in_attempts).values(values))

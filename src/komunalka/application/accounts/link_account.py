@@ -74,7 +74,10 @@ class LinkAccount:
         attempts: LinkAttemptRepository,
         audit: AuditLog,
         clock: Clock,
+        wall: Clock | None = None,
     ) -> None:
+        """`wall`: real time, which the attempts are counted on (the business `clock` may be
+        frozen by KOMUNALKA_NOW, and then a failure would never age out); `clock` by default."""
         self._transactions = transactions
         self._suppliers = suppliers
         self._accounts = accounts
@@ -82,6 +85,7 @@ class LinkAccount:
         self._attempts = attempts
         self._audit = audit
         self._clock = clock
+        self._wall = wall or clock
 
     async def __call__(self, request: LinkAccountRequest) -> LinkAccountResult:
         resident_id = request.actor.resident_id
@@ -89,25 +93,25 @@ class LinkAccount:
             raise DomainError.of("link.resident_required")
         number = re.sub(r"\s+", "", request.account_number)
         proof = read_proof(request.proof, request.proof_kind)
-        now = self._clock.now()
+        now, real = self._clock.now(), self._wall.now()
         async with self._transactions(write=True) as tx:
             supplier = await self._supplier(request.supplier_code, number)
             seen = await self._attempts.failures_since(
-                resident_id, supplier.id, number, now - RESIDENT_WINDOW, now - ACCOUNT_WINDOW
+                resident_id, supplier.id, number, real - RESIDENT_WINDOW, real - ACCOUNT_WINDOW
             )
             if seen.by_resident >= RESIDENT_FAILURES or seen.by_account >= ACCOUNT_FAILURES:
                 minutes = int(RESIDENT_WINDOW.total_seconds() // 60)
                 raise DomainError.of("link.too_many_attempts", minutes=minutes)
             account = await self._accounts.by_number(supplier.id, number)
             if account is None or not await self._proven(account, proof):
-                await self._attempts.add(resident_id, supplier.id, number, False, now)
+                await self._attempts.add(resident_id, supplier.id, number, False, real)
                 await tx.commit()  # the failure must count, whatever the caller does next
                 left = RESIDENT_FAILURES - seen.by_resident - 1
                 raise DomainError.of("link.not_matched", attempts_left=max(left, 0))
             if request.check_only:
                 created = not await self._accounts.is_linked(resident_id, account.id)
             else:
-                await self._attempts.add(resident_id, supplier.id, number, True, now)
+                await self._attempts.add(resident_id, supplier.id, number, True, real)
                 created = await self._accounts.link(resident_id, account.id, proof.kind, now)
                 details = {"account": number, "supplier": supplier.code, "proof": proof.kind}
                 subject = f"account:{account.id}"

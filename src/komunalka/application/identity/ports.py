@@ -50,6 +50,19 @@ class TokenRepository(Protocol):
         ...
 
 
+class TokenRevocations(Protocol):
+    """How many bearer tokens have been revoked, as every process sees it: a process trusts the
+    tokens it remembers only while this number is the one it read when it remembered them."""
+
+    async def current(self) -> int | None:
+        """The count now; None when it cannot be read (then nothing remembered is trusted)."""
+        ...
+
+    async def bump(self) -> None:
+        """One more revocation (after it committed)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class WebLogin:
     id: int
@@ -87,6 +100,7 @@ class WebSessionRepository(Protocol):
 
 class SignInAttemptRepository(Protocol):
     async def failures_since(self, key: str, since: datetime) -> int: ...
+    async def succeeded_since(self, key: str, since: datetime) -> bool: ...
     async def add(self, key: str, success: bool, at: datetime) -> None: ...
 
 

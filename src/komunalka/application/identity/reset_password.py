@@ -45,13 +45,16 @@ class RequestPasswordReset:
         tokens: OneTimeTokenRepository,
         outbox: Outbox,
         clock: Clock,
+        wall: Clock | None = None,
     ) -> None:
+        """`wall`: real time, which the requests are counted on (`clock` may be frozen)."""
         self._transactions = transactions
         self._logins = logins
         self._attempts = attempts
         self._tokens = tokens
         self._outbox = outbox
         self._clock = clock
+        self._wall = wall or clock
 
     async def __call__(self, login: str, compose: ResetMessageComposer) -> bool:
         """True when a message with a new token went to the outbox; False, with nothing
@@ -62,14 +65,14 @@ class RequestPasswordReset:
         # Worded before the transaction opens, for every login alike: no door code runs while
         # it is open, and an unknown login takes as long as a known one.
         message = compose(ticket)
-        now = self._clock.now()
+        now, real = self._clock.now(), self._wall.now()
         key = f"reset:login:{normalized}"
         async with self._transactions(write=True) as tx:
             found = await self._logins.by_login(normalized)
-            recent = await self._attempts.failures_since(key, now - timedelta(hours=1))
+            recent = await self._attempts.failures_since(key, real - timedelta(hours=1))
             if found is None or recent >= RESETS_PER_HOUR:
                 return False
-            await self._attempts.add(key, False, now)
+            await self._attempts.add(key, False, real)
             expires = now + RESET_LINK_LIFETIME
             await self._tokens.add(hash_token(token), RESET_PURPOSE, found.resident_id, expires)
             await self._outbox.add(message, now)

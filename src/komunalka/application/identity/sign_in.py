@@ -3,7 +3,8 @@ that expire. (A one-time reset link: reset_password.py; Telegram's Login Widget:
 sign_in_with_telegram.py.)
 
 Who may call them: the web doors, for the browser in front of them. Guarantees: passwords are
-stored only as the hasher's hash; wrong passwords are limited per login and per address; an
+stored only as the hasher's hash; wrong passwords are limited per login and address, per address,
+and slowed per login (sign_in_limits.py); an
 unknown login costs the same as a wrong password and answers the same; a session token is shown
 to the browser only, the database keeps its SHA-256.
 """
@@ -19,11 +20,11 @@ from komunalka.application.identity.ports import (
     ResidentProfile,
     ResidentProfileRepository,
     ResidentRepository,
-    SignInAttemptRepository,
     WebLoginRepository,
     WebSession,
     WebSessionRepository,
 )
+from komunalka.application.identity.sign_in_limits import Attempt, SignInLimits
 from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.application.shared.logins import (
     RESIDENT,
@@ -57,9 +58,6 @@ __all__ = [
 
 RESIDENT_SESSION = timedelta(days=14)
 STAFF_SESSION = timedelta(hours=8)
-ATTEMPT_WINDOW = timedelta(minutes=15)
-FAILURES_PER_LOGIN = 5
-FAILURES_PER_ADDRESS = 30
 
 
 def hash_token(token: str) -> str:
@@ -102,40 +100,6 @@ async def open_session(
     session = WebSession(hash_token(token), kind, subject_id, now + lifetime)
     await sessions.add(session, now)
     return OpenedSession(token, kind, subject_id, session.expires_at)
-
-
-class _Limits:
-    """Shared by the password sign-ins: failures counted per login and per address."""
-
-    def __init__(self, attempts: SignInAttemptRepository, passwords: PasswordHasher) -> None:
-        self._attempts = attempts
-        self._passwords = passwords
-        # verified when the login is unknown, so an unknown login takes as long as a known one
-        self._decoy: str | None = None
-
-    async def check(self, keys: list[str], now: datetime) -> None:
-        since = now - ATTEMPT_WINDOW
-        limits = (FAILURES_PER_LOGIN, FAILURES_PER_ADDRESS)
-        for key, limit in zip(keys, limits, strict=False):
-            if await self._attempts.failures_since(key, since) >= limit:
-                minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
-                raise DomainError.of("signin.too_many", minutes=minutes)
-
-    def verify(self, hashed: str | None, password: str) -> bool:
-        if hashed is None:
-            if self._decoy is None:
-                self._decoy = self._passwords.hash(secrets.token_urlsafe(16))
-            self._passwords.verify(self._decoy, password)
-            return False
-        return self._passwords.verify(hashed, password)
-
-    async def record(self, keys: list[str], ok: bool, now: datetime) -> None:
-        for key in keys:
-            await self._attempts.add(key, ok, now)
-
-
-def _keys(prefix: str, login: str, address: str) -> list[str]:
-    return [f"{prefix}:login:{login}", f"{prefix}:ip:{address or '-'}"]
 
 
 class SignUp:
@@ -192,29 +156,29 @@ class SignIn:
         self,
         transactions: Transactions,
         logins: WebLoginRepository,
-        attempts: SignInAttemptRepository,
         sessions: WebSessionRepository,
-        passwords: PasswordHasher,
+        limits: SignInLimits,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._logins = logins
-        self._limits = _Limits(attempts, passwords)
+        self._limits = limits
         self._sessions = sessions
         self._clock = clock
 
     async def __call__(self, login: str, password: str, address: str = "") -> OpenedSession:
-        normalized = normalize_login(login)
-        keys = _keys(RESIDENT, normalized, address)
-        now = self._clock.now()
+        attempt = Attempt(RESIDENT, normalize_login(login), address)
+        async with self._transactions():
+            pause = await self._limits.admit(attempt)
+            found = await self._logins.by_login(attempt.login)
+        await self._limits.wait(pause)
+        ok = self._limits.verify(found.password_hash if found else None, password)
         async with self._transactions(write=True) as tx:
-            await self._limits.check(keys, now)
-            found = await self._logins.by_login(normalized)
-            ok = self._limits.verify(found.password_hash if found else None, password)
-            await self._limits.record(keys, ok, now)
+            await self._limits.record(attempt, ok)
             if not ok or found is None:
                 await tx.commit()
                 raise DomainError.of("signin.wrong")
+            now = self._clock.now()
             opened = await open_session(self._sessions, RESIDENT, found.resident_id, now)
             await tx.commit()
         return opened
@@ -225,15 +189,14 @@ class SignInStaff:
         self,
         transactions: Transactions,
         staff: StaffRepository,
-        attempts: SignInAttemptRepository,
         sessions: WebSessionRepository,
         audit: AuditLog,
-        passwords: PasswordHasher,
+        limits: SignInLimits,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._staff = staff
-        self._limits = _Limits(attempts, passwords)
+        self._limits = limits
         self._sessions = sessions
         self._audit = audit
         self._clock = clock
@@ -242,18 +205,20 @@ class SignInStaff:
         normalized = login.strip().lower()[:254]
         if not normalized:
             raise DomainError.of("signin.bad_login")
-        keys = _keys(STAFF, normalized, address)
-        now = self._clock.now()
-        async with self._transactions(write=True) as tx:
-            await self._limits.check(keys, now)
+        attempt = Attempt(STAFF, normalized, address)
+        async with self._transactions():
+            pause = await self._limits.admit(attempt)
             found = await self._staff.by_login(normalized)
-            ok = self._limits.verify(found.password_hash if found else None, password)
-            ok = ok and found is not None and found.member.active
-            await self._limits.record(keys, ok, now)
+        await self._limits.wait(pause)
+        ok = self._limits.verify(found.password_hash if found else None, password)
+        ok = ok and found is not None and found.member.active
+        async with self._transactions(write=True) as tx:
+            await self._limits.record(attempt, ok)
             if not ok or found is None:
                 await tx.commit()
                 raise DomainError.of("signin.wrong")
             member_id = found.member.id
+            now = self._clock.now()
             opened = await open_session(self._sessions, STAFF, member_id, now)
             actor = Actor(ActorKind.OPERATOR, member_id, Channel.WEB)
             await self._audit.record(actor, "staff.sign_in", f"staff:{member_id}", {}, now)

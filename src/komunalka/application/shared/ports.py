@@ -3,7 +3,7 @@ what several of them name lives here, and features meet only through this module
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -80,6 +80,11 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, aware (UTC)."""
         ...
+
+
+# Seconds on a clock that only moves forward, at the real pace (time.monotonic): how old a
+# process's cached entry is. Never business time: KOMUNALKA_NOW freezes the Clock, not this.
+Ticks = Callable[[], float]
 
 
 class Conflict(Exception):
