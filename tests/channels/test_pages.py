@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from komunalka.adapters.db.tables import web_sessions
 from komunalka.channels.pages.security import SESSION_COOKIE
-from tests.channels.pages import OPERATOR, PASSWORD, SUPPLIER, Site, text_of
+from tests.channels.pages import OPERATOR, PASSWORD, RESIDENT, SUPPLIER, Site, text_of
 
 
 async def sessions(site: Site) -> int:
@@ -101,6 +101,52 @@ async def test_wrong_staff_passwords_are_limited(site: Site) -> None:
     locked = await site.post("/staff/sign-in", {"login": OPERATOR, "password": PASSWORD})
     assert locked.status_code == 400
     assert "Забагато невдалих спроб" in locked.text
+
+
+async def test_a_csrf_token_from_before_sign_in_no_longer_works_after(site: Site) -> None:
+    for sign_in, login in ((site.sign_in_staff, OPERATOR), (site.sign_in, RESIDENT)):
+        await site.get("/staff/sign-in")
+        before = site.csrf
+        await sign_in(login)
+        assert site.csrf and site.csrf != before
+        stale = await site.post("/language", {"language": "en", "csrf_token": before})
+        assert stale.status_code == 403
+        signed_in = site.csrf
+        await site.sign_out()
+        assert site.csrf and site.csrf != signed_in
+        assert (await site.post("/language", {"csrf_token": signed_in})).status_code == 403
+        assert (await site.post("/language", {"language": "uk"})).status_code == 303
+
+
+async def test_someone_elsewhere_cannot_lock_staff_out(site: Site) -> None:
+    # the test client's address is 127.0.0.1; another's arrives through a trusted proxy
+    app = site.client._transport.app  # type: ignore[attr-defined]
+    app.state.trust_forwarded_for = True
+    elsewhere = {"X-Forwarded-For": "203.0.113.7, 198.51.100.9"}
+    for _ in range(5):
+        answer = await site.post(
+            "/staff/sign-in", {"login": OPERATOR, "password": "nope-nope"}, headers=elsewhere
+        )
+        assert answer.status_code == 400
+    form = {"login": OPERATOR, "password": PASSWORD}
+    locked = await site.post("/staff/sign-in", form, headers=elsewhere)
+    assert "Забагато невдалих спроб" in locked.text
+    # the forged first entry is not the address: the proxy's last one is
+    forged = {"X-Forwarded-For": "192.0.2.1, 198.51.100.9"}
+    assert (await site.post("/staff/sign-in", form, headers=forged)).status_code == 400
+    assert (await site.post("/staff/sign-in", form)).status_code == 303
+
+
+async def test_someone_elsewhere_cannot_lock_a_resident_out(site: Site) -> None:
+    for _ in range(5):
+        answer = await site.post("/sign-in", {"login": RESIDENT, "password": "nope-nope"})
+        assert answer.status_code == 400
+    form = {"login": RESIDENT, "password": PASSWORD}
+    assert "Забагато невдалих спроб" in (await site.post("/sign-in", form)).text
+    app = site.client._transport.app  # type: ignore[attr-defined]
+    app.state.trust_forwarded_for = True
+    moved = {"X-Forwarded-For": "198.51.100.20"}
+    assert (await site.post("/sign-in", form, headers=moved)).status_code == 303
 
 
 async def test_a_missing_page_is_a_page_for_browsers_and_json_for_the_api(site: Site) -> None:

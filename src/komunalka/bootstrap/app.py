@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(CsrfCookie, secure=secure)
     app.state.pages = pages
     app.state.pages_use_cases = cases.door(PagesUseCases)
+    app.state.trust_forwarded_for = container.settings.trust_forwarded_for
     app.state.telegram_bot = bot
     app.state.viber_client = viber
     for exc, handler in HANDLERS.items():

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     jobs_in_process: bool = True
     # The job queue's names in Redis start with this (the stream, its consumers, schedule turns).
     jobs_queue: str = "komunalka"
+    # The web doors run behind a proxy that appends the client's address to X-Forwarded-For:
+    # sign-in limits count that address. Off: the connection's own address (a proxy's, if any).
+    trust_forwarded_for: bool = False
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
 

@@ -22,6 +22,7 @@ from komunalka.channels.pages.security import (
     cookie_header,
     csrf_protect,
     current_viewer,
+    rotate_csrf,
     safe_next,
     signed_in_redirect,
 )
@@ -109,6 +110,7 @@ class SharedPages:
         response.headers.append(
             "set-cookie", cookie_header(SESSION_COOKIE, "", self.secure, max_age=0).decode()
         )
+        rotate_csrf(response, self.secure)
         return response
 
     async def switch_language(

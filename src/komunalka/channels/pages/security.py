@@ -5,7 +5,8 @@
 - CSRF: a double-submit token. `CsrfCookie` gives every browser a random token in an HttpOnly
   cookie; every form carries it in a hidden field (HTMX sends it as `X-CSRF-Token`), and
   `csrf_protect` refuses an unsafe request whose token does not match. Another site can neither
-  read the cookie nor set it, so it cannot forge the field.
+  read the cookie nor set it, so it cannot forge the field. The token changes at sign-in and
+  sign-out (`rotate_csrf`), so one from before a sign-in does not work after it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import STAFF, Viewer
 from komunalka.channels.pages.use_cases import PagesUseCases
@@ -62,11 +63,24 @@ class CsrfCookie:
         async def sending(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", cookie_header(CSRF_COOKIE, token, self.secure)))
+                if not any(_sets_csrf(k, v) for k, v in headers):  # unless rotated already
+                    cookie = cookie_header(CSRF_COOKIE, token, self.secure)
+                    headers.append((b"set-cookie", cookie))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+def _sets_csrf(key: bytes, value: bytes) -> bool:
+    return key.lower() == b"set-cookie" and value.startswith(CSRF_COOKIE.encode() + b"=")
+
+
+def rotate_csrf(response: Response, secure: bool) -> None:
+    """A new CSRF token for the browser when who is signed in changes (sign-in, sign-out): a
+    token someone learned or planted before no longer matches the cookie."""
+    cookie = cookie_header(CSRF_COOKIE, secrets.token_urlsafe(32), secure)
+    response.headers.append("set-cookie", cookie.decode("latin-1"))
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -183,13 +197,22 @@ def session_cookie(token: str, expires_at: datetime, now: datetime, secure: bool
 def signed_in_redirect(
     token: str, expires_at: datetime, location: str, now: datetime, secure: bool
 ) -> RedirectResponse:
-    """A redirect that carries a new session's cookie."""
+    """A redirect that carries a new session's cookie, and a new CSRF token."""
     response = RedirectResponse(location, status_code=303)
     response.headers.append("set-cookie", session_cookie(token, expires_at, now, secure).decode())
+    rotate_csrf(response, secure)
     return response
 
 
 def client_address(request: Request) -> str:
+    """The address the request came from, as the sign-in limits count it. Behind a proxy that
+    the settings trust (KOMUNALKA_TRUST_FORWARDED_FOR, kept at ``app.state``), the last entry of
+    X-Forwarded-For: the one that proxy appended; earlier entries are the client's to forge."""
+    if getattr(request.app.state, "trust_forwarded_for", False):
+        forwarded = request.headers.get("x-forwarded-for", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
     return request.client.host if request.client else ""
 
 
