@@ -237,3 +237,17 @@ async def test_staff_roles_get_their_scope_and_deactivation_ends_sessions(uc) ->
         await uc.sign_in_staff("d@x", "password1")
     assert off.value.code == "signin.wrong"
     assert PASSWORDS.verify(PASSWORDS.hash("x" * 8), "x" * 8)
+
+
+async def test_a_login_reading_like_an_existing_one_is_refused(uc) -> None:
+    await uc.sign_up("capc@example.com", "correct horse", "Олена")
+    with pytest.raises(DomainError) as refused:
+        await uc.sign_up("\u0441\u0430\u0440\u0441@example.com", "correct horse", "Інша")
+    assert refused.value.code == "signin.login_lookalike"
+    system = Actor.system()
+    await uc.add_staff(system, None, "admin@x.ua", "А", StaffRole.ADMINISTRATOR, "password1")
+    with pytest.raises(DomainError) as staff:
+        await uc.add_staff(
+            system, None, "admin@\u0445.ua", "Б", StaffRole.ADMINISTRATOR, "pass1234"
+        )
+    assert staff.value.code == "signin.login_lookalike"

@@ -32,6 +32,7 @@ from komunalka.application.shared.logins import (
     check_password,
     normalize_login,
 )
+from komunalka.application.shared.lookalikes import refuse_lookalikes
 from komunalka.application.shared.ports import (
     AuditLog,
     Clock,
@@ -137,6 +138,7 @@ class SignUp:
         async with self._transactions(write=True) as tx:
             if await self._logins.by_login(normalized) is not None:
                 raise DomainError.of("signin.login_taken")
+            await refuse_lookalikes(normalized, self._taken)
             resident_id = await self._residents.add(name, now)
             try:
                 await self._logins.add(resident_id, normalized, hashed, now)
@@ -149,6 +151,9 @@ class SignUp:
             opened = await open_session(self._sessions, RESIDENT, resident_id, now)
             await tx.commit()
         return opened
+
+    async def _taken(self, login: str) -> bool:
+        return await self._logins.by_login(login) is not None
 
 
 class SignIn:

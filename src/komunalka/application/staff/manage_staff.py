@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from komunalka.application.shared.actors import Actor, ActorKind
 from komunalka.application.shared.logins import STAFF, check_password
+from komunalka.application.shared.lookalikes import refuse_lookalikes
 from komunalka.application.shared.ports import (
     AuditLog,
     Clock,
@@ -81,6 +82,7 @@ class AddStaff:
         async with self._transactions(write=True) as tx:
             if supplier_id is not None and await self._suppliers.get(supplier_id) is None:
                 raise DomainError.of("supplier.not_found", supplier=supplier_id)
+            await refuse_lookalikes(login, self._taken)
             try:
                 staff_id = await self._staff.add(member, hashed, now)
             except Conflict as exc:
@@ -90,6 +92,9 @@ class AddStaff:
             await self._audit.record(actor, "staff.add", f"staff:{staff_id}", details, now)
             await tx.commit()
         return member
+
+    async def _taken(self, login: str) -> bool:
+        return await self._staff.by_login(login) is not None
 
 
 class UpdateStaff:
