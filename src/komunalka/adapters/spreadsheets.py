@@ -36,7 +36,7 @@ class CsvRegistry:
         except BaseException:
             self._raw.close()
             raise
-        self.encoding = encoding.label
+        self.encoding: str | None = encoding.label
         self._file, self._watch = decoded(self._raw, encoding)
         first = self._file.readline()
         delimiter = max((",", ";", "\t"), key=first.count)
@@ -67,7 +67,7 @@ class CsvRegistry:
         if "\x00" in text:
             return faulty_row("registry.nul_byte")
         if "\ufffd" in text:
-            return faulty_row("registry.bad_bytes", encoding=self.encoding)
+            return faulty_row("registry.bad_bytes", encoding=self.encoding or "")
         return None
 
     def position(self) -> int:
@@ -108,7 +108,7 @@ class XlsxRegistry:
         except Exception as exc:  # a zip that is not a workbook, a broken one: all unreadable
             raise DomainError.of("portal.unreadable_file") from exc
         self.columns = _header([_text(c) for c in header])
-        self.encoding = None
+        self.encoding: str | None = None
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
         for line, cells in enumerate(self._rows, start=2):
