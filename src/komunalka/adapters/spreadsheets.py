@@ -101,11 +101,14 @@ class XlsxRegistry:
 
         if not _is_workbook(path):
             raise DomainError.of("registry.zip_not_xlsx")
+        # A file, not a path: openpyxl would refuse a workbook by its name (.csv) alone.
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
         try:
-            self._book = load_workbook(path, read_only=True, data_only=True)
+            self._book = load_workbook(self._file, read_only=True, data_only=True)
             self._rows = self._book.worksheets[0].iter_rows(values_only=True)
             header = next(self._rows, ())
-        except Exception as exc:  # a zip that is not a workbook, a broken one: all unreadable
+        except Exception as exc:  # a broken workbook, or one openpyxl cannot read: unreadable
+            self._file.close()
             raise DomainError.of("portal.unreadable_file") from exc
         self.columns = _header([_text(c) for c in header])
         self.encoding: str | None = None
@@ -122,6 +125,7 @@ class XlsxRegistry:
 
     def close(self) -> None:
         self._book.close()
+        self._file.close()
 
 
 def _is_workbook(path: str) -> bool:
