@@ -86,16 +86,26 @@ async def test_an_operator_typing_garbage_for_a_caller_stores_nothing(site: Site
 async def test_a_broken_spreadsheet_fails_its_upload_with_a_reason(site: Site) -> None:
     await site.sign_in_staff(SUPPLIER)
     meters_before = await count(site, meters)
-    for name, content in (
-        ("registry.xlsx", b"PK\x03\x04 this is no workbook"),
-        ("registry.csv", b"\xff\xfe\x00garbage\x00\x81"),
+    for name, content, code, sentence in (
+        (
+            "registry.xlsx",
+            b"PK\x03\x04 this is no workbook",
+            "portal.unreadable_file",
+            "Файл не вдалося прочитати",
+        ),
+        (
+            "registry.csv",
+            b"\xff\xfe\x00garbage\x00\x81",
+            "registry.no_header",
+            "Перший рядок файлу не заголовок",
+        ),
     ):
         upload_id, location = await upload(site, name, content)
         page = text_of((await site.get(location)).text)
         assert "Не вдалося" in page, name
         # the reason is on the page itself, not only in the downloadable report
-        assert "Файл не вдалося прочитати" in page, page
+        assert sentence in page, page
         report = await site.get(f"/supplier/registry/{upload_id}/report.csv")
-        assert "portal.unreadable_file" in report.text
+        assert code in report.text
     assert await count(site, meters) == meters_before
     assert await count(site, registry_uploads) == 2

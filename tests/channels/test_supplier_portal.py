@@ -240,10 +240,12 @@ async def test_a_csv_registry_lands_its_good_rows_and_reports_the_bad(site: Site
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert lines[0] == ["line", "codes", "message"]
     assert [(r[0], r[1]) for r in lines[1:]] == [
+        ("", "registry.encoding"),  # the report names the encoding the file was read in
         ("3", "registry.bad_account"),
         ("4", "portal.other_supplier"),
     ]
-    assert "іншого постачальника (kvk)" in lines[2][2]
+    assert "UTF-8" in lines[1][2]
+    assert "іншого постачальника (kvk)" in lines[3][2]
     landed = select(func.count()).where(meters.c.serial.in_(["HW99900011", "HW99900014"]))
     assert await scalar(site, landed) == 2
     foreign = select(func.count()).where(meters.c.serial == "CW99900013")

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from komunalka.adapters.db.tables import audit_log, registry_uploads, supplier_tokens
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
-from komunalka.application.suppliers.ports import RejectedRow
+from komunalka.application.suppliers.ports import RejectedRow, encoding_note
 from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError, Violation
@@ -88,7 +88,9 @@ async def test_an_upload_runs_to_done_with_counts_and_a_report(portal, uow, tmp_
     assert (done.status, done.rows, done.accepted, done.rejected) == ("done", 2, 1, 1)
     stored = await use_cases.registry_uploads.get(kte, None, upload_id)
     other = Violation("portal.other_supplier", {"supplier": "gas"})
-    assert stored.problems == (RejectedRow(3, (other,)),)
+    assert stored.problems == (encoding_note("UTF-8"), RejectedRow(3, (other,)))
+    assert stored.file_notes == [Violation("registry.encoding", {"encoding": "UTF-8"})]
+    assert stored.file_problems == []
     with pytest.raises(DomainError):
         await use_cases.registry_uploads.get(staff(ids["kvk"]), None, upload_id)
     async with uow():
@@ -181,7 +183,7 @@ def test_registries_read_from_csv_with_a_bom_and_semicolons(tmp_path: Path) -> N
     finally:
         opened.close()
     broken = tmp_path / "b.xlsx"
-    broken.write_bytes(b"not a zip")
+    broken.write_bytes(b"PK\x03\x04 not a zip")
     with pytest.raises(DomainError) as unreadable:
         OpenpyxlSpreadsheets().open_registry(str(broken), "xlsx")
     assert unreadable.value.code == "portal.unreadable_file"

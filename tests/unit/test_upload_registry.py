@@ -30,6 +30,7 @@ class SlowFile:
 
     def __init__(self) -> None:
         self.columns = list(COLUMNS)
+        self.encoding = None
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
         for n in range(4):

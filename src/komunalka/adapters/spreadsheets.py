@@ -1,19 +1,22 @@
-"""Registries read from CSV or XLSX, exports written as XLSX, streamed both ways: a file of a
-million rows is never held whole. XLSX goes through openpyxl's read-only and write-only modes.
-This is the one registry reader: the command line's import and the portal's uploads alike."""
+"""Registries read from CSV (in the encodings `registry_text` tells) or XLSX, exports written as
+XLSX, streamed both ways: a file of a million rows is never held whole. XLSX goes through
+openpyxl's read-only and write-only modes. This is the one registry reader: the command line's
+import and the portal's uploads alike."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from komunalka.adapters.registry_text import SAMPLE, ZIP, decoded, is_zip, text_encoding
 from komunalka.domain.errors import DomainError
-from komunalka.domain.registry import named_cells
+from komunalka.domain.registry import COLUMNS, named_cells
+from komunalka.domain.registry_faults import faulty_row
 
 # A header longer than this is not a registry's.
 MAX_COLUMNS = 100
@@ -21,38 +24,73 @@ CHUNK = 64 * 1024
 
 
 class CsvRegistry:
-    """A CSV registry: UTF-8 with or without a BOM, comma or semicolon separated."""
+    """A CSV registry: comma, semicolon or tab separated, in the encoding `registry_text` tells
+    (named in `encoding`). A row with a NUL, a cell too long for the CSV reader or bytes the
+    encoding cannot read comes as a `faulty_row`: refused with its reason, the others land."""
 
     def __init__(self, path: str) -> None:
         self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._file = io.TextIOWrapper(self._raw, "utf-8-sig", newline="")
         try:
-            first = self._file.readline()
-        except UnicodeDecodeError as exc:
-            self._file.close()
-            raise DomainError.of("portal.unreadable_file") from exc
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
-        self.columns = [c.strip().lower() for c in header][:MAX_COLUMNS]
+            head = self._raw.read(SAMPLE)
+            encoding = text_encoding(head)
+        except BaseException:
+            self._raw.close()
+            raise
+        self.encoding: str | None = encoding.label
+        self._file, self._watch = decoded(self._raw, encoding)
+        first = self._file.readline()
+        delimiter = max((",", ";", "\t"), key=first.count)
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        self.columns = _header(header)
         self._reader = csv.reader(self._file, delimiter=delimiter)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
-        reader, columns = self._reader, self.columns
-        try:
-            for cells in reader:
-                # A blank row is skipped; the first cell settles most rows at once (the hot
-                # path of a million-row import).
-                if cells and (cells[0].strip() or "".join(cells).strip()):
-                    # the header is not the reader's: its line numbers start one later
-                    yield reader.line_num + 1, named_cells(columns, cells)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise DomainError.of("portal.unreadable_file") from exc
+        reader, columns, watch = self._reader, self.columns, self._watch
+        while True:
+            try:
+                for cells in reader:
+                    # A blank row is skipped; the first cell settles most rows at once (the hot
+                    # path of a million-row import).
+                    if cells and (cells[0].strip() or "".join(cells).strip()):
+                        # the header is not the reader's: its line numbers start one later
+                        if watch.suspect and (fault := self._fault(cells)):
+                            yield reader.line_num + 1, fault
+                        else:
+                            yield reader.line_num + 1, named_cells(columns, cells)
+                return
+            except csv.Error as exc:
+                # The reader drops the rest of the line it stopped in and goes on with the next.
+                yield reader.line_num + 1, _unreadable(exc)
+
+    def _fault(self, cells: list[str]) -> dict[str, str | None] | None:
+        text = "".join(cells)
+        if "\x00" in text:
+            return faulty_row("registry.nul_byte")
+        if "\ufffd" in text:
+            return faulty_row("registry.bad_bytes", encoding=self.encoding or "")
+        return None
 
     def position(self) -> int:
         return self._raw.tell()
 
     def close(self) -> None:
         self._file.close()
+        self._raw.close()
+
+
+def _unreadable(error: csv.Error) -> dict[str, str | None]:
+    if "field larger than field limit" in str(error):
+        return faulty_row("registry.cell_too_long", limit=str(csv.field_size_limit()))
+    return faulty_row("registry.unreadable_row")
+
+
+def _header(cells: Sequence[str]) -> list[str]:
+    """The header's column names; a first row naming none of the registry's columns is no
+    header (a file of data rows alone, or not a registry)."""
+    columns = [c.strip().lower() for c in cells][:MAX_COLUMNS]
+    if not set(columns) & set(COLUMNS):
+        raise DomainError.of("registry.no_header")
+    return columns
 
 
 class XlsxRegistry:
@@ -61,13 +99,19 @@ class XlsxRegistry:
     def __init__(self, path: str) -> None:
         from openpyxl import load_workbook
 
+        if not _is_workbook(path):
+            raise DomainError.of("registry.zip_not_xlsx")
+        # A file, not a path: openpyxl would refuse a workbook by its name (.csv) alone.
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
         try:
-            self._book = load_workbook(path, read_only=True, data_only=True)
+            self._book = load_workbook(self._file, read_only=True, data_only=True)
             self._rows = self._book.worksheets[0].iter_rows(values_only=True)
             header = next(self._rows, ())
-        except Exception as exc:  # a zip that is not a workbook, a broken one: all unreadable
+        except Exception as exc:  # a broken workbook, or one openpyxl cannot read: unreadable
+            self._file.close()
             raise DomainError.of("portal.unreadable_file") from exc
-        self.columns = [_text(c).strip().lower() for c in header][:MAX_COLUMNS]
+        self.columns = _header([_text(c) for c in header])
+        self.encoding: str | None = None
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
         for line, cells in enumerate(self._rows, start=2):
@@ -81,6 +125,16 @@ class XlsxRegistry:
 
     def close(self) -> None:
         self._book.close()
+        self._file.close()
+
+
+def _is_workbook(path: str) -> bool:
+    """A ZIP holding a workbook's part; a broken ZIP is left to openpyxl to refuse."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return True
 
 
 def _text(cell: Any) -> str:
@@ -98,7 +152,13 @@ class OpenpyxlSpreadsheets:
     """The Spreadsheets port."""
 
     def open_registry(self, path: str, kind: str) -> CsvRegistry | XlsxRegistry:
-        return XlsxRegistry(path) if kind == "xlsx" else CsvRegistry(path)
+        """The file's content decides, not its name (`kind`): a workbook saved as .csv is read
+        as a workbook, a CSV named .xlsx as CSV."""
+        with open(path, "rb") as file:
+            head = file.read(len(ZIP))
+        if not head:
+            raise DomainError.of("registry.empty_file")
+        return XlsxRegistry(path) if is_zip(head) else CsvRegistry(path)
 
     def xlsx_writer(self, columns: Sequence[str]) -> OpenpyxlWriter:
         return OpenpyxlWriter(columns)

@@ -29,6 +29,7 @@ from komunalka.domain.registry_cells import (
     shape_violations,
     small_int,
 )
+from komunalka.domain.registry_faults import ROW_FAULT, fault_of
 from komunalka.domain.services import Service
 from komunalka.domain.values import parse_milli
 
@@ -92,6 +93,8 @@ def named_cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str | 
 
 def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Violation]:
     """The row as a RegistryRow, or every violation found in it (codes ``registry.*``)."""
+    if ROW_FAULT in raw:  # the reader could not give its cells (NUL, huge cell, bad bytes)
+        return fault_of(raw)
     extra = raw.get(EXTRA_CELLS)
     if extra:
         return [Violation("registry.extra_cells", {"count": extra})]

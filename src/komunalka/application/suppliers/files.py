@@ -9,9 +9,17 @@ from typing import Any, Protocol
 
 
 class RegistryFile(Protocol):
-    """A registry opened for reading: its header and its rows, streamed."""
+    """A registry opened for reading: its header and its rows, streamed. A row the reader
+    could not read whole (a NUL in it, a cell too long) comes as a
+    `domain.registry_faults.faulty_row`, refused by the row's check with its reason."""
 
     columns: list[str]
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding the file was read in, as people name it ("Windows-1251"); None
+        for a workbook."""
+        ...
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
         """(line number, row by column) for each data row; line 1 is the header."""
@@ -38,7 +46,8 @@ class Spreadsheets(Protocol):
     """Registry files in (CSV or XLSX, the one reader of every door), workbooks out."""
 
     def open_registry(self, path: str, kind: str) -> RegistryFile:
-        """`kind` is "csv" or "xlsx"; raises DomainError ``portal.unreadable_file``."""
+        """`kind` is "csv" or "xlsx", what the file's name says; raises DomainError (one
+        ``registry.*`` or ``portal.unreadable_file`` code) when the file is no table."""
         ...
 
     def xlsx_writer(self, columns: Sequence[str]) -> XlsxWriter:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import AuditLog, Clock
@@ -37,6 +37,8 @@ class ImportReport:
     accepted: int
     rejected: int
     counts: MergeCounts
+    # The file's text encoding, where the import read a text file (ImportRegistryFile).
+    encoding: str | None = None
 
 
 class ImportRegistry:
@@ -146,6 +148,8 @@ class ImportRegistryFile:
                 if on_progress is not None and position is not None:
                     on_progress(position)
 
-            return await self._import(actor, opened.columns, opened.rows(), on_rejected, progress)
+            rows = opened.rows()
+            report = await self._import(actor, opened.columns, rows, on_rejected, progress)
+            return replace(report, encoding=opened.encoding)
         finally:
             opened.close()

@@ -124,7 +124,25 @@ class RegistryUpload:
     def file_problems(self) -> list[Violation]:
         """Why the whole file failed (the problems with no line): shown on the upload's page,
         not only in the downloadable report."""
-        return [v for row in self.problems if not row.line for v in row.violations]
+        problems = [row for row in self.problems if not row.line and not is_note(row)]
+        return [v for row in problems for v in row.violations]
+
+    @property
+    def file_notes(self) -> list[Violation]:
+        """What the page says of the file that is no problem: the encoding it was read in."""
+        return [v for row in self.problems if is_note(row) for v in row.violations]
+
+
+# The encoding a text registry was read in, kept with the upload's problems as a line-0 note.
+ENCODING_NOTE = "registry.encoding"
+
+
+def encoding_note(encoding: str) -> RejectedRow:
+    return RejectedRow(0, (Violation(ENCODING_NOTE, {"encoding": encoding}),))
+
+
+def is_note(row: RejectedRow) -> bool:
+    return not row.line and all(v.code == ENCODING_NOTE for v in row.violations)
 
 
 class RegistryUploadRepository(Protocol):

@@ -28,6 +28,8 @@ from komunalka.application.suppliers.ports import (
     RejectedRow,
     Suppliers,
     UploadProgressLog,
+    encoding_note,
+    is_note,
 )
 from komunalka.application.suppliers.supplier_access import (
     Caller,
@@ -153,7 +155,7 @@ class RunRegistryUpload:
             accepted = await self._run(caller, supplier, path, filename, rejected, read)
             status = "done"
         except DomainError as error:
-            rejected = [RejectedRow(0, error.violations)]
+            rejected = [*[r for r in rejected if is_note(r)], RejectedRow(0, error.violations)]
         except Exception:
             rejected = [RejectedRow(0, (Violation("portal.upload_failed"),))]
             raise
@@ -196,6 +198,8 @@ class RunRegistryUpload:
     ) -> int:
         """The import of the supplier's own rows; the number accepted."""
         opened = await asyncio.to_thread(self._files.open_registry, path, kind_of(filename))
+        if opened.encoding is not None:
+            rejected.append(encoding_note(opened.encoding))
         try:
             rows = _own_rows(opened, supplier, rejected, read)
             report = await self._import(actor_of(caller), opened.columns, rows, rejected.append)

@@ -124,6 +124,8 @@ class Commands:
             gc.enable()
 
     def _say_imported(self, result: ImportReport) -> None:
+        if result.encoding is not None:
+            typer.echo(self.say("registry.encoding", encoding=result.encoding))
         typer.echo(
             self.say(
                 "Rows: {rows}, accepted: {accepted}, rejected: {rejected}.",

@@ -172,7 +172,8 @@ class RegistryPages(PortalPages):
 
 
 async def _save(file: UploadFile, kind: str) -> str:
-    """The upload, copied chunk by chunk to a temporary file (never whole in memory)."""
+    """The upload, copied chunk by chunk to a temporary file (never whole in memory). An empty
+    one is refused by the registry reader, as on the command line (``registry.empty_file``)."""
     handle, path = tempfile.mkstemp(prefix="komunalka-registry-", suffix=f".{kind}")
     size = 0
     try:
@@ -182,8 +183,6 @@ async def _save(file: UploadFile, kind: str) -> str:
                 if size > MAX_UPLOAD:
                     raise DomainError.of("portal.file_too_large", limit=MAX_UPLOAD // 2**20)
                 await asyncio.to_thread(out.write, chunk)
-        if size == 0:
-            raise DomainError.of("portal.file_required")
     except BaseException:
         _remove(path)
         raise
