@@ -12,7 +12,7 @@ import random
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ async def _is(engine: AsyncEngine, count: int) -> bool:
 
 
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
+async def redis_url() -> str:
     client = Redis.from_url(REDIS_URL)
     try:
         await client.ping()
@@ -139,7 +139,7 @@ async def redis_url() -> AsyncIterator[str]:
             pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
     await client.aclose()
-    yield REDIS_URL
+    return REDIS_URL
 
 
 @pytest.mark.parametrize("dialogs", ["database", "redis"])
