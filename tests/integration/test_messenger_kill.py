@@ -91,6 +91,7 @@ async def _kill_mid_turn_and_redeliver(
     stall: Callable[[float], None],
     post: Callable[[int, str, int], Awaitable[httpx.Response]],
     replied: Callable[[], bool],
+    steps: tuple[str, ...] = ("/start 1000001357", "Шев", "kb:linkyes", "kb:send"),
 ) -> None:
     """Links the account and opens the sending round, then types the reading; the reply stalls,
     the process is killed, a new one started, and the update delivered until it is taken."""
@@ -98,7 +99,7 @@ async def _kill_mid_turn_and_redeliver(
     port = _port()
     serving = await _serve(env, port)
     try:
-        for update, say in enumerate(("/start 1000001357", "Шев", "kb:linkyes", "kb:send")):
+        for update, say in enumerate(steps):
             assert (await post(port, say, update + 1)).status_code == 200
         stall(60)
         typed = asyncio.create_task(post(port, "117,5", 9))
@@ -128,27 +129,26 @@ async def _is(engine: AsyncEngine, count: int) -> bool:
     return await _stored(engine) == count
 
 
-@pytest.fixture
-async def redis_url() -> str:
+async def _redis_url() -> str:
     client = Redis.from_url(REDIS_URL)
     try:
         await client.ping()
     except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
         if IN_CI:
             pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    await client.aclose()
+    finally:
+        await client.aclose()
     return REDIS_URL
 
 
 @pytest.mark.parametrize("dialogs", ["database", "redis"])
 async def test_a_telegram_turn_killed_mid_way_is_carried_out_once_when_delivered_again(
-    engine: AsyncEngine, database_url: str, dialogs: str, request: pytest.FixtureRequest
+    engine: AsyncEngine, database_url: str, dialogs: str
 ) -> None:
     if dialogs == "redis" and engine.dialect.name != "sqlite":
         pytest.skip("the Redis store once is enough")
-    redis = request.getfixturevalue("redis_url") if dialogs == "redis" else ""
+    redis = await _redis_url() if dialogs == "redis" else ""
     fake = FakeTelegram(token=f"{random.randrange(10**9)}:T")
     await fake.start()
     user = random.randrange(10**6, 10**9)  # Redis keeps dialogs between runs
@@ -221,6 +221,7 @@ async def test_a_viber_turn_killed_mid_way_is_carried_out_once_when_delivered_ag
         return sum("117.500 — квитанція" in t for t in texts) == 1
 
     try:
-        await _kill_mid_turn_and_redeliver(engine, env, stall, post, replied)
+        steps = ("kb:link", "1000001357", "Шев", "kb:linkyes", "kb:send")
+        await _kill_mid_turn_and_redeliver(engine, env, stall, post, replied, steps)
     finally:
         await fake.stop()
