@@ -39,6 +39,7 @@ from komunalka.application.notifications.ports import (
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
+    Arrival,
     ClaimedMessage,
     Conflict,
     MeterContext,
@@ -418,24 +419,45 @@ class InMemoryIdentities(_Repos):
 
 
 class InMemoryDialogStore:
-    def __init__(self) -> None:
+    """Deliveries map to the end of their turn's lease (None once the turn is done); `now` is
+    the store's clock, for tests to move on."""
+
+    def __init__(self, lease: timedelta = timedelta(seconds=60)) -> None:
         self.states: dict[tuple[str, str], dict[str, object]] = {}
-        self.deliveries: set[tuple[str, str]] = set()
+        self.deliveries: dict[tuple[str, str], datetime | None] = {}
+        self.lease = lease
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
 
     async def load(self, channel: str, external_id: str) -> dict[str, object] | None:
         found = self.states.get((channel, external_id))
         return copy.deepcopy(found) if found is not None else None
 
-    async def save(self, channel: str, external_id: str, state: dict[str, object]) -> None:
+    async def save(
+        self,
+        channel: str,
+        external_id: str,
+        state: dict[str, object],
+        delivery_id: str | None = None,
+    ) -> None:
         self.states[(channel, external_id)] = copy.deepcopy(state)
+        if delivery_id is not None:
+            self.deliveries[(channel, delivery_id)] = None
 
     async def receive(
         self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[bool, dict[str, object] | None]:
-        if (channel, delivery_id) in self.deliveries:
-            return False, None
-        self.deliveries.add((channel, delivery_id))
-        return True, await self.load(channel, external_id)
+    ) -> tuple[Arrival, dict[str, object] | None]:
+        key = (channel, delivery_id)
+        if key not in self.deliveries:
+            arrival = Arrival.FIRST
+        else:
+            until = self.deliveries[key]
+            if until is None:
+                return Arrival.DONE, None
+            if until >= self.now:
+                return Arrival.UNDER_WAY, None
+            arrival = Arrival.TAKEN_OVER
+        self.deliveries[key] = self.now + self.lease
+        return arrival, await self.load(channel, external_id)
 
 
 class InMemoryMedia(_Repos):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.tables import dialog_states
 from komunalka.adapters.redis_dialogs import TTL_SECONDS, RedisDialogStateStore
+from komunalka.application.shared.ports import Arrival
 from tests.conftest import IN_CI
 from tests.fakes import InMemoryDialogStore
 
@@ -39,14 +41,37 @@ async def check_contract(store: object) -> None:
 
 
 async def check_deliveries(store: Any, user: str) -> None:
-    """A delivery is first once, with the user's state; twins racing each other: one wins."""
+    """A delivery is first once, with the user's state, and under way until the save that names
+    it marks it done; twins racing each other: one is told to act."""
     update = uuid.uuid4().hex
-    assert await store.receive("telegram", user, update) == (True, {"step": "menu", "мова": "uk"})
-    assert await store.receive("telegram", user, update) == (False, None)
-    assert await store.receive("viber", user, update) == (True, None)  # ids are per channel
+    state = {"step": "menu", "мова": "uk"}
+    assert await store.receive("telegram", user, update) == (Arrival.FIRST, state)
+    assert await store.receive("telegram", user, update) == (Arrival.UNDER_WAY, None)
+    assert await store.receive("viber", user, update) == (Arrival.FIRST, None)  # per channel
+    await store.save("telegram", user, {"step": "send"}, update)
+    assert await store.load("telegram", user) == {"step": "send"}
+    assert await store.receive("telegram", user, update) == (Arrival.DONE, None)
     twins = [store.receive("telegram", user, f"{update}-2") for _ in range(5)]
-    firsts = [first for first, _ in await asyncio.gather(*twins)]
-    assert firsts.count(True) == 1
+    arrivals = [arrival for arrival, _ in await asyncio.gather(*twins)]
+    assert sorted(arrivals) == sorted([Arrival.FIRST] + [Arrival.UNDER_WAY] * 4)
+
+
+async def check_takeover(store: Any, user: str, expire: Callable[[], Awaitable[None]]) -> None:
+    """A turn whose lease ran out (its process died) is taken over once, with the state before
+    it; then it is under way again, and done with its save."""
+    update = uuid.uuid4().hex
+    await store.save("telegram", user, {"step": "menu"})
+    assert (await store.receive("telegram", user, update))[0] is Arrival.FIRST
+    await expire()
+    twins = [store.receive("telegram", user, update) for _ in range(4)]
+    got = await asyncio.gather(*twins)
+    assert sorted(got, key=lambda x: x[0]) == sorted(
+        [(Arrival.TAKEN_OVER, {"step": "menu"})] + [(Arrival.UNDER_WAY, None)] * 3,
+        key=lambda x: x[0],
+    )
+    await store.save("telegram", user, {"step": "send"}, update)
+    await expire()  # a finished turn stays finished however long ago it ran
+    assert await store.receive("telegram", user, update) == (Arrival.DONE, None)
 
 
 # Stored texts that are no state: the store hands back none, and the conversation starts afresh.
@@ -55,15 +80,29 @@ CORRUPT = ['{"step": "send", "queue": [', "[1, 2]", '"send"', "null"]
 
 async def check_corrupt(store: Any, user: str) -> None:
     assert await store.load("telegram", user) is None
-    assert await store.receive("telegram", user, uuid.uuid4().hex) == (True, None)
+    assert await store.receive("telegram", user, uuid.uuid4().hex) == (Arrival.FIRST, None)
 
 
 async def test_the_in_memory_store_keeps_each_users_state() -> None:
     await check_contract(InMemoryDialogStore())
 
 
+async def test_the_in_memory_store_takes_over_a_turn_whose_lease_ran_out() -> None:
+    store = InMemoryDialogStore()
+
+    async def expire() -> None:
+        store.now += store.lease + timedelta(seconds=1)
+
+    await check_takeover(store, uuid.uuid4().hex, expire)
+
+
 async def test_the_database_store_keeps_each_users_state(engine) -> None:
     await check_contract(SqlDialogStateStore(engine))
+
+
+async def test_the_database_store_takes_over_a_turn_whose_lease_ran_out(engine) -> None:
+    store = SqlDialogStateStore(engine, lease=timedelta(milliseconds=300))
+    await check_takeover(store, uuid.uuid4().hex, lambda: asyncio.sleep(0.4))
 
 
 @pytest.mark.parametrize("corrupt", CORRUPT)
@@ -89,6 +128,10 @@ async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> No
     store = RedisDialogStateStore(redis, prefix=f"test:{uuid.uuid4().hex}")
     try:
         await check_contract(store)
+        short = RedisDialogStateStore(redis, prefix=store._prefix, lease_ms=300)
+        await check_takeover(short, uuid.uuid4().hex, lambda: asyncio.sleep(0.4))
+        await redis.set(store._seen("telegram", "old"), 1, ex=60)  # a record from before leases
+        assert await store.receive("telegram", "someone", "old") == (Arrival.DONE, None)
         for corrupt in [*CORRUPT, b"\xff\xfe"]:
             user = uuid.uuid4().hex
             await redis.set(store._key("telegram", user), corrupt, ex=60)

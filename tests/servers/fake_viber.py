@@ -9,6 +9,7 @@ set, is in every answer.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class FakeViber(LocalServer):
     error_rate: float = 0.0
     billing_status: int | None = None
     seed: int = 0
+    latency: float = 0.0  # seconds each send_message takes to answer, as over a real network
     _random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +48,8 @@ class FakeViber(LocalServer):
         if request.headers.get("X-Viber-Auth-Token") != self.token:
             return web.json_response({"status": 2, "status_message": "invalidAuthToken"})
         method, body = request.match_info["method"], await request.json()
+        if method == "send_message" and self.latency:
+            await asyncio.sleep(self.latency)
         self.calls.append((method, body))
         self.times.append(time.monotonic())
         if self.error_rate and self._random.random() < self.error_rate:

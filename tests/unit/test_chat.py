@@ -342,27 +342,6 @@ async def test_a_delivery_seen_before_has_no_effect_and_no_replies(chat: Chat) -
     assert said[0].text == "What shall we do?"
 
 
-async def test_a_turn_that_fails_half_way_is_not_acted_on_when_delivered_again() -> None:
-    chat, _, dialogs = await remembering_chat()
-    await chat(START)
-    before = dict(dialogs.states[("telegram", "42")])
-
-    async def crash(*_: object) -> None:
-        raise ConnectionError("the database went away")
-
-    failing = Conversation(
-        replace(chat.uses, list_my_meters=crash, readings_sheet=crash),  # type: ignore[arg-type]
-        dialogs,
-        Channel.TELEGRAM,
-        CONTACTS,
-    )
-    with pytest.raises(ConnectionError):
-        await failing.handle("42", "Тарас", press("send"), delivery="77")
-    # At most once: the update was recorded before acting, so its redelivery does nothing.
-    assert await chat.conversation.handle("42", "Тарас", press("send"), delivery="77") == []
-    assert dialogs.states[("telegram", "42")] == before
-
-
 async def chat_at(day: int) -> Chat:
     store = InMemoryStore()
     await build_world(store)

@@ -244,6 +244,7 @@ async def _set_webhook(settings: Settings, url: str) -> None:
 async def _poll(settings: Settings, container: Any, once: bool) -> None:
     from komunalka.bootstrap.container import conversation, telegram_bot
     from komunalka.channels.telegram.door import TelegramDoor
+    from komunalka.chat.model import TurnUnderWay
     from komunalka.domain.services import Channel
 
     bot = telegram_bot(settings)
@@ -254,7 +255,13 @@ async def _poll(settings: Settings, container: Any, once: bool) -> None:
         while True:
             updates = await bot.get_updates(offset=offset, timeout=0 if once else 25)
             for update in updates:
-                await door.feed(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+                try:
+                    await door.feed(
+                        update.model_dump(mode="json", by_alias=True, exclude_none=True)
+                    )
+                except TurnUnderWay:  # a poller that died left it under way: ask again soon
+                    await asyncio.sleep(1)
+                    break
                 offset = update.update_id + 1
             if once and not updates:
                 return

@@ -52,8 +52,9 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
 
         from komunalka.adapters.redis_dialogs import RedisDialogStateStore
 
-        return RedisDialogStateStore(Redis.from_url(settings.redis_url))
-    return SqlDialogStateStore(engine)
+        lease_ms = int(settings.chat_turn_lease * 1000)
+        return RedisDialogStateStore(Redis.from_url(settings.redis_url), lease_ms=lease_ms)
+    return SqlDialogStateStore(engine, lease=timedelta(seconds=settings.chat_turn_lease))
 
 
 def guards(settings: Settings) -> Guards:

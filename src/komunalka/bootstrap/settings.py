@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # whether it arrived, and a 429 on it cannot be waited out): off sends every reply through
     # the Bot API, with retries (docs/adr/0008-telegram-hot-path.md).
     telegram_answer_in_webhook: bool = True
+    # How long a messenger's turn may run before a redelivery of its update takes it over, in
+    # seconds: a turn cut off by a crash is carried out again after it (ADR 0015).
+    chat_turn_lease: float = Field(default=60.0, gt=0)
     # Viber: the bot's token (it also signs Viber's callbacks) and the API's address.
     viber_token: str | None = Field(default=None, repr=False)
     viber_api_url: str = "https://chatapi.viber.com"

@@ -8,10 +8,11 @@ built from the catalogs in the identity's language; every path ends with buttons
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from komunalka.application.shared.ports import ChartRenderer, DialogStateStore
+from komunalka.application.shared.ports import ACTED_ON, Arrival, ChartRenderer, DialogStateStore
 from komunalka.chat import correcting, linking, meters, preferences, sending
-from komunalka.chat.model import Contacts, Event, EventKind, Reply
+from komunalka.chat.model import Contacts, Event, EventKind, Reply, TurnUnderWay
 from komunalka.chat.state import (
     Correcting,
     LinkNumber,
@@ -28,6 +29,8 @@ from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
 
 log = logging.getLogger(__name__)
+# How a door hands a turn's replies over before the turn is recorded as done.
+Send = Callable[[list[Reply]], Awaitable[None]]
 
 
 class Conversation:
@@ -43,46 +46,58 @@ class Conversation:
         self._store = store
 
     async def handle(
-        self, user: str, name: str, event: Event, delivery: str | None = None
+        self,
+        user: str,
+        name: str,
+        event: Event,
+        delivery: str | None = None,
+        send: Send | None = None,
     ) -> list[Reply]:
         """The replies to one event from one user; the dialog's state is saved after it.
 
-        `delivery` is the messenger's id of the update that carried the event: a delivery seen
-        before has no effect and no replies (webhooks may deliver an update twice, to any app
-        process). It is recorded before anything is acted on, so a crash half-way loses the
-        update rather than acting on it twice."""
+        `delivery` is the messenger's id of the update that carried the event (webhooks may
+        deliver an update twice, to any process). Its turn is recorded as under way before
+        anything is acted on, and as done with the state's save; `send` (when given) hands the
+        replies over before that. A delivery whose turn finished has no effect and no replies;
+        one under way elsewhere raises `TurnUnderWay`; one whose turn was cut off (its lease ran
+        out) is carried out again from the state before it, with the same submission keys, so
+        what it stored is not stored twice (docs/adr/0015-messenger-turns-once.md)."""
         channel = self._setting.channel
         if delivery is None:
             stored = await self._store.load(channel.value, user)
         else:
-            first, stored = await self._store.receive(channel.value, user, delivery)
-            if not first:
+            arrival, stored = await self._store.receive(channel.value, user, delivery)
+            if arrival is Arrival.UNDER_WAY:
+                raise TurnUnderWay(delivery)
+            if arrival not in ACTED_ON:
                 return []
             # They wrote: a bot they once blocked may remind them again (changes nothing else).
             await self._setting.uses.reachable_again(channel.value, user)
-        turn = await self._turn(user, name, stored)
+        turn = await self._turn(user, name, stored, delivery)
         try:
             replies = await on(turn, event)
         except DomainError as exc:  # a rule said no: say why and offer the menu
             replies = [turn.reply_error(exc), turn.menu()]
-        await self._store.save(channel.value, user, dump(turn.state, turn.identity))
+        if send is not None:
+            await send(replies)
+        await self._store.save(channel.value, user, dump(turn.state, turn.identity), delivery)
         return replies
 
-    async def _turn(self, user: str, name: str, stored: object) -> Turn:
+    async def _turn(self, user: str, name: str, stored: object, delivery: str | None) -> Turn:
         """The turn at the stored state; a state that cannot be read starts at the menu."""
         setting = self._setting
         identity = recalled(setting.channel.value, user, stored)
         if identity is None:
             identity = await setting.uses.identify_resident(setting.channel, user, name)
         if stored is None:
-            return Turn(setting, identity, Menu())
+            return Turn(setting, identity, Menu(), delivery=delivery)
         try:
-            return Turn(setting, identity, load(stored))
+            return Turn(setting, identity, load(stored), delivery=delivery)
         except Unreadable as exc:
             log.warning(
                 "chat: unreadable %s dialog state (%s): starting over", setting.channel, exc
             )
-            return Turn(setting, identity, Menu(), lost=True)
+            return Turn(setting, identity, Menu(), lost=True, delivery=delivery)
 
 
 async def on(t: Turn, event: Event) -> list[Reply]:

@@ -36,7 +36,7 @@ def pick(t: Turn, action: str) -> list[Reply]:
 async def value(
     t: Turn, receipt: str, text: str, confirm: frozenset[str] = frozenset()
 ) -> list[Reply]:
-    request = CorrectReadingRequest(t.actor, receipt, text.strip(), confirm)
+    request = CorrectReadingRequest(t.actor, receipt, text.strip(), confirm, t.submission_key())
     try:
         result = await t.uses.correct_reading(request)
     except DomainError as exc:

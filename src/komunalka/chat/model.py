@@ -37,3 +37,8 @@ class Contacts:
 
     web_url: str
     phones: str
+
+
+class TurnUnderWay(Exception):
+    """The update's turn is being carried out by another call (its lease is live): the door
+    answers so that the messenger delivers it again later (ADR 0015)."""

@@ -11,7 +11,6 @@ while warnings wait for a yes; after a refusal the zones refused are asked again
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
@@ -155,9 +154,8 @@ def answers(walk: Walk, confirmed: Confirmed) -> list[SheetAnswer]:
 async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
     sheet = await t.uses.readings_sheet(t.identity.resident_id)
     given = answers(walk, confirmed)
-    # One key per attempt: a door that delivers the same message twice submits once.
-    key = secrets.token_hex(8)
-    request = SubmitReadingsRequest(t.actor, sheet.items(given), f"chat-{key}")
+    # One key per attempt, from the update: a turn carried out twice submits once.
+    request = SubmitReadingsRequest(t.actor, sheet.items(given), t.submission_key())
     try:
         result = await t.uses.submit_readings(request)
     except DomainError as exc:

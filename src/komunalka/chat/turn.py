@@ -7,6 +7,7 @@ its place. Flows import this module and the conversation imports the flows, neve
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from komunalka.application.identity.ports import Identity
@@ -34,15 +35,33 @@ class ChatSetting:
 
 class Turn:
     def __init__(
-        self, setting: ChatSetting, identity: Identity, state: DialogState, *, lost: bool = False
+        self,
+        setting: ChatSetting,
+        identity: Identity,
+        state: DialogState,
+        *,
+        lost: bool = False,
+        delivery: str | None = None,
     ) -> None:
-        """`lost`: the stored state could not be read, so the turn starts at the menu."""
+        """`lost`: the stored state could not be read, so the turn starts at the menu;
+        `delivery`: the messenger's id of the update this turn answers."""
         self.uses = setting.uses
         self.setting = setting
         self.identity = identity
         self.state = state
         self.lost = lost
         self.actor = Actor.resident(identity.resident_id, setting.channel)
+        self.delivery = delivery
+        self._keys = 0
+
+    def submission_key(self) -> str:
+        """The client key of the turn's next submission. Derived from the update's id, so a
+        turn carried out again after a crash replays what the first attempt stored instead of
+        storing it twice; random without one (the terminal)."""
+        self._keys += 1
+        if self.delivery is None:
+            return f"chat-{secrets.token_hex(8)}"
+        return f"chat-{self.delivery}-{self._keys}"
 
     @property
     def lang(self) -> str:

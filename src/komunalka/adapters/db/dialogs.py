@@ -8,29 +8,48 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from komunalka.adapters.db.engine import WRITE
 from komunalka.adapters.db.rows import dialect_insert
 from komunalka.adapters.db.tables import deliveries, dialog_states
+from komunalka.application.shared.ports import ACTED_ON, Arrival
 
 log = logging.getLogger(__name__)
+# How long a turn may run before a redelivery of its update takes it over (ADR 0015).
+LEASE = timedelta(seconds=60)
 _LOAD = "SELECT state FROM dialog_states WHERE channel = $1 AND external_id = $2"
 _SAVE = """
     INSERT INTO dialog_states (channel, external_id, state, updated_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (channel, external_id) DO UPDATE SET state = $3, updated_at = $4
 """
-# The delivery's record commits with the statement: a concurrent twin waits on its key and
-# then finds it taken. The state is read in the same statement.
-_RECEIVE = """
-    WITH fresh AS (
-        INSERT INTO deliveries (channel, delivery_id, at) VALUES ($1, $3, $4)
-        ON CONFLICT DO NOTHING RETURNING 1
+# The state and the delivery's end in one autocommitted statement: both or neither.
+_SAVE_DONE = """
+    WITH done AS (
+        UPDATE deliveries SET lease_until = NULL WHERE channel = $1 AND delivery_id = $5
     )
-    SELECT EXISTS (SELECT 1 FROM fresh),
+    INSERT INTO dialog_states (channel, external_id, state, updated_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (channel, external_id) DO UPDATE SET state = $3, updated_at = $4
+"""
+# The delivery's record commits with the statement: a concurrent twin waits on its key, then
+# finds it taken (its lease live) and gets no row. A record whose lease ran out is taken over
+# (`xmax` is 0 only for a row this statement inserted). What the statement's snapshot shows of
+# an existing record tells a finished turn from one under way; a twin committed meanwhile is
+# not in it, and reads as under way. The state is read in the same statement.
+_RECEIVE = """
+    WITH claimed AS (
+        INSERT INTO deliveries AS d (channel, delivery_id, at, lease_until)
+        VALUES ($1, $3, $4, $5)
+        ON CONFLICT (channel, delivery_id) DO UPDATE SET at = $4, lease_until = $5
+            WHERE d.lease_until IS NOT NULL AND d.lease_until < $4
+        RETURNING (xmax = 0) AS fresh
+    )
+    SELECT (SELECT fresh FROM claimed),
+           (SELECT lease_until IS NULL FROM deliveries WHERE channel = $1 AND delivery_id = $3),
            (SELECT state FROM dialog_states WHERE channel = $1 AND external_id = $2)
 """
 
@@ -39,9 +58,10 @@ class SqlDialogStateStore:
     """Each call is its own short transaction: a conversation step never holds a connection
     while the user types."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lease: timedelta = LEASE) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._lease = lease
 
     async def load(self, channel: str, external_id: str) -> dict[str, Any] | None:
         async with self._engine.connect() as conn:
@@ -51,12 +71,22 @@ class SqlDialogStateStore:
                 found = await _load(conn, channel, external_id)
         return _state(found)
 
-    async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None:
+    async def save(
+        self,
+        channel: str,
+        external_id: str,
+        state: dict[str, Any],
+        delivery_id: str | None = None,
+    ) -> None:
         now = datetime.now(UTC)
         text = json.dumps(state, ensure_ascii=False)
         if self._postgres:
             async with self._engine.connect() as conn:
-                await _raw(conn).execute(_SAVE, channel, external_id, text, now)
+                raw = _raw(conn)
+                if delivery_id is None:
+                    await raw.execute(_SAVE, channel, external_id, text, now)
+                else:
+                    await raw.execute(_SAVE_DONE, channel, external_id, text, now, delivery_id)
             return
         async with self._engine.begin() as conn:
             stmt = dialect_insert(conn, dialog_states).values(
@@ -67,25 +97,56 @@ class SqlDialogStateStore:
                 set_={"state": text, "updated_at": now},
             )
             await conn.execute(stmt)
+            if delivery_id is not None:
+                await conn.execute(
+                    update(deliveries)
+                    .where(_delivery(channel, delivery_id))
+                    .values(lease_until=None)
+                )
 
     async def receive(
         self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[bool, dict[str, Any] | None]:
+    ) -> tuple[Arrival, dict[str, Any] | None]:
         now = datetime.now(UTC)
+        until = now + self._lease
         if self._postgres:
             async with self._engine.connect() as conn:
-                row = await _raw(conn).fetchrow(_RECEIVE, channel, external_id, delivery_id, now)
-            first, found = row[0], row[1]
-        else:
-            async with self._engine.begin() as conn:
-                stmt = dialect_insert(conn, deliveries).values(
-                    channel=channel, delivery_id=delivery_id, at=now
-                )
-                first = bool((await conn.execute(stmt.on_conflict_do_nothing())).rowcount)
-                found = await _load(conn, channel, external_id) if first else None
-        if not first:
-            return False, None
-        return True, _state(found)
+                args = (channel, external_id, delivery_id, now, until)
+                fresh, done, found = await _raw(conn).fetchrow(_RECEIVE, *args)
+            if fresh is None:
+                return (Arrival.DONE if done else Arrival.UNDER_WAY), None
+            return (Arrival.FIRST if fresh else Arrival.TAKEN_OVER), _state(found)
+        async with self._engine.connect() as conn:
+            await conn.execution_options(**{WRITE: True})  # BEGIN IMMEDIATE: one at a time
+            async with conn.begin():
+                arrival = await _claim(conn, channel, delivery_id, now, until)
+                if arrival not in ACTED_ON:
+                    return arrival, None
+                found = await _load(conn, channel, external_id)
+        return arrival, _state(found)
+
+
+async def _claim(
+    conn: AsyncConnection, channel: str, delivery_id: str, now: datetime, until: datetime
+) -> Arrival:
+    """SQLite, under the write lock: the delivery's record, made or taken over if it may be."""
+    query = select(deliveries.c.lease_until).where(_delivery(channel, delivery_id))
+    row = (await conn.execute(query)).first()
+    if row is None:
+        values = {"channel": channel, "delivery_id": delivery_id, "at": now}
+        await conn.execute(deliveries.insert().values(lease_until=until, **values))
+        return Arrival.FIRST
+    if row.lease_until is None:
+        return Arrival.DONE
+    if row.lease_until >= now:
+        return Arrival.UNDER_WAY
+    stmt = update(deliveries).where(_delivery(channel, delivery_id))
+    await conn.execute(stmt.values(at=now, lease_until=until))
+    return Arrival.TAKEN_OVER
+
+
+def _delivery(channel: str, delivery_id: str) -> ColumnElement[bool]:
+    return and_(deliveries.c.channel == channel, deliveries.c.delivery_id == delivery_id)
 
 
 def _state(found: str | None) -> dict[str, Any] | None:

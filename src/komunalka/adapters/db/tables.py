@@ -133,13 +133,15 @@ media = Table(
     Column("created_at", UtcDateTime(), nullable=False, index=True),
 )
 
-# Updates a messenger delivered, by its own id: the same update twice has one effect.
+# Updates a messenger delivered, by its own id: the same update twice has one effect. A turn
+# under way holds a lease (`lease_until`); a finished one has none (ADR 0015).
 deliveries = Table(
     "deliveries",
     metadata,
     Column("channel", String(20), primary_key=True),
     Column("delivery_id", String(64), primary_key=True),
     Column("at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
 )
 
 account_links = Table(

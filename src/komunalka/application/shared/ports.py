@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from komunalka.application.shared.actors import Actor
@@ -241,21 +242,47 @@ class LinkSigner(Protocol):
 # --- conversations, charts and tariffs -------------------------------------------------------
 
 
+class Arrival(StrEnum):
+    """What a dialog store found for a delivery (a messenger's id of an update) it was handed."""
+
+    FIRST = "first"  # never seen: carry the turn out
+    TAKEN_OVER = "taken_over"  # its turn began but its lease ran out (that process died): again
+    UNDER_WAY = "under_way"  # its turn began and its lease is live: another process is on it
+    DONE = "done"  # its turn finished: nothing to do
+
+
+ACTED_ON = (Arrival.FIRST, Arrival.TAKEN_OVER)
+
+
 class DialogStateStore(Protocol):
     """Where each conversation stands: a JSON-able dict per channel and user. In the database by
-    default; in Redis in production (a separate adapter, no unit of work)."""
+    default; in Redis in production (a separate adapter, no unit of work).
+
+    A delivery is *under way* from `receive` until the `save` that names it, which marks it
+    *done* in the same write as the turn's state (docs/adr/0015-messenger-turns-once.md)."""
 
     async def load(self, channel: str, external_id: str) -> dict[str, Any] | None: ...
-    async def save(self, channel: str, external_id: str, state: dict[str, Any]) -> None: ...
+
+    async def save(
+        self,
+        channel: str,
+        external_id: str,
+        state: dict[str, Any],
+        delivery_id: str | None = None,
+    ) -> None:
+        """Saves the user's state; with `delivery_id`, marks that delivery done in the same
+        write (one round trip)."""
+        ...
 
     async def receive(
         self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Records a delivery (a messenger's id of an update) and loads the user's state, in one
-        step: (False, None) when that delivery was recorded before, a repeat not to act on.
+    ) -> tuple[Arrival, dict[str, Any] | None]:
+        """Records a delivery as under way, with a lease, and loads the user's state, in one
+        step. FIRST or TAKEN_OVER (a record whose lease ran out, taken with a new lease) come
+        with the state, to act on; UNDER_WAY and DONE with None, not to act on.
 
         The record is made (as durably as the store keeps anything) before this returns, and of
-        two concurrent calls with one id only one is told it is the first."""
+        concurrent calls with one id at most one is told to act."""
         ...
 
 

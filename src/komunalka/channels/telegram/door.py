@@ -1,6 +1,7 @@
 """Telegram updates → conversation events; replies → Bot API calls with inline keyboards.
 
-Each update is acted on once (the conversation records its update_id first). Through the
+Each update is acted on once (the conversation records its update_id as under way first, and
+as done once the replies are handed over; ADR 0015). Through the
 webhook, the last reply goes back as the webhook's answer (Telegram makes that one Bot API call
 itself), so a turn with one text reply makes no outbound call; pictures and earlier replies go
 out through the Bot API first, which keeps the order. A button press is answered
@@ -17,7 +18,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardMarkup,
@@ -59,19 +65,31 @@ class TelegramDoor:
         if found is None:
             return None
         chat_id, user_id, name, event, callback = found
+
+        async def hand_over(replies: list[Reply]) -> None:
+            """Everything but the webhook's answer goes out before the turn is recorded done."""
+            if callback is not None:
+                await self._answer_callback(callback)
+            for reply in replies[:-1] if answer else replies:
+                await self.send(chat_id, reply)
+            if answer and replies:
+                await self._send_picture(chat_id, replies[-1])
+
         delivery = str(update.update_id)
-        replies = await self._conversation.handle(str(user_id), name, event, delivery)
-        if not replies:  # a repeat: the first delivery was answered
+        replies = await self._conversation.handle(
+            str(user_id), name, event, delivery, send=hand_over
+        )
+        if not answer or not replies:  # sent, or a repeat of a finished turn
             return None
-        if callback is not None:
+        return _send_message_call(chat_id, replies[-1])
+
+    async def _answer_callback(self, callback: str) -> None:
+        """Telegram refuses a second answer to a query, and one too old (a turn carried out
+        again after a crash): the press is answered by the replies anyway."""
+        try:
             await self._call(lambda: self._bot.answer_callback_query(callback))
-        last = replies.pop() if answer and replies else None
-        for reply in replies:
-            await self.send(chat_id, reply)
-        if last is None:
-            return None
-        await self._send_picture(chat_id, last)
-        return _send_message_call(chat_id, last)
+        except TelegramBadRequest as exc:
+            log.info("telegram: callback query not answered: %s", exc.message)
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         await self._send_picture(chat_id, reply)

@@ -16,9 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from komunalka.channels.telegram.door import TelegramDoor
+from komunalka.chat.model import TurnUnderWay
 
 # Telegram sends back the secret given to setWebhook in this header.
 HEADER = "x-telegram-bot-api-secret-token"
+# An update whose turn is under way elsewhere is refused for now, so that it is delivered again
+# and carried out if that turn never finishes (ADR 0015).
+RETRY = {"Retry-After": "5"}
 
 
 def build_router(door: TelegramDoor, secret: str, *, answer: bool = True) -> APIRouter:
@@ -36,7 +40,10 @@ def build_router(door: TelegramDoor, secret: str, *, answer: bool = True) -> API
             return JSONResponse({"detail": "Bad Request"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"detail": "Bad Request"}, status_code=400)
-        call = await door.feed(payload, answer=answer)
+        try:
+            call = await door.feed(payload, answer=answer)
+        except TurnUnderWay:  # another process is on it: Telegram will ask again, later
+            return JSONResponse({"detail": "Busy"}, status_code=503, headers=RETRY)
         return JSONResponse(call if call is not None else {"ok": True})
 
     router = APIRouter()

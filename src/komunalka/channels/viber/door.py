@@ -78,8 +78,12 @@ class ViberDoor:
             else Event(EventKind.TEXT, text)
         )
         name = str(sender.get("name", ""))
-        for reply in await self._conversation.handle(user_id, name, event, token):
-            await self.send(user_id, reply)
+
+        async def hand_over(replies: list[Reply]) -> None:
+            for reply in replies:
+                await self.send(user_id, reply)
+
+        await self._conversation.handle(user_id, name, event, token, send=hand_over)
         return None
 
     async def send(self, user_id: str, reply: Reply) -> None:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from komunalka.channels.viber.door import PICTURES, ViberDoor
 from komunalka.channels.viber.use_cases import ViberUseCases
+from komunalka.chat.model import TurnUnderWay
 
 
 def signature(body: bytes, token: str) -> str:
@@ -37,7 +38,10 @@ def build_router(door: ViberDoor, use_cases: ViberUseCases, token: str) -> APIRo
             raise HTTPException(status_code=400) from exc
         if not isinstance(payload, dict):
             raise HTTPException(status_code=400)
-        answer = await door.feed(payload)
+        try:
+            answer = await door.feed(payload)
+        except TurnUnderWay:  # another process is on it: Viber will call again, later (ADR 0015)
+            return JSONResponse({"status": 1}, status_code=503, headers={"Retry-After": "5"})
         return JSONResponse(answer or {"status": 0})
 
     @router.get(PICTURES + "/{name}.png", include_in_schema=False)
