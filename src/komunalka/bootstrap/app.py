@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             gc.unfreeze()
         await jobs.close()  # supplier portal
         if bot is not None:
-            await bot.session.close()
+            await bot.close()
         if viber is not None:
             await viber.aclose()
         await container.engine.dispose()
