@@ -1,6 +1,6 @@
 """The start-up benchmark's reference: the least a FastAPI service can be, one route.
 
-    uvicorn bare_app:app --app-dir bench
+uvicorn bare_app:app --app-dir bench
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ class Variant:
 @dataclass(frozen=True, slots=True)
 class Start:
     healthy: float  # seconds from Popen to the first 200 of /health
+    cpu: float  # CPU seconds (user + system) the process had used by then: steadier under load
     first_update: float | None  # then the first Telegram update, answered
 
 
@@ -119,12 +120,13 @@ def _post_update(port: int, update_id: int) -> dict[str, Any]:
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
-        conn.request("POST", "/webhooks/telegram", json.dumps(dict(UPDATE, update_id=update_id)), headers)
+        body = json.dumps(dict(UPDATE, update_id=update_id))
+        conn.request("POST", "/webhooks/telegram", body, headers)
         answer = conn.getresponse()
-        body = answer.read()
+        answered = answer.read()
         if answer.status != 200:
-            raise BenchError(f"the webhook answered {answer.status}: {body[:500]!r}")
-        result: dict[str, Any] = json.loads(body)
+            raise BenchError(f"the webhook answered {answer.status}: {answered[:500]!r}")
+        result: dict[str, Any] = json.loads(answered)
         return result
     finally:
         conn.close()
@@ -150,6 +152,8 @@ def one_start(variant: Variant, tmp: Path, timeout: float = 120) -> Start:
                 pass
             time.sleep(0.01)
         healthy = time.perf_counter() - start
+        times = proc.cpu_times()
+        cpu = times.user + times.system
         first_update = None
         if variant.telegram:
             sent = time.perf_counter()
@@ -157,7 +161,7 @@ def one_start(variant: Variant, tmp: Path, timeout: float = 120) -> Start:
             if _post_update(port, next(UPDATE_IDS)).get("method") != "sendMessage":
                 raise BenchError("the first update was not answered with a message")
             first_update = time.perf_counter() - sent
-        return Start(healthy, first_update)
+        return Start(healthy, cpu, first_update)
     finally:
         proc.terminate()
         try:
@@ -170,7 +174,7 @@ def one_start(variant: Variant, tmp: Path, timeout: float = 120) -> Start:
 class _StubBotApi(http.server.BaseHTTPRequestHandler):
     """Every Bot API call succeeds (the greeting before the webhook's answer)."""
 
-    def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = json.dumps({"ok": True, "result": True}).encode()
         self.send_response(200)
@@ -241,34 +245,47 @@ def main() -> None:
 
 
 def report(starts: dict[str, list[Start]], args: argparse.Namespace) -> None:
-    medians = {name: statistics.median(s.healthy for s in runs) for name, runs in starts.items()}
-    bare, *ours = medians
+    wall = {name: statistics.median(s.healthy for s in runs) for name, runs in starts.items()}
+    cpu = {name: statistics.median(s.cpu for s in runs) for name, runs in starts.items()}
+    bare, *ours = wall
     print(f"\n{machine()}")
     for name, runs in starts.items():
         times = ", ".join(f"{s.healthy:.2f}" for s in runs)
-        print(f"  {name}: median {medians[name]:.2f} s ({times})")
+        print(f"  {name}: median {wall[name]:.2f} s ({times}); CPU {cpu[name]:.2f} s")
     updates = [s.first_update for s in starts[ours[-1]] if s.first_update is not None]
     first = statistics.median(updates)
     print(f"  first Telegram update answered after healthy: median {first:.2f} s")
     print(f"\n{TABLE_HEADER}")
     result: dict[str, Any] = {"machine": machine(), "rounds": args.rounds, "runs": {}}
     for name in ours:
-        ratio = medians[name] / medians[bare]
+        ratio = wall[name] / wall[bare]
+        # each round's ratio (its starts were seconds apart): less swayed by the load drifting
+        rounds = statistics.median(
+            o.healthy / b.healthy for o, b in zip(starts[name], starts[bare], strict=True)
+        )
         print(
             markdown_row(
                 f"start to /health: {name}",
-                f"{medians[name]:.2f} s",
-                f"{medians[bare]:.2f} s ({bare})",
-                f"{ratio:.2f}x",
+                f"{wall[name]:.2f} s (CPU {cpu[name]:.2f} s)",
+                f"{wall[bare]:.2f} s (CPU {cpu[bare]:.2f} s), {bare}",
+                f"{ratio:.2f}x (median of rounds {rounds:.2f}x; CPU {cpu[name] / cpu[bare]:.2f}x)",
                 f"<= {TARGET:.1f}x",
                 "yes" if ratio <= TARGET else "**no**",
                 f"`bench/startup.py --rounds {args.rounds}`",
             )
         )
-        result["runs"][name] = {"median": medians[name], "ratio": ratio}
-    result["bare_median"] = medians[bare]
+        result["runs"][name] = {
+            "median": wall[name],
+            "cpu_median": cpu[name],
+            "ratio": ratio,
+            "median_round_ratio": rounds,
+        }
+    result["bare_median"] = wall[bare]
+    result["bare_cpu_median"] = cpu[bare]
     result["first_update_median"] = first
-    result["all"] = {name: [s.healthy for s in runs] for name, runs in starts.items()}
+    result["all"] = {
+        name: [{"wall": s.healthy, "cpu": s.cpu} for s in runs] for name, runs in starts.items()
+    }
     save_json(args.json, result)
 
 
