@@ -36,7 +36,7 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
     that is none."""
     update_id = payload.get("update_id")
     if not _is_int(update_id):
-        raise NotAnUpdate("update_id")
+        raise NotAnUpdate("no integer update_id")
     query = payload.get("callback_query")
     if query is not None:
         return _pressed(update_id, _object(query))
@@ -52,7 +52,7 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
     if text is None:
         text = ""  # a photo or a sticker reads as empty text
     elif not isinstance(text, str):
-        raise NotAnUpdate("message.text")
+        raise NotAnUpdate("a text that is not a string")
     if text.startswith("/start"):
         event = Event(EventKind.START, text.removeprefix("/start").strip())
     else:
@@ -63,13 +63,13 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
 def _pressed(update_id: int, query: dict[str, Any]) -> Incoming | None:
     query_id = query.get("id")
     if not isinstance(query_id, str):
-        raise NotAnUpdate("callback_query.id")
+        raise NotAnUpdate("a button press with no id")
     user_id, name = _user(query.get("from"))
     message, data = query.get("message"), query.get("data")
     if message is None or data is None:
         return None  # a button of an inline message, or a game's
     if not isinstance(data, str):
-        raise NotAnUpdate("callback_query.data")
+        raise NotAnUpdate("button data that is not a string")
     event = Event(EventKind.BUTTON, data)
     return Incoming(update_id, _chat_id(_object(message)), user_id, name, event, query_id)
 
@@ -79,16 +79,16 @@ def _user(value: Any) -> tuple[int, str]:
     user = _object(value)
     user_id, first, last = user.get("id"), user.get("first_name"), user.get("last_name")
     if not _is_int(user_id) or not isinstance(first, str):
-        raise NotAnUpdate("user")
+        raise NotAnUpdate("a user with no id or first name")
     if last is not None and not isinstance(last, str):
-        raise NotAnUpdate("user.last_name")
+        raise NotAnUpdate("a last name that is not a string")
     return user_id, f"{first} {last}" if last else first
 
 
 def _chat_id(message: dict[str, Any]) -> int:
     chat_id = _object(message.get("chat")).get("id")
     if not _is_int(chat_id):
-        raise NotAnUpdate("chat.id")
+        raise NotAnUpdate("a chat with no integer id")
     return chat_id
 
 
