@@ -107,7 +107,7 @@ async def ours(db: Database, users: int, fake_url: str, token: str) -> tuple[flo
         start = time.perf_counter()
         await asyncio.gather(*(post({"update_id": next(ids)}) for _ in range(users)))
         floor = time.perf_counter() - start
-    await app.state.telegram_bot.session.close()
+    await app.state.telegram_bot.close()
     return users / seconds, users / floor
 
 

@@ -84,7 +84,7 @@ async def bot(request, uow, engine, database_url) -> AsyncIterator[Bot]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield Bot(client, fake)
-    await app.state.telegram_bot.session.close()
+    await app.state.telegram_bot.close()
     await fake.stop()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,14 +61,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             # Everything built so far (the app, its routes, templates, catalogs, imported
             # modules) lives as long as the process: out of the collector's sight, a full
             # collection scans only what requests create, instead of pausing every request for
-            # tens of milliseconds.
-            gc.collect()
+            # tens of milliseconds. No collection first: it found ~10 unreachable objects and took
+            # 0.15-0.26 s of every start (docs/BENCHMARKS.md, "Start-up").
             gc.freeze()
             yield
             gc.unfreeze()
         await jobs.close()  # supplier portal
         if bot is not None:
-            await bot.session.close()
+            await bot.close()
         if viber is not None:
             await viber.aclose()
         await container.engine.dispose()
@@ -153,11 +155,25 @@ async def _periodic_jobs(container: Container) -> AsyncIterator[None]:
         yield
         return
     from komunalka.bootstrap.jobs import periodic_jobs
-    from komunalka.bootstrap.queue import jobs_in_process
 
     jobs = periodic_jobs(container.use_cases, container.settings)
-    async with jobs_in_process(container.settings, jobs):
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        # taskiq (and the aiohttp its admin middleware imports) takes ~0.6 s to import: it loads
+        # in a thread while the app already answers, as the jobs need it and requests do not.
+        await asyncio.to_thread(importlib.import_module, "komunalka.bootstrap.queue")
+        from komunalka.bootstrap.queue import jobs_in_process
+
+        async with jobs_in_process(container.settings, jobs):
+            await stop.wait()
+
+    running = asyncio.create_task(run(), name="periodic-jobs-start")
+    try:
         yield
+    finally:
+        stop.set()
+        await running
 
 
 def app_from_env() -> Any:

@@ -230,14 +230,13 @@ async def _set_webhook(settings: Settings, url: str) -> None:
     from komunalka.bootstrap.container import telegram_bot
 
     bot = telegram_bot(settings)
+    params: dict[str, Any] = {"url": url, "allowed_updates": ["message", "callback_query"]}
+    if settings.telegram_webhook_secret:
+        params["secret_token"] = settings.telegram_webhook_secret
     try:
-        await bot.set_webhook(
-            url,
-            secret_token=settings.telegram_webhook_secret,
-            allowed_updates=["message", "callback_query"],
-        )
+        await bot.call("setWebhook", params)
     finally:
-        await bot.session.close()
+        await bot.close()
     typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
 
 
@@ -251,22 +250,22 @@ async def _poll(settings: Settings, container: Any, once: bool) -> None:
     door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
     offset = 0
     try:
-        await bot.delete_webhook()
+        await bot.call("deleteWebhook", {})
         while True:
-            updates = await bot.get_updates(offset=offset, timeout=0 if once else 25)
+            wait = 0 if once else 25
+            params = {"offset": offset, "timeout": wait}
+            updates = await bot.call("getUpdates", params, answer_within=wait + 10)
             for update in updates:
                 try:
-                    await door.feed(
-                        update.model_dump(mode="json", by_alias=True, exclude_none=True)
-                    )
+                    await door.feed(update)
                 except TurnUnderWay:  # a poller that died left it under way: ask again soon
                     await asyncio.sleep(1)
                     break
-                offset = update.update_id + 1
+                offset = update["update_id"] + 1
             if once and not updates:
                 return
     finally:
-        await bot.session.close()
+        await bot.close()
 
 
 @viber.command("set-webhook")

@@ -27,9 +27,9 @@ from komunalka.domain.services import Channel
 
 if TYPE_CHECKING:
     import httpx
-    from aiogram import Bot
 
     from komunalka.application.notifications.channels import NoticeSender, SendThrottle
+    from komunalka.channels.telegram.bot_api import BotApi
     from komunalka.chat.conversation import Conversation
     from komunalka.chat.use_cases import ChatUseCases
 
@@ -199,15 +199,15 @@ def chat_use_cases(use_cases: Wiring) -> ChatUseCases:
     return use_cases.door(ChatUseCases)
 
 
-def telegram_bot(settings: Settings) -> Bot:
+def telegram_bot(settings: Settings) -> BotApi:
     """The Bot API client, at KOMUNALKA_TELEGRAM_API_URL (a fake server in tests)."""
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+    import httpx
+
+    from komunalka.channels.telegram.bot_api import BotApi
 
     assert settings.telegram_token
-    api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    return Bot(settings.telegram_token, session=AiohttpSession(api=api))
+    base = settings.telegram_api_url.rstrip("/")
+    return BotApi(httpx.AsyncClient(base_url=base, timeout=60), settings.telegram_token)
 
 
 def viber_client(settings: Settings) -> httpx.AsyncClient:

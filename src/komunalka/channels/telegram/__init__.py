@@ -1,1 +1,1 @@
-"""The Telegram door (aiogram 3): webhook and long polling in, Bot API out."""
+"""The Telegram door: webhook and long polling in, Bot API out."""

@@ -17,22 +17,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
+from komunalka.channels.telegram.bot_api import (
+    BotApi,
+    BotApiError,
+    NetworkError,
+    RetryAfter,
+    ServerError,
 )
-from aiogram.types import (
-    BufferedInputFile,
-    InlineKeyboardMarkup,
-    Update,
-)
-from pydantic import ValidationError
-
+from komunalka.channels.telegram.updates import NotAnUpdate, parse
 from komunalka.chat.conversation import Conversation
-from komunalka.chat.model import Event, EventKind, Reply
+from komunalka.chat.model import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,7 +39,7 @@ class TelegramDoor:
     def __init__(
         self,
         conversation: Conversation,
-        bot: Bot,
+        bot: BotApi,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._conversation = conversation
@@ -57,14 +51,13 @@ class TelegramDoor:
         last reply's text is not sent but returned as a Bot API call for the webhook's answer;
         otherwise every reply is sent and None returned, as it is for an ignored update."""
         try:
-            update = Update.model_validate(payload)
-        except ValidationError:
+            found = parse(payload)
+        except NotAnUpdate:
             log.warning("telegram: not an update")
             return None
-        found = _event(update)
         if found is None:
             return None
-        chat_id, user_id, name, event, callback = found
+        chat_id, callback = found.chat_id, found.callback
 
         async def hand_over(replies: list[Reply]) -> None:
             """Everything but the webhook's answer goes out before the turn is recorded done."""
@@ -75,9 +68,9 @@ class TelegramDoor:
             if answer and replies:
                 await self._send_picture(chat_id, replies[-1])
 
-        delivery = str(update.update_id)
+        delivery = str(found.update_id)
         replies = await self._conversation.handle(
-            str(user_id), name, event, delivery, send=hand_over
+            str(found.user_id), found.name, found.event, delivery, send=hand_over
         )
         if not answer or not replies:  # sent, or a repeat of a finished turn
             return None
@@ -88,37 +81,35 @@ class TelegramDoor:
         again after a crash): the press is answered by the replies anyway."""
         try:
             await self._call(lambda: self._bot.answer_callback_query(callback))
-        except TelegramBadRequest as exc:
-            log.info("telegram: callback query not answered: %s", exc.message)
+        except BotApiError as exc:
+            if isinstance(exc, RetryAfter | ServerError):
+                raise
+            log.info("telegram: callback query not answered: %s", exc)
 
     async def send(self, chat_id: int, reply: Reply) -> None:
         await self._send_picture(chat_id, reply)
-        markup = _keyboard(reply)
+        rows = _rows(reply)
+        markup = {"inline_keyboard": rows} if rows else None
         text = reply.text[:MAX_TEXT]
         await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
 
     async def _send_picture(self, chat_id: int, reply: Reply) -> None:
-        if reply.picture:
-            photo = BufferedInputFile(reply.picture, filename="chart.png")
-            await self._call(lambda: self._bot.send_photo(chat_id, photo))
+        picture = reply.picture
+        if picture:
+            await self._call(lambda: self._bot.send_photo(chat_id, picture))
 
     async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
         failures = 0
         while True:
             try:
                 return await make()
-            except TelegramRetryAfter as exc:  # Telegram says how long: wait exactly that
+            except RetryAfter as exc:  # Telegram says how long: wait exactly that
                 await self._sleep(exc.retry_after)
-            except (TelegramServerError, TelegramNetworkError):
+            except (ServerError, NetworkError):
                 failures += 1
                 if failures > SERVER_RETRIES:
                     raise
                 await self._sleep(0.5 * 2**failures)
-
-
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = _rows(reply)
-    return InlineKeyboardMarkup.model_validate({"inline_keyboard": rows}) if rows else None
 
 
 def _rows(reply: Reply) -> list[list[dict[str, str]]]:
@@ -138,22 +129,3 @@ def _send_message_call(chat_id: int, reply: Reply) -> dict[str, Any]:
     if rows:
         call["reply_markup"] = {"inline_keyboard": rows}
     return call
-
-
-def _event(update: Update) -> tuple[int, int, str, Event, str | None] | None:
-    """(chat, user, name, event, callback id) for the updates the bot answers."""
-    if update.callback_query is not None:
-        query = update.callback_query
-        if query.message is None or query.data is None:
-            return None
-        event = Event(EventKind.BUTTON, query.data)
-        return query.message.chat.id, query.from_user.id, query.from_user.full_name, event, query.id
-    message = update.message
-    if message is None or message.from_user is None:
-        return None
-    text = message.text or ""
-    if text.startswith("/start"):
-        event = Event(EventKind.START, text.removeprefix("/start").strip())
-    else:
-        event = Event(EventKind.TEXT, text)  # a photo or a sticker reads as empty text
-    return message.chat.id, message.from_user.id, message.from_user.full_name, event, None

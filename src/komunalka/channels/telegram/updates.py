@@ -1,0 +1,102 @@
+"""A Telegram update (the Bot API's JSON, as a dict) → the conversation's event, or None.
+
+Read by hand, as the Bot API documents it (https://core.telegram.org/bots/api#update): only the
+fields the bot needs, checked for their types. Answered: a `message` from a user and a
+`callback_query` with its data and message. Everything else (edited messages, channel posts, a
+button of an inline message, a message with no sender) is ignored, as it was with aiogram's
+models; a body with no integer `update_id` is not an update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from komunalka.chat.model import Event, EventKind
+
+
+class NotAnUpdate(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """What the door acts on: who wrote where, what, and the button press to answer."""
+
+    update_id: int
+    chat_id: int
+    user_id: int
+    name: str
+    event: Event
+    callback: str | None = None
+
+
+def parse(payload: dict[str, Any]) -> Incoming | None:
+    """The update's event for the bot, None for an update it ignores; `NotAnUpdate` for a body
+    that is none."""
+    update_id = payload.get("update_id")
+    if not _is_int(update_id):
+        raise NotAnUpdate("no integer update_id")
+    query = payload.get("callback_query")
+    if query is not None:
+        return _pressed(update_id, _object(query))
+    message = payload.get("message")
+    if message is None:
+        return None
+    message = _object(message)
+    user = message.get("from")
+    if user is None:
+        return None
+    user_id, name = _user(user)
+    text = message.get("text")
+    if text is None:
+        text = ""  # a photo or a sticker reads as empty text
+    elif not isinstance(text, str):
+        raise NotAnUpdate("a text that is not a string")
+    if text.startswith("/start"):
+        event = Event(EventKind.START, text.removeprefix("/start").strip())
+    else:
+        event = Event(EventKind.TEXT, text)
+    return Incoming(update_id, _chat_id(message), user_id, name, event)
+
+
+def _pressed(update_id: int, query: dict[str, Any]) -> Incoming | None:
+    query_id = query.get("id")
+    if not isinstance(query_id, str):
+        raise NotAnUpdate("a button press with no id")
+    user_id, name = _user(query.get("from"))
+    message, data = query.get("message"), query.get("data")
+    if message is None or data is None:
+        return None  # a button of an inline message, or a game's
+    if not isinstance(data, str):
+        raise NotAnUpdate("button data that is not a string")
+    event = Event(EventKind.BUTTON, data)
+    return Incoming(update_id, _chat_id(_object(message)), user_id, name, event, query_id)
+
+
+def _user(value: Any) -> tuple[int, str]:
+    """The user's id and full name (first and last, as aiogram's `full_name` had it)."""
+    user = _object(value)
+    user_id, first, last = user.get("id"), user.get("first_name"), user.get("last_name")
+    if not _is_int(user_id) or not isinstance(first, str):
+        raise NotAnUpdate("a user with no id or first name")
+    if last is not None and not isinstance(last, str):
+        raise NotAnUpdate("a last name that is not a string")
+    return user_id, f"{first} {last}" if last else first
+
+
+def _chat_id(message: dict[str, Any]) -> int:
+    chat_id = _object(message.get("chat")).get("id")
+    if not _is_int(chat_id):
+        raise NotAnUpdate("a chat with no integer id")
+    return chat_id
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NotAnUpdate("not an object")
+    return value
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
