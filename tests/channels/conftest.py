@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.channels.pages import CHROMIUM, LiveServer, Site, open_site
+from tests.channels.pages import CHROMIUM, LiveServer, Site, open_site, watch_csp
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
@@ -47,6 +47,8 @@ async def chromium() -> AsyncIterator[Any]:
 async def page(chromium) -> AsyncIterator[Any]:
     """A fresh browser context (no cookies) at phone-friendly defaults off: desktop width."""
     context = await chromium.new_context(viewport={"width": 1280, "height": 900}, locale="uk-UA")
+    violations = await watch_csp(context)
     page = await context.new_page()
     yield page
     await context.close()
+    assert violations == [], "the Content-Security-Policy was violated"

@@ -184,3 +184,23 @@ class LiveServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(30)
+
+
+# Reported by every page of a context: what the Content-Security-Policy blocked.
+REPORT_CSP = """document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+});"""
+
+
+async def watch_csp(context: Any) -> list[str]:
+    """The Content-Security-Policy violations the pages of `context` will report (Chromium's
+    console messages and `securitypolicyviolation` events), for a test to assert there are none."""
+    violations: list[str] = []
+
+    def heard(message: Any) -> None:
+        if "Content Security Policy" in message.text or "CSP violation" in message.text:
+            violations.append(message.text)
+
+    context.on("console", heard)
+    await context.add_init_script(REPORT_CSP)
+    return violations

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.channels.a11y import violations
-from tests.channels.pages import ADMIN, OPERATOR, PASSWORD, RESIDENT, SUPPLIER
+from tests.channels.pages import ADMIN, OPERATOR, PASSWORD, RESIDENT, SUPPLIER, watch_csp
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 
@@ -50,6 +50,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
         (SUPPLIER, "/staff/sign-in"),
     ):
         context = await chromium.new_context(viewport={"width": w, "height": h}, locale=locale)
+        blocked = await watch_csp(context)  # the pages pass with their CSP enforced, too
         page = await context.new_page()
         try:
             if login is None:
@@ -83,6 +84,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
                     "/supplier/non-submitters?period=2026-11",
                 ]
             found += await audit(page, live.url, paths)
+            found += blocked
         finally:
             await context.close()
     assert found == [], "\n".join(found)

@@ -83,7 +83,9 @@ async def test_a_resident_signs_up_links_sends_all_readings_and_sees_history(liv
     assert await page.locator("tbody tr").count() == 13  # this month's and a year before it
     chart = page.locator("img.chart")
     await chart.wait_for()
-    await page.wait_for_function("document.querySelector('img.chart').complete")
+    # a function, not an expression: Playwright evaluates an expression with eval, which the
+    # page's Content-Security-Policy refuses
+    await page.wait_for_function("() => document.querySelector('img.chart').complete")
     assert await chart.evaluate("img => img.naturalWidth") > 0
     await shoot(page, "history")
 

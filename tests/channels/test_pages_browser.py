@@ -5,7 +5,7 @@ switch sticks."""
 from __future__ import annotations
 
 from tests.channels.a11y import violations
-from tests.channels.pages import OPERATOR, PASSWORD
+from tests.channels.pages import OPERATOR, PASSWORD, watch_csp
 
 
 async def test_staff_sign_in_in_a_real_browser(live, page) -> None:
@@ -31,6 +31,7 @@ async def test_staff_sign_in_in_a_real_browser(live, page) -> None:
 
 async def test_the_staff_sign_in_page_passes_axe_on_a_phone(live, chromium) -> None:
     context = await chromium.new_context(viewport={"width": 390, "height": 844}, locale="uk-UA")
+    blocked = await watch_csp(context)
     page = await context.new_page()
     try:
         await page.goto(f"{live.url}/staff/sign-in")
@@ -41,5 +42,6 @@ async def test_the_staff_sign_in_page_passes_axe_on_a_phone(live, chromium) -> N
         await page.get_by_role("button", name="Увійти").click()
         await page.get_by_role("alert").wait_for()
         assert await violations(page) == []
+        assert blocked == []
     finally:
         await context.close()

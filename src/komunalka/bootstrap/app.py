@@ -21,6 +21,7 @@ from komunalka.bootstrap.container import (
     telegram_bot,
     viber_client,
 )
+from komunalka.bootstrap.guards import install_guards
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS, on_http_error
 from komunalka.channels.api.lean import complete_openapi
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
+    install_guards(app, container.settings)  # bounded bodies, security headers (outermost)
     app.state.pages = pages
     app.state.pages_use_cases = cases.door(PagesUseCases)
     app.state.trust_forwarded_for = container.settings.trust_forwarded_for

@@ -85,6 +85,7 @@ def serve(
     import uvicorn
 
     from komunalka.bootstrap.app import create_app
+    from komunalka.bootstrap.http_server import server_options
 
     settings = Settings()
     if demo:
@@ -96,6 +97,7 @@ def serve(
         port=port,
         log_level="info",
         log_config=_log_config(uvicorn.config.LOGGING_CONFIG),
+        **server_options(settings),  # bounded request heads and idle connections
     )
 
 

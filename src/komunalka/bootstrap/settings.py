@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     trust_forwarded_for: bool = False
     # web cabinet: the bot's username; the sign-in page shows Telegram's Login Widget when set.
     telegram_bot_name: str | None = None
+    # Bounds on what a request may hold or take (README: "What the service bounds, and what
+    # the proxy adds"). Bodies, in bytes: the REST API's, the messengers' webhooks', the portal's
+    # registry upload (a million rows are about 150 MB; the file itself is refused above
+    # 300 MiB) and every other route's (the pages' forms). A larger Content-Length is refused
+    # at once (413); a chunked body is cut when it passes the bound.
+    body_limit_api: int = Field(default=16 * 1024, ge=1024)
+    body_limit_webhooks: int = Field(default=1024 * 1024, ge=1024)
+    body_limit_upload: int = Field(default=301 * 1024 * 1024, ge=1024)
+    body_limit_default: int = Field(default=256 * 1024, ge=1024)
+    # A request's head (request line and headers), in bytes (431 above it), and the seconds it
+    # may take to arrive; the seconds an idle keep-alive connection is kept.
+    header_limit: int = Field(default=16 * 1024, ge=1024)
+    header_timeout: float = Field(default=10.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
 
     @field_validator("database_url")
     @classmethod

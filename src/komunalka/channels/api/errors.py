@@ -91,9 +91,12 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         401: "auth.invalid",
         404: "request.not_found",
         405: "request.method_not_allowed",
+        413: "request.too_large",
     }
     code = codes.get(exc.status_code, "request.failed")
-    return error_response(code, exc.status_code, language(request))
+    response = error_response(code, exc.status_code, language(request))
+    response.headers.update(exc.headers or {})
+    return response
 
 
 HANDLERS: dict[type[Exception], object] = {

@@ -98,9 +98,10 @@ def add_submit_route(router: APIRouter, use_cases: ApiUseCases) -> None:
     async def submit_readings(request: Request) -> Response:
         """Send readings of one or many meters at once: all are accepted, or none."""
         # The hot path reads its body and headers itself (lean.py): no parameter solving.
+        # The token first: an anonymous caller's body is never read.
+        resident_id = await resident(request.headers.get("authorization"))
         body = await json_body(request, SubmitIn)
         idempotency_key = header(request, "idempotency-key", 100)
-        resident_id = await resident(request.headers.get("authorization"))
         submission = SubmitReadingsRequest(
             actor=Actor.resident(resident_id, Channel.API),
             items=[

@@ -28,3 +28,18 @@ window.komunalkaTelegram = (user, action) => {
   document.body.appendChild(form);
   form.submit();
 };
+
+// The language switch sends its form as soon as a language is chosen (a button without script).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.submit();
+});
+
+// Bars take their width, a percentage, from data-width: the Content-Security-Policy allows no
+// style attribute, but a script may set a style.
+const drawBars = (root) => {
+  for (const bar of root.querySelectorAll("[data-width]")) {
+    bar.style.width = `${Number(bar.dataset.width) || 0}%`;
+  }
+};
+drawBars(document);
+document.addEventListener("htmx:afterSwap", (event) => drawBars(event.target));
