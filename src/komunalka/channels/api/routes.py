@@ -32,6 +32,7 @@ from komunalka.channels.api.schemas import (
     SubmitOut,
 )
 from komunalka.channels.api.use_cases import ApiUseCases
+from komunalka.channels.ids import BigId
 from komunalka.domain.services import Channel
 
 # Bodies the routes read by hand (lean.py): their schemas are added to the OpenAPI document.
@@ -164,7 +165,7 @@ def add_meter_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
         tags=["meters"],
     )
     async def history(
-        meter_id: int,
+        meter_id: BigId,
         months: Annotated[int, Query(ge=1, le=120)] = 12,
         authorization: Authorization = None,
     ) -> HistoryOut:
