@@ -15,7 +15,7 @@ MAX_PASSWORD = 128
 RESIDENT = "resident"
 STAFF = "staff"
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_EMAIL = re.compile(r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]{2,}$")
 
 
 def normalize_login(text: str) -> str:

@@ -65,7 +65,7 @@ class ViberDoor:
                 return None
             event = Event(EventKind.START, _text(payload.get("context")))
             replies = await self._conversation.handle(
-                _id(user.get("id")), _text(user.get("name")), event
+                _id(user.get("id")), _text(user.get("name"), 200), event
             )
             welcome = _message(None, replies[0]) if replies else None
             return welcome
@@ -82,7 +82,7 @@ class ViberDoor:
             if text.startswith(BUTTON)
             else Event(EventKind.TEXT, text)
         )
-        name = _text(sender.get("name"))
+        name = _text(sender.get("name"), 200)
         for reply in await self._conversation.handle(user_id, name, event, token):
             await self.send(user_id, reply)
         return None
