@@ -66,8 +66,10 @@ SCALAR = st.one_of(
 )
 JSON = st.recursive(
     SCALAR,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from([*FIELDS, "readings", "meter_id", "message"]), inner),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from([*FIELDS, "readings", "meter_id", "message"]), inner)
+    ),
     max_leaves=8,
 )
 
