@@ -74,9 +74,10 @@ class ViberDoor:
         token = _id(payload.get("message_token"))
         sender = _object(payload.get("sender"))
         user_id = _id(sender.get("id"))
-        if not token or not user_id:
+        message = payload.get("message")
+        if not token or not user_id or not isinstance(message, dict):
             return None
-        text = _text(_object(payload.get("message")).get("text"))
+        text = _text(message.get("text"))
         event = (
             Event(EventKind.BUTTON, text.removeprefix(BUTTON))
             if text.startswith(BUTTON)
