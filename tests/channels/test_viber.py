@@ -165,3 +165,23 @@ async def test_a_history_chart_is_sent_as_a_url_the_app_serves(viber: Viber) -> 
     assert served.content[:4] == b"\x89PNG"
     guessed = await viber.client.get("/media/pictures/" + "A" * 43 + ".png")
     assert guessed.status_code == 404
+
+
+async def test_callbacks_of_the_wrong_shape_are_ignored_with_no_effect(viber: Viber) -> None:
+    for payload in (
+        {"event": "message", "message_token": 7, "sender": SENDER, "message": "hi"},
+        {"event": "message", "message_token": 8, "sender": SENDER, "message": ["hi"]},
+        {"event": "message", "message_token": 9, "sender": "someone", "message": {"text": "x"}},
+        {"event": "message", "message_token": [1], "sender": SENDER, "message": {"text": "x"}},
+        {"event": "subscribed", "user": "x"},
+        {"event": "conversation_started", "user": [1, 2]},
+        {"event": "unsubscribed", "user_id": {"id": 1}},
+        {"event": "message", "message_token": 10, "sender": {"id": "x" * 100}, "message": {}},
+    ):
+        answer = await viber.post(payload)
+        assert answer.status_code == 200, payload
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'"text"', b"\x00"):
+        headers = {"X-Viber-Content-Signature": signature(body, viber.fake.token)}
+        answer = await viber.client.post("/webhooks/viber", content=body, headers=headers)
+        assert answer.status_code == 200 and answer.json() == {"status": 0}
+    assert [c for c in viber.fake.calls if "send_message" in str(c)] == []

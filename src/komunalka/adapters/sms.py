@@ -38,7 +38,11 @@ class HttpSmsGateway:
             return SendResult(Outcome.SENT, detail)
         if status == 429 or status >= 500:
             retry_after = answer.headers.get("Retry-After")
-            seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+            seconds = (
+                float(retry_after)
+                if retry_after and retry_after.isascii() and retry_after.isdecimal()
+                else None
+            )
             return SendResult(Outcome.RETRY, f"HTTP {status} {detail}", retry_after=seconds)
         if status == 400 and "invalid" in detail.lower() and "number" in detail.lower():
             return SendResult(Outcome.DROPPED, detail)

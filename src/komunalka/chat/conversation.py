@@ -26,6 +26,7 @@ from komunalka.chat.state import (
 from komunalka.chat.turn import ChatSetting, Turn
 from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import is_ascii_number
 from komunalka.domain.services import Channel
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ async def on(t: Turn, event: Event) -> list[Reply]:
 
 async def on_start(t: Turn, payload: str) -> list[Reply]:
     greeting = Reply(t.say("chat.greeting"))
-    if payload.isdigit():  # a deep link from a bill's QR code carries the account number
+    if is_ascii_number(payload):  # a deep link from a bill's QR code carries the account number
         return [greeting, *await linking.number(t, payload)]
     return [greeting, t.menu()]
 

@@ -10,6 +10,7 @@ from komunalka.chat.history import history_chart, history_text
 from komunalka.chat.model import Button, Reply
 from komunalka.chat.state import Menu
 from komunalka.chat.turn import Turn
+from komunalka.domain.ids import parse_id
 from komunalka.domain.services import Service
 from komunalka.domain.values import format_value
 
@@ -37,7 +38,8 @@ async def water_heater(t: Turn, action: str) -> list[Reply]:
     """`heater:<id>`: the resident's hot-water meter's boiler mark switched; says what it is."""
     meter_id = action.split(":", 1)[1]
     mine = {m.meter.id: m.meter for m in await t.uses.list_my_meters(t.identity.resident_id)}
-    meter = mine.get(int(meter_id)) if meter_id.isdigit() else None
+    wanted = parse_id(meter_id)
+    meter = mine.get(wanted) if wanted is not None else None
     if meter is None:
         return [t.not_understood()]
     asked = SetWaterHeaterRequest(t.actor, meter.id, not meter.water_heater)
@@ -77,8 +79,8 @@ async def unlink(t: Turn, action: str) -> list[Reply]:
     if action == "unlink":
         buttons = tuple(Button(label, f"unlink:{aid}") for aid, label in accounts.items())
         return [Reply(t.say("chat.unlink_which"), (*buttons, t.button("menu")))]
-    account_id = action.split(":", 1)[1]
-    if not account_id.isdigit() or int(account_id) not in accounts:
+    account_id = parse_id(action.split(":", 1)[1])
+    if account_id is None or account_id not in accounts:
         return [t.not_understood()]
-    await t.uses.unlink_account(t.actor, int(account_id))
-    return [t.menu(t.say("chat.unlinked", account=accounts[int(account_id)]))]
+    await t.uses.unlink_account(t.actor, account_id)
+    return [t.menu(t.say("chat.unlinked", account=accounts[account_id]))]

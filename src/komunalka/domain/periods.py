@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from komunalka.domain.errors import DomainError
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+# The years a period may be written with: well inside the range a period can be built with
+# (1900-9999), so reading history back or a window forward never leaves it.
+WRITTEN_YEARS = range(1950, 3000)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -23,6 +26,8 @@ class BillingPeriod:
     def parse(cls, text: str) -> BillingPeriod:
         match = _PERIOD.match(text.strip())
         if not match:
+            raise DomainError.of("period.invalid", period=text)
+        if int(match[1]) not in WRITTEN_YEARS:
             raise DomainError.of("period.invalid", period=text)
         return cls(int(match[1]), int(match[2]))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,15 @@ def new_receipt(period: BillingPeriod) -> str:
     """A receipt number a person can read out on the phone: ``2611-7KQ2-M9XD`` (40 random bits)."""
     body = base64.b32encode(secrets.token_bytes(5)).translate(_CROCKFORD).decode()
     return f"{period.year % 100:02d}{period.month:02d}-{body[:4]}-{body[4:]}"
+
+
+_RECEIPT = re.compile(r"^[0-9A-Z-]{1,20}$", re.ASCII)
+
+
+def looks_like_receipt(text: str) -> bool:
+    """Whether `text` (upper-cased) could be a receipt at all: worth looking up (a NUL byte or a
+    long string never reaches the database)."""
+    return bool(_RECEIPT.match(text))
 
 
 def meter_state_violations(meter: Meter, today: date) -> list[Violation]:

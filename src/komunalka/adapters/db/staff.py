@@ -43,7 +43,7 @@ def any_case_pattern(text: str) -> str:
         lower, upper = char.lower(), char.upper()
         if len(lower) == 1 and len(upper) == 1 and lower != upper:
             parts.append(f"[{lower}{upper}]")
-        elif char.isdigit() or char == " ":
+        elif char in "0123456789 ":
             parts.append(char)
         else:
             parts.append(".")

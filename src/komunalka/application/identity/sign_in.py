@@ -130,7 +130,7 @@ class SignUp:
         normalized = normalize_login(login)
         check_password(password)
         name = name.strip()[:200]
-        if not name:
+        if not name or "\x00" in name:  # PostgreSQL keeps no NUL in a text
             raise DomainError.of("signin.name_required")
         hashed = self._passwords.hash(password)
         language = language if language in ("uk", "en") else "uk"
@@ -208,7 +208,7 @@ class SignInStaff:
 
     async def __call__(self, login: str, password: str, address: str = "") -> OpenedSession:
         normalized = login.strip().lower()[:254]
-        if not normalized:
+        if not normalized or "\x00" in normalized:  # PostgreSQL keeps no NUL in a text
             raise DomainError.of("signin.bad_login")
         attempt = Attempt(STAFF, normalized, address)
         async with self._transactions():

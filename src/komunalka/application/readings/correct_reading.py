@@ -21,7 +21,7 @@ from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
-from komunalka.domain.readings import ReadingStatus
+from komunalka.domain.readings import ReadingStatus, looks_like_receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class CorrectReading:
     async def _submission(self, request: CorrectReadingRequest) -> SubmitReadingsRequest:
         """The submission that corrects the receipt's reading, read in the open transaction."""
         receipt = request.receipt.strip().upper()
-        reading = await self._readings.by_receipt(receipt) if len(receipt) <= 20 else None
+        reading = await self._readings.by_receipt(receipt) if looks_like_receipt(receipt) else None
         found = await self._meters.contexts([reading.meter_id], lock=False) if reading else []
         if reading is None or not found:
             raise DomainError.of("reading.not_found", receipt=request.receipt)

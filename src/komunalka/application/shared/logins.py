@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import is_ascii_number
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
@@ -14,7 +15,7 @@ MAX_PASSWORD = 128
 RESIDENT = "resident"
 STAFF = "staff"
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_EMAIL = re.compile(r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]{2,}$")
 
 
 def normalize_login(text: str) -> str:
@@ -29,7 +30,7 @@ def normalize_login(text: str) -> str:
     digits = re.sub(r"[\s()\-]", "", value)
     if digits.startswith("+"):
         digits = digits[1:]
-    if not digits.isdigit():
+    if not is_ascii_number(digits):
         raise DomainError.of("signin.bad_login")
     if len(digits) == 10 and digits.startswith("0"):
         digits = "38" + digits

@@ -18,6 +18,7 @@ from komunalka.application.shared.ports import SupplierRepository
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.staff.ports import AccountScope, AccountSearch
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import is_ascii_number
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.staff import StaffMember, StaffRole
 
@@ -83,7 +84,7 @@ class FindAccounts:
         search = self._search
         if kind is SearchKind.NUMBER:
             digits = re.sub(r"[\s\-]", "", text)
-            if not digits.isdigit():
+            if not is_ascii_number(digits):
                 raise DomainError.of("operator.bad_number")
             return await search.by_number(digits, scope, LIMIT + 1)
         if kind is SearchKind.ADDRESS:

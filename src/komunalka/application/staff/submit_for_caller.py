@@ -29,6 +29,7 @@ from komunalka.application.shared.transactions import Transactions
 from komunalka.application.staff.ports import AccountSearch, AuditTrail
 from komunalka.application.staff.view_account import visible_account
 from komunalka.domain.errors import DomainError, Violation
+from komunalka.domain.readings import looks_like_receipt
 from komunalka.domain.services import Channel
 from komunalka.domain.staff import StaffMember, StaffRole
 
@@ -208,7 +209,9 @@ class CorrectForCaller(_ForCaller):
         actor, identified = _actor(request)
         async with self._transactions(write=True) as tx:
             own = await self._visible(request)
-            reading = await self._readings.by_receipt(receipt.strip().upper()[:20])
+            wanted = receipt.strip().upper()
+            found = looks_like_receipt(wanted)
+            reading = await self._readings.by_receipt(wanted) if found else None
             if reading is None or reading.meter_id not in own:
                 raise DomainError.of("reading.not_found", receipt=receipt)
             result = await self._correct.within(

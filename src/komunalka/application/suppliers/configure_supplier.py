@@ -21,6 +21,7 @@ from komunalka.application.suppliers.ports import (
 from komunalka.application.suppliers.supplier_access import Caller, actor_of, managed_supplier
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.meters import Supplier
+from komunalka.domain.periods import WRITTEN_YEARS
 from komunalka.domain.services import Service
 from komunalka.domain.tariffs import ANY_ZONE, Tariff
 from komunalka.domain.windows import OpenWindow, WindowRule
@@ -184,6 +185,9 @@ def _tariff(supplier_id: int, request: TariffRequest, offered: list[str]) -> Tar
         since = date.fromisoformat(request.effective_from.strip())
     except ValueError:
         problems.append(Violation("portal.bad_date"))
+    else:
+        if since.year not in WRITTEN_YEARS:
+            problems.append(Violation("portal.bad_date"))
     if problems:
         raise DomainError(problems)
     assert price is not None

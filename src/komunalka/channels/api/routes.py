@@ -32,14 +32,25 @@ from komunalka.channels.api.schemas import (
     SubmitOut,
 )
 from komunalka.channels.api.use_cases import ApiUseCases
+from komunalka.channels.ids import BigId
 from komunalka.domain.services import Channel
 
 # Bodies the routes read by hand (lean.py): their schemas are added to the OpenAPI document.
 READ_BY_HAND = (SubmitIn,)
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 422, 429)
-}
+
+def errors(*codes: int) -> dict[int | str, dict[str, object]]:
+    """The error answers a route gives, for its OpenAPI document: every route may answer a
+    body that is not JSON (400), a missing or unknown token (401), a body too large (413) and a
+    request that does not fit the schema or the rules (422); `codes` adds the route's own."""
+    return {code: {"model": ErrorBody} for code in sorted({400, 401, 413, 422, *codes})}
+
+
+ERRORS = errors()
+# a receipt as the API gave it: ``2611-7KQ2-M9XD``
+Receipt = Annotated[
+    str, Path(max_length=20, pattern=r"^[0-9A-Za-z-]{1,20}$", description="`YYMM-XXXX-XXXX`")
+]
 
 
 Authorization = Annotated[str | None, Header(description="`Bearer <token>`")]
@@ -65,7 +76,7 @@ def bearer_resident(use_cases: ApiUseCases) -> Callable[[str | None], Awaitable[
 def build_router(use_cases: ApiUseCases) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/health", tags=["service"])
+    @router.get("/health", tags=["service"], responses={503: {"description": "No database."}})
     async def health() -> JSONResponse:
         ok = await use_cases.check_health()
         body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable"}
@@ -85,7 +96,7 @@ def add_submit_route(router: APIRouter, use_cases: ApiUseCases) -> None:
         "/api/v1/readings",
         status_code=201,
         response_model=SubmitOut,
-        responses=ERRORS,
+        responses=errors(404, 409),
         tags=["readings"],
         openapi_extra=documented(
             SubmitIn,
@@ -126,11 +137,11 @@ def add_correct_route(router: APIRouter, use_cases: ApiUseCases) -> None:
     @router.put(
         "/api/v1/readings/{receipt}",
         response_model=SubmitOut,
-        responses=ERRORS,
+        responses=errors(404, 409),
         tags=["readings"],
     )
     async def correct_reading(
-        receipt: Annotated[str, Path(max_length=20)],
+        receipt: Receipt,
         body: CorrectIn,
         authorization: Authorization = None,
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
@@ -161,11 +172,11 @@ def add_meter_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     @router.get(
         "/api/v1/meters/{meter_id}/history",
         response_model=HistoryOut,
-        responses=ERRORS,
+        responses=errors(404),
         tags=["meters"],
     )
     async def history(
-        meter_id: int,
+        meter_id: BigId,
         months: Annotated[int, Query(ge=1, le=120)] = 12,
         authorization: Authorization = None,
     ) -> HistoryOut:
@@ -206,7 +217,7 @@ def add_account_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
         "/api/v1/links",
         status_code=201,
         response_model=LinkOut,
-        responses=ERRORS,
+        responses=errors(404, 429),
         tags=["accounts"],
     )
     async def link_account(body: LinkIn, authorization: Authorization = None) -> LinkOut:

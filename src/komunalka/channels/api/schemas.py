@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel as _BaseModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from komunalka.application.accounts.link_account import SERIAL, SURNAME, ProofKind
 
@@ -14,6 +15,15 @@ from komunalka.application.accounts.link_account import SERIAL, SURNAME, ProofKi
 class BaseModel(_BaseModel):
     # "register" is a meter's zone here; in Python it would shadow ABCMeta.register.
     model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """A NUL byte is in no account number, serial or key, and PostgreSQL keeps none."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("NUL byte")
+        return value
 
 
 class ReadingIn(BaseModel):
@@ -112,12 +122,26 @@ class HistoryOut(BaseModel):
 
 
 class LinkIn(BaseModel):
+    """An account and one proof of it: the holder's surname prefix or a meter's serial. Give
+    exactly one of `surname_prefix` and `meter_serial`; both or neither is refused (422,
+    ``link.proof_required``)."""
+
     model_config = ConfigDict(extra="forbid")
 
     account_number: str = Field(min_length=1, max_length=40)
-    supplier: str | None = Field(default=None, max_length=40)
-    surname_prefix: str | None = Field(default=None, max_length=100)
-    meter_serial: str | None = Field(default=None, max_length=40)
+    supplier: str | None = Field(
+        default=None, max_length=40, description="The supplier's code, if the number is ambiguous."
+    )
+    surname_prefix: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The holder's surname, its first three letters at least; or `meter_serial`.",
+    )
+    meter_serial: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The serial of one of the account's meters; or `surname_prefix`.",
+    )
 
     def proof(self) -> tuple[str, ProofKind | None]:
         """The proof and its kind, told by the field it came in (a serial of letters only is

@@ -16,13 +16,15 @@ from pydantic import BaseModel
 from komunalka.application.suppliers.formats import non_submitters_json
 from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.channels.api.errors import ApiError
-from komunalka.channels.api.routes import ERRORS, Authorization
+from komunalka.channels.api.routes import Authorization, errors
 from komunalka.channels.api.use_cases import SupplierApiUseCases
 from komunalka.domain.periods import BillingPeriod
 
 # What the pull API's downloads are, for the client.
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="`YYYY-MM`")]
+Period = Annotated[
+    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="`YYYY-MM`, a year 1950-2999")
+]
 
 
 class DayOut(BaseModel):
@@ -62,7 +64,7 @@ def bearer_supplier(
 
 
 def build_router(use_cases: SupplierApiUseCases) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"], responses=ERRORS)
+    router = APIRouter(prefix="/api/v1/supplier", tags=["supplier"], responses=errors(404))
     SupplierApi(use_cases).register(router)
     return router
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Button, Event, EventKind, Reply
+from komunalka.domain.ids import is_ascii_number
 
 ReadLine = Callable[[], Awaitable[str | None]]
 
@@ -39,7 +40,7 @@ def to_event(line: str, buttons: tuple[Button, ...]) -> Event:
     text = line.strip()
     if text.startswith("/start"):
         return Event(EventKind.START, text.removeprefix("/start").strip())
-    if text.isdigit() and 1 <= int(text) <= len(buttons) and len(text) <= 2:
+    if is_ascii_number(text) and len(text) <= 2 and 1 <= int(text) <= len(buttons):
         return Event(EventKind.BUTTON, buttons[int(text) - 1].action)
     return Event(EventKind.TEXT, text)
 

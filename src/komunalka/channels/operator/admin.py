@@ -11,12 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.staff.manage_suppliers import SupplierForm
 from komunalka.application.staff.ports import SupplierRecord
+from komunalka.channels.ids import BigId, SmallId
 from komunalka.channels.operator.reminders import ReminderPages
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import ADMINS
 from komunalka.channels.pages.routes import add_pages, not_found_page
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import ID_MAX, parse_id
 from komunalka.domain.services import Service
 from komunalka.domain.staff import StaffMember, StaffRole
 from komunalka.domain.windows import DEFAULT_TIMEZONE
@@ -33,7 +35,7 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 def _supplier_id(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() else None
+    return parse_id(text, ID_MAX)  # suppliers.id is an int4 on PostgreSQL
 
 
 def add_admin_routes(router: APIRouter, use_cases: OperatorUseCases, pages: Pages) -> None:
@@ -90,7 +92,7 @@ class StaffPages:
             return await self._page(request, viewer, None, fields, errors)
         return RedirectResponse("/operator/staff?saved=1", status_code=303)
 
-    async def staff_edit(self, request: Request, staff_id: int, viewer: AdminViewer) -> Response:
+    async def staff_edit(self, request: Request, staff_id: BigId, viewer: AdminViewer) -> Response:
         member = await self._member(viewer, staff_id)
         if member is None:
             return _missing(self.pages, request)
@@ -102,7 +104,9 @@ class StaffPages:
         }
         return await self._page(request, viewer, member, values)
 
-    async def staff_update(self, request: Request, staff_id: int, viewer: AdminViewer) -> Response:
+    async def staff_update(
+        self, request: Request, staff_id: BigId, viewer: AdminViewer
+    ) -> Response:
         member = await self._member(viewer, staff_id)
         if member is None:
             return _missing(self.pages, request)
@@ -178,7 +182,7 @@ class SupplierPages:
         return await self._save(request, viewer, None)
 
     async def supplier_edit(
-        self, request: Request, supplier_id: int, viewer: AdminViewer
+        self, request: Request, supplier_id: SmallId, viewer: AdminViewer
     ) -> Response:
         assert viewer.staff is not None
         try:
@@ -197,7 +201,7 @@ class SupplierPages:
         return self._page(request, record, values)
 
     async def supplier_update(
-        self, request: Request, supplier_id: int, viewer: AdminViewer
+        self, request: Request, supplier_id: SmallId, viewer: AdminViewer
     ) -> Response:
         return await self._save(request, viewer, supplier_id)
 

@@ -24,6 +24,7 @@ from komunalka.application.staff.submit_for_caller import (
     channels_for,
 )
 from komunalka.application.staff.view_account import AccountCard
+from komunalka.channels.ids import BigId
 from komunalka.channels.operator.admin import add_admin_routes
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import (
@@ -93,7 +94,7 @@ class ConsolePages:
                 return self.pages.render(request, "operator/search.html", context, status_code=400)
         return self.pages.render(request, "operator/search.html", context)
 
-    async def account(self, request: Request, account_id: int, viewer: ConsoleViewer) -> Response:
+    async def account(self, request: Request, account_id: BigId, viewer: ConsoleViewer) -> Response:
         assert viewer.staff is not None
         try:
             card = await self.use_cases.view_account(viewer.staff, account_id)
@@ -107,7 +108,7 @@ class ConsolePages:
         return self.pages.render(request, "operator/account.html", context)
 
     async def readings_form(
-        self, request: Request, account_id: int, viewer: TakerViewer
+        self, request: Request, account_id: BigId, viewer: TakerViewer
     ) -> Response:
         card = await self._card(viewer, account_id)
         if card is None:
@@ -116,7 +117,7 @@ class ConsolePages:
         return self.pages.render(request, "operator/readings.html", context)
 
     async def send_readings(
-        self, request: Request, account_id: int, viewer: TakerViewer
+        self, request: Request, account_id: BigId, viewer: TakerViewer
     ) -> Response:
         assert viewer.staff is not None
         card = await self._card(viewer, account_id)
@@ -137,7 +138,7 @@ class ConsolePages:
         return self._receipts(request, card, result)
 
     async def correction_form(
-        self, request: Request, account_id: int, receipt: str, viewer: TakerViewer
+        self, request: Request, account_id: BigId, receipt: str, viewer: TakerViewer
     ) -> Response:
         card = await self._card(viewer, account_id)
         reading = _reading(card, receipt)
@@ -147,7 +148,7 @@ class ConsolePages:
         return self.pages.render(request, "operator/correction.html", context)
 
     async def correct(
-        self, request: Request, account_id: int, receipt: str, viewer: TakerViewer
+        self, request: Request, account_id: BigId, receipt: str, viewer: TakerViewer
     ) -> Response:
         card = await self._card(viewer, account_id)
         reading = _reading(card, receipt)

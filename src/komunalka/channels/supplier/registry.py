@@ -17,6 +17,7 @@ from komunalka.application.suppliers.files import JobRunner
 from komunalka.application.suppliers.formats import rejected_rows_csv
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.application.suppliers.upload_registry import kind_of
+from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
@@ -115,21 +116,21 @@ class RegistryPages(PortalPages):
         return RedirectResponse(where, status_code=303)
 
     async def upload_page(
-        self, request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
+        self, request: Request, viewer: SignedIn, upload_id: BigId, supplier: str | None = None
     ) -> Response:
         choice = await self.choose(viewer, supplier)
         context = {"upload": await self._found(viewer, choice, upload_id)}
         return self.render(request, viewer, "supplier/upload.html", choice, context)
 
     async def upload_progress(
-        self, request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
+        self, request: Request, viewer: SignedIn, upload_id: BigId, supplier: str | None = None
     ) -> Response:
         choice = await self.choose(viewer, supplier)
         context = {"upload": await self._found(viewer, choice, upload_id)}
         return self.render(request, viewer, "supplier/_upload_status.html", choice, context)
 
     async def upload_report(
-        self, request: Request, viewer: SignedIn, upload_id: int, supplier: str | None = None
+        self, request: Request, viewer: SignedIn, upload_id: BigId, supplier: str | None = None
     ) -> Response:
         choice = await self.choose(viewer, supplier)
         upload = await self._found(viewer, choice, upload_id)

@@ -23,6 +23,7 @@ from komunalka.channels.supplier.common import (
 )
 from komunalka.channels.supplier.use_cases import SupplierUseCases
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import is_ascii_number
 from komunalka.domain.reminders import RuleKind
 from komunalka.i18n import translate
 
@@ -53,7 +54,7 @@ class ReminderRulePages(PortalPages):
         try:
             for kind in RuleKind:
                 days = str(form.get(f"days_{kind.value}", "0")).strip() or "0"
-                if not days.isdigit():
+                if not is_ascii_number(days) or len(days) > 4:
                     raise DomainError.of("reminders.bad_days", days=days, most=90)
                 change = RuleChange(kind, int(days), enabled=bool(form.get(f"on_{kind.value}")))
                 await self.use_cases.change_reminder_rule(

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.supplier_access import SupplierChoice
+from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import PageNotFound
 from komunalka.channels.pages.templating import language_of
@@ -66,7 +67,7 @@ class TokenPages(PortalPages):
         return response
 
     async def revoke(
-        self, request: Request, viewer: SignedIn, token_id: int, supplier: str | None = None
+        self, request: Request, viewer: SignedIn, token_id: BigId, supplier: str | None = None
     ) -> Response:
         choice = await self.choose(viewer, supplier)
         code = choice.supplier.code

@@ -8,13 +8,13 @@ there is nothing here for FastAPI's dependency injection and validation to do (d
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from komunalka.channels.json_body import loads_shallow
 from komunalka.channels.telegram.door import TelegramDoor
 from komunalka.chat.model import TurnUnderWay
 
@@ -35,7 +35,7 @@ def build_router(door: TelegramDoor, secret: str, *, answer: bool = True) -> API
         if not expected or not hmac.compare_digest(given, expected):
             return JSONResponse({"detail": "Unauthorized"}, status_code=401)
         try:
-            payload: Any = json.loads(await request.body())
+            payload: Any = loads_shallow(await request.body())
         except ValueError:
             return JSONResponse({"detail": "Bad Request"}, status_code=400)
         if not isinstance(payload, dict):

@@ -50,34 +50,40 @@ class ViberDoor:
         if kind in IGNORED or not isinstance(kind, str):
             return None
         if kind == "unsubscribed":  # no reminders there until they come back
-            await self._uc.mark_unreachable("viber", str(payload.get("user_id", "")))
+            user_id = _id(payload.get("user_id"))
+            if user_id:
+                await self._uc.mark_unreachable("viber", user_id)
             return None
         if kind == "subscribed":
-            user = payload.get("user") or {}
-            await self._uc.reachable_again("viber", str(user.get("id", "")))
+            user_id = _id(_object(payload.get("user")).get("id"))
+            if user_id:
+                await self._uc.reachable_again("viber", user_id)
             return None
         if kind == "conversation_started":
-            user = payload.get("user") or {}
-            event = Event(EventKind.START, str(payload.get("context") or ""))
+            user = _object(payload.get("user"))
+            if not _id(user.get("id")):
+                return None
+            event = Event(EventKind.START, _text(payload.get("context")))
             replies = await self._conversation.handle(
-                str(user.get("id", "")), str(user.get("name", "")), event
+                _id(user.get("id")), _text(user.get("name"), 200), event
             )
             welcome = _message(None, replies[0]) if replies else None
             return welcome
         if kind != "message":
             return None
-        token = str(payload.get("message_token", ""))
-        if not token:
+        token = _id(payload.get("message_token"))
+        sender = _object(payload.get("sender"))
+        user_id = _id(sender.get("id"))
+        message = payload.get("message")
+        if not token or not user_id or not isinstance(message, dict):
             return None
-        sender = payload.get("sender") or {}
-        user_id = str(sender.get("id", ""))
-        text = str((payload.get("message") or {}).get("text") or "")
+        text = _text(message.get("text"))
         event = (
             Event(EventKind.BUTTON, text.removeprefix(BUTTON))
             if text.startswith(BUTTON)
             else Event(EventKind.TEXT, text)
         )
-        name = str(sender.get("name", ""))
+        name = _text(sender.get("name"), 200)
 
         async def hand_over(replies: list[Reply]) -> None:
             for reply in replies:
@@ -116,6 +122,26 @@ class ViberDoor:
         )
         if answer.json().get("status") != 0:
             raise ViberError(f"set_webhook: {answer.json().get('status_message')}")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the callback, or an empty one if the field is missing or of a wrong
+    type (a string or a list where Viber sends an object): no callback Viber sends."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, most: int = 4096) -> str:
+    """A scalar field as text; NUL bytes (which PostgreSQL refuses) and anything past `most`
+    characters dropped; an object or a list is no text."""
+    if isinstance(value, dict | list) or value is None:
+        return ""
+    return str(value).replace("\x00", "")[:most]
+
+
+def _id(value: Any) -> str:
+    """A user id or a message token; none if longer than Viber's (the tables keep 64)."""
+    text = _text(value)
+    return text if len(text) <= 64 else ""
 
 
 def _message(user_id: str | None, reply: Reply) -> dict[str, Any]:

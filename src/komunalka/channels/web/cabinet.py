@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from komunalka.application.accounts.link_account import LinkAccountRequest
 from komunalka.application.identity.edit_profile import REMINDER_CHANNELS, ProfileChange
 from komunalka.application.identity.sign_in import Viewer
+from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages, staff_home
 from komunalka.channels.pages.security import (
     LANGUAGE_COOKIE,
@@ -120,7 +121,7 @@ class CabinetPages:
         self,
         request: Request,
         viewer: Resident,
-        account_id: int,
+        account_id: BigId,
         confirmed: Annotated[str, Form()] = "",
     ) -> Response:
         profile = await self.uc.get_profile(viewer.subject_id)

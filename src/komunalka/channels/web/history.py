@@ -17,6 +17,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.reading_history import MeterHistory
+from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
@@ -110,7 +111,7 @@ class HistoryPages:
         router.add_api_route("/meters/{meter_id}/chart.png", self.chart, methods=["GET"])
         router.add_api_route("/meters/{meter_id}/history.csv", self.download, methods=["GET"])
 
-    async def history(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+    async def history(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:
         found = await self._mine(viewer, meter_id)
         if found is None:
             return self.cab.not_found(request, viewer)
@@ -120,7 +121,7 @@ class HistoryPages:
         self,
         request: Request,
         viewer: Resident,
-        meter_id: int,
+        meter_id: BigId,
         receipt: Annotated[str, Form()] = "",
         value: Annotated[str, Form()] = "",
         client_key: Annotated[str, Form()] = "",
@@ -149,7 +150,7 @@ class HistoryPages:
         context = {"result": result, "meters": {meter_id: found[0]}}
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
-    async def chart(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+    async def chart(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:
         found = await self._mine(viewer, meter_id)
         if found is None:
             return Response(status_code=404)
@@ -173,7 +174,7 @@ class HistoryPages:
         headers = {"Cache-Control": "private, no-store"}
         return Response(png, media_type="image/png", headers=headers)
 
-    async def download(self, request: Request, viewer: Resident, meter_id: int) -> Response:
+    async def download(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:
         found = await self._mine(viewer, meter_id)
         if found is None:
             return Response(status_code=404)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.set_water_heater import SetWaterHeaterRequest
+from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
@@ -33,7 +34,7 @@ class MeterPages:
         self,
         request: Request,
         viewer: Resident,
-        meter_id: int,
+        meter_id: BigId,
         water_heater: Annotated[str, Form()] = "",
     ) -> Response:
         """`water_heater=yes` marks the meter, anything else clears it; back to the dashboard."""

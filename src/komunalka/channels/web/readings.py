@@ -26,6 +26,7 @@ from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import parse_id
 from komunalka.domain.values import format_value
 from komunalka.i18n import translate
 
@@ -89,12 +90,13 @@ def answers_from(form: FormData) -> list[SheetAnswer]:
         if not name.startswith("v.") or not isinstance(raw, str):
             continue
         meter, _, register = name[2:].partition(".")
-        if not meter.isdigit() or not register:
+        meter_id = parse_id(meter)
+        if meter_id is None or not register:
             continue
         key = f"{meter}.{register}"
         confirm = frozenset(str(c) for c in form.getlist(f"confirm.{key}"))
         same = form.get(f"same.{key}") == "yes"
-        answers.append(SheetAnswer(int(meter), register, raw.strip(), same, confirm))
+        answers.append(SheetAnswer(meter_id, register, raw.strip(), same, confirm))
     return answers
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from komunalka.application.identity.sign_in_with_telegram import TelegramUser
 from komunalka.domain.errors import DomainError
+from komunalka.domain.ids import is_ascii_number
 
 TELEGRAM_LOGIN_LIFETIME = timedelta(days=1)
 
@@ -38,7 +39,7 @@ def verified_telegram_user(
     if now.timestamp() - signed_at > TELEGRAM_LOGIN_LIFETIME.total_seconds():
         raise DomainError.of("signin.telegram_expired")
     user_id = fields.get("id", "")
-    if not user_id.isdigit():
+    if not is_ascii_number(user_id) or len(user_id) > 20:
         raise DomainError.of("signin.telegram_invalid")
     name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
     return TelegramUser(user_id, name)
