@@ -81,8 +81,8 @@ class FakeTelegram(LocalServer):
             return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         method = request.match_info["method"]
         params = await _params(request)
-        if method == "sendMessage" and self.latency:
-            await asyncio.sleep(self.latency)
+        if method == "sendMessage" and self.latency and not await _held(self):
+            return _json({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         if self.failures:
@@ -165,3 +165,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status)
+
+
+async def _held(server: Any) -> bool:
+    """Waits `server.latency` seconds, re-read as it waits; False when it was set to 0 first:
+    such a request was never delivered (a test that stalled the fake and killed the process
+    whose request hung releases it without the message going)."""
+    began = time.monotonic()
+    while time.monotonic() - began < server.latency:  # noqa: ASYNC110 (the latency may change)
+        await asyncio.sleep(0.05)
+    return server.latency > 0

@@ -9,7 +9,6 @@ set, is in every answer.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.servers.base import LocalServer
+from tests.servers.fake_telegram import _held
 
 STATUS = {5: "receiverNotRegistered", 6: "receiverNotSubscribed"}
 
@@ -48,8 +48,8 @@ class FakeViber(LocalServer):
         if request.headers.get("X-Viber-Auth-Token") != self.token:
             return web.json_response({"status": 2, "status_message": "invalidAuthToken"})
         method, body = request.match_info["method"], await request.json()
-        if method == "send_message" and self.latency:
-            await asyncio.sleep(self.latency)
+        if method == "send_message" and self.latency and not await _held(self):
+            return web.json_response({"error": "released"}, status=502)
         self.calls.append((method, body))
         self.times.append(time.monotonic())
         if self.error_rate and self._random.random() < self.error_rate:
