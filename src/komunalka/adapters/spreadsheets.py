@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -99,6 +100,10 @@ class OpenpyxlSpreadsheets:
 
     def open_registry(self, path: str, kind: str) -> CsvRegistry | XlsxRegistry:
         return XlsxRegistry(path) if kind == "xlsx" else CsvRegistry(path)
+
+    def fingerprint(self, path: str) -> str:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
 
     def xlsx_writer(self, columns: Sequence[str]) -> OpenpyxlWriter:
         return OpenpyxlWriter(columns)

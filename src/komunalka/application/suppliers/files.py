@@ -41,6 +41,10 @@ class Spreadsheets(Protocol):
         """`kind` is "csv" or "xlsx"; raises DomainError ``portal.unreadable_file``."""
         ...
 
+    def fingerprint(self, path: str) -> str:
+        """A hash of the file's bytes: the same file, the same hash."""
+        ...
+
     def xlsx_writer(self, columns: Sequence[str]) -> XlsxWriter:
         """A one-sheet workbook with this header row, written as rows come (write-only)."""
         ...

@@ -198,7 +198,12 @@ class RunRegistryUpload:
         opened = await asyncio.to_thread(self._files.open_registry, path, kind_of(filename))
         try:
             rows = _own_rows(opened, supplier, rejected, read)
-            report = await self._import(actor_of(caller), opened.columns, rows, rejected.append)
+            # The same file uploaded again after a cut-off resumes its import (ADR 0015).
+            key = f"supplier:{supplier.id}:" + await asyncio.to_thread(
+                self._files.fingerprint, path
+            )
+            actor = actor_of(caller)
+            report = await self._import(actor, opened.columns, rows, rejected.append, key=key)
             return report.accepted
         finally:
             opened.close()

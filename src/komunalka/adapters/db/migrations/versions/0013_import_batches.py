@@ -7,6 +7,8 @@ Revises: 0012
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,7 +31,7 @@ def upgrade() -> None:
         for name in COUNTS:
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_index("ix_registry_imports_key", ["key"])
-    stage_columns = [
+    stage_columns: list[sa.Column[Any]] = [
         sa.Column("supplier_id", sa.Integer()),
         *[sa.Column(n, sa.Text()) for n in ("account", "holder", "address", "district")],
         *[sa.Column(n, sa.Text()) for n in ("service", "serial", "registers")],
@@ -38,12 +40,13 @@ def upgrade() -> None:
         sa.Column("verification_due", sa.Date()),
         sa.Column("status", sa.Text()),
         sa.Column("period", sa.Integer()),
-        *[c for i in range(1, 5) for c in (sa.Column(f"r{i}"), sa.Column(f"v{i}", sa.Integer()))],
+        *[
+            c
+            for i in range(1, 5)
+            for c in (sa.Column(f"r{i}", sa.Text()), sa.Column(f"v{i}", sa.Integer()))
+        ],
         sa.Column("water_heater", sa.Boolean()),
     ]
-    for column in stage_columns:
-        if isinstance(column.type, sa.types.NullType):
-            column.type = sa.Text()
     op.create_table(
         "registry_rows",
         sa.Column("import_id", sa.BigInteger(), nullable=False),
@@ -52,7 +55,9 @@ def upgrade() -> None:
         *stage_columns,
         sa.PrimaryKeyConstraint("import_id", "line", name=op.f("pk_registry_rows")),
     )
-    op.create_index("ix_registry_rows_meter", "registry_rows", ["import_id", "supplier_id", "serial"])
+    op.create_index(
+        "ix_registry_rows_meter", "registry_rows", ["import_id", "supplier_id", "serial"]
+    )
     op.create_index(
         "ix_registry_rows_account", "registry_rows", ["import_id", "supplier_id", "account"]
     )
