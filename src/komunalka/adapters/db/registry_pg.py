@@ -70,12 +70,12 @@ _EXISTING = """
                                 AND number BETWEEN r.lo AND r.hi))
     UNION ALL
     SELECT 's', m.supplier_id, m.key, NULL FROM m
-    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5
-                  AND supplier_id = m.supplier_id AND serial = m.key)
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
     UNION ALL
     SELECT 't', a.supplier_id, a.key, NULL FROM a
-    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5
-                  AND supplier_id = a.supplier_id AND account = a.key)
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = a.supplier_id AND account = a.key LIMIT 1) x
 """
 _IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
 
