@@ -178,10 +178,9 @@ class RegistryUploadRepository(Protocol):
 class UploadProgressLog(Protocol):
     """Where every process sees how far a running upload has got, and whether it still lives.
 
-    Unlike the repositories, each call is a short transaction of its own, never the caller's:
-    the import's transaction holds its rows until it ends. A call never waits for the database's
-    write lock: where the import holds the only one (SQLite), it does nothing and returns False
-    (and no other process could have seen the progress anyway)."""
+    Unlike the repositories, each call is a short transaction of its own, never the caller's.
+    A call never waits for the database's write lock: while one of the import's steps holds the
+    only one (SQLite), it does nothing and returns False."""
 
     async def report(self, upload_id: int, rows: int, at: datetime) -> bool:
         """Rows read so far and a heartbeat at `at`, for an upload still running."""
