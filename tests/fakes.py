@@ -51,8 +51,6 @@ from komunalka.application.suppliers.formats import readings_csv
 from komunalka.application.suppliers.ports import (
     ExportRow,
     HourlyReadings,
-    ImportJob,
-    ImportTakenOver,
     MergeCounts,
     NonSubmitter,
     PeriodCounts,
@@ -60,6 +58,10 @@ from komunalka.application.suppliers.ports import (
     RejectedRow,
     StagedRow,
     SupplierToken,
+)
+from komunalka.application.suppliers.registry_staging import (
+    ImportJob,
+    ImportTakenOver,
 )
 from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier

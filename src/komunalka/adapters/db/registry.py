@@ -31,7 +31,8 @@ from komunalka.adapters.db.registry_jobs import (
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import registry_rows
 from komunalka.adapters.db.types import UtcDateTime
-from komunalka.application.suppliers.ports import ImportJob, MergeCounts, StagedRow
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.registry_staging import ImportJob
 
 MAX_REGISTERS = 4
 BATCH = 5_000

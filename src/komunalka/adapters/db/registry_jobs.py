@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from komunalka.adapters.db.tables import registry_imports
 from komunalka.adapters.db.types import UtcDateTime
-from komunalka.application.suppliers.ports import ImportJob, ImportTakenOver, MergeCounts, StagedRow
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.registry_staging import ImportJob, ImportTakenOver
 
 Key = tuple[int, str]
 

@@ -33,7 +33,8 @@ from komunalka.adapters.db.registry_jobs import (
     first_of_each_meter,
     meter_key,
 )
-from komunalka.application.suppliers.ports import ImportJob, MergeCounts, StagedRow
+from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.registry_staging import ImportJob
 from komunalka.domain.meters import MeterStatus
 
 # (classid, objid) of the two-key advisory lock that serializes imports (the schema takes no

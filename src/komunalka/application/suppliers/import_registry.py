@@ -24,13 +24,12 @@ from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.files import Spreadsheets
 from komunalka.application.suppliers.ports import (
-    ImportJob,
     MergeCounts,
-    RegistryStaging,
     RejectedRow,
     StagedRow,
     Suppliers,
 )
+from komunalka.application.suppliers.registry_staging import ImportJob, RegistryStaging
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 

@@ -5,9 +5,10 @@ Guarantees: every upload is recorded (``registry_uploads``) before its import st
 done or failed with its counts and its rejected rows (line, codes and their parameters: the
 door words them, `formats.rejected_rows_csv`); rows naming another supplier never land
 (``portal.other_supplier``); the import itself is ImportRegistry's: short steps, bad rows
-reported, good rows landed; the same file uploaded again resumes an import cut off. While it runs, the rows read so far and a heartbeat are written
-every HEARTBEAT seconds where every process sees them (UploadProgressLog); an upload silent for
-CUT_OFF was cut off (its process died) and is recorded as failed (``portal.upload_cut_off``).
+reported, good rows landed; the same file uploaded again resumes an import cut off. While it
+runs, the rows read so far and a heartbeat are written every HEARTBEAT seconds where every
+process sees them (UploadProgressLog); an upload silent for CUT_OFF was cut off (its process
+died) and is recorded as failed (``portal.upload_cut_off``).
 """
 
 from __future__ import annotations
