@@ -96,14 +96,19 @@ def prepare(db: Database, path: Path, rows: int, workdir: Path) -> tuple[int, li
 
 async def submissions(
     submit: SubmitReadings, resident: int, meters: list[int], rate: float, until: Any
-) -> list[float]:
-    """Submits to `meters` in turn, `rate` a second, until `until()`; each one's milliseconds."""
+) -> tuple[list[float], int]:
+    """Submits to `meters` in turn, `rate` a second, until `until()`: each one's milliseconds
+    (a failed one's until it failed), and how many failed."""
     latencies: list[float] = []
+    failed: list[int] = []
     actor = Actor.resident(resident, Channel.API)
 
     async def one(meter: int) -> None:
         start = time.perf_counter()
-        await submit(SubmitReadingsRequest(actor, [ReadingItem(meter, VALUE)]))
+        try:
+            await submit(SubmitReadingsRequest(actor, [ReadingItem(meter, VALUE)]))
+        except Exception:  # a resident who gave up (the pool's 30 s): counted, as its time
+            failed.append(meter)
         latencies.append(1000 * (time.perf_counter() - start))
 
     running: set[asyncio.Task[None]] = set()
@@ -116,13 +121,20 @@ async def submissions(
         running.add(task)
         task.add_done_callback(running.discard)
     await asyncio.gather(*running)
-    return latencies
+    return latencies, len(failed)
 
 
-def figures(latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
+def figures(found: tuple[list[float], int]) -> dict[str, float]:
+    ordered, failed = sorted(found[0]), found[1]
     at = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
-    return {"count": len(ordered), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": ordered[-1]}
+    return {
+        "count": len(ordered),
+        "failed": failed,
+        "p50_ms": at(0.5),
+        "p99_ms": at(0.99),
+        "max_ms": ordered[-1],
+        "over_1s": sum(1 for x in ordered if x > 1000),
+    }
 
 
 async def measure(db: Database, path: Path, args: argparse.Namespace, workdir: Path) -> Any:
@@ -177,7 +189,8 @@ def run_variant(label: str, src: Path, args: argparse.Namespace, workdir: Path) 
         f"{label}: re-import of {args.rows:,} rows {found['import_seconds']:.1f} s "
         f"(command {found['import_command_seconds']:.1f} s); submissions at {args.rate:g}/s\n"
         f"  during the import: {during['count']} submissions, p50 {during['p50_ms']:.1f} ms, "
-        f"p99 {during['p99_ms']:.1f} ms, max {during['max_ms']:.1f} ms\n"
+        f"p99 {during['p99_ms']:.1f} ms, max {during['max_ms']:.1f} ms, "
+        f"{during['over_1s']} over 1 s, {during['failed']} failed\n"
         f"  no import running: {ref['count']} submissions, p50 {ref['p50_ms']:.1f} ms, "
         f"p99 {ref['p99_ms']:.1f} ms, max {ref['max_ms']:.1f} ms",
         flush=True,
@@ -195,6 +208,7 @@ def main() -> None:
         results["after"] = after = run_variant("after", ours, args, Path(tmp))
     during = after["during_import"]
     met = during["p99_ms"] <= TARGET_P99_MS and during["max_ms"] <= TARGET_MAX_MS
+    met = met and not during["failed"]
     target = f"p99 <= {TARGET_P99_MS:.0f} ms and max <= {TARGET_MAX_MS:.0f} ms during the import"
     print(f"machine: {machine()}\ntarget {target}: {'met' if met else 'MISSED'}")
     results["met"] = met
