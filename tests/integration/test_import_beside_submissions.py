@@ -171,7 +171,7 @@ async def test_an_import_killed_mid_merge_and_run_again_ends_as_an_uncut_one(
     engine: Any, database_url: str, empty_database: Any, tmp_path: Path
 ) -> None:
     await engine.dispose()
-    count = 8_000  # four batches of 2,000 rows to merge, and more
+    count = 12_000  # three batches of 5,000 rows to merge (one of them short)
     first = _registry_file(tmp_path / "first.csv", _first(count))
     again = _registry_file(tmp_path / "again.csv", _again(count))
     uncut_url = await empty_database(engine.dialect.name)
@@ -194,5 +194,5 @@ async def test_an_import_killed_mid_merge_and_run_again_ends_as_an_uncut_one(
     assert await _state(cut) == expected
     resumed = (tmp_path / "resumed.csv").read_text(encoding="utf-8")
     assert resumed == (tmp_path / "uncut.csv").read_text(encoding="utf-8")
-    assert resumed.count("registry.duplicate_serial") == resumed.count("reading.negative") == 8
+    assert resumed.count("registry.duplicate_serial") == resumed.count("reading.negative") == 12
     await cut.dispose()

@@ -172,6 +172,9 @@ class PgRegistryStaging(SqlRegistryStaging):
             await self._raw.copy_records_to_table(
                 "registry_rows", records=records, columns=ROW_COLUMNS
             )
+            # The next chunk's probes and the batches' scans go by index only if the planner
+            # knows the table is not empty (it was, when last analyzed).
+            await self._raw.execute("ANALYZE registry_rows")
         await add_counts(self._conn, job, counts, chunk[-1].line)
 
     async def _lock_meters(self) -> None:

@@ -37,7 +37,7 @@ from komunalka.domain.registry import REQUIRED, parse_registry_row
 # A resumed import counts on the same chunks, so this is part of what a staged import means.
 CHUNK = 50_000
 # Rows merged per transaction: the longest a submission to a listed meter may wait is one batch.
-BATCH = 2_000
+BATCH = 5_000
 
 T = TypeVar("T")
 Source = Iterator[tuple[int, Mapping[str, str | None]]]
