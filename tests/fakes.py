@@ -452,9 +452,10 @@ class InMemoryRegistry(_Repos):
         self.steps.append("open")
         for found in self.imports.values():
             if key is not None and found.job.runner.startswith(f"{key}/") and not found.done:
-                found.job = replace(found.job, runner=f"{key}/{self.s.new_id()}")
+                found.job = replace(found.job, runner=f"{key}/{len(self.steps)}")
                 return found.job
-        job = ImportJob(self.s.new_id(), f"{key}/{self.s.new_id()}", at, water_heaters)
+        # Ids of its own: the store's ids stay those of accounts and meters, as before.
+        job = ImportJob(len(self.imports) + 1, f"{key}/{len(self.steps)}", at, water_heaters)
         self.imports[job.id] = _FakeImport(job)
         return job
 
