@@ -60,6 +60,10 @@ from komunalka.application.suppliers.ports import (
     StagedRow,
     SupplierToken,
 )
+from komunalka.application.suppliers.registry_staging import (
+    ImportJob,
+    ImportTakenOver,
+)
 from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
@@ -480,41 +484,81 @@ class InMemoryTariffs(_Repos):
         self.s.tariffs.append(tariff)
 
 
-class InMemoryRegistry(_Repos):
-    """RegistryStaging as the databases merge: chunk by chunk, the last row of an account wins,
-    a meter listed again moves its revision on, a known accepted reading is kept."""
+@dataclass
+class _FakeImport:
+    job: ImportJob
+    waiting: list[StagedRow] = field(default_factory=list)
+    seen: set[tuple[int, str]] = field(default_factory=set)
+    duplicates: list[int] = field(default_factory=list)
+    counts: MergeCounts = field(default_factory=MergeCounts)
+    done: bool = False
 
-    async def load(
-        self,
-        chunks: AsyncIterator[list[StagedRow]],
-        at: datetime,
-        on_duplicate: Callable[[int], None],
-        *,
-        water_heaters: bool = False,
-    ) -> MergeCounts:
-        seen: set[tuple[int, str]] = set()
-        totals = MergeCounts()
-        async for chunk in chunks:
-            kept: list[StagedRow] = []
-            for item in chunk:
-                key = (item.supplier_id, item.row.serial)
-                if key in seen:
-                    on_duplicate(item.line)
-                    continue
-                seen.add(key)
-                kept.append(item)
-            # The last row of an account wins; ids are drawn row by row, account then meter.
-            last = {(item.supplier_id, item.row.account): item.row for item in kept}
-            accounts = added = 0
-            for item in kept:
-                key = (item.supplier_id, item.row.account)
-                if key in last:
-                    accounts += self._upsert_account(*key, last.pop(key))
-                added += self._meter(item, at, water_heaters)
-            replaced = sum(1 for item in kept if item.row.status is MeterStatus.REPLACED)
-            dups = len(chunk) - len(kept)
-            totals += MergeCounts(len(chunk), dups, accounts, len(kept), added, replaced)
-        return totals
+
+class InMemoryRegistry(_Repos):
+    """RegistryStaging as the databases merge: rows staged, then merged batch by batch, the last
+    row of an account wins, a meter listed again moves its revision on, a known accepted reading
+    is kept. Records each step it was given (`steps`)."""
+
+    def __init__(self, state: State | None = None) -> None:
+        super().__init__(state)
+        self.imports: dict[int, _FakeImport] = {}
+        self.steps: list[str] = []
+
+    async def open(self, key: str | None, at: datetime, water_heaters: bool) -> ImportJob:
+        self.steps.append("open")
+        for found in self.imports.values():
+            if key is not None and found.job.runner.startswith(f"{key}/") and not found.done:
+                found.job = replace(found.job, runner=f"{key}/{len(self.steps)}")
+                return found.job
+        # Ids of its own: the store's ids stay those of accounts and meters, as before.
+        job = ImportJob(len(self.imports) + 1, f"{key}/{len(self.steps)}", at, water_heaters)
+        self.imports[job.id] = _FakeImport(job)
+        return job
+
+    def _running(self, job: ImportJob) -> _FakeImport:
+        found = self.imports[job.id]
+        if found.job.runner != job.runner:
+            raise ImportTakenOver(job.id)
+        return found
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+        self.steps.append("stage")
+        found = self._running(job)
+        dups = 0
+        for item in chunk:
+            key = (item.supplier_id, item.row.serial)
+            if key in found.seen:
+                found.duplicates.append(item.line)
+                dups += 1
+                continue
+            found.seen.add(key)
+            found.waiting.append(item)
+        found.counts += MergeCounts(len(chunk), dups)
+        found.job = replace(found.job, staged_through=chunk[-1].line)
+
+    async def merge(self, job: ImportJob, batch: int) -> bool:
+        self.steps.append("merge")
+        found = self._running(job)
+        kept, found.waiting = found.waiting[:batch], found.waiting[batch:]
+        if not kept:
+            return False
+        # The last row of an account wins; ids are drawn row by row, account then meter.
+        last = {(item.supplier_id, item.row.account): item.row for item in kept}
+        accounts = added = 0
+        for item in kept:
+            key = (item.supplier_id, item.row.account)
+            if key in last:
+                accounts += self._upsert_account(*key, last.pop(key))
+            added += self._meter(item, job.at, job.water_heaters)
+        replaced = sum(1 for item in kept if item.row.status is MeterStatus.REPLACED)
+        found.counts += MergeCounts(0, 0, accounts, len(kept), added, replaced)
+        return True
+
+    async def finish(self, job: ImportJob) -> tuple[MergeCounts, list[int]]:
+        self.steps.append("finish")
+        found = self._running(job)
+        found.done = True
+        return found.counts, sorted(found.duplicates)
 
     def _upsert_account(self, supplier_id: int, number: str, row: RegistryRow) -> int:
         """1 when the account was added or changed, as the databases count."""

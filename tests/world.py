@@ -86,16 +86,14 @@ async def build_world(uow: Any, today: date = date(2026, 11, 20)) -> World:
     async with uow(write=True) as u:
         suppliers = {"kte": kte.id, "yasno": yasno.id}
         from komunalka.application.suppliers.ports import StagedRow
+        from tests.contracts.landing import land_chunks
 
-        async def staged():  # type: ignore[no-untyped-def]
-            chunk = []
-            for line, raw in enumerate(rows, start=2):
-                parsed = parse_registry_row(raw)
-                assert not isinstance(parsed, list), parsed
-                chunk.append(StagedRow(line, suppliers[parsed.supplier], parsed))
-            yield chunk
-
-        await uow.registry.load(staged(), datetime.now().astimezone(), lambda line: None)
+        chunk = []
+        for line, raw in enumerate(rows, start=2):
+            parsed = parse_registry_row(raw)
+            assert not isinstance(parsed, list), parsed
+            chunk.append(StagedRow(line, suppliers[parsed.supplier], parsed))
+        await land_chunks(uow.registry, [chunk], datetime.now().astimezone())
         meters = {}
         for sid in suppliers.values():
             for m in await uow.meters.by_serials(

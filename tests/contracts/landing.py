@@ -3,7 +3,7 @@ with accounts and meters of their own."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +34,21 @@ def registry_row(account: str, serial: str, **fields: str) -> dict[str, str]:
     return row | fields
 
 
+async def land_chunks(
+    registry: Any, chunks: Sequence[list[StagedRow]], at: datetime, batch: int = 2
+) -> tuple[MergeCounts, list[int]]:
+    """Every step of one import, in the caller's transaction: open, stage the chunks, merge in
+    batches of `batch`, finish; the counts and the duplicates' lines."""
+    job = await registry.open(None, at, False)
+    for chunk in chunks:
+        if chunk:
+            await registry.stage(job, chunk)
+    while await registry.merge(job, batch):
+        pass
+    counts, duplicates = await registry.finish(job)
+    return counts, duplicates
+
+
 async def land(
     storage: Any,
     suppliers: dict[str, int],
@@ -42,20 +57,17 @@ async def land(
 ) -> tuple[MergeCounts, list[int]]:
     """Loads the chunks in one committed transaction, lines numbered from 2 across them; the
     counts and the lines reported as duplicates."""
-    duplicates: list[int] = []
-
-    async def staged() -> AsyncIterator[list[StagedRow]]:
-        line = 2
-        for chunk in chunks:
-            rows = []
-            for raw in chunk:
-                parsed = parse_registry_row(raw)
-                assert not isinstance(parsed, list), parsed
-                rows.append(StagedRow(line, suppliers[parsed.supplier], parsed))
-                line += 1
-            yield rows
-
+    staged: list[list[StagedRow]] = []
+    line = 2
+    for chunk in chunks:
+        rows = []
+        for raw in chunk:
+            parsed = parse_registry_row(raw)
+            assert not isinstance(parsed, list), parsed
+            rows.append(StagedRow(line, suppliers[parsed.supplier], parsed))
+            line += 1
+        staged.append(rows)
     async with storage(write=True) as tx:
-        counts = await storage.registry.load(staged(), at, duplicates.append)
+        counts, duplicates = await land_chunks(storage.registry, staged, at)
         await tx.commit()
     return counts, duplicates

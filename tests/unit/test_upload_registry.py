@@ -48,6 +48,9 @@ class SlowFiles:
     def open_registry(self, path: str, kind: str) -> SlowFile:
         return SlowFile()
 
+    def fingerprint(self, path: str) -> str:
+        return path
+
     def xlsx_writer(self, columns: Any) -> Any:
         raise NotImplementedError
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import os
 import tempfile
 import zipfile
@@ -159,6 +160,10 @@ class OpenpyxlSpreadsheets:
         if not head:
             raise DomainError.of("registry.empty_file")
         return XlsxRegistry(path) if is_zip(head) else CsvRegistry(path)
+
+    def fingerprint(self, path: str) -> str:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
 
     def xlsx_writer(self, columns: Sequence[str]) -> OpenpyxlWriter:
         return OpenpyxlWriter(columns)

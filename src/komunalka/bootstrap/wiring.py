@@ -77,6 +77,9 @@ class _NoSpreadsheets:
     def open_registry(self, path: str, kind: str) -> RegistryFile:
         raise RuntimeError("no spreadsheets adapter is wired")
 
+    def fingerprint(self, path: str) -> str:
+        raise RuntimeError("no spreadsheets adapter is wired")
+
     def xlsx_writer(self, columns: Sequence[str]) -> XlsxWriter:
         raise RuntimeError("no spreadsheets adapter is wired")
 

@@ -1,12 +1,10 @@
-"""Bulk registry load: stage rows in a temporary table (batched inserts), then merge them with a
-few set-based statements inside the caller's transaction. PostgreSQL lands new rows by COPY and
-merges only the rest this way (registry_pg.py)."""
+"""Bulk registry load in short steps (ADR 0016): chunks of rows are staged in `registry_rows`,
+then merged in batches with a few set-based statements, each step in the caller's transaction
+of its own. PostgreSQL lands rows no one can have submitted to by COPY while staging, and takes
+the listed meters' row locks in id order before merging a batch (registry_pg.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +19,20 @@ from sqlalchemy import (
     bindparam,
     insert,
     text,
-    update,
 )
+from sqlalchemy.schema import CreateTable
 
+from komunalka.adapters.db.registry_jobs import (
+    add_counts,
+    finish_job,
+    first_of_each_meter,
+    open_job,
+)
 from komunalka.adapters.db.scope import InScope
-from komunalka.adapters.db.tables import registry_imports
+from komunalka.adapters.db.tables import registry_rows
 from komunalka.adapters.db.types import UtcDateTime
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.registry_staging import ImportJob
 
 MAX_REGISTERS = 4
 BATCH = 5_000
@@ -87,28 +92,25 @@ def stage_record(staged: StagedRow) -> tuple[Any, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Landing:
-    """One import, as each of its chunks lands: its id, its time, and whether its file lists
-    water heaters (a file without the column leaves the meters' flags as they are)."""
-
-    import_id: int
-    at: datetime
-    water_heaters: bool
-
-
-# Lines repeating an earlier line's meter: earlier in this chunk, or landed by an earlier chunk
-# of this same import (the meter carries the import's id).
-_DUPLICATES = """
-    SELECT s.line FROM registry_stage s
-    JOIN (SELECT supplier_id, serial, min(line) AS first FROM registry_stage
-          GROUP BY supplier_id, serial HAVING count(*) > 1) d
-      ON d.supplier_id = s.supplier_id AND d.serial = s.serial
-    WHERE s.line > d.first
-    UNION ALL
-    SELECT s.line FROM registry_stage s
-    JOIN meters m ON m.supplier_id = s.supplier_id AND m.serial = s.serial
-    WHERE m.registry_import_id = :import_id
+# Lines of the temporary table whose meter an earlier chunk of this import staged.
+_STAGED_BEFORE = """
+    SELECT s.line FROM registry_stage s WHERE EXISTS (
+        SELECT 1 FROM registry_rows r
+        WHERE r.import_id = :import_id AND r.supplier_id = s.supplier_id AND r.serial = s.serial)
+"""
+_COLUMN_LIST = ", ".join(COLUMNS)
+# Constants built from the table's column names, no input in them.
+_KEEP = (
+    f"INSERT INTO registry_rows (import_id, duplicate, {_COLUMN_LIST}) "  # noqa: S608
+    f"SELECT :import_id, false, {_COLUMN_LIST} FROM registry_stage"
+)
+_NEXT_BATCH = (
+    f"INSERT INTO registry_stage ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} "  # noqa: S608
+    "FROM registry_rows WHERE import_id = :import_id AND NOT duplicate ORDER BY line LIMIT :n"
+)
+_MERGED = """
+    DELETE FROM registry_rows WHERE import_id = :import_id AND NOT duplicate
+    AND line IN (SELECT line FROM registry_stage)
 """
 
 _ACCOUNTS = {
@@ -175,67 +177,70 @@ _UNION = " UNION ALL ".join(
 
 
 class SqlRegistryStaging(InScope):
-    async def load(
-        self,
-        chunks: AsyncIterator[list[StagedRow]],
-        at: datetime,
-        on_duplicate: Callable[[int], None],
-        *,
-        water_heaters: bool = False,
-    ) -> MergeCounts:
-        add = insert(registry_imports).values(at=at).returning(registry_imports.c.id)
-        import_id = int((await self._conn.execute(add)).scalar_one())
-        job = Landing(import_id, at, water_heaters)
+    """The RegistryStaging port with SQL alone (SQLite; PostgreSQL builds on it)."""
+
+    async def open(self, key: str | None, at: datetime, water_heaters: bool) -> ImportJob:
+        return await open_job(self._conn, key, at, water_heaters)
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
         await self._prepare()
-        await self._conn.exec_driver_sql("DROP TABLE IF EXISTS registry_stage")
-        await self._conn.run_sync(lambda sync: stage.create(sync))
-        totals = MergeCounts()
-        landing: asyncio.Task[MergeCounts] | None = None
-        try:
-            async for chunk in chunks:  # the next chunk is checked while the last one lands
-                if not chunk:  # every row of it was refused: nothing to land
-                    continue
-                if landing is not None:
-                    totals += await landing
-                    landing = None
-                landing = asyncio.create_task(self._land(chunk, job, on_duplicate))
-            if landing is not None:
-                totals += await landing
-                landing = None
-        finally:
-            if landing is not None:  # the source failed: let the chunk land before rollback
-                await asyncio.gather(landing, return_exceptions=True)
-        await self._conn.exec_driver_sql("DROP TABLE registry_stage")
-        done = update(registry_imports).where(registry_imports.c.id == import_id)
-        await self._conn.execute(done.values(rows=totals.staged, meters=totals.meters))
-        return totals
+        kept, repeats = first_of_each_meter(chunk)
+        await self._fill_stage(kept)
+        ids = {"import_id": job.id}
+        found = [int(r[0]) for r in await self._conn.execute(text(_STAGED_BEFORE), ids)]
+        if found:
+            delete = f"DELETE FROM registry_stage WHERE line IN ({_STAGED_BEFORE})"  # noqa: S608
+            await self._conn.execute(text(delete), ids)
+        await self._conn.execute(text(_KEEP), ids)
+        duplicates = sorted(repeats + found)
+        await self._add_duplicates(job, duplicates)
+        counts = MergeCounts(staged=len(chunk), duplicates=len(duplicates))
+        await add_counts(self._conn, job, counts, chunk[-1].line)
+
+    async def merge(self, job: ImportJob, batch: int) -> bool:
+        await self._prepare()
+        await self._fill_stage([])
+        ids = {"import_id": job.id}
+        taken = await self._conn.execute(text(_NEXT_BATCH), ids | {"n": batch})
+        if not taken.rowcount:
+            return False
+        await self._analyze_stage()
+        await self._lock_meters()
+        counts = await self._upsert(job)
+        await self._conn.execute(text(_MERGED), ids)
+        await add_counts(self._conn, job, counts)
+        return True
+
+    async def finish(self, job: ImportJob) -> tuple[MergeCounts, list[int]]:
+        return await finish_job(self._conn, job)
 
     async def _prepare(self) -> None:
-        """Settings for the import's transaction (none on SQLite)."""
+        """Settings for the step's transaction (none on SQLite)."""
 
-    async def _land(
-        self, chunk: list[StagedRow], job: Landing, on_duplicate: Callable[[int], None]
-    ) -> MergeCounts:
-        await self._stage(chunk)
-        ids = {"import_id": job.import_id}
-        lines = [int(r[0]) for r in await self._conn.execute(text(_DUPLICATES), ids)]
-        for line in sorted(lines):
-            on_duplicate(line)
+    async def _lock_meters(self) -> None:
+        """Holds the batch's meters before writing any of them (SQLite's one writer holds all)."""
+
+    async def _analyze_stage(self) -> None:
+        """Gives the planner the staged batch's size (PostgreSQL)."""
+
+    async def _add_duplicates(self, job: ImportJob, lines: list[int]) -> None:
         if lines:
-            delete = f"DELETE FROM registry_stage WHERE line IN ({_DUPLICATES})"  # noqa: S608
-            await self._conn.execute(text(delete), ids)
-        return MergeCounts(len(chunk), len(lines)) + await self._upsert(job)
+            rows = [{"import_id": job.id, "line": n, "duplicate": True} for n in lines]
+            await self._conn.execute(insert(registry_rows), rows)
 
-    async def _stage(self, chunk: list[StagedRow]) -> None:
+    async def _fill_stage(self, chunk: list[StagedRow]) -> None:
+        """The temporary table (made once per connection), emptied, then holding `chunk`."""
+        await self._conn.execute(CreateTable(stage, if_not_exists=True))
         await self._conn.exec_driver_sql("DELETE FROM registry_stage")
-        records = [stage_record(staged) for staged in chunk]
-        await self._conn.execute(
-            insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
-        )
+        if chunk:
+            records = [stage_record(staged) for staged in chunk]
+            await self._conn.execute(
+                insert(stage), [dict(zip(COLUMNS, r, strict=True)) for r in records]
+            )
 
-    async def _upsert(self, job: Landing) -> MergeCounts:
+    async def _upsert(self, job: ImportJob) -> MergeCounts:
         """Merges the staged rows (none repeating a meter): accounts, meters, then readings."""
-        ids = {"import_id": job.import_id, "water_heaters": job.water_heaters}
+        ids = {"import_id": job.id, "water_heaters": job.water_heaters}
         dialect = self._conn.dialect.name
         accounts = (await self._conn.execute(text(_ACCOUNTS[dialect]))).rowcount
         meters = (await self._conn.execute(text(_METERS), ids)).rowcount

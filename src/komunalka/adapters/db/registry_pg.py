@@ -1,34 +1,49 @@
-"""Bulk registry load on PostgreSQL: what is new goes straight in by COPY.
+"""Bulk registry load on PostgreSQL: what is new goes straight in by COPY, the rest is staged
+and merged in batches that take their meters' row locks in id order (ADR 0010, ADR 0016).
 
 A registry lists mostly meters the database does not have yet (a supplier's first import) or
 mostly meters it has (the next month's). Per chunk, one indexed lookup finds which of the
 chunk's accounts and meters exist. An account that does not exist, with none of its meters
 existing, lands by binary COPY into `accounts`, `meters` and `readings`, with ids drawn from the
 tables' own sequences up front: no staging table, no conflict probe, no join back. Every other
-row takes the staging table's merge (SqlRegistryStaging): the same upserts as on SQLite.
+row is staged in `registry_rows` and merged later in batches (SqlRegistryStaging): the same
+upserts as on SQLite. Nobody can have submitted to a meter of an account that did not exist, so
+the COPY holds nothing a resident waits for.
 
 The foreign keys stay and are checked row by row as ever; they are most of what the COPY costs
-(docs/BENCHMARKS.md). Imports take a transaction-scoped advisory lock, so two imports run one
-after the other and nothing else can add an account or meter between the lookup and the COPY:
-only the registry import writes either table.
+(docs/BENCHMARKS.md). Every step of an import takes a transaction-scoped advisory lock, so the
+steps of two imports run one after the other and nothing else can add an account or meter
+between the lookup and the COPY: only the registry import writes either table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from komunalka.adapters.db.registry import COLUMNS, Landing, SqlRegistryStaging, stage_record
+from sqlalchemy.schema import CreateTable
+
+from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
+from komunalka.adapters.db.registry_jobs import (
+    Key,
+    account_key,
+    add_counts,
+    first_of_each_meter,
+    meter_key,
+)
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
+from komunalka.application.suppliers.registry_staging import ImportJob
 from komunalka.domain.meters import MeterStatus
 
 # (classid, objid) of the two-key advisory lock that serializes imports (the schema takes no
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
-# Which of the chunk's meters and accounts exist: one index probe per key. LATERAL with OFFSET 0
+# Which of the chunk's meters and accounts exist, and which an earlier chunk of this import has
+# staged ('s', 't': a meter staged is a duplicate, an account staged is merged, so that its last
+# row still wins): one index probe per key. LATERAL with OFFSET 0
 # keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
 # per supplier: when no meter (account) lies between the chunk's least and greatest key, as in a
 # supplier's first registry sorted by serial, none of them exists and the point probes are
@@ -54,6 +69,14 @@ _EXISTING = """
                                FROM a GROUP BY supplier_id) r
                   WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
                                 AND number BETWEEN r.lo AND r.hi))
+    UNION ALL
+    SELECT 's', m.supplier_id, m.key, NULL FROM m
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
+    UNION ALL
+    SELECT 't', a.supplier_id, a.key, NULL FROM a
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = a.supplier_id AND account = a.key LIMIT 1) x
 """
 _IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
 
@@ -76,7 +99,8 @@ METER_COLUMNS = [
 READING_COLUMNS = ["meter_id", "register", "period", "value_milli", "submitted_at", "channel"]
 READING_COLUMNS += ["status"]
 
-Key = tuple[int, str]
+# A duplicate's record in registry_rows: its line alone (every other column of the row empty).
+_NO_ROW = (None,) * (len(COLUMNS) - 1)
 
 
 @dataclass(slots=True)
@@ -86,29 +110,6 @@ class ChunkSplit:
     duplicates: list[int] = field(default_factory=list)  # lines repeating an earlier meter
     new: list[StagedRow] = field(default_factory=list)  # new account, all its meters new
     existing: list[StagedRow] = field(default_factory=list)  # the rest: merged
-
-
-def meter_key(staged: StagedRow) -> Key:
-    return staged.supplier_id, staged.row.serial
-
-
-def account_key(staged: StagedRow) -> Key:
-    return staged.supplier_id, staged.row.account
-
-
-def first_of_each_meter(chunk: Iterable[StagedRow]) -> tuple[list[StagedRow], list[int]]:
-    """The chunk's rows without those repeating an earlier row's meter, and the repeats' lines."""
-    seen: set[Key] = set()
-    kept: list[StagedRow] = []
-    repeats: list[int] = []
-    for staged in chunk:
-        key = meter_key(staged)
-        if key in seen:
-            repeats.append(staged.line)
-        else:
-            seen.add(key)
-            kept.append(staged)
-    return kept, repeats
 
 
 def split_chunk(
@@ -138,6 +139,16 @@ def split_chunk(
     return split
 
 
+# The batch's meters, held in id order as multi-meter submissions hold theirs (ADR 0009), so
+# the two never deadlock; then a submission to one of them waits for this batch alone.
+_LOCK_METERS = """
+    SELECT m.id FROM registry_stage s
+    JOIN meters m ON m.supplier_id = s.supplier_id AND m.serial = s.serial
+    ORDER BY m.id FOR NO KEY UPDATE OF m
+"""
+ROW_COLUMNS = ["import_id", "duplicate", *COLUMNS]
+
+
 class PgRegistryStaging(SqlRegistryStaging):
     """SqlRegistryStaging with new rows copied straight into their tables (see the module)."""
 
@@ -147,29 +158,43 @@ class PgRegistryStaging(SqlRegistryStaging):
         # Each statement here is cheap per row and run many times: compiling it never pays.
         await self._raw.execute("SET LOCAL jit = off")
 
-    async def _land(
-        self, chunk: list[StagedRow], job: Landing, on_duplicate: Callable[[int], None]
-    ) -> MergeCounts:
+    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+        await self._prepare()
         kept, repeats = first_of_each_meter(chunk)
-        meters_found, accounts_found = await self._existing(kept)
-        split = split_chunk(kept, repeats, meters_found, accounts_found, job.import_id)
-        for line in split.duplicates:
-            on_duplicate(line)
+        meters_found, accounts_found = await self._existing(kept, job.id)
+        split = split_chunk(kept, repeats, meters_found, accounts_found, job.id)
         counts = MergeCounts(staged=len(chunk), duplicates=len(split.duplicates))
         if split.new:
-            counts += await self._copy(split.new, job.import_id, job.at)
-        if split.existing:
-            await self._stage(split.existing)
-            counts += await self._upsert(job)
-        return counts
+            counts += await self._copy(split.new, job.id, job.at)
+        records = [(job.id, False, *stage_record(s)) for s in split.existing]
+        records += [(job.id, True, line, *_NO_ROW) for line in split.duplicates]
+        if records:
+            await self._raw.copy_records_to_table(
+                "registry_rows", records=records, columns=ROW_COLUMNS
+            )
+            # The next chunk's probes and the batches' scans go by index only if the planner
+            # knows the table is not empty (it was, when last analyzed).
+            await self._raw.execute("ANALYZE registry_rows")
+        await add_counts(self._conn, job, counts, chunk[-1].line)
 
-    async def _stage(self, chunk: list[StagedRow]) -> None:
-        await self._raw.execute("TRUNCATE registry_stage")
-        records = [stage_record(staged) for staged in chunk]
-        await self._raw.copy_records_to_table("registry_stage", records=records, columns=COLUMNS)
+    async def _lock_meters(self) -> None:
+        await self._raw.execute(_LOCK_METERS)
+
+    async def _analyze_stage(self) -> None:
         await self._raw.execute("ANALYZE registry_stage")
 
-    async def _existing(self, kept: list[StagedRow]) -> tuple[dict[Key, int | None], set[Key]]:
+    async def _fill_stage(self, chunk: list[StagedRow]) -> None:
+        await self._conn.execute(CreateTable(stage, if_not_exists=True))
+        await self._raw.execute("TRUNCATE registry_stage")
+        if chunk:
+            records = [stage_record(staged) for staged in chunk]
+            await self._raw.copy_records_to_table(
+                "registry_stage", records=records, columns=COLUMNS
+            )
+
+    async def _existing(
+        self, kept: list[StagedRow], import_id: int
+    ) -> tuple[dict[Key, int | None], set[Key]]:
         if not kept:
             return {}, set()
         accounts = {account_key(s) for s in kept}
@@ -181,9 +206,11 @@ class PgRegistryStaging(SqlRegistryStaging):
             " ".join([s.row.serial for s in kept]),
             ",".join([str(k[0]) for k in accounts]),
             " ".join([k[1] for k in accounts]),
+            import_id,
         )
         meters = {(r[1], r[2]): r[3] for r in found if r[0] == "m"}
-        return meters, {(r[1], r[2]) for r in found if r[0] == "a"}
+        meters |= {(r[1], r[2]): import_id for r in found if r[0] == "s"}
+        return meters, {(r[1], r[2]) for r in found if r[0] in ("a", "t")}
 
     async def _ids(self, table: str, count: int) -> list[int]:
         ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)

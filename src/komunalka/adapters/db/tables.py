@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -262,6 +263,39 @@ registry_imports = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("rows", Integer, nullable=False, server_default="0"),
     Column("meters", Integer, nullable=False, server_default="0"),
+    # An import in short transactions (ADR 0015): the file's key (a run of the same file after
+    # a crash resumes it), "running" or "done", the process running it now, its counts so far.
+    Column("key", Text, nullable=True),
+    Column("state", Text, nullable=False, server_default="done"),
+    Column("runner", Text, nullable=True),
+    Column("water_heaters", Boolean, nullable=False, server_default=false()),
+    *[
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ("staged", "duplicates", "accounts", "readings", "replaced", "staged_through")
+    ],
+    Index("ix_registry_imports_key", "key"),
+)
+
+# A running import's rows waiting to be merged, and the lines it found repeating a meter
+# (`duplicate`, nothing else set). Merged rows are deleted batch by batch (ADR 0015).
+registry_rows = Table(
+    "registry_rows",
+    metadata,
+    Column("import_id", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("duplicate", Boolean, nullable=False),
+    Column("supplier_id", Integer),
+    *[Column(n, Text) for n in ("account", "holder", "address", "district")],
+    *[Column(n, Text) for n in ("service", "serial", "registers")],
+    Column("digits", Integer),
+    Column("decimals", Integer),
+    Column("verification_due", Date),
+    Column("status", Text),
+    Column("period", Integer),
+    *[c for i in range(1, 5) for c in (Column(f"r{i}", Text), Column(f"v{i}", Integer))],
+    Column("water_heater", Boolean),
+    Index("ix_registry_rows_meter", "import_id", "supplier_id", "serial"),
+    Index("ix_registry_rows_account", "import_id", "supplier_id", "account"),
 )
 
 audit_log = Table(

@@ -50,6 +50,10 @@ class Spreadsheets(Protocol):
         ``registry.*`` or ``portal.unreadable_file`` code) when the file is no table."""
         ...
 
+    def fingerprint(self, path: str) -> str:
+        """A hash of the file's bytes: the same file, the same hash."""
+        ...
+
     def xlsx_writer(self, columns: Sequence[str]) -> XlsxWriter:
         """A one-sheet workbook with this header row, written as rows come (write-only)."""
         ...

@@ -2,16 +2,29 @@
 
 Who may call it: supplier staff and administrators. Guarantees: every row is checked; a bad row
 is reported (line, codes) and does not land, while good rows do; a row lands whole or not at all
-(account, meter and reading together); the import is one transaction, so a failure half-way
-leaves nothing behind. Rows are streamed: memory stays flat in the file's size.
+(account, meter and reading together). Rows are streamed: memory stays flat in the file's size.
+
+The import never holds residents' meters for long (ADR 0016): the file is staged chunk by chunk
+and then merged in batches of BATCH rows, each step a short transaction of its own, so a
+submission waits at most for one batch. An import cut off half-way and run again with the same
+`key` (the file's hash) carries on where it stopped and ends as if never cut off, with the same
+report; duplicates are reported at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import AuditLog, Clock
@@ -19,16 +32,23 @@ from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.files import Spreadsheets
 from komunalka.application.suppliers.ports import (
     MergeCounts,
-    RegistryStaging,
     RejectedRow,
     StagedRow,
     Suppliers,
 )
+from komunalka.application.suppliers.registry_staging import ImportJob, RegistryStaging
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.registry import REQUIRED, parse_registry_row
 
-# Rows checked and merged at a time: memory stays within a few chunks whatever the file's size.
+# Rows checked and staged at a time: memory stays within a few chunks whatever the file's size.
+# A resumed import counts on the same chunks, so this is part of what a staged import means.
 CHUNK = 50_000
+# Rows merged per transaction: the longest a submission to a listed meter may wait is one batch.
+BATCH = 5_000
+
+T = TypeVar("T")
+Source = Iterator[tuple[int, Mapping[str, str | None]]]
+Checked = tuple[int, list[StagedRow], list[RejectedRow]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +69,14 @@ class ImportRegistry:
         registry: RegistryStaging,
         audit: AuditLog,
         clock: Clock,
+        batch: int = BATCH,
     ) -> None:
         self._transactions = transactions
         self._suppliers = suppliers
         self._registry = registry
         self._audit = audit
         self._clock = clock
+        self._batch = batch
 
     async def __call__(
         self,
@@ -63,48 +85,73 @@ class ImportRegistry:
         rows: Iterable[tuple[int, Mapping[str, str | None]]],
         on_rejected: Callable[[RejectedRow], None],
         on_progress: Callable[[int], None] | None = None,
+        key: str | None = None,
     ) -> ImportReport:
         if missing := [c for c in REQUIRED if c not in columns]:
             raise DomainError.of("registry.bad_header", columns=", ".join(missing))
-        source = iter(rows)
-        read = rejected = 0
-        async with self._transactions(write=True) as tx:
+        async with self._transactions() as tx:
             suppliers = {s.code: s.id for s in await self._suppliers.all()}
-
-            async def chunks() -> AsyncIterator[list[StagedRow]]:
-                nonlocal read, rejected
-                while True:
-                    # Reading and checking rows runs in a worker thread, so the database merges
-                    # the previous chunk meanwhile.
-                    count, good, bad = await asyncio.to_thread(_check_some, source, suppliers)
-                    if count == 0:
-                        return
-                    read, rejected = read + count, rejected + len(bad)
-                    for row in bad:
-                        on_rejected(row)
-                    if on_progress:
-                        on_progress(read)
-                    yield good
-
-            def on_duplicate(line: int) -> None:
-                on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
-
-            # A file without the column says nothing of water heaters: their flags stay.
-            listed = "water_heater" in columns
-            counts = await self._registry.load(
-                chunks(), self._clock.now(), on_duplicate, water_heaters=listed
-            )
+        # A file without the column says nothing of water heaters: their flags stay.
+        listed = "water_heater" in columns
+        async with self._transactions(write=True) as tx:
+            job = await self._registry.open(key, self._clock.now(), listed)
+            await tx.commit()
+        read, rejected = await self._stage(job, iter(rows), suppliers, on_rejected, on_progress)
+        while await self._step(lambda: self._registry.merge(job, self._batch)):
+            pass
+        async with self._transactions(write=True) as tx:
+            counts, duplicates = await self._registry.finish(job)
             accepted = counts.staged - counts.duplicates
             details = {"rows": read, "accepted": accepted, "meters": counts.meters}
             now = self._clock.now()
             await self._audit.record(actor, "registry.import", "registry", details, now)
             await tx.commit()
+        for line in duplicates:
+            on_rejected(RejectedRow(line, (Violation("registry.duplicate_serial"),)))
         return ImportReport(read, accepted, rejected + counts.duplicates, counts)
 
+    async def _stage(
+        self,
+        job: ImportJob,
+        source: Source,
+        suppliers: Mapping[str, int],
+        on_rejected: Callable[[RejectedRow], None],
+        on_progress: Callable[[int], None] | None,
+    ) -> tuple[int, int]:
+        """Checks every row and stages the chunks not staged yet; (rows read, rows rejected)."""
+        read = rejected = 0
+        # Reading and checking rows runs in a worker thread, so the database stages the
+        # previous chunk meanwhile.
+        checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers))
+        try:
+            while (checked := await checking)[0]:
+                count, good, bad = checked
+                checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers))
+                read, rejected = read + count, rejected + len(bad)
+                for row in bad:
+                    on_rejected(row)
+                if on_progress:
+                    on_progress(read)
+                # A chunk is staged whole or not at all: one staged before a cut-off is skipped.
+                if good and good[-1].line > job.staged_through:
+                    await self._stage_chunk(job, good)
+        finally:
+            await asyncio.gather(checking, return_exceptions=True)
+        return read, rejected
 
-def _check_some(
-    source: Iterator[tuple[int, Mapping[str, str | None]]], suppliers: Mapping[str, int]
-) -> tuple[int, list[StagedRow], list[RejectedRow]]:
+    async def _stage_chunk(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+        async with self._transactions(write=True) as tx:
+            await self._registry.stage(job, chunk)
+            await tx.commit()
+
+    async def _step(self, step: Callable[[], Awaitable[T]]) -> T:
+        async with self._transactions(write=True) as tx:
+            result = await step()
+            await tx.commit()
+        return result
+
+
+def _check_some(source: Source, suppliers: Mapping[str, int]) -> Checked:
     """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows)."""
     good: list[StagedRow] = []
     bad: list[RejectedRow] = []
@@ -140,6 +187,8 @@ class ImportRegistryFile:
         on_rejected: Callable[[RejectedRow], None],
         on_progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
+        # The file's hash names the import: a run cut off is resumed by running the file again.
+        key = "file:" + await asyncio.to_thread(self._files.fingerprint, path)
         opened = await asyncio.to_thread(self._files.open_registry, path, kind)
         try:
 
@@ -148,8 +197,8 @@ class ImportRegistryFile:
                 if on_progress is not None and position is not None:
                     on_progress(position)
 
-            rows = opened.rows()
-            report = await self._import(actor, opened.columns, rows, on_rejected, progress)
+            columns, rows = opened.columns, opened.rows()
+            report = await self._import(actor, columns, rows, on_rejected, progress, key)
             return replace(report, encoding=opened.encoding)
         finally:
             opened.close()

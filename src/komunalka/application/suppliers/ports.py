@@ -82,26 +82,6 @@ class StagedRow:
     row: RegistryRow
 
 
-class RegistryStaging(Protocol):
-    """Bulk load of a registry inside the caller's transaction."""
-
-    async def load(
-        self,
-        chunks: AsyncIterator[list[StagedRow]],
-        at: datetime,
-        on_duplicate: Callable[[int], None],
-        *,
-        water_heaters: bool = False,
-    ) -> MergeCounts:
-        """Lands valid rows chunk by chunk: upserts accounts and meters and adds the readings not
-        yet known. A row repeating an earlier row's meter (supplier and serial) does not land:
-        its line goes to `on_duplicate`. The next chunk is awaited while the last one merges,
-        so the caller's parsing and the database's work overlap. `water_heaters`: the file lists
-        them, so a listed meter's flag becomes the row's; otherwise a meter keeps its flag (a
-        resident may have set it), except one that is no longer of hot water."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class RegistryUpload:
     id: int
@@ -168,10 +148,9 @@ class RegistryUploadRepository(Protocol):
 class UploadProgressLog(Protocol):
     """Where every process sees how far a running upload has got, and whether it still lives.
 
-    Unlike the repositories, each call is a short transaction of its own, never the caller's:
-    the import's transaction holds its rows until it ends. A call never waits for the database's
-    write lock: where the import holds the only one (SQLite), it does nothing and returns False
-    (and no other process could have seen the progress anyway)."""
+    Unlike the repositories, each call is a short transaction of its own, never the caller's.
+    A call never waits for the database's write lock: while one of the import's steps holds the
+    only one (SQLite), it does nothing and returns False."""
 
     async def report(self, upload_id: int, rows: int, at: datetime) -> bool:
         """Rows read so far and a heartbeat at `at`, for an upload still running."""

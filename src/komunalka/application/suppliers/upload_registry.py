@@ -4,10 +4,11 @@ Who may call it: staff of the supplier and administrators (``can_manage_supplier
 Guarantees: every upload is recorded (``registry_uploads``) before its import starts and ends as
 done or failed with its counts and its rejected rows (line, codes and their parameters: the
 door words them, `formats.rejected_rows_csv`); rows naming another supplier never land
-(``portal.other_supplier``); the import itself is ImportRegistry's: one transaction, bad rows
-reported, good rows landed. While it runs, the rows read so far and a heartbeat are written
-every HEARTBEAT seconds where every process sees them (UploadProgressLog); an upload silent for
-CUT_OFF was cut off (its process died) and is recorded as failed (``portal.upload_cut_off``).
+(``portal.other_supplier``); the import itself is ImportRegistry's: short steps, bad rows
+reported, good rows landed; the same file uploaded again resumes an import cut off. While it
+runs, the rows read so far and a heartbeat are written every HEARTBEAT seconds where every
+process sees them (UploadProgressLog); an upload silent for CUT_OFF was cut off (its process
+died) and is recorded as failed (``portal.upload_cut_off``).
 """
 
 from __future__ import annotations
@@ -202,7 +203,12 @@ class RunRegistryUpload:
             rejected.append(encoding_note(opened.encoding))
         try:
             rows = _own_rows(opened, supplier, rejected, read)
-            report = await self._import(actor_of(caller), opened.columns, rows, rejected.append)
+            # The same file uploaded again after a cut-off resumes its import (ADR 0016).
+            key = f"supplier:{supplier.id}:" + await asyncio.to_thread(
+                self._files.fingerprint, path
+            )
+            actor = actor_of(caller)
+            report = await self._import(actor, opened.columns, rows, rejected.append, key=key)
             return report.accepted
         finally:
             opened.close()
