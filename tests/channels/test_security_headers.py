@@ -91,7 +91,8 @@ async def test_telegrams_widget_is_let_in_only_where_it_is_shown() -> None:
         other = await client.get("/readings")
     policy = sign_in.headers["content-security-policy"]
     assert policy == content_security_policy(telegram_widget=True)
-    assert "script-src 'self' https://telegram.org;" in policy
+    assert "script-src 'self' https://telegram.org 'unsafe-eval';" in policy
     assert "frame-src https://oauth.telegram.org;" in policy
     assert "frame-ancestors 'none'" in policy
     assert other.headers["content-security-policy"] == content_security_policy()
+    assert "unsafe-eval" not in other.headers["content-security-policy"]
