@@ -48,15 +48,15 @@ class Bot:
             self.messages.append(body)
         return answer
 
-    async def say(self, text: str) -> httpx.Response:
-        message = {"message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": text}
+    async def say(self, text: str, user: dict[str, Any] = USER) -> httpx.Response:
+        message = {"message_id": 1, "date": 0, "chat": CHAT, "from": user, "text": text}
         return await self.post({"update_id": next(self.ids), "message": message})
 
-    async def press(self, action: str) -> httpx.Response:
+    async def press(self, action: str, user: dict[str, Any] = USER) -> httpx.Response:
         message = {"message_id": 2, "date": 0, "chat": CHAT, "text": "…"}
         query = {
             "id": f"q{next(self.ids)}",
-            "from": USER,
+            "from": user,
             "chat_instance": "c",
             "data": action,
             "message": message,
@@ -114,6 +114,32 @@ async def test_start_greets_with_an_inline_keyboard(bot: Bot) -> None:
         "help",
     ]
     assert all(len(row) <= 2 for row in rows)
+
+
+@pytest.mark.parametrize("code", ["en", "en-GB"])
+async def test_a_user_whose_telegram_speaks_english_is_greeted_in_english(
+    bot: Bot, code: str
+) -> None:
+    await bot.say("/start", {**USER, "language_code": code})
+    greeting, menu = bot.texts()
+    assert greeting.startswith("Hello!") and menu == "What shall we do?"
+
+
+async def test_a_language_we_do_not_speak_starts_in_ukrainian(bot: Bot) -> None:
+    await bot.say("/start", {**USER, "language_code": "de"})
+    assert bot.texts()[-1] == "Що робимо?"
+
+
+async def test_a_language_chosen_in_settings_stays_whatever_telegram_says(bot: Bot) -> None:
+    english = {**USER, "language_code": "en"}
+    await bot.say("/start", english)
+    await bot.press("lang:uk", english)
+    await bot.say("/start", english)
+    assert bot.texts()[-1] == "Що робимо?"
+    await bot.say("/start", {**USER, "language_code": "uk"})
+    await bot.press("lang:en")
+    await bot.say("/start", {**USER, "language_code": "uk"})
+    assert bot.texts()[-1] == "What shall we do?"
 
 
 async def test_the_same_update_twice_has_one_effect(bot: Bot) -> None:

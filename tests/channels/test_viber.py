@@ -34,13 +34,15 @@ class Viber:
         headers = {"X-Viber-Content-Signature": signature(body, sign_with or self.fake.token)}
         return await self.client.post("/webhooks/viber", content=body, headers=headers)
 
-    async def say(self, text: str, token: int | None = None) -> httpx.Response:
+    async def say(
+        self, text: str, token: int | None = None, sender: dict[str, Any] = SENDER
+    ) -> httpx.Response:
         message = {"type": "text", "text": text}
         payload = {
             "event": "message",
             "timestamp": 1,
             "message_token": token or next(self.tokens),
-            "sender": SENDER,
+            "sender": sender,
             "message": message,
         }
         return await self.post(payload)
@@ -85,6 +87,23 @@ async def test_a_conversation_start_is_welcomed_in_the_answer(viber: Viber) -> N
     welcome = answer.json()
     assert "Комуналка" in welcome["text"] and welcome["type"] == "text"
     assert viber.fake.calls == []  # Viber takes the welcome only as the callback's answer
+
+
+async def test_a_user_whose_viber_speaks_english_is_welcomed_in_english(viber: Viber) -> None:
+    user = {**SENDER, "language": "en-GB"}
+    answer = await viber.post({"event": "conversation_started", "user": user, "context": ""})
+    assert answer.json()["text"].startswith("Hello!")
+
+
+async def test_a_viber_language_starts_the_resident_until_they_choose_another(
+    viber: Viber,
+) -> None:
+    english = {**SENDER, "language": "en"}
+    await viber.say("hi", sender=english)
+    assert viber.texts()[-1].startswith("I did not understand.")
+    await viber.say("kb:lang:uk", sender=english)
+    await viber.say("kb:menu", sender=english)
+    assert viber.texts()[-1] == "Що робимо?"
 
 
 async def test_webhook_check_and_delivery_receipts_are_ignored(viber: Viber) -> None:

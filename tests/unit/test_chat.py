@@ -295,9 +295,11 @@ class CountingIdentify:
         self.identify = identify
         self.calls = 0
 
-    async def __call__(self, channel: Channel, external_id: str, name: str) -> Identity:
+    async def __call__(
+        self, channel: Channel, external_id: str, name: str, language: str | None = None
+    ) -> Identity:
         self.calls += 1
-        return await self.identify(channel, external_id, name)
+        return await self.identify(channel, external_id, name, language)
 
 
 async def remembering_chat() -> tuple[Chat, CountingIdentify, InMemoryDialogStore]:

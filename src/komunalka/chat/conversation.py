@@ -74,7 +74,7 @@ class Conversation:
                 return []
             # They wrote: a bot they once blocked may remind them again (changes nothing else).
             await self._setting.uses.reachable_again(channel.value, user)
-        turn = await self._turn(user, name, stored, delivery)
+        turn = await self._turn(user, name, stored, delivery, event.language)
         try:
             replies = await on(turn, event)
         except DomainError as exc:  # a rule said no: say why and offer the menu
@@ -84,12 +84,15 @@ class Conversation:
         await self._store.save(channel.value, user, dump(turn.state, turn.identity), delivery)
         return replies
 
-    async def _turn(self, user: str, name: str, stored: object, delivery: str | None) -> Turn:
-        """The turn at the stored state; a state that cannot be read starts at the menu."""
+    async def _turn(
+        self, user: str, name: str, stored: object, delivery: str | None, language: str | None
+    ) -> Turn:
+        """The turn at the stored state; a state that cannot be read starts at the menu.
+        `language`: the messenger's, for a resident who writes for the first time."""
         setting = self._setting
         identity = recalled(setting.channel.value, user, stored)
         if identity is None:
-            identity = await setting.uses.identify_resident(setting.channel, user, name)
+            identity = await setting.uses.identify_resident(setting.channel, user, name, language)
         if stored is None:
             return Turn(setting, identity, Menu(), delivery=delivery)
         try:

@@ -14,8 +14,12 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """`language`: the messenger's language of the user (an IETF tag such as "en-GB"), when it
+    tells one: a new resident is spoken to in it, if we speak it."""
+
     kind: EventKind
     value: str = ""
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 Who may call them: a messenger door, for the user the platform vouches for. A first message
 makes a resident; later ones find them. The language belongs to the identity the resident set it
-through. The reminder switch in a messenger means "remind me here": turned on, it makes that
-messenger the resident's reminder channel with their consent (as choosing it in the cabinet
-does); turned off, it clears that channel and cancels what is queued for the resident.
+through; a new identity starts in the messenger's language when we speak it. The reminder switch
+in a messenger means "remind me here": turned on, it makes that messenger the resident's reminder
+channel with their consent (as choosing it in the cabinet does); turned off, it clears that
+channel and cancels what is queued for the resident.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from komunalka.domain.services import Channel
 LANGUAGES = ("uk", "en")
 
 
+def spoken(tag: str | None) -> str:
+    """Ours of a messenger's language tag ("en", "en-GB", "uk"): its language when we speak it,
+    Ukrainian otherwise."""
+    primary = (tag or "").strip().replace("_", "-").partition("-")[0].lower()
+    return primary if primary in LANGUAGES else LANGUAGES[0]
+
+
 class IdentifyResident:
     def __init__(
         self,
@@ -42,7 +50,11 @@ class IdentifyResident:
         self._audit = audit
         self._clock = clock
 
-    async def __call__(self, channel: Channel, external_id: str, name: str) -> Identity:
+    async def __call__(
+        self, channel: Channel, external_id: str, name: str, language: str | None = None
+    ) -> Identity:
+        """`language`: the messenger's tag for the user; it sets the language of a new identity
+        only, so a language chosen in the settings stays whatever the messenger says later."""
         if not external_id or len(external_id) > 64:
             raise DomainError.of("identity.bad_user")
         now = self._clock.now()
@@ -51,7 +63,7 @@ class IdentifyResident:
             if found is not None:
                 return found
             resident_id = await self._residents.add(name.strip()[:200] or external_id, now)
-            identity = Identity(channel.value, external_id, resident_id, "uk", False)
+            identity = Identity(channel.value, external_id, resident_id, spoken(language), False)
             await self._identities.add(identity, now)
             actor = Actor(ActorKind.RESIDENT, resident_id, channel, resident_id)
             await self._audit.record(actor, "resident.join", f"resident:{resident_id}", {}, now)

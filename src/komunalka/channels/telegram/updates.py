@@ -47,16 +47,16 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
     user = message.get("from")
     if user is None:
         return None
-    user_id, name = _user(user)
+    user_id, name, language = _user(user)
     text = message.get("text")
     if text is None:
         text = ""  # a photo or a sticker reads as empty text
     elif not isinstance(text, str):
         raise NotAnUpdate("a text that is not a string")
     if text.startswith("/start"):
-        event = Event(EventKind.START, text.removeprefix("/start").strip())
+        event = Event(EventKind.START, text.removeprefix("/start").strip(), language)
     else:
-        event = Event(EventKind.TEXT, text)
+        event = Event(EventKind.TEXT, text, language)
     return Incoming(update_id, _chat_id(message), user_id, name, event)
 
 
@@ -64,25 +64,29 @@ def _pressed(update_id: int, query: dict[str, Any]) -> Incoming | None:
     query_id = query.get("id")
     if not isinstance(query_id, str):
         raise NotAnUpdate("a button press with no id")
-    user_id, name = _user(query.get("from"))
+    user_id, name, language = _user(query.get("from"))
     message, data = query.get("message"), query.get("data")
     if message is None or data is None:
         return None  # a button of an inline message, or a game's
     if not isinstance(data, str):
         raise NotAnUpdate("button data that is not a string")
-    event = Event(EventKind.BUTTON, data)
+    event = Event(EventKind.BUTTON, data, language)
     return Incoming(update_id, _chat_id(_object(message)), user_id, name, event, query_id)
 
 
-def _user(value: Any) -> tuple[int, str]:
-    """The user's id and full name (first and last, as aiogram's `full_name` had it)."""
+def _user(value: Any) -> tuple[int, str, str | None]:
+    """The user's id, full name (first and last, as aiogram's `full_name` had it) and language
+    tag (`language_code`, when Telegram gives one)."""
     user = _object(value)
     user_id, first, last = user.get("id"), user.get("first_name"), user.get("last_name")
     if not _is_int(user_id) or not isinstance(first, str):
         raise NotAnUpdate("a user with no id or first name")
     if last is not None and not isinstance(last, str):
         raise NotAnUpdate("a last name that is not a string")
-    return user_id, f"{first} {last}" if last else first
+    language = user.get("language_code")
+    if not isinstance(language, str):
+        language = None  # optional in the Bot API: not known
+    return user_id, f"{first} {last}" if last else first, language
 
 
 def _chat_id(message: dict[str, Any]) -> int:

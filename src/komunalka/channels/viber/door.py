@@ -63,7 +63,9 @@ class ViberDoor:
             user = _object(payload.get("user"))
             if not _id(user.get("id")):
                 return None
-            event = Event(EventKind.START, _text(payload.get("context")))
+            event = Event(
+                EventKind.START, _text(payload.get("context")), _language(user.get("language"))
+            )
             replies = await self._conversation.handle(
                 _id(user.get("id")), _text(user.get("name"), 200), event
             )
@@ -78,10 +80,11 @@ class ViberDoor:
         if not token or not user_id or not isinstance(message, dict):
             return None
         text = _text(message.get("text"))
+        language = _language(sender.get("language"))
         event = (
-            Event(EventKind.BUTTON, text.removeprefix(BUTTON))
+            Event(EventKind.BUTTON, text.removeprefix(BUTTON), language)
             if text.startswith(BUTTON)
-            else Event(EventKind.TEXT, text)
+            else Event(EventKind.TEXT, text, language)
         )
         name = _text(sender.get("name"), 200)
 
@@ -136,6 +139,12 @@ def _text(value: Any, most: int = 4096) -> str:
     if isinstance(value, dict | list) or value is None:
         return ""
     return str(value).replace("\x00", "")[:most]
+
+
+def _language(value: Any) -> str | None:
+    """The user's language tag (Viber's `language`, "en" or "en-GB"), when it gives one."""
+    text = _text(value, 35)
+    return text or None
 
 
 def _id(value: Any) -> str:
