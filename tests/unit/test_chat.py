@@ -16,6 +16,7 @@ from komunalka.chat.model import Contacts, Event, EventKind, Reply
 from komunalka.chat.turn import MENU
 from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.services import Channel
+from komunalka.i18n import translate
 from tests.fakes import FakeCharts, FakeClock, InMemoryDialogStore, InMemoryStore, kyiv
 from tests.unit.test_chat_state import BEFORE_TYPING
 from tests.world import build_world
@@ -493,3 +494,55 @@ async def test_someone_elses_meter_gets_no_boiler_from_the_chat(chat: Chat) -> N
     await linked(chat)
     assert "Не зрозумів" in await chat(press("heater:999"))
     assert "Не зрозумів" in await chat(press("heater:abc"))
+
+
+async def electricity_asked(chat: Chat) -> str:
+    """Both accounts linked, the round at the electricity meter's first zone."""
+    await linked(chat)
+    await linked(chat, "3000917")
+    said = await chat(press("send"))
+    if "HW0011234" in said:
+        said = await chat(text("117"))
+    assert "EL0011111" in said
+    return said
+
+
+@pytest.mark.parametrize("typed", ["1 100\n550\n1 650", "1100 / 550 / 1650", "1100\r\n550/1650"])
+async def test_the_zones_typed_in_one_message_are_taken_in_order(typed: str) -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    said = await chat(text(typed))
+    assert "№EL0011111 day: 1100 — квитанція" in said
+    assert "№EL0011111 night: 550 — квитанція" in said
+    assert "№EL0011111 total: 1650 — квитанція" in said
+
+
+async def test_fewer_values_than_zones_fill_the_first_and_ask_the_rest() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    said = await chat(text("1100\n550"))
+    assert "зона «total»" in said and "квитанція" not in said
+    said = await chat(text("1650"))
+    assert "№EL0011111 night: 550 — квитанція" in said
+
+
+async def test_more_values_than_zones_are_refused_and_the_zone_asked_again() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    said = await chat(text("1100\n550\n1650\n7"))
+    zones = "day, night, total"
+    assert (
+        translate("chat.send_too_many_values", "uk", {"serial": "EL0011111", "zones": zones})
+        in said
+    )
+    assert "зона «day»" in said and "квитанція" not in said
+
+
+async def test_several_values_for_a_meter_of_one_zone_are_refused(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("send"))
+    said = await chat(text("6 731\n5 185"))
+    assert translate("chat.send_one_value", "uk", {"serial": "HW0011234"}) in said
+    assert "67315185" not in said and "квитанція" not in said
+    assert chat.actions == ["unchanged", "skip", "menu"]
+    assert "117.000 — квитанція" in await chat(text("117"))

@@ -11,6 +11,7 @@ while warnings wait for a yes; after a refusal the zones refused are asked again
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
@@ -29,6 +30,8 @@ from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.values import format_value
 
 ACTIONS = ("unchanged", "skip", "confirm", "reenter")
+# Values of several zones typed in one message: one a line, or split by a slash.
+BETWEEN_ZONES = re.compile(r"[\r\n/]")
 
 Confirmed = tuple[tuple[str, str], ...]  # (zone, code)
 
@@ -57,9 +60,28 @@ async def on_text(t: Turn, text: str) -> list[Reply]:
         return [Reply(t.say("chat.send_confirm_first")), confirm_question(t)]
     if not isinstance(t.state, Sending):
         return [t.not_understood()]
-    if not text.strip():  # nothing typed: the question stands
-        return [question(t, t.state.walk)]
-    return await answer(t, t.state.walk.answer(text.strip()))
+    walk = t.state.walk
+    typed = [part.strip() for part in BETWEEN_ZONES.split(text) if part.strip()]
+    if not typed:  # nothing typed: the question stands
+        return [question(t, walk)]
+    if len(typed) == 1:
+        return await answer(t, walk.answer(typed[0]))
+    return await several(t, walk, typed)
+
+
+async def several(t: Turn, walk: Walk, typed: list[str]) -> list[Reply]:
+    """Values of several zones in one message fill the meter's zones in order; a meter of one
+    zone, or fewer zones than values, takes none of them."""
+    q = walk.question
+    filled = None if q.single else walk.answer_zones(typed)
+    if filled is not None:
+        return await answer(t, filled)
+    if q.single:
+        said = t.say("chat.send_one_value", serial=q.serial)
+    else:
+        zones = ", ".join(x.zone for x in walk.meter)
+        said = t.say("chat.send_too_many_values", serial=q.serial, zones=zones)
+    return [Reply(said), question(t, walk)]
 
 
 async def start(t: Turn) -> list[Reply]:

@@ -8,7 +8,7 @@ from the readings sheet (see `sending`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from komunalka.chat.stored import Stored, Unreadable, int_of, text_of, texts_of
@@ -61,6 +61,21 @@ class Walk:
         if unchanged:
             return replace(self, values=values, unchanged=(*kept, zone))
         return replace(self, values=(*values, (zone, text)), unchanged=kept)
+
+    def answer_zones(self, texts: Sequence[str]) -> Walk | None:
+        """Several zones answered at once, in the meter's order: from the current zone on, or
+        from its first when there is a text for every zone; None when the texts are more than
+        those zones."""
+        mine = [i for i, q in enumerate(self.queue) if q.meter == self.question.meter]
+        ahead = [i for i in mine if i >= self.pos]
+        if len(texts) > len(ahead):
+            ahead = mine
+        if len(texts) > len(ahead):
+            return None
+        walk = self
+        for pos, text in zip(ahead, texts, strict=False):
+            walk = replace(walk, pos=pos).answer(text)
+        return replace(walk, pos=self.pos)
 
     def unanswered(self) -> Walk | None:
         """At the current meter's first zone with no answer; None when all have one."""
