@@ -546,3 +546,22 @@ async def test_several_values_for_a_meter_of_one_zone_are_refused(chat: Chat) ->
     assert "67315185" not in said and "квитанція" not in said
     assert chat.actions == ["unchanged", "skip", "menu"]
     assert "117.000 — квитанція" in await chat(text("117"))
+
+
+async def test_each_meter_is_acknowledged_when_stored_before_the_next_is_asked() -> None:
+    chat = await chat_at(29)
+    await linked(chat)
+    await linked(chat, "3000917")
+    said = await chat(press("send"))
+    typed, stored, following = (
+        ("117", "✓ №HW0011234 T1: 117.000 — квитанція", "EL0011111")
+        if "HW0011234" in said
+        else ("1100/550/1650", "✓ №EL0011111 total: 1650 — квитанція", "HW0011234")
+    )
+    await chat(text(typed))
+    ack, prompt = chat.last
+    assert ack.text.startswith(translate("chat.send_stored", "uk")) and stored in ack.text
+    assert following in prompt.text and chat.actions == ["unchanged", "skip", "menu"]
+    assert "Готово" not in ack.text + prompt.text  # the summary waits for the round's end
+    said = await chat(press("menu"))  # left halfway: what was stored was already said
+    assert stored not in said

@@ -1,6 +1,7 @@
 """Sending readings in the chat: every due meter and zone across the resident's accounts, one
 question at a time; a meter is submitted as soon as all its zones are answered, so one meter's
-problem never holds the others back.
+problem never holds the others back, and its receipts are said as soon as it is stored (the
+summary at the end of the round names them again).
 
 The round renders the readings sheet (application/readings/readings_sheet.py) and sends back
 what the person chose: the sheet decides what is due, the previous value a question shows, what
@@ -193,7 +194,10 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
         )
         for r in result.readings
     )
-    return next_meter(t, replace(walk, done=(*walk.done, *accepted)))
+    following = next_meter(t, replace(walk, done=(*walk.done, *accepted)))
+    if isinstance(t.state, Sending):  # another meter is asked: say these are stored, first
+        return [Reply("\n".join([t.say("chat.send_stored"), *accepted])), *following]
+    return following  # the summary, which names them
 
 
 def refused(t: Turn, walk: Walk, tried: ReadingsSheet) -> list[Reply]:
