@@ -16,6 +16,7 @@ from komunalka.chat.model import Contacts, Event, EventKind, Reply
 from komunalka.chat.turn import MENU
 from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.services import Channel
+from komunalka.i18n import translate
 from tests.fakes import FakeCharts, FakeClock, InMemoryDialogStore, InMemoryStore, kyiv
 from tests.unit.test_chat_state import BEFORE_TYPING
 from tests.world import build_world
@@ -126,6 +127,8 @@ async def test_wrong_proofs_are_limited(chat: Chat) -> None:
     for _ in range(5):
         said = await chat(text("Ков"))
         assert "не збігається" in said
+    await chat(press("link"))  # the last one led to the menu: the link is started again
+    await chat(text("1000001357"))
     said = await chat(text("Шев"))
     assert "Забагато невдалих спроб" in said
 
@@ -491,3 +494,37 @@ async def test_someone_elses_meter_gets_no_boiler_from_the_chat(chat: Chat) -> N
     await linked(chat)
     assert "Не зрозумів" in await chat(press("heater:999"))
     assert "Не зрозумів" in await chat(press("heater:abc"))
+
+
+async def test_my_meters_names_every_zone_of_a_meter_of_several(chat: Chat) -> None:
+    await linked(chat)  # kte: hot water, one zone
+    await linked(chat, "3000917")  # yasno: day, night and total
+    said = await chat(press("meters"))
+    (line,) = [x for x in said.splitlines() if "EL0011111" in x]
+    zones = [translate(f"chat.zone_{z}", "uk") for z in ("day", "night", "total")]
+    assert zones == ["день", "ніч", "сума"]
+    assert all(f"{zone} " in line for zone in zones), line
+    assert line.index("день") < line.index("ніч") < line.index("сума")
+    hot = next(x for x in said.splitlines() if "HW0011234" in x)
+    assert not any(zone in hot for zone in zones)  # one zone: not named
+    await chat(press("settings"))
+    await chat(press("lang:en"))
+    said = await chat(press("meters"))
+    (line,) = [x for x in said.splitlines() if "EL0011111" in x]
+    assert all(f"{translate(f'chat.zone_{z}', 'en')} " in line for z in ("day", "night", "total"))
+
+
+async def test_the_last_wrong_proof_does_not_ask_for_another(chat: Chat) -> None:
+    await chat(Event(EventKind.START, "1000001357"))
+    proof = translate("chat.link_ask_proof", "uk")
+    for _ in range(4):
+        assert proof in await chat(text("Ков"))  # attempts left: asked again
+    said = await chat(text("Ков"))  # the fifth: none left
+    assert said.startswith(translate("chat.link_no_attempts_left", "uk", {"minutes": 60}))
+    assert proof not in said and "Залишилося спроб: 0" not in said
+    assert chat.actions == list(MENU)
+    await chat(press("link"))
+    await chat(text("1000001357"))
+    said = await chat(text("Шев"))  # locked out now: the menu, not the proof again
+    assert said.startswith(translate("link.too_many_attempts", "uk", {"minutes": 60}))
+    assert proof not in said and chat.actions == list(MENU)
