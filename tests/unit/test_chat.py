@@ -360,12 +360,12 @@ async def test_a_round_of_sending_stored_before_the_state_was_typed_goes_on() ->
     await linked(chat, "3000917")
     kept = chat.dialogs.states[("telegram", "42")]
     chat.dialogs.states[("telegram", "42")] = {**BEFORE_TYPING, "identity": kept["identity"]}
-    assert "зона «total»" in await chat(text("550"))
+    assert "зона «сума»" in await chat(text("550"))
     said = await chat(text("1650"))
     assert "Готово. Передано:" in said
     assert "✓ №HW0011234 T1: 116.000 — квитанція 2611-SQXZ-ZAXP" in said  # kept in the round
-    assert "№EL0011111 day: 1100 — квитанція" in said
-    assert "№EL0011111 night: 550 — квитанція" in said
+    assert "№EL0011111 день: 1100 — квитанція" in said
+    assert "№EL0011111 ніч: 550 — квитанція" in said
     assert "Строк повірки лічильника минув" in said
 
 
@@ -451,10 +451,10 @@ async def test_only_the_zones_refused_are_asked_again() -> None:
     await chat(text("1100"))
     await chat(text("550"))
     said = await chat(text("abc"))
-    assert "не число" in said and "зона «total»" in said
+    assert "не число" in said and "зона «сума»" in said
     said = await chat(text("1650"))
-    assert "№EL0011111 day: 1100 — квитанція" in said
-    assert "№EL0011111 total: 1650 — квитанція" in said
+    assert "№EL0011111 день: 1100 — квитанція" in said
+    assert "№EL0011111 сума: 1650 — квитанція" in said
 
 
 async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:

@@ -69,7 +69,7 @@ def last_values(t: Turn, m: MeterOverview) -> str:
 
     if len(m.meter.registers) == 1:
         return shown(m.meter.registers[0])
-    return ", ".join(f"{t.say(f'chat.zone_{r}')} {shown(r)}" for r in m.meter.registers)
+    return ", ".join(f"{t.zone(r)} {shown(r)}" for r in m.meter.registers)
 
 
 async def history(t: Turn) -> list[Reply]:

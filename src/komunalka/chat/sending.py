@@ -106,7 +106,7 @@ def ask(t: Turn, walk: Walk) -> list[Reply]:
 
 def question(t: Turn, walk: Walk) -> Reply:
     q = walk.question
-    zone = "" if q.single else t.say("chat.zone", zone=q.zone)
+    zone = "" if q.single else t.say("chat.zone", zone=t.zone(q.zone))
     asked = {"service": q.service, "serial": q.serial, "zone": zone}
     if q.previous is None:
         text = t.say("chat.send_ask_first", **asked)
@@ -165,7 +165,7 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
         t.say(
             "chat.send_accepted",
             serial=q.serial,
-            zone=r.register,
+            zone=t.zone(r.register),
             value=format_value(r.value, q.decimals),
             receipt=r.receipt,
         )
