@@ -167,6 +167,44 @@ async def test_search_by_the_phone_of_a_resident_who_linked_the_account(site: Si
     assert bad.status_code == 400
 
 
+async def test_the_search_decides_by_itself_what_was_typed(site: Site) -> None:
+    m = demo_meter(site, "kte")
+    a = demo_meter(site, "kvk")
+    street = a.address.split(", ")[1].split(" ", 1)[1]
+    await site.sign_in_staff(OPERATOR)
+    page = await site.get("/operator")
+    assert re.search(r'<option value="auto"\s+selected', page.text)
+    for typed, expected in (
+        (m.account, m.account),
+        (f" {m.account[:3]}-{m.account[3:]} ", m.account),  # spaces and dashes aside
+        (m.holder.split()[0][:4].lower(), m.account),  # a surname's start, no 400
+        (f"{street.upper()}, {a.address.split(', ')[2]}", a.account),  # address words
+    ):
+        found = await search(site, "", typed)
+        assert expected in found, typed
+    assert "Нічого не знайдено" in await search(site, "", "Щщщщ")
+    short = await site.get("/operator", params={"q": "Щ"})
+    assert short.status_code == 400
+
+
+async def test_the_search_takes_a_phone_for_a_phone(site: Site) -> None:
+    m = demo_meter(site, "kvk")
+    opened = await site.use_cases.sign_up("050 123 45 67", "a-long-password-1", "Абонент")
+    viewer = await site.use_cases.resolve_session(opened.token)
+    assert viewer is not None
+    target = await account_id(site, "kvk", m.account)
+    storage = SqlStorage(engine_of(site))
+    async with storage(write=True) as uow:
+        await storage.accounts.link(viewer.subject_id, target, "test", site.clock.now())
+        await uow.commit()
+    await site.sign_in_staff(OPERATOR)
+    for typed in ("0501234567", "+380 50 123-45-67", "380501234567", "050-123-45-67"):
+        found = await search(site, "auto", typed)
+        assert "Знайдено: 1" in found and m.account in found, typed
+    assert "Нічого не знайдено" in await search(site, "auto", "0670000000")
+    assert (await site.get("/operator", params={"q": "+12"})).status_code == 400
+
+
 async def test_a_district_operator_finds_and_opens_only_their_district(site: Site) -> None:
     inside = demo_meter(site, "kte", district=HOME_DISTRICT)
     outside = demo_meter(site, "kte", district=HOME_DISTRICT, other=True)

@@ -3,6 +3,8 @@ app over HTTP (httpx into the ASGI app)."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
@@ -96,3 +98,21 @@ async def test_telegrams_widget_is_let_in_only_where_it_is_shown() -> None:
     assert "frame-ancestors 'none'" in policy
     assert other.headers["content-security-policy"] == content_security_policy()
     assert "unsafe-eval" not in other.headers["content-security-policy"]
+
+
+async def test_the_api_docs_use_only_this_services_files(site) -> None:
+    page = await site.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert_secured(page)
+    assert "<script>" not in page.text  # every script is a file: the strict policy holds
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 4
+    for asset in assets:
+        assert asset.startswith("/static/")  # same origin, no CDN
+        served = await site.get(asset)
+        assert served.status_code == 200, asset
+        assert "no-store" not in served.headers.get("cache-control", "")
+    assert 'data-openapi-url="/openapi.json"' in page.text
+    assert (await site.get("/openapi.json")).status_code == 200
+    assert (await site.get("/redoc")).status_code == 404

@@ -75,6 +75,20 @@ async def test_searches_are_capped_and_say_so(uc, engine) -> None:
     assert len(found.accounts) == 50 and found.more
 
 
+async def test_the_automatic_search_puts_surnames_before_addresses(uc, engine) -> None:
+    use_cases, _ = uc
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(accounts).values(
+                supplier_id=1, number="1999999998", holder="Київська О. О.", address="Львів, 2"
+            )
+        )
+    found = await use_cases.find_accounts(CITY, SearchKind.AUTO, "київ")
+    holders = [a.holder for a in found.accounts]
+    assert holders[0] == "Київська О. О."  # the surname, then the addresses in Київ
+    assert len(holders) > 1 and holders.count("Київська О. О.") == 1
+
+
 async def test_the_trail_holds_the_caller_identification_once(uc) -> None:
     use_cases, demo = uc
     m = next(m for m in demo.meters if m.supplier == "kvk" and not m.note)

@@ -127,6 +127,8 @@ async def test_wrong_proofs_are_limited(chat: Chat) -> None:
     for _ in range(5):
         said = await chat(text("Ков"))
         assert "не збігається" in said
+    await chat(press("link"))  # the last one led to the menu: the link is started again
+    await chat(text("1000001357"))
     said = await chat(text("Шев"))
     assert "Забагато невдалих спроб" in said
 
@@ -360,12 +362,12 @@ async def test_a_round_of_sending_stored_before_the_state_was_typed_goes_on() ->
     await linked(chat, "3000917")
     kept = chat.dialogs.states[("telegram", "42")]
     chat.dialogs.states[("telegram", "42")] = {**BEFORE_TYPING, "identity": kept["identity"]}
-    assert "зона «total»" in await chat(text("550"))
+    assert "зона «сума»" in await chat(text("550"))
     said = await chat(text("1650"))
     assert "Готово. Передано:" in said
     assert "✓ №HW0011234 T1: 116.000 — квитанція 2611-SQXZ-ZAXP" in said  # kept in the round
-    assert "№EL0011111 day: 1100 — квитанція" in said
-    assert "№EL0011111 night: 550 — квитанція" in said
+    assert "№EL0011111 день: 1100 — квитанція" in said
+    assert "№EL0011111 ніч: 550 — квитанція" in said
     assert "Строк повірки лічильника минув" in said
 
 
@@ -451,10 +453,10 @@ async def test_only_the_zones_refused_are_asked_again() -> None:
     await chat(text("1100"))
     await chat(text("550"))
     said = await chat(text("abc"))
-    assert "не число" in said and "зона «total»" in said
+    assert "не число" in said and "зона «сума»" in said
     said = await chat(text("1650"))
-    assert "№EL0011111 day: 1100 — квитанція" in said
-    assert "№EL0011111 total: 1650 — квитанція" in said
+    assert "№EL0011111 день: 1100 — квитанція" in said
+    assert "№EL0011111 сума: 1650 — квитанція" in said
 
 
 async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
@@ -512,30 +514,30 @@ async def test_the_zones_typed_in_one_message_are_taken_in_order(typed: str) -> 
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text(typed))
-    assert "№EL0011111 day: 1100 — квитанція" in said
-    assert "№EL0011111 night: 550 — квитанція" in said
-    assert "№EL0011111 total: 1650 — квитанція" in said
+    assert "№EL0011111 день: 1100 — квитанція" in said
+    assert "№EL0011111 ніч: 550 — квитанція" in said
+    assert "№EL0011111 сума: 1650 — квитанція" in said
 
 
 async def test_fewer_values_than_zones_fill_the_first_and_ask_the_rest() -> None:
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text("1100\n550"))
-    assert "зона «total»" in said and "квитанція" not in said
+    assert "зона «сума»" in said and "квитанція" not in said
     said = await chat(text("1650"))
-    assert "№EL0011111 night: 550 — квитанція" in said
+    assert "№EL0011111 ніч: 550 — квитанція" in said
 
 
 async def test_more_values_than_zones_are_refused_and_the_zone_asked_again() -> None:
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text("1100\n550\n1650\n7"))
-    zones = "day, night, total"
+    zones = "день, ніч, сума"
     assert (
         translate("chat.send_too_many_values", "uk", {"serial": "EL0011111", "zones": zones})
         in said
     )
-    assert "зона «day»" in said and "квитанція" not in said
+    assert "зона «день»" in said and "квитанція" not in said
 
 
 async def test_several_values_for_a_meter_of_one_zone_are_refused(chat: Chat) -> None:
@@ -554,7 +556,7 @@ async def test_each_meter_is_acknowledged_when_stored_before_the_next_is_asked()
     await linked(chat, "3000917")
     said = await chat(press("send"))
     typed, stored, following = (
-        ("117", "✓ №HW0011234 T1: 117.000 — квитанція", "EL0011111")
+        ("117", "✓ №HW0011234 показник: 117.000 — квитанція", "EL0011111")
         if "HW0011234" in said
         else ("1100/550/1650", "✓ №EL0011111 total: 1650 — квитанція", "HW0011234")
     )
@@ -565,3 +567,37 @@ async def test_each_meter_is_acknowledged_when_stored_before_the_next_is_asked()
     assert "Готово" not in ack.text + prompt.text  # the summary waits for the round's end
     said = await chat(press("menu"))  # left halfway: what was stored was already said
     assert stored not in said
+
+
+async def test_my_meters_names_every_zone_of_a_meter_of_several(chat: Chat) -> None:
+    await linked(chat)  # kte: hot water, one zone
+    await linked(chat, "3000917")  # yasno: day, night and total
+    said = await chat(press("meters"))
+    (line,) = [x for x in said.splitlines() if "EL0011111" in x]
+    zones = [translate(f"chat.zone_{z}", "uk") for z in ("day", "night", "total")]
+    assert zones == ["день", "ніч", "сума"]
+    assert all(f"{zone} " in line for zone in zones), line
+    assert line.index("день") < line.index("ніч") < line.index("сума")
+    hot = next(x for x in said.splitlines() if "HW0011234" in x)
+    assert not any(zone in hot for zone in zones)  # one zone: not named
+    await chat(press("settings"))
+    await chat(press("lang:en"))
+    said = await chat(press("meters"))
+    (line,) = [x for x in said.splitlines() if "EL0011111" in x]
+    assert all(f"{translate(f'chat.zone_{z}', 'en')} " in line for z in ("day", "night", "total"))
+
+
+async def test_the_last_wrong_proof_does_not_ask_for_another(chat: Chat) -> None:
+    await chat(Event(EventKind.START, "1000001357"))
+    proof = translate("chat.link_ask_proof", "uk")
+    for _ in range(4):
+        assert proof in await chat(text("Ков"))  # attempts left: asked again
+    said = await chat(text("Ков"))  # the fifth: none left
+    assert said.startswith(translate("chat.link_no_attempts_left", "uk", {"minutes": 60}))
+    assert proof not in said and "Залишилося спроб: 0" not in said
+    assert chat.actions == list(MENU)
+    await chat(press("link"))
+    await chat(text("1000001357"))
+    said = await chat(text("Шев"))  # locked out now: the menu, not the proof again
+    assert said.startswith(translate("link.too_many_attempts", "uk", {"minutes": 60}))
+    assert proof not in said and chat.actions == list(MENU)

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from komunalka.adapters.jobs import InProcessJobs
+from komunalka.bootstrap.api_docs import add_api_docs
 from komunalka.bootstrap.container import (
     Container,
     build,
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="0.1.0",
         description="Meter readings for every supplier, from one place.",
         lifespan=lifespan,
+        docs_url=None,  # served from this service (api_docs.py)
+        redoc_url=None,  # no package ships ReDoc to serve it offline
     )
     app.include_router(build_router(cases.door(ApiUseCases)))
     app.openapi = complete_openapi(app, READ_BY_HAND)  # type: ignore[method-assign]
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(supplier_api_router(cases.door(SupplierApiUseCases)))
     app.include_router(supplier_router(cases.door(SupplierUseCases), pages, jobs))
     app.state.jobs = jobs
+    add_api_docs(app)  # before /static: its files are under /static/swagger
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
     install_guards(app, container.settings)  # bounded bodies, security headers (outermost)

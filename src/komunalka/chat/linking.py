@@ -4,7 +4,7 @@ is made. Wrong proofs count against the limits at the proof step."""
 
 from __future__ import annotations
 
-from komunalka.application.accounts.link_account import LinkAccountRequest
+from komunalka.application.accounts.link_account import RESIDENT_WINDOW, LinkAccountRequest
 from komunalka.chat.model import Button, Reply
 from komunalka.chat.state import LinkConfirm, LinkNumber, LinkProof, LinkSupplier
 from komunalka.chat.turn import Turn
@@ -57,6 +57,8 @@ async def proof(t: Turn, state: LinkProof, text: str) -> list[Reply]:
     try:
         found = await t.uses.link_account(request(t, asked, check_only=True))
     except DomainError as exc:
+        if locked_out(exc):  # no attempt left: nothing to ask for, back to the menu
+            return [t.menu(locked_out_text(t, exc))]
         if exc.code in RETRY_PROOF:
             return [t.reply_error(exc), *ask_proof(t, state.number, state.supplier)]
         return [t.reply_error(exc), *ask_number(t)]
@@ -66,6 +68,21 @@ async def proof(t: Turn, state: LinkProof, text: str) -> list[Reply]:
     t.state = asked
     question = t.say("chat.link_confirm", address=found.address, **where)
     return [Reply(question, (t.button("linkyes"), t.button("menu")))]
+
+
+def locked_out(exc: DomainError) -> bool:
+    """The refusal leaves no attempt: the limit is reached, or this was the last one."""
+    code, params = exc.code, exc.violations[0].params
+    return code == "link.too_many_attempts" or (
+        code == "link.not_matched" and params.get("attempts_left") == "0"
+    )
+
+
+def locked_out_text(t: Turn, exc: DomainError) -> str:
+    if exc.code == "link.too_many_attempts":
+        return t.reply_error(exc).text
+    minutes = int(RESIDENT_WINDOW.total_seconds() // 60)
+    return t.say("chat.link_no_attempts_left", minutes=minutes)
 
 
 async def confirm(t: Turn) -> list[Reply]:

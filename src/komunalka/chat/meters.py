@@ -49,16 +49,27 @@ async def water_heater(t: Turn, action: str) -> list[Reply]:
 
 
 def meter_line(t: Turn, m: MeterOverview) -> str:
-    last = max(m.last.values(), key=lambda r: r.period, default=None)
     line = t.say(
         "chat.meter_line",
         service=t.say(f"service.{m.meter.service.value}"),
         serial=m.meter.serial,
         supplier=m.supplier.name,
         status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
-        last=f"{format_value(last.value, m.meter.decimals)} ({last.period})" if last else "—",
+        last=last_values(t, m),
     )
     return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
+
+
+def last_values(t: Turn, m: MeterOverview) -> str:
+    """The last value with its period; a meter of several zones, each zone's, named."""
+
+    def shown(register: str) -> str:
+        last = m.last.get(register)
+        return f"{format_value(last.value, m.meter.decimals)} ({last.period})" if last else "—"
+
+    if len(m.meter.registers) == 1:
+        return shown(m.meter.registers[0])
+    return ", ".join(f"{t.zone(r)} {shown(r)}" for r in m.meter.registers)
 
 
 async def history(t: Turn) -> list[Reply]:

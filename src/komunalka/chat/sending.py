@@ -80,7 +80,7 @@ async def several(t: Turn, walk: Walk, typed: list[str]) -> list[Reply]:
     if q.single:
         said = t.say("chat.send_one_value", serial=q.serial)
     else:
-        zones = ", ".join(x.zone for x in walk.meter)
+        zones = ", ".join(t.zone(x.zone) for x in walk.meter)
         said = t.say("chat.send_too_many_values", serial=q.serial, zones=zones)
     return [Reply(said), question(t, walk)]
 
@@ -129,7 +129,7 @@ def ask(t: Turn, walk: Walk) -> list[Reply]:
 
 def question(t: Turn, walk: Walk) -> Reply:
     q = walk.question
-    zone = "" if q.single else t.say("chat.zone", zone=q.zone)
+    zone = "" if q.single else t.say("chat.zone", zone=t.zone(q.zone))
     asked = {"service": q.service, "serial": q.serial, "zone": zone}
     if q.previous is None:
         text = t.say("chat.send_ask_first", **asked)
@@ -188,7 +188,7 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
         t.say(
             "chat.send_accepted",
             serial=q.serial,
-            zone=r.register,
+            zone=t.zone(r.register),
             value=format_value(r.value, q.decimals),
             receipt=r.receipt,
         )

@@ -70,6 +70,10 @@ class Turn:
     def say(self, msgid: str, **params: object) -> str:
         return translate(msgid, self.lang, params)
 
+    def zone(self, register: str) -> str:
+        """A meter's zone (register code) in the resident's language."""
+        return self.say(f"chat.zone_{register}")
+
     def button(self, action: str) -> Button:
         return Button(self.say(f"chat.btn_{action.split(':')[0]}"), action)
 

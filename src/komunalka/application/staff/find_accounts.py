@@ -10,6 +10,7 @@ Read-only.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -28,6 +29,8 @@ _APOSTROPHES = re.compile(r"['’ʼ`]")
 
 
 class SearchKind(StrEnum):
+    # the kind decided from the query itself (see `FindAccounts._auto`)
+    AUTO = "auto"
     NUMBER = "number"
     ADDRESS = "address"
     SURNAME = "surname"
@@ -80,8 +83,34 @@ class FindAccounts:
         visible = [a for a in found if staff.can_see(a)]
         return FoundAccounts(visible[:LIMIT], suppliers, more=len(visible) > LIMIT)
 
+    async def _auto(self, text: str, scope: AccountScope) -> list[Account]:
+        """Digits (spaces, dashes, brackets and a leading + aside) are an account number or, with
+        a leading + or 10 or more of them starting with 0 or 380, a phone (and, without the +,
+        a number too); anything else is a surname and words of an address, surnames first."""
+        digits = re.sub(r"[\s()\-]", "", text)
+        if digits.startswith("+"):
+            return await self._find(SearchKind.PHONE, text, scope)
+        if is_ascii_number(digits):
+            phones: list[Account] = []
+            if len(digits) >= 10 and digits.startswith(("0", "380")):
+                with suppress(DomainError):  # not a phone after all: an account number
+                    phones = await self._find(SearchKind.PHONE, text, scope)
+            numbers = await self._find(SearchKind.NUMBER, digits, scope)
+            return _merged(phones, numbers)
+        found: list[list[Account]] = []
+        for kind in (SearchKind.SURNAME, SearchKind.ADDRESS):
+            try:
+                found.append(await self._find(kind, text, scope))
+            except DomainError:
+                continue  # too short for this kind
+        if not found:
+            raise DomainError.of("operator.query_too_short", least=2)
+        return _merged(*found)
+
     async def _find(self, kind: SearchKind, text: str, scope: AccountScope) -> list[Account]:
         search = self._search
+        if kind is SearchKind.AUTO:
+            return await self._auto(text, scope)
         if kind is SearchKind.NUMBER:
             digits = re.sub(r"[\s\-]", "", text)
             if not is_ascii_number(digits):
@@ -99,6 +128,15 @@ class FindAccounts:
             rows = await search.by_surname(text, scope, LIMIT + 1)
             return [a for a in rows if folded(a.holder).startswith(folded(text))]
         return await search.by_phone(_phone(text), scope, LIMIT + 1)
+
+
+def _merged(*lists: list[Account]) -> list[Account]:
+    """The accounts of every list once, in the order of the lists."""
+    seen: dict[int, Account] = {}
+    for accounts in lists:
+        for account in accounts:
+            seen.setdefault(account.id, account)
+    return list(seen.values())
 
 
 def _words(text: str) -> list[str]:

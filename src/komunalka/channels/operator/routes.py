@@ -81,12 +81,12 @@ class ConsolePages:
         self, request: Request, viewer: ConsoleViewer, kind: str = "", q: str = ""
     ) -> Response:
         assert viewer.staff is not None
-        context: dict[str, Any] = {"kind": kind or SearchKind.NUMBER.value, "q": q, "found": None}
+        context: dict[str, Any] = {"kind": kind or SearchKind.AUTO.value, "q": q, "found": None}
         if q.strip():
             try:
                 context["found"] = await self.use_cases.find_accounts(
                     viewer.staff,
-                    SearchKind(kind) if kind in set(SearchKind) else SearchKind.NUMBER,
+                    SearchKind(kind) if kind in set(SearchKind) else SearchKind.AUTO,
                     q,
                 )
             except DomainError as error:
