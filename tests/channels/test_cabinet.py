@@ -382,6 +382,12 @@ async def test_history_shows_the_table_the_chart_and_a_csv(site: Site) -> None:
     assert chart.status_code == 200
     assert chart.headers["content-type"] == "image/png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    etag = chart.headers["etag"]
+    assert chart.headers["cache-control"] == "private, no-cache"
+    again = await site.get(f"/meters/{meter_id}/chart.png", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = await site.get(f"/meters/{meter_id}/chart.png", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.headers["etag"] == etag
     csv = await site.get(f"/meters/{meter_id}/history.csv")
     assert csv.status_code == 200
     assert csv.headers["content-disposition"].startswith("attachment;")

@@ -17,6 +17,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.reading_history import MeterHistory
+from komunalka.application.shared.charts import chart_digest
 from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
@@ -52,6 +53,11 @@ def chart_points(found: MeterHistory) -> tuple[list[str], list[float]]:
     zones = len(found.meter.registers) > 1
     labels = [f"{e.reading.period}{' ' + e.reading.register if zones else ''}" for e in used]
     return labels, [float(e.consumption or 0) for e in used]
+
+
+def _tags(if_none_match: str) -> set[str]:
+    """The entity tags of an If-None-Match header, weak ones compared as strong (RFC 9110)."""
+    return {t.strip().removeprefix("W/") for t in if_none_match.split(",") if t.strip()}
 
 
 def correctable(overview: MeterOverview, found: MeterHistory) -> list[Any]:
@@ -169,9 +175,14 @@ class HistoryPages:
             },
         )
         unit = translate(f"unit.{meter.service.unit}", language)
+        # The picture is named by what it shows: the browser keeps it and asks again each time
+        # (no-cache), and an unchanged chart costs a 304 without drawing or sending it.
+        etag = f'"{chart_digest(title, labels, values, unit)}"'
+        headers = {"Cache-Control": "private, no-cache", "ETag": etag}
+        if etag in _tags(request.headers.get("if-none-match", "")):
+            return Response(status_code=304, headers=headers)
         draw = self.cab.charts.consumption_chart
         png = await asyncio.to_thread(draw, title, labels, values, unit)
-        headers = {"Cache-Control": "private, no-store"}
         return Response(png, media_type="image/png", headers=headers)
 
     async def download(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:
