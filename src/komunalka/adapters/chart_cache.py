@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from komunalka.application.shared.charts import chart_digest
-from komunalka.application.shared.ports import ChartRenderer
+from komunalka.application.shared.ports import ChartRenderer, ZoneUse
 
-# A picture is 15-30 kB: 512 of them is at most about 15 MB a process.
+# A picture is 15-60 kB: 512 of them is at most about 30 MB a process.
 KEPT = 512
 
 
@@ -26,15 +26,36 @@ class CachedCharts:
         self._lock = threading.Lock()
 
     def consumption_chart(
-        self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+        self,
+        title: str,
+        labels: Sequence[str],
+        values: Sequence[float],
+        unit: str,
+        period_axis: str = "",
     ) -> bytes:
-        key = chart_digest(title, labels, values, unit)
+        key = chart_digest(title, labels, values, unit, period_axis)
+        draw = self._draw.consumption_chart
+        return self._kept_or_drawn(key, lambda: draw(title, labels, values, unit, period_axis))
+
+    def zones_chart(
+        self,
+        title: str,
+        periods: Sequence[str],
+        zones: Sequence[ZoneUse],
+        unit: str,
+        period_axis: str = "",
+    ) -> bytes:
+        key = chart_digest(title, periods, zones, unit, period_axis)
+        draw = self._draw.zones_chart
+        return self._kept_or_drawn(key, lambda: draw(title, periods, zones, unit, period_axis))
+
+    def _kept_or_drawn(self, key: str, draw: Callable[[], bytes]) -> bytes:
         with self._lock:
             png = self._pictures.get(key)
             if png is not None:
                 self._pictures.move_to_end(key)
                 return png
-        png = self._draw.consumption_chart(title, labels, values, unit)
+        png = draw()
         with self._lock:
             self._pictures[key] = png
             self._pictures.move_to_end(key)

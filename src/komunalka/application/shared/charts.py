@@ -7,13 +7,26 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+from komunalka.application.shared.ports import ZoneUse
+
 # Bump when the drawing changes, so pictures kept under the old look are not served again.
-CHART_LOOK = 2
+CHART_LOOK = 3
 
 
-def chart_digest(title: str, labels: Sequence[str], values: Sequence[float], unit: str) -> str:
+def chart_digest(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float] | Sequence[ZoneUse],
+    unit: str,
+    period_axis: str = "",
+) -> str:
+    """The digest of a chart: one zone's values, or several zones' (``ZoneUse``)."""
+    shown_values = [
+        [v.name, [float(x) for x in v.values]] if isinstance(v, ZoneUse) else float(v)
+        for v in values
+    ]
     shown = json.dumps(
-        [CHART_LOOK, title, list(labels), [float(v) for v in values], unit],
+        [CHART_LOOK, title, list(labels), shown_values, unit, period_axis],
         ensure_ascii=False,
         separators=(",", ":"),
     )
