@@ -46,6 +46,7 @@ from komunalka.application.shared.ports import (
     OutboxClaim,
     OutgoingMessage,
     StaffRecord,
+    ZoneUse,
 )
 from komunalka.application.staff.ports import AccountScope, AuditEntry, SupplierRecord
 from komunalka.application.suppliers.formats import readings_csv
@@ -1555,9 +1556,29 @@ class FakeCharts:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str], list[float], str]] = []
+        self.zone_calls: list[tuple[str, list[str], list[ZoneUse], str]] = []
+        self.axes: list[str] = []
 
     def consumption_chart(
-        self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+        self,
+        title: str,
+        labels: Sequence[str],
+        values: Sequence[float],
+        unit: str,
+        period_axis: str = "",
     ) -> bytes:
         self.calls.append((title, list(labels), list(values), unit))
+        self.axes.append(period_axis)
         return b"\x89PNG fake"
+
+    def zones_chart(
+        self,
+        title: str,
+        periods: Sequence[str],
+        zones: Sequence[ZoneUse],
+        unit: str,
+        period_axis: str = "",
+    ) -> bytes:
+        self.zone_calls.append((title, list(periods), list(zones), unit))
+        self.axes.append(period_axis)
+        return b"\x89PNG zones"

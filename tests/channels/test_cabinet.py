@@ -382,6 +382,12 @@ async def test_history_shows_the_table_the_chart_and_a_csv(site: Site) -> None:
     assert chart.status_code == 200
     assert chart.headers["content-type"] == "image/png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    etag = chart.headers["etag"]
+    assert chart.headers["cache-control"] == "private, no-cache"
+    again = await site.get(f"/meters/{meter_id}/chart.png", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = await site.get(f"/meters/{meter_id}/chart.png", headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.headers["etag"] == etag
     csv = await site.get(f"/meters/{meter_id}/history.csv")
     assert csv.status_code == 200
     assert csv.headers["content-disposition"].startswith("attachment;")
@@ -638,3 +644,20 @@ async def test_only_a_hot_water_meter_of_ones_own_gets_a_boiler(site: Site) -> N
     heaters = select(func.count()).where(audit_log.c.action == "meter.water_heater")
     async with engine.connect() as conn:
         assert (await conn.execute(heaters)).scalar_one() == 0
+
+
+async def test_a_zoned_meters_chart_names_its_zones_in_words_too(site: Site) -> None:
+    await site.sign_in()
+    await link(site, 2, "yasno")
+    demo = demo_meters(site, 2, "yasno")[0]
+    home = await site.get("/")
+    meter_id = int(
+        re.search(
+            rf'href="/meters/(\d+)">[^<]*</a><br>\s*<span class="muted">№ {demo.serial}', home.text
+        )[1]
+    )  # type: ignore[index]
+    page = await site.get(f"/meters/{meter_id}")
+    assert "стовпчик місяця складено із зон (День, Ніч)" in page.text
+    assert 'aria-describedby="history-table"' in page.text
+    chart = await site.get(f"/meters/{meter_id}/chart.png")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG\r\n\x1a\n")

@@ -601,3 +601,20 @@ async def test_the_last_wrong_proof_does_not_ask_for_another(chat: Chat) -> None
     said = await chat(text("Шев"))  # locked out now: the menu, not the proof again
     assert said.startswith(translate("link.too_many_attempts", "uk", {"minutes": 60}))
     assert proof not in said and chat.actions == list(MENU)
+
+
+async def test_a_zoned_meters_chart_stacks_its_zones_without_the_total() -> None:
+    talk = await chat_at(29)
+    charts = FakeCharts()
+    chat = Chat(talk.uses, talk.dialogs, charts)
+    await linked(chat, "3000917")
+    await chat(press("send"))
+    for value in ("1100", "550", "1650"):
+        await chat(text(value))
+    await chat(press("history"))
+    assert [r.picture for r in chat.last if r.picture] == [b"\x89PNG zones"]
+    ((title, periods, zones, unit),) = charts.zone_calls
+    assert title == "Електроенергія №EL0011111" and unit == "кВт·год"
+    assert periods == ["2026-11"]
+    assert [(z.name, z.values) for z in zones] == [("День", (100.0,)), ("Ніч", (50.0,))]
+    assert charts.axes == ["Місяць"] and charts.calls == []

@@ -104,7 +104,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     secure = container.settings.cookie_secure
     app.include_router(pages_router(cases.door(PagesUseCases), pages, secure))
     # web cabinet (residents)
-    from komunalka.adapters.charts import MatplotlibCharts
     from komunalka.channels.web.routes import build_router as cabinet_router
 
     bot_name = container.settings.telegram_bot_name
@@ -113,7 +112,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             cases.door(CabinetUseCases),
             pages,
             secure,
-            MatplotlibCharts(),
+            container.charts,
             bot_name,
             telegram_token=container.settings.telegram_token,
             web_url=container.settings.web_url,

@@ -5,20 +5,22 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from komunalka.adapters.chart_cache import CachedCharts
+from komunalka.adapters.charts import MatplotlibCharts
 from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
-from komunalka.application.shared.ports import Clock, DialogStateStore, LinkSigner
+from komunalka.application.shared.ports import ChartRenderer, Clock, DialogStateStore, LinkSigner
 from komunalka.bootstrap.feature_wiring import Guards
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
@@ -39,6 +41,8 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     use_cases: Wiring
+    # One picture cache for the process: the bot and the cabinet draw a chart once between them.
+    charts: ChartRenderer = field(default_factory=lambda: CachedCharts(MatplotlibCharts()))
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -178,7 +182,6 @@ async def running(settings: Settings | None = None) -> AsyncIterator[Container]:
 
 def conversation(container: Container, channel: Channel) -> Conversation:
     """The shared conversation as a messenger door runs it."""
-    from komunalka.adapters.charts import MatplotlibCharts
     from komunalka.chat.conversation import Conversation
     from komunalka.chat.model import Contacts
 
@@ -188,7 +191,7 @@ def conversation(container: Container, channel: Channel) -> Conversation:
         dialog_store(settings, container.engine),
         channel,
         Contacts(settings.web_url, settings.call_center),
-        MatplotlibCharts(),
+        container.charts,
     )
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from komunalka.application.readings.reading_history import HistoryEntry, MeterHistory
-from komunalka.application.shared.ports import ChartRenderer
+from komunalka.application.readings.reading_history import (
+    HistoryEntry,
+    MeterHistory,
+    use_by_zone,
+)
+from komunalka.application.shared.ports import ChartRenderer, ZoneUse
 from komunalka.domain.meters import Meter
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.values import format_value
@@ -31,25 +35,22 @@ def history_text(found: MeterHistory, say: Say) -> str:
 async def history_chart(
     found: MeterHistory, say: Say, charts: ChartRenderer | None
 ) -> bytes | None:
-    """The use per period as a bar chart (PNG), drawn off the event loop; None without use."""
+    """The use per period as a bar chart (PNG), a meter's zones stacked in each period's bar,
+    drawn off the event loop; None without use."""
     meter = found.meter
-    used = [
-        e
-        for e in reversed(found.entries)
-        if e.consumption is not None and e.reading.status is ReadingStatus.ACCEPTED
-    ]
-    if charts is None or not used:
+    periods, zones = use_by_zone(found)
+    if charts is None or not periods:
         return None
-    zones = len(meter.registers) > 1
-    labels = [f"{e.reading.period}{' ' + e.reading.register if zones else ''}" for e in used]
-    values = [float(e.consumption or 0) for e in used]
     title = say(
         "chat.history_title", service=say(f"service.{meter.service.value}"), serial=meter.serial
-    )
+    ).rstrip(":")
     unit = say(f"unit.{meter.service.unit}")
-    return await asyncio.to_thread(
-        charts.consumption_chart, title.rstrip(":"), labels, values, unit
-    )
+    axis = say("chart.month")
+    if len(zones) == 1:
+        (values,) = zones.values()
+        return await asyncio.to_thread(charts.consumption_chart, title, periods, values, unit, axis)
+    named = [ZoneUse(say(f"cabinet.zone_{z.lower()}"), tuple(v)) for z, v in zones.items()]
+    return await asyncio.to_thread(charts.zones_chart, title, periods, named, unit, axis)
 
 
 def _line(entry: HistoryEntry, meter: Meter, say: Say) -> str:

@@ -108,3 +108,22 @@ def with_consumption(
             entries.append(HistoryEntry(reading, used))
     entries.reverse()
     return entries
+
+
+def use_by_zone(found: MeterHistory) -> tuple[list[str], dict[str, list[float]]]:
+    """Accepted use per period, oldest first, for each zone of the meter (the total left out:
+    the zones make it up); 0 where a zone's use in a period with some use is not known."""
+    used = [
+        e
+        for e in found.entries
+        if e.consumption is not None
+        and e.reading.status is ReadingStatus.ACCEPTED
+        and e.reading.register != TOTAL
+    ]
+    periods = sorted({e.reading.period for e in used})
+    at = {p: i for i, p in enumerate(periods)}
+    zones = {zone: [0.0] * len(periods) for zone in found.meter.zones}
+    for e in used:
+        if e.reading.register in zones:
+            zones[e.reading.register][at[e.reading.period]] = float(e.consumption or 0)
+    return [str(p) for p in periods], zones

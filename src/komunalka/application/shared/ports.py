@@ -286,11 +286,36 @@ class DialogStateStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneUse:
+    """One zone's use in each period of a chart, under the name its legend shows."""
+
+    name: str
+    values: tuple[float, ...]
+
+
 class ChartRenderer(Protocol):
     def consumption_chart(
-        self, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+        self,
+        title: str,
+        labels: Sequence[str],
+        values: Sequence[float],
+        unit: str,
+        period_axis: str = "",
     ) -> bytes:
-        """A bar chart of use per period, as PNG bytes."""
+        """A bar chart of use per period, as PNG bytes; ``period_axis`` names the x axis."""
+        ...
+
+    def zones_chart(
+        self,
+        title: str,
+        periods: Sequence[str],
+        zones: Sequence[ZoneUse],
+        unit: str,
+        period_axis: str = "",
+    ) -> bytes:
+        """Use per period, each period's bar made of its zones (stacked, so its height is
+        their total), with a legend naming them; PNG bytes."""
         ...
 
 

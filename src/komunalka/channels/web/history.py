@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import secrets
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,7 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
-from komunalka.application.readings.reading_history import MeterHistory
+from komunalka.application.readings.reading_history import MeterHistory, use_by_zone
+from komunalka.application.shared.charts import chart_digest
+from komunalka.application.shared.ports import ZoneUse
 from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
@@ -42,16 +45,9 @@ CSV_COLUMNS = (
 )
 
 
-def chart_points(found: MeterHistory) -> tuple[list[str], list[float]]:
-    """Use per period (and zone, for a meter with several), oldest first."""
-    used = [
-        e
-        for e in reversed(found.entries)
-        if e.consumption is not None and e.reading.status is ReadingStatus.ACCEPTED
-    ]
-    zones = len(found.meter.registers) > 1
-    labels = [f"{e.reading.period}{' ' + e.reading.register if zones else ''}" for e in used]
-    return labels, [float(e.consumption or 0) for e in used]
+def _tags(if_none_match: str) -> set[str]:
+    """The entity tags of an If-None-Match header, weak ones compared as strong (RFC 9110)."""
+    return {t.strip().removeprefix("W/") for t in if_none_match.split(",") if t.strip()}
 
 
 def correctable(overview: MeterOverview, found: MeterHistory) -> list[Any]:
@@ -155,8 +151,8 @@ class HistoryPages:
         if found is None:
             return Response(status_code=404)
         overview, entries = found
-        labels, values = chart_points(entries)
-        if not labels:
+        periods, zones = use_by_zone(entries)
+        if not periods:
             return Response(status_code=404)
         language = self.cab.language(request, viewer)
         meter = overview.meter
@@ -169,9 +165,24 @@ class HistoryPages:
             },
         )
         unit = translate(f"unit.{meter.service.unit}", language)
-        draw = self.cab.charts.consumption_chart
-        png = await asyncio.to_thread(draw, title, labels, values, unit)
-        headers = {"Cache-Control": "private, no-store"}
+        axis = translate("chart.month", language)
+        named = [
+            ZoneUse(translate(f"cabinet.zone_{z.lower()}", language), tuple(v))
+            for z, v in zones.items()
+        ]
+        shown: Sequence[float] | Sequence[ZoneUse] = named if len(named) > 1 else named[0].values
+        # The picture is named by what it shows: the browser keeps it and asks again each time
+        # (no-cache), and an unchanged chart costs a 304 without drawing or sending it.
+        etag = f'"{chart_digest(title, periods, shown, unit, axis)}"'
+        headers = {"Cache-Control": "private, no-cache", "ETag": etag}
+        if etag in _tags(request.headers.get("if-none-match", "")):
+            return Response(status_code=304, headers=headers)
+        if len(named) > 1:
+            draw = self.cab.charts.zones_chart
+            png = await asyncio.to_thread(draw, title, periods, named, unit, axis)
+        else:
+            draw_one = self.cab.charts.consumption_chart
+            png = await asyncio.to_thread(draw_one, title, periods, named[0].values, unit, axis)
         return Response(png, media_type="image/png", headers=headers)
 
     async def download(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:
@@ -209,11 +220,12 @@ class HistoryPages:
         **extra: Any,
     ) -> HTMLResponse:
         overview, entries = found
-        labels, _ = chart_points(entries)
+        periods, zones = use_by_zone(entries)
         context = {
             "o": overview,
             "history": entries,
-            "has_chart": bool(labels),
+            "has_chart": bool(periods),
+            "chart_alt": self._chart_alt(request, viewer, overview, list(zones)),
             "correctable": correctable(overview, entries),
             "client_key": secrets.token_urlsafe(16),
             "correction": {},
@@ -221,3 +233,14 @@ class HistoryPages:
         }
         template = "web/history.html"
         return self.pages.render(request, template, context, status_code=status, viewer=viewer)
+
+    def _chart_alt(
+        self, request: Request, viewer: Viewer, overview: MeterOverview, zones: list[str]
+    ) -> str:
+        """The chart in words, for those who do not see it: its numbers are in the table."""
+        language = self.cab.language(request, viewer)
+        unit = translate(f"unit.{overview.meter.service.unit}", language)
+        if len(zones) == 1:
+            return translate("cabinet.chart_alt", language, {"unit": unit})
+        names = ", ".join(translate(f"cabinet.zone_{z.lower()}", language) for z in zones)
+        return translate("cabinet.chart_alt_zones", language, {"unit": unit, "zones": names})
