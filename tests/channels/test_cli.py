@@ -325,3 +325,6 @@ def test_reminders_preview_lists_each_rule_and_whom_it_would_reach(run) -> None:
     assert all("would reach" in line for line in lines if line.startswith("•"))
     unknown = run("reminders", "preview", "--supplier", "nope", language="en")
     assert unknown.exit_code == 2
+    garbage = run("reminders", "preview", "--supplier", "kte", "--period", "9999-99", language="en")
+    assert garbage.exit_code == 2 and "Traceback" not in garbage.output
+    assert garbage.exception is None or isinstance(garbage.exception, SystemExit)

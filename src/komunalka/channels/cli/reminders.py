@@ -33,9 +33,9 @@ class ReminderCommands(Commands):
         show: Annotated[int, typer.Option(help="How many recipients to list per rule.")] = 10,
     ) -> None:
         """List whom each of the supplier's reminder rules would reach now."""
-        wanted = BillingPeriod.parse(period) if period else None
 
         async def work(uc: CliUseCases) -> None:
+            wanted = BillingPeriod.parse(period) if period else None  # refused like the rest
             view = await uc.show_reminders(None, supplier, wanted, show)
             typer.echo(self.render(view))
 
