@@ -5,7 +5,9 @@
 Each of the keep-alive connections sends one `POST /api/v1/readings` (one reading of the next meter
 in the ids file, with its own Idempotency-Key), waits for the whole answer, then sends the next,
 until every meter has been sent once: the run is bounded by the file. Requests are built before
-the clock starts. Prints one JSON object: counts by status, rate, latency percentiles (ms) and
+the clock starts. With `--bodies FILE --path /webhooks/telegram --header 'Name: value'` it sends
+instead one `POST PATH` per line of FILE (a JSON body a line), e.g. Telegram updates to a webhook.
+Prints one JSON object: counts by status, rate, latency percentiles (ms) and
 the generator's own CPU time. Talks to 127.0.0.1 only.
 """
 
@@ -47,6 +49,18 @@ def build_requests(
     return requests
 
 
+def build_posts(port: int, path: str, headers: list[str], bodies: list[bytes]) -> list[bytes]:
+    extra = "".join(f"{h}\r\n" for h in headers)
+    return [
+        (
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+            f"{extra}Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
+
+
 @dataclass
 class Stats:
     expect: int
@@ -66,11 +80,21 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split(b" ", 2)[1])
-    length = None
+    length, chunked = None, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:  # aiohttp answers a multipart body (aiogram's webhook reply) in chunks
+        body = bytearray()
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")  # the empty trailer
+        return status, bytes(body)
     if length is None:
         raise ValueError("a response without Content-Length")
     return status, await reader.readexactly(length)
@@ -124,15 +148,24 @@ async def run(port: int, requests: list[bytes], concurrency: int, expect: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ids", required=True, help="a file of meter ids, one a line")
+    parser.add_argument("--ids", help="a file of meter ids, one a line")
+    parser.add_argument("--bodies", help="a file of JSON bodies, one a line, POSTed to --path")
+    parser.add_argument("--path", default="/api/v1/readings")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument("--token", default="demo-resident-token")
-    parser.add_argument("--key-prefix", required=True, help="Idempotency-Key = PREFIX-METER_ID")
+    parser.add_argument("--key-prefix", default="run", help="Idempotency-Key = PREFIX-METER_ID")
     parser.add_argument("--value", default="1002.5")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--expect", type=int, default=201, help="the status that counts as ok")
     args = parser.parse_args()
-    ids = [int(line) for line in Path(args.ids).read_text().split()]
-    requests = build_requests(args.port, ids, args.value, args.token, args.key_prefix)
+    if args.bodies:
+        bodies = [line.encode() for line in Path(args.bodies).read_text().splitlines() if line]
+        requests = build_posts(args.port, args.path, args.header, bodies)
+    elif args.ids:
+        ids = [int(line) for line in Path(args.ids).read_text().split()]
+        requests = build_requests(args.port, ids, args.value, args.token, args.key_prefix)
+    else:
+        parser.error("--ids or --bodies")
     # The loop the servers use too.
     result = uvloop.run(run(args.port, requests, args.concurrency, args.expect))
     json.dump(result, sys.stdout)

@@ -265,6 +265,8 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     proc: psutil.Popen | None = None
+    # A server that is not an ASGI app under uvicorn: its command, "{port}" replaced.
+    command: list[str] | None = None
 
     def __enter__(self) -> Server:
         cmd = [
@@ -284,6 +286,8 @@ class Server:
             "--log-level",
             "warning",
         ]
+        if self.command is not None:
+            cmd = [part.replace("{port}", str(self.port)) for part in self.command]
         with self.log.open("wb") as log:
             self.proc = psutil.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         try:
