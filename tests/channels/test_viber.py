@@ -221,3 +221,16 @@ async def test_callbacks_of_the_wrong_shape_are_ignored_with_no_effect(viber: Vi
         answer = await viber.client.post("/webhooks/viber", content=body, headers=headers)
         assert answer.status_code == 200 and answer.json() == {"status": 0}
     assert [c for c in viber.fake.calls if "send_message" in str(c)] == []
+
+
+async def test_history_offers_earlier_months_on_the_keyboard_viber_shows(viber: Viber) -> None:
+    await viber.say("kb:link")
+    await viber.say("1000001357")
+    await viber.say("Шев")
+    await viber.say("kb:linkyes")
+    await viber.say("kb:history")
+    last = viber.fake.sent()[-1]
+    (more,) = [b["ActionBody"] for b in last["keyboard"]["Buttons"] if "hmore:" in b["ActionBody"]]
+    await viber.say(more)
+    older = viber.texts()[-2].splitlines()
+    assert older[0].startswith("Гаряча вода №HW0011234") and older[1].startswith("квітень 2026:")

@@ -84,12 +84,18 @@ async def history(t: Turn) -> list[Reply]:
     """Every meter's last months at a glance, with use and its cost at the tariff, its chart
     of the last year, and "more" when it has more months."""
     meters = await t.uses.list_my_meters(t.identity.resident_id)
-    replies = []
+    if not meters:
+        return [t.menu(t.say("chat.no_accounts"))]
+    replies: list[Reply] = []
+    more: list[Button] = []
     for m in meters:
         found = await t.uses.reading_history(t.actor, m.meter.id, 12)
         picture = await history_chart(t, found)
-        replies.append(Reply(history_text(t, found), more_button(t, found), picture))
-    return [*replies, t.menu()] if replies else [t.menu(t.say("chat.no_accounts"))]
+        replies.append(Reply(history_text(t, found), picture=picture))
+        more += more_button(t, found)
+    # The "more" buttons go with the menu, the last message: Viber shows only its keyboard.
+    menu = t.menu()
+    return [*replies, Reply(menu.text, (*more, *menu.buttons))]
 
 
 async def more_history(t: Turn, action: str) -> list[Reply]:
