@@ -713,3 +713,25 @@ async def test_an_outdated_button_is_said_in_english_too() -> None:
     said = await chat(press("skip:5"))  # a step that is over, at the menu
     assert said.startswith(translate("chat.button_outdated", "en"))
     assert chat.actions == list(MENU)
+
+
+async def test_correction_buttons_name_zones_in_words_and_values_as_people_write_them() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    await chat(text("1100/550/1650"))
+    await chat(press("correct"))
+    labels = [b.label for r in chat.last for b in r.buttons if b.action.startswith("fix:")]
+    assert "№EL0011111 денна: 1\u202f100" in labels and "№HW0011234: 117" in labels
+    assert not any(code in " ".join(labels) for code in ("T1", "day", "total", ".000"))
+    await chat(press("lang:en"))
+    await chat(press("correct"))
+    labels = [b.label for r in chat.last for b in r.buttons if b.action.startswith("fix:")]
+    assert "No. EL0011111 day: 1,100" in labels and "No. HW0011234: 117" in labels
+
+
+async def test_my_meters_say_a_zoned_meters_period_once() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    await chat(press("menu"))
+    said = await chat(press("meters"))
+    assert "денна 1\u202f000, нічна 500, сумарна 1\u202f500 (квітень 2026)" in said

@@ -21,7 +21,7 @@ async def choices(t: Turn) -> list[Reply]:
         for zone, reading in m.last.items():
             value = t.reading(reading.value, m.meter.decimals)
             named = "" if single else f" {t.zone(zone)}"
-            label = f"№{m.meter.serial}{named}: {value}"
+            label = t.say("chat.correct_button", serial=m.meter.serial, zone=named, value=value)
             buttons.append(Button(label, f"fix:{reading.receipt}"))
     if not buttons:
         return [t.menu(t.say("chat.correct_none"))]

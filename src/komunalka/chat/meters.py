@@ -77,6 +77,12 @@ def last_values(t: Turn, m: MeterOverview) -> str:
 
     if len(m.meter.registers) == 1:
         return shown(m.meter.registers[0])
+    periods = {last.period for last in m.last.values()}
+    if len(periods) == 1 and len(m.last) == len(m.meter.registers):  # the period said once
+        values = ", ".join(
+            f"{t.zone(r)} {t.reading(m.last[r].value, m.meter.decimals)}" for r in m.meter.registers
+        )
+        return f"{values} ({t.month(periods.pop())})"
     return ", ".join(f"{t.zone(r)} {shown(r)}" for r in m.meter.registers)
 
 
