@@ -1,20 +1,36 @@
 """Translations through gettext catalogs (``locale/<lang>/LC_MESSAGES/komunalka.po``).
 
 Stable codes (``reading.below_previous``) and plain English sentences are both msgids; Ukrainian
-is the default language and English the other one. Parameters are filled in with ``{name}``.
+is the default language and English the other one. Parameters are filled in with ``{name}``;
+numbers among them are written as the language writes numbers (`komunalka.formats`): a Decimal
+parameter, and the parameters of violations that carry numbers or a period as machine text
+(``previous="2335.500"``, ``previous_period="2026-10"``, ``due="2026-11-01"``; the domain keeps
+them so, for the API), and dates.
 """
 
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+
+from komunalka import formats
 
 DOMAIN = "komunalka"
 LANGUAGES = ("uk", "en")
 DEFAULT_LANGUAGE = "uk"
 LOCALE_DIR = Path(__file__).parent / "locale"
+# Violation parameters that hold a number or a period as machine text (domain/readings.py).
+NUMBER_PARAMS = frozenset({"previous", "used", "usual", "total", "sum"})
+PERIOD_PARAMS = frozenset({"previous_period"})
+DATE_PARAMS = frozenset({"due", "opens"})
+# The areas of the domain's violations, whose `period` is a billing period as machine text.
+VIOLATION_AREAS = ("reading.", "window.", "meter.")
+_MACHINE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -36,7 +52,25 @@ def translate(
     text = catalog(lang).gettext(msgid)
     if text == msgid and "." in msgid and " " not in msgid:
         text = catalog(lang).gettext("error.unknown")
-    return text.format_map(_Params(params or {}))
+    return text.format_map(_Params(_written(msgid, params, lang) if params else {}))
+
+
+def _written(msgid: str, params: Mapping[str, object], language: str) -> dict[str, object]:
+    """The parameters with their numbers, periods and dates as `language` writes them."""
+    periods = PERIOD_PARAMS | {"period"} if msgid.startswith(VIOLATION_AREAS) else PERIOD_PARAMS
+    written = dict(params)
+    for name, value in params.items():
+        if isinstance(value, Decimal):
+            written[name] = formats.number(value, language)
+        elif (isinstance(value, date) and not isinstance(value, datetime)) or (
+            isinstance(value, str) and name in DATE_PARAMS
+        ):
+            written[name] = formats.day(value, language)
+        elif isinstance(value, str) and name in NUMBER_PARAMS and _MACHINE_NUMBER.match(value):
+            written[name] = formats.number(Decimal(value), language)
+        elif isinstance(value, str) and name in periods:
+            written[name] = formats.month(value, language)
+    return written
 
 
 def negotiate(accept_language: str | None) -> str:

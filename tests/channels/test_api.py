@@ -76,8 +76,11 @@ async def test_errors_are_json_with_a_code_and_ukrainian_words_by_default(api, e
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert error["code"] == "reading.below_previous"
-    assert error["message"].startswith("Показник менший за попередній (115.000 за 2026-10)")
+    # words for people, parameters for programs
+    assert error["message"].startswith("Показник менший за попередній (115 за жовтень 2026)")
     assert error["violations"][0]["meter_id"] == world.hot_water
+    params = error["violations"][0]["params"]
+    assert params == {"previous": "115.000", "previous_period": "2026-10"}
     assert await stored(engine) == before
 
 

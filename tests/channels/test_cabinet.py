@@ -661,3 +661,21 @@ async def test_a_zoned_meters_chart_names_its_zones_in_words_too(site: Site) -> 
     assert 'aria-describedby="history-table"' in page.text
     chart = await site.get(f"/meters/{meter_id}/chart.png")
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_numbers_read_as_the_pages_language_writes_them_and_the_csv_stays_plain(
+    site: Site,
+) -> None:
+    await site.sign_in()
+    (meter_id, *_) = await meter_ids(site)
+    ukrainian = (await site.get(f"/meters/{meter_id}")).text
+    values = re.findall(r'<td class="num">([^<]*\d[^<]*)</td>', ukrainian)
+    assert values and all("." not in v for v in values)
+    assert any(re.fullmatch(r"\d{1,3}(\u202f\d{3})+(,\d+)?", v) for v in values)
+    site.client.cookies.set("komunalka_lang", "en")
+    english = (await site.get(f"/meters/{meter_id}")).text
+    values = re.findall(r'<td class="num">([^<]*\d[^<]*)</td>', english)
+    assert values and all("\u202f" not in v for v in values)
+    assert any(re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", v) for v in values)
+    csv = (await site.get(f"/meters/{meter_id}/history.csv")).text
+    assert "\u202f" not in csv and re.search(r",\d{4,},", csv)  # for programs: 6771

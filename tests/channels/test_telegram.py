@@ -15,6 +15,7 @@ from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
+from komunalka.i18n import translate
 from tests.fakes import FakeClock, kyiv
 from tests.servers.fake_telegram import FakeTelegram
 from tests.world import build_world
@@ -33,6 +34,7 @@ class Bot:
         # Telegram sent for it from the webhook's answer.
         self.messages: list[dict[str, Any]] = []
         self.answers: list[dict[str, Any]] = []
+        self.pressed: list[str] = []  # the callback queries sent, in order
 
     async def post(self, update: dict[str, Any], secret: str = SECRET) -> httpx.Response:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
@@ -54,8 +56,10 @@ class Bot:
 
     async def press(self, action: str, user: dict[str, Any] = USER) -> httpx.Response:
         message = {"message_id": 2, "date": 0, "chat": CHAT, "text": "…"}
+        query_id = f"q{next(self.ids)}"
+        self.pressed.append(query_id)
         query = {
-            "id": f"q{next(self.ids)}",
+            "id": query_id,
             "from": user,
             "chat_instance": "c",
             "data": action,
@@ -65,6 +69,11 @@ class Bot:
 
     def texts(self) -> list[str]:
         return [m["text"] for m in self.messages]
+
+    def buttons(self) -> list[str]:
+        """The callback data of the last message's buttons."""
+        rows = self.messages[-1].get("reply_markup", {}).get("inline_keyboard", [])
+        return [b["callback_data"] for row in rows for b in row]
 
 
 @pytest.fixture(params=[True], ids=["answer in webhook"])
@@ -179,11 +188,11 @@ async def test_a_whole_conversation_links_and_sends_a_reading(bot: Bot) -> None:
     await bot.press("linkyes")
     assert "Рахунок додано: Київтеплоенерго" in bot.texts()[-1]
     await bot.press("send")
-    assert "попередній показник 115.000" in bot.texts()[-1]
+    assert "попередній показник 115 (за жовтень 2026)" in bot.texts()[-1]
     answered = [c for c in bot.fake.calls if c.method == "answerCallbackQuery"]
     assert answered
     await bot.say("117,5")
-    assert "117.500 — квитанція 2611-" in bot.texts()[-1]
+    assert "117,5 — квитанція 2611-" in bot.texts()[-1]
 
 
 async def test_a_single_reply_is_the_webhooks_answer_and_nothing_goes_out(bot: Bot) -> None:
@@ -194,13 +203,14 @@ async def test_a_single_reply_is_the_webhooks_answer_and_nothing_goes_out(bot: B
     answer = (await bot.press("send")).json()
     assert [c.method for c in bot.fake.calls[calls:]] == ["answerCallbackQuery"]
     assert answer["method"] == "sendMessage" and answer["chat_id"] == CHAT["id"]
-    assert "попередній показник 115.000" in answer["text"]
+    assert "попередній показник 115 (за жовтень 2026)" in answer["text"]
     rows = answer["reply_markup"]["inline_keyboard"]
-    assert [b["callback_data"] for row in rows for b in row] == ["unchanged", "skip", "menu"]
+    kinds = [b["callback_data"].split(":")[0] for row in rows for b in row]
+    assert kinds == ["unchanged", "skip", "menu"]
     calls = len(bot.fake.calls)
     answer = (await bot.say("117,5")).json()
     assert bot.fake.calls[calls:] == []
-    assert "117.500 — квитанція 2611-" in answer["text"]
+    assert "117,5 — квитанція 2611-" in answer["text"]
 
 
 async def test_history_comes_with_a_chart_photo(bot: Bot) -> None:
@@ -268,3 +278,71 @@ async def test_a_resident_who_blocked_the_bot_is_reachable_again_once_they_write
     async with uow.engine.connect() as conn:
         query = select(identities.c.unreachable_at).where(mine)
         assert (await conn.execute(query)).scalar_one() is None
+
+
+async def linked_and_sending(bot: Bot) -> None:
+    await bot.say("/start 1000001357")
+    await bot.say("Шев")
+    await bot.press("linkyes")
+    await bot.press("send")
+
+
+async def test_every_button_press_is_answered_exactly_once_old_ones_too(bot: Bot) -> None:
+    await linked_and_sending(bot)
+    first_question = bot.buttons()
+    await bot.press("menu")
+    await bot.press("help")
+    await bot.press("send")
+    await bot.press("linkyes")  # from a step long over
+    await bot.press(first_question[0])  # "unchanged" on the round's first question: still it
+    await bot.press("skip:424242")  # a button no message ever carried for this round
+    await bot.press("history")
+    answered = bot.fake.answered()
+    assert sorted(answered) == sorted(bot.pressed)  # each one, exactly once
+    assert len(set(answered)) == len(answered) == 9
+
+
+async def test_an_old_button_mid_round_says_so_and_keeps_the_round(bot: Bot) -> None:
+    await linked_and_sending(bot)
+    question, asked = bot.texts()[-1], bot.buttons()
+    await bot.press("linkyes")  # the account's confirmation, pressed again
+    outdated, again = bot.texts()[-2:]
+    assert outdated == translate("chat.button_outdated", "uk")
+    assert again == question and bot.buttons() == asked  # the current step, its buttons
+    await bot.press("send")  # the menu's "send", from an earlier message: not a new round
+    assert bot.texts()[-2] == outdated and bot.texts()[-1] == question
+    await bot.say("117,5")  # the round goes on where it stood
+    assert "№HW0011234: 117,5 — квитанція 2611-" in bot.texts()[-1]
+
+
+async def test_an_old_button_at_the_menu_shows_the_menu(bot: Bot) -> None:
+    await linked_and_sending(bot)
+    unchanged = bot.buttons()[0]
+    await bot.say("117,5")  # the round is over: the summary and the menu
+    await bot.press(unchanged)
+    assert bot.texts()[-2] == translate("chat.button_outdated", "uk")
+    assert bot.buttons() == ["send", "link", "meters", "settings", "help"]
+    assert len(bot.fake.answered()) == len(bot.pressed)
+
+
+async def test_history_reads_at_a_glance_with_more_behind_a_button(bot: Bot) -> None:
+    await bot.say("/start 1000001357")
+    await bot.say("Шев")
+    await bot.press("linkyes")
+    await bot.press("history")
+    sent = [m for m in bot.messages if "HW0011234:" in m["text"]]
+    (hot,) = sent
+    months = hot["text"].splitlines()[1:]
+    assert len(months) == 6 and months[0] == "жовтень 2026: +2,5 м³ (115)"
+    (more,) = [a for a in bot.buttons() if a.startswith("hmore:")]  # beside the menu
+    await bot.press(more)
+    older = bot.texts()[-2].splitlines()[1:]
+    assert older[0].startswith("квітень 2026:") and not set(older) & set(months)
+
+
+async def test_a_press_the_bot_has_no_use_for_is_answered_all_the_same(bot: Bot) -> None:
+    inline = {"id": "q-inline", "from": USER, "chat_instance": "c", "inline_message_id": "i"}
+    inline["data"] = "send"
+    answer = await bot.post({"update_id": 31, "callback_query": inline})
+    assert answer.status_code == 200
+    assert bot.fake.answered() == ["q-inline"] and bot.fake.sent() == []

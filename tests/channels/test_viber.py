@@ -154,7 +154,24 @@ async def test_a_whole_conversation_with_keyboard_buttons(viber: Viber) -> None:
     assert "Рахунок додано" in viber.texts()[-1]
     await viber.say("kb:send")
     await viber.say("kb:unchanged")
-    assert "115.000 — квитанція 2611-" in viber.texts()[-1]
+    assert "115 — квитанція 2611-" in viber.texts()[-1]
+
+
+async def test_an_old_keyboard_button_mid_round_says_so_and_keeps_the_round(viber: Viber) -> None:
+    from komunalka.i18n import translate
+
+    await viber.say("kb:link")
+    await viber.say("1000001357")
+    await viber.say("Шев")
+    await viber.say("kb:linkyes")
+    await viber.say("kb:send")
+    question = viber.fake.sent()[-1]
+    await viber.say("kb:linkyes")  # a button of a message before
+    outdated, again = viber.fake.sent()[-2:]
+    assert outdated["text"] == translate("chat.button_outdated", "uk")
+    assert again["text"] == question["text"] and again["keyboard"] == question["keyboard"]
+    await viber.say("117,5")
+    assert "№HW0011234: 117,5 — квитанція 2611-" in viber.texts()[-1]
 
 
 async def test_the_same_message_token_twice_has_one_effect(viber: Viber) -> None:
@@ -204,3 +221,16 @@ async def test_callbacks_of_the_wrong_shape_are_ignored_with_no_effect(viber: Vi
         answer = await viber.client.post("/webhooks/viber", content=body, headers=headers)
         assert answer.status_code == 200 and answer.json() == {"status": 0}
     assert [c for c in viber.fake.calls if "send_message" in str(c)] == []
+
+
+async def test_history_offers_earlier_months_on_the_keyboard_viber_shows(viber: Viber) -> None:
+    await viber.say("kb:link")
+    await viber.say("1000001357")
+    await viber.say("Шев")
+    await viber.say("kb:linkyes")
+    await viber.say("kb:history")
+    last = viber.fake.sent()[-1]
+    (more,) = [b["ActionBody"] for b in last["keyboard"]["Buttons"] if "hmore:" in b["ActionBody"]]
+    await viber.say(more)
+    older = viber.texts()[-2].splitlines()
+    assert older[0].startswith("Гаряча вода №HW0011234") and older[1].startswith("квітень 2026:")

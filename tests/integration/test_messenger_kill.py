@@ -182,7 +182,7 @@ async def test_a_telegram_turn_killed_mid_way_is_carried_out_once_when_delivered
 
     def replied() -> bool:
         texts = [str(c.params.get("text")) for c in fake.delivered()]
-        return sum("117.500 — квитанція" in t for t in texts) == 1
+        return sum("117,5 — квитанція" in t for t in texts) == 1
 
     try:
         await _kill_mid_turn_and_redeliver(engine, env, stall, post, replied)
@@ -216,7 +216,7 @@ async def test_a_viber_turn_killed_mid_way_is_carried_out_once_when_delivered_ag
 
     def replied() -> bool:
         texts = [str(m.get("text")) for m in fake.sent()]
-        return sum("117.500 — квитанція" in t for t in texts) == 1
+        return sum("117,5 — квитанція" in t for t in texts) == 1
 
     try:
         steps = ("kb:link", "1000001357", "Шев", "kb:linkyes", "kb:send")

@@ -70,6 +70,14 @@ class FakeTelegram(LocalServer):
     def fail_next(self, status: int, retry_after: int = 0) -> None:
         self.failures.append((status, retry_after))
 
+    def answered(self) -> list[str]:
+        """The callback query ids answered (answerCallbackQuery), in order, repeats kept."""
+        return [
+            str(c.params.get("callback_query_id"))
+            for c in self.calls
+            if c.method == "answerCallbackQuery"
+        ]
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 

@@ -32,6 +32,11 @@ def press(action: str) -> Event:
     return Event(EventKind.BUTTON, action)
 
 
+def kinds(actions: list[str]) -> list[str]:
+    """The buttons' kinds, without the meter and zone a question's buttons carry."""
+    return [a.split(":", 1)[0] for a in actions]
+
+
 CONTACTS = Contacts("https://komunalka.example", "1551")
 
 
@@ -87,7 +92,9 @@ async def test_an_account_is_shown_masked_and_linked_on_confirmation(chat: Chat)
     assert "Це ваш рахунок? Київтеплоенерго: Шев***** Т. Г., Київ, вул. Хрещатик, 1." in said
     assert chat.actions == ["linkyes", "menu"]
     assert "Рахунок додано: Київтеплоенерго, Шев***** Т. Г." in await chat(press("linkyes"))
-    assert "Не зрозумів" in await chat(press("linkyes"))  # nothing left to confirm
+    # nothing left to confirm: the button is from a step that is over
+    assert translate("chat.button_outdated", "uk") in await chat(press("linkyes"))
+    assert chat.actions == list(MENU)
 
 
 async def test_a_number_several_suppliers_use_is_settled_by_a_button(chat: Chat) -> None:
@@ -136,19 +143,19 @@ async def test_wrong_proofs_are_limited(chat: Chat) -> None:
 async def test_sending_walks_the_due_meters_and_ends_with_receipts(chat: Chat) -> None:
     await linked(chat)
     said = await chat(press("send"))
-    assert "попередній показник 115.000 (за 2026-10)" in said
-    assert chat.actions == ["unchanged", "skip", "menu"]
+    assert "попередній показник 115 (за жовтень 2026)" in said
+    assert kinds(chat.actions) == ["unchanged", "skip", "menu"]
     said = await chat(text("117,5"))
     assert "Готово. Передано:" in said
-    assert "117.500 — квитанція 2611-" in said
-    assert "HW0019999: Строк повірки лічильника минув 2026-11-17" in said
+    assert "№HW0011234: 117,5 — квитанція 2611-" in said
+    assert "HW0019999: Строк повірки лічильника минув 17 листопада 2026" in said
 
 
 async def test_unchanged_sends_the_previous_value(chat: Chat) -> None:
     await linked(chat)
     await chat(press("send"))
     said = await chat(press("unchanged"))
-    assert "115.000 — квитанція" in said
+    assert "№HW0011234: 115 — квитанція" in said
 
 
 async def test_a_jump_asks_for_confirmation_then_lands(chat: Chat) -> None:
@@ -156,9 +163,9 @@ async def test_a_jump_asks_for_confirmation_then_lands(chat: Chat) -> None:
     await chat(press("send"))
     said = await chat(text("190"))
     assert "значно більше за звичне" in said
-    assert chat.actions == ["confirm", "reenter", "menu"]
+    assert kinds(chat.actions) == ["confirm", "reenter", "menu"]
     assert "Спершу підтвердьте" in await chat(text("191"))
-    assert "190.000 — квитанція" in await chat(press("confirm"))
+    assert "№HW0011234: 190 — квитанція" in await chat(press("confirm"))
 
 
 async def test_garbage_numbers_are_explained_and_asked_again(chat: Chat) -> None:
@@ -167,15 +174,15 @@ async def test_garbage_numbers_are_explained_and_asked_again(chat: Chat) -> None
     for garbage in ("abc", "-5", "1e3", "12345678"):
         said = await chat(text(garbage))
         assert "Введіть поточний" in said
-        assert chat.actions == ["unchanged", "skip", "menu"]
-    assert "117.000 — квитанція" in await chat(text("117"))
+        assert kinds(chat.actions) == ["unchanged", "skip", "menu"]
+    assert "№HW0011234: 117 — квитанція" in await chat(text("117"))
 
 
 async def test_a_closed_window_says_when_it_opens(chat: Chat) -> None:
     await linked(chat, "3000917")
     said = await chat(press("send"))
     assert "Зараз немає лічильників, що чекають показників." in said
-    assert "прийом відкриється 2026-11-29" in said
+    assert "прийом відкриється 29 листопада 2026" in said
 
 
 async def test_any_other_message_gets_a_short_answer_and_the_menu(chat: Chat) -> None:
@@ -219,7 +226,8 @@ async def test_history_lists_each_period_with_its_use(chat: Chat) -> None:
     assert "HW0011234" in said and actions == ["history", "unlink", "menu"]
     said = await chat(press("history"))
     assert "Гаряча вода №HW0011234:" in said
-    assert "2026-10: 115.000 (+2.500 м³)" in said
+    assert "жовтень 2026: +2,5 м³ (115)" in said
+    assert "2026-" not in said and "T1" not in said  # no machine periods, no zone codes
 
 
 async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
@@ -237,7 +245,7 @@ async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
         await u.commit()
     await linked(chat)
     said = await chat(press("history"))
-    assert "2026-10: 115.000 (+2.500 м³, ≈250.00 грн)" in said
+    assert "жовтень 2026: +2,5 м³ ≈ 250,00 грн (115)" in said
     assert "демонстраційними тарифами" in said
 
 
@@ -262,9 +270,9 @@ async def test_a_sent_reading_is_corrected_while_the_window_is_open(chat: Chat) 
     assert "квитанція" in await chat(press(choice))
     assert "не число" in await chat(text("abc"))
     said = await chat(text("117,5"))
-    assert "Виправлено: 117.5" in said and "Попередній показник збережено" in said
+    assert "Виправлено: 117,5," in said and "Попередній показник збережено" in said
     said = await chat(press("history"))
-    assert "2026-11: 117.500 (+2.500 м³)" in said
+    assert "листопад 2026: +2,5 м³ (117,5)" in said
 
 
 async def test_a_correction_with_a_jump_asks_first(chat: Chat) -> None:
@@ -362,12 +370,12 @@ async def test_a_round_of_sending_stored_before_the_state_was_typed_goes_on() ->
     await linked(chat, "3000917")
     kept = chat.dialogs.states[("telegram", "42")]
     chat.dialogs.states[("telegram", "42")] = {**BEFORE_TYPING, "identity": kept["identity"]}
-    assert "зона «сума»" in await chat(text("550"))
+    assert "зона «сумарна»" in await chat(text("550"))
     said = await chat(text("1650"))
     assert "Готово. Передано:" in said
     assert "✓ №HW0011234 T1: 116.000 — квитанція 2611-SQXZ-ZAXP" in said  # kept in the round
-    assert "№EL0011111 день: 1100 — квитанція" in said
-    assert "№EL0011111 ніч: 550 — квитанція" in said
+    assert "№EL0011111 денна: 1\u202f100 — квитанція" in said
+    assert "№EL0011111 нічна: 550 — квитанція" in said
     assert "Строк повірки лічильника минув" in said
 
 
@@ -398,7 +406,7 @@ async def test_after_a_state_that_cannot_be_read_a_button_acts_as_usual() -> Non
     await linked(chat)
     chat.dialogs.states[("telegram", "42")]["step"] = "unheard of"
     said = await chat(press("send"))
-    assert "попередній показник 115.000 (за 2026-10)" in said
+    assert "попередній показник 115 (за жовтень 2026)" in said
 
 
 async def chat_on(clock: FakeClock) -> Chat:
@@ -418,10 +426,10 @@ async def test_a_refusal_after_a_yes_asks_for_the_value_again_and_takes_it() -> 
     clock.instant = kyiv(2026, 12, 1, 0, 10)  # the window closed while the warning waited
     said = await chat(press("confirm"))
     assert "Прийом показників закрито" in said
-    assert "попередній показник 115.000 (за 2026-10)" in said
-    assert chat.actions == ["unchanged", "skip", "menu"]
+    assert "попередній показник 115 (за жовтень 2026)" in said
+    assert kinds(chat.actions) == ["unchanged", "skip", "menu"]
     clock.instant = kyiv(2026, 12, 5)  # the next window
-    assert "118.000 — квитанція 2612-" in await chat(text("118"))
+    assert "№HW0011234: 118 — квитанція 2612-" in await chat(text("118"))
 
 
 async def test_a_correction_refused_after_its_yes_asks_for_the_value_again() -> None:
@@ -437,10 +445,10 @@ async def test_a_correction_refused_after_its_yes_asks_for_the_value_again() -> 
     assert "fixconfirm" in chat.actions
     clock.instant = kyiv(2026, 12, 1, 0, 10)
     said = await chat(press("fixconfirm"))
-    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+    assert "за листопад 2026 закрито" in said and "Введіть правильний показник" in said
     said = await chat(text("118"))
     assert "Не зрозумів" not in said  # the value is taken, and judged
-    assert "за 2026-11 закрито" in said and "Введіть правильний показник" in said
+    assert "за листопад 2026 закрито" in said and "Введіть правильний показник" in said
 
 
 async def test_only_the_zones_refused_are_asked_again() -> None:
@@ -453,10 +461,10 @@ async def test_only_the_zones_refused_are_asked_again() -> None:
     await chat(text("1100"))
     await chat(text("550"))
     said = await chat(text("abc"))
-    assert "не число" in said and "зона «сума»" in said
+    assert "не число" in said and "зона «сумарна»" in said
     said = await chat(text("1650"))
-    assert "№EL0011111 день: 1100 — квитанція" in said
-    assert "№EL0011111 сума: 1650 — квитанція" in said
+    assert "№EL0011111 денна: 1\u202f100 — квитанція" in said
+    assert "№EL0011111 сумарна: 1\u202f650 — квитанція" in said
 
 
 async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
@@ -470,7 +478,7 @@ async def test_a_yes_awaited_in_a_state_stored_before_goes_on() -> None:
         "warnings": ["reading.jump"],
         "identity": kept["identity"],
     }
-    assert "190.000 — квитанція" in await chat(press("confirm"))
+    assert "№HW0011234: 190 — квитанція" in await chat(press("confirm"))
 
 
 async def test_a_hot_water_meter_offers_its_boiler_switch_and_says_what_it_now_is(
@@ -514,30 +522,30 @@ async def test_the_zones_typed_in_one_message_are_taken_in_order(typed: str) -> 
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text(typed))
-    assert "№EL0011111 день: 1100 — квитанція" in said
-    assert "№EL0011111 ніч: 550 — квитанція" in said
-    assert "№EL0011111 сума: 1650 — квитанція" in said
+    assert "№EL0011111 денна: 1\u202f100 — квитанція" in said
+    assert "№EL0011111 нічна: 550 — квитанція" in said
+    assert "№EL0011111 сумарна: 1\u202f650 — квитанція" in said
 
 
 async def test_fewer_values_than_zones_fill_the_first_and_ask_the_rest() -> None:
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text("1100\n550"))
-    assert "зона «сума»" in said and "квитанція" not in said
+    assert "зона «сумарна»" in said and "квитанція" not in said
     said = await chat(text("1650"))
-    assert "№EL0011111 ніч: 550 — квитанція" in said
+    assert "№EL0011111 нічна: 550 — квитанція" in said
 
 
 async def test_more_values_than_zones_are_refused_and_the_zone_asked_again() -> None:
     chat = await chat_at(29)
     await electricity_asked(chat)
     said = await chat(text("1100\n550\n1650\n7"))
-    zones = "день, ніч, сума"
+    zones = "денна, нічна, сумарна"
     assert (
         translate("chat.send_too_many_values", "uk", {"serial": "EL0011111", "zones": zones})
         in said
     )
-    assert "зона «день»" in said and "квитанція" not in said
+    assert "зона «денна»" in said and "квитанція" not in said
 
 
 async def test_several_values_for_a_meter_of_one_zone_are_refused(chat: Chat) -> None:
@@ -546,8 +554,8 @@ async def test_several_values_for_a_meter_of_one_zone_are_refused(chat: Chat) ->
     said = await chat(text("6 731\n5 185"))
     assert translate("chat.send_one_value", "uk", {"serial": "HW0011234"}) in said
     assert "67315185" not in said and "квитанція" not in said
-    assert chat.actions == ["unchanged", "skip", "menu"]
-    assert "117.000 — квитанція" in await chat(text("117"))
+    assert kinds(chat.actions) == ["unchanged", "skip", "menu"]
+    assert "№HW0011234: 117 — квитанція" in await chat(text("117"))
 
 
 async def test_each_meter_is_acknowledged_when_stored_before_the_next_is_asked() -> None:
@@ -556,14 +564,14 @@ async def test_each_meter_is_acknowledged_when_stored_before_the_next_is_asked()
     await linked(chat, "3000917")
     said = await chat(press("send"))
     typed, stored, following = (
-        ("117", "✓ №HW0011234 показник: 117.000 — квитанція", "EL0011111")
+        ("117", "✓ №HW0011234: 117 — квитанція", "EL0011111")
         if "HW0011234" in said
         else ("1100/550/1650", "✓ №EL0011111 total: 1650 — квитанція", "HW0011234")
     )
     await chat(text(typed))
     ack, prompt = chat.last
     assert ack.text.startswith(translate("chat.send_stored", "uk")) and stored in ack.text
-    assert following in prompt.text and chat.actions == ["unchanged", "skip", "menu"]
+    assert following in prompt.text and kinds(chat.actions) == ["unchanged", "skip", "menu"]
     assert "Готово" not in ack.text + prompt.text  # the summary waits for the round's end
     said = await chat(press("menu"))  # left halfway: what was stored was already said
     assert stored not in said
@@ -575,9 +583,9 @@ async def test_my_meters_names_every_zone_of_a_meter_of_several(chat: Chat) -> N
     said = await chat(press("meters"))
     (line,) = [x for x in said.splitlines() if "EL0011111" in x]
     zones = [translate(f"chat.zone_{z}", "uk") for z in ("day", "night", "total")]
-    assert zones == ["день", "ніч", "сума"]
+    assert zones == ["денна", "нічна", "сумарна"]
     assert all(f"{zone} " in line for zone in zones), line
-    assert line.index("день") < line.index("ніч") < line.index("сума")
+    assert line.index("денна") < line.index("нічна") < line.index("сумарна")
     hot = next(x for x in said.splitlines() if "HW0011234" in x)
     assert not any(zone in hot for zone in zones)  # one zone: not named
     await chat(press("settings"))
@@ -616,5 +624,114 @@ async def test_a_zoned_meters_chart_stacks_its_zones_without_the_total() -> None
     ((title, periods, zones, unit),) = charts.zone_calls
     assert title == "Електроенергія №EL0011111" and unit == "кВт·год"
     assert periods == ["2026-11"]
-    assert [(z.name, z.values) for z in zones] == [("День", (100.0,)), ("Ніч", (50.0,))]
+    assert [(z.name, z.values) for z in zones] == [("денна", (100.0,)), ("нічна", (50.0,))]
     assert charts.axes == ["Місяць"] and charts.calls == []
+
+
+async def test_history_shows_six_months_at_a_glance_and_the_rest_behind_more(chat: Chat) -> None:
+    await linked(chat)
+    await chat(press("history"))
+    (hot,) = [r for r in chat.last if "HW0011234" in r.text]
+    months = hot.text.splitlines()[1:]
+    assert len(months) == 6 and months[0].startswith("жовтень 2026:")
+    assert months[-1].startswith("травень 2026:")
+    assert hot.buttons == ()  # "more" goes with the menu, whose keyboard every messenger shows
+    (more,) = [a for a in chat.actions if a.startswith("hmore:")]
+    assert chat.actions == [more, *MENU]
+    said = await chat(press(more))
+    older = chat.last[0].text.splitlines()[1:]
+    assert older and older[0].startswith("квітень 2026:")
+    assert not any(line in said for line in months)  # the glance is not repeated
+    assert chat.actions == list(MENU)
+
+
+async def test_more_history_of_someone_elses_meter_is_refused(chat: Chat) -> None:
+    await linked(chat)
+    said = await chat(press("hmore:999999"))
+    assert translate("meter.not_found", "uk") in said and chat.actions == list(MENU)
+    assert "Не зрозумів" in await chat(press("hmore:abc"))
+
+
+async def test_history_in_english_names_months_and_writes_numbers_the_english_way(
+    chat: Chat,
+) -> None:
+    await linked(chat)
+    await chat(press("lang:en"))
+    said = await chat(press("history"))
+    assert "October 2026: +2.5 m³ (115)" in said
+
+
+async def test_an_old_menu_button_mid_round_keeps_the_round() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    asked = chat.last[-1]
+    day = next(a for a in chat.actions if a.startswith("unchanged:"))
+    assert day.endswith(":day")
+    for old in ("send", "link", "meters", "settings", "lang:en", "linkyes", "fixconfirm"):
+        said = await chat(press(old))  # from the menu or a step sent before
+        outdated, again = chat.last
+        assert outdated.text == translate("chat.button_outdated", "uk")
+        assert again == asked  # the same question, with its buttons
+        assert "квитанція" not in said
+    said = await chat(text("1100/550/1650"))  # the round goes on where it was
+    assert "№EL0011111 денна: 1\u202f100 — квитанція" in said
+
+
+async def test_a_button_of_an_earlier_meters_question_is_not_taken_for_this_one() -> None:
+    chat = await chat_at(29)
+    await linked(chat)
+    await linked(chat, "3000917")
+    await chat(press("send"))
+    first = next(a for a in chat.actions if a.startswith("skip:"))
+    await chat(text("1100/550/1650" if "EL0011111" in chat.last[-1].text else "117"))
+    asked = chat.last[-1]
+    said = await chat(press(first))  # "skip" on the first meter's question, pressed now
+    assert translate("chat.button_outdated", "uk") in said and chat.last[-1] == asked
+    current = next(a for a in chat.actions if a.startswith("skip:"))
+    assert current != first
+    said = await chat(press(current))  # the current question's own button acts
+    assert translate("chat.send_summary", "uk") in said
+
+
+async def test_an_old_confirm_button_waits_for_the_current_meters_yes() -> None:
+    chat = await chat_at(29)
+    await linked(chat)
+    said = await chat(press("send"))
+    said = await chat(text("190"))
+    assert "значно більше за звичне" in said
+    (yes,) = [a for a in chat.actions if a.startswith("confirm:")]
+    said = await chat(press("unchanged:1:T1"))  # a question's button, from before the jump
+    assert translate("chat.button_outdated", "uk") in said
+    assert [a for a in chat.actions if a.startswith("confirm:")] == [yes]
+    assert "№HW0011234: 190 — квитанція" in await chat(press(yes))
+
+
+async def test_an_outdated_button_is_said_in_english_too() -> None:
+    chat = await chat_at(29)
+    await linked(chat)
+    await chat(press("lang:en"))
+    said = await chat(press("skip:5"))  # a step that is over, at the menu
+    assert said.startswith(translate("chat.button_outdated", "en"))
+    assert chat.actions == list(MENU)
+
+
+async def test_correction_buttons_name_zones_in_words_and_values_as_people_write_them() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    await chat(text("1100/550/1650"))
+    await chat(press("correct"))
+    labels = [b.label for r in chat.last for b in r.buttons if b.action.startswith("fix:")]
+    assert "№EL0011111 денна: 1\u202f100" in labels and "№HW0011234: 117" in labels
+    assert not any(code in " ".join(labels) for code in ("T1", "day", "total", ".000"))
+    await chat(press("lang:en"))
+    await chat(press("correct"))
+    labels = [b.label for r in chat.last for b in r.buttons if b.action.startswith("fix:")]
+    assert "No. EL0011111 day: 1,100" in labels and "No. HW0011234: 117" in labels
+
+
+async def test_my_meters_say_a_zoned_meters_period_once() -> None:
+    chat = await chat_at(29)
+    await electricity_asked(chat)
+    await chat(press("menu"))
+    said = await chat(press("meters"))
+    assert "денна 1\u202f000, нічна 500, сумарна 1\u202f500 (квітень 2026)" in said

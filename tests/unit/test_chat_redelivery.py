@@ -69,6 +69,6 @@ async def test_a_reading_stored_by_a_turn_cut_off_is_not_stored_again_by_its_red
         "42", "Тарас", text("117,5"), delivery="90", send=hand_over
     )
     assert said == sent
-    assert f"117.500 — квитанція {stored[0].receipt}" in "\n".join(r.text for r in said)
+    assert f"117,5 — квитанція {stored[0].receipt}" in "\n".join(r.text for r in said)
     assert [r for r in chat.store.state.readings if r.value == Decimal("117.5")] == stored
     assert await chat.conversation.handle("42", "Тарас", text("117,5"), delivery="90") == []

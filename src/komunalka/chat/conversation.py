@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from komunalka.application.shared.ports import ACTED_ON, Arrival, ChartRenderer, DialogStateStore
-from komunalka.chat import correcting, linking, meters, preferences, sending
+from komunalka.chat import correcting, linking, meters, preferences, sending, steps
 from komunalka.chat.model import Contacts, Event, EventKind, Reply, TurnUnderWay
 from komunalka.chat.state import (
     Correcting,
@@ -124,14 +124,16 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
     kind = head if colon else ""  # the kind of a button that carries a value: `sup:kte`
     if action == "menu":
         return [t.menu()]
+    if steps.outdated(t, action):  # pressed on an earlier message: the round goes on
+        return await steps.moved_on(t)
     if action == "help":
         contacts = t.setting.contacts
         return [t.menu(t.say("chat.help", web=contacts.web_url, phones=contacts.phones))]
-    if action in ("send", *sending.ACTIONS):
+    if action == "send" or kind in sending.ACTIONS or action in sending.ACTIONS:
         return await sending.on_button(t, action)
     if action in ("link", "linkyes") or kind == "sup":
         return await on_link_button(t, action)
-    if action in ("meters", "history", "unlink") or kind in ("unlink", "heater"):
+    if action in ("meters", "history", "unlink") or kind in ("unlink", "heater", "hmore"):
         return await on_meters_button(t, action)
     if action in ("correct", "fixconfirm") or kind == "fix":
         return await on_correct_button(t, action)
@@ -153,6 +155,8 @@ async def on_meters_button(t: Turn, action: str) -> list[Reply]:
         return await meters.my_meters(t)
     if action == "history":
         return await meters.history(t)
+    if action.startswith("hmore:"):
+        return await meters.more_history(t, action)
     if action.startswith("heater:"):
         return await meters.water_heater(t, action)
     return await meters.unlink(t, action)

@@ -9,7 +9,6 @@ from komunalka.chat.model import Button, Reply
 from komunalka.chat.state import CorrectConfirm, Correcting
 from komunalka.chat.turn import Turn
 from komunalka.domain.errors import DomainError, Severity
-from komunalka.domain.values import format_value
 
 
 async def choices(t: Turn) -> list[Reply]:
@@ -18,9 +17,11 @@ async def choices(t: Turn) -> list[Reply]:
     for m in meters:
         if m.status is not PeriodStatus.SENT:
             continue
+        single = len(m.meter.registers) == 1
         for zone, reading in m.last.items():
-            value = format_value(reading.value, m.meter.decimals)
-            label = f"№{m.meter.serial} {zone}: {value}"
+            value = t.reading(reading.value, m.meter.decimals)
+            named = "" if single else f" {t.zone(zone)}"
+            label = t.say("chat.correct_button", serial=m.meter.serial, zone=named, value=value)
             buttons.append(Button(label, f"fix:{reading.receipt}"))
     if not buttons:
         return [t.menu(t.say("chat.correct_none"))]
@@ -49,7 +50,7 @@ async def value(
         t.state = Correcting(receipt)
         return [t.reply_error(exc), Reply(t.say("chat.correct_ask", receipt=receipt))]
     (done,) = result.readings
-    return [t.menu(t.say("chat.corrected", value=str(done.value), receipt=done.receipt))]
+    return [t.menu(t.say("chat.corrected", value=t.reading(done.value, 3), receipt=done.receipt))]
 
 
 async def confirmed(t: Turn) -> list[Reply]:

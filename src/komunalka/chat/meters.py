@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.set_water_heater import SetWaterHeaterRequest
-from komunalka.chat.history import history_chart, history_text
+from komunalka.chat.history import (
+    MORE_MONTHS,
+    SHOWN,
+    history_chart,
+    history_text,
+    months,
+    more_button,
+)
 from komunalka.chat.model import Button, Reply
 from komunalka.chat.state import Menu
 from komunalka.chat.turn import Turn
 from komunalka.domain.ids import parse_id
 from komunalka.domain.services import Service
-from komunalka.domain.values import format_value
 
 
 async def my_meters(t: Turn) -> list[Reply]:
@@ -54,7 +60,7 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         service=t.say(f"service.{m.meter.service.value}"),
         serial=m.meter.serial,
         supplier=m.supplier.name,
-        status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
+        status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on),
         last=last_values(t, m),
     )
     return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
@@ -65,22 +71,48 @@ def last_values(t: Turn, m: MeterOverview) -> str:
 
     def shown(register: str) -> str:
         last = m.last.get(register)
-        return f"{format_value(last.value, m.meter.decimals)} ({last.period})" if last else "—"
+        if last is None:
+            return "—"
+        return f"{t.reading(last.value, m.meter.decimals)} ({t.month(last.period)})"
 
     if len(m.meter.registers) == 1:
         return shown(m.meter.registers[0])
+    periods = {last.period for last in m.last.values()}
+    if len(periods) == 1 and len(m.last) == len(m.meter.registers):  # the period said once
+        values = ", ".join(
+            f"{t.zone(r)} {t.reading(m.last[r].value, m.meter.decimals)}" for r in m.meter.registers
+        )
+        return f"{values} ({t.month(periods.pop())})"
     return ", ".join(f"{t.zone(r)} {shown(r)}" for r in m.meter.registers)
 
 
 async def history(t: Turn) -> list[Reply]:
-    """The last 12 readings of every meter, with use and its cost at the tariff."""
+    """Every meter's last months at a glance, with use and its cost at the tariff, its chart
+    of the last year, and "more" when it has more months."""
     meters = await t.uses.list_my_meters(t.identity.resident_id)
-    replies = []
+    if not meters:
+        return [t.menu(t.say("chat.no_accounts"))]
+    replies: list[Reply] = []
+    more: list[Button] = []
     for m in meters:
         found = await t.uses.reading_history(t.actor, m.meter.id, 12)
-        picture = await history_chart(found, t.say, t.setting.charts)
-        replies.append(Reply(history_text(found, t.say), picture=picture))
-    return [*replies, t.menu()] if replies else [t.menu(t.say("chat.no_accounts"))]
+        picture = await history_chart(t, found)
+        replies.append(Reply(history_text(t, found), picture=picture))
+        more += more_button(t, found)
+    # The "more" buttons go with the menu, the last message: Viber shows only its keyboard.
+    menu = t.menu()
+    return [*replies, Reply(menu.text, (*more, *menu.buttons))]
+
+
+async def more_history(t: Turn, action: str) -> list[Reply]:
+    """`hmore:<meter>`: the resident's meter's months before those at a glance."""
+    meter_id = parse_id(action.split(":", 1)[1])
+    if meter_id is None:
+        return [t.not_understood()]
+    found = await t.uses.reading_history(t.actor, meter_id, MORE_MONTHS)
+    if len(months(found)) <= SHOWN:
+        return [t.menu(t.say("chat.history_no_more", serial=found.meter.serial))]
+    return [Reply(history_text(t, found, start=SHOWN, count=MORE_MONTHS)), t.menu()]
 
 
 async def unlink(t: Turn, action: str) -> list[Reply]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.readings_sheet import (
@@ -30,6 +31,9 @@ from komunalka.chat.walk import Question, Walk
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.values import format_value
 
+# A question's buttons name its meter (and zone): `unchanged:<meter>:<zone>`, `skip:<meter>`,
+# `confirm:<meter>`, `reenter:<meter>`, so one pressed on an earlier question is told apart
+# (see `steps`). The bare ones, on messages sent before, act on the question now.
 ACTIONS = ("unchanged", "skip", "confirm", "reenter")
 # Values of several zones typed in one message: one a line, or split by a slash.
 BETWEEN_ZONES = re.compile(r"[\r\n/]")
@@ -37,21 +41,37 @@ BETWEEN_ZONES = re.compile(r"[\r\n/]")
 Confirmed = tuple[tuple[str, str], ...]  # (zone, code)
 
 
+def asks(walk: Walk, action: str) -> bool:
+    """Whether a button is one of the current question's."""
+    q = walk.question
+    return action in ("unchanged", "skip") or action in (
+        f"unchanged:{q.meter}:{q.zone}",
+        f"skip:{q.meter}",
+    )
+
+
+def confirms(walk: Walk, action: str) -> bool:
+    """Whether a button is one of the current meter's question for a yes."""
+    meter = walk.question.meter
+    return action in ("confirm", "reenter", f"confirm:{meter}", f"reenter:{meter}")
+
+
 async def on_button(t: Turn, action: str) -> list[Reply]:
+    """`action` is the start or one the current step offers (the conversation checked)."""
     if action == "send":
         return await start(t)
-    state = t.state
-    if isinstance(state, SendConfirm) and action in ("confirm", "reenter"):
-        if action == "confirm":
+    state, kind = t.state, action.split(":", 1)[0]
+    if isinstance(state, SendConfirm) and kind in ("confirm", "reenter"):
+        if kind == "confirm":
             return await submit(t, state.walk, state.warnings)
         return ask(t, state.walk.again(zone for zone, _ in state.warnings))
     if not isinstance(state, Sending):
         return [t.not_understood()]
     walk = state.walk
-    if action == "skip":
+    if kind == "skip":
         skipped = t.say("chat.send_skipped", serial=walk.question.serial)
         return next_meter(t, replace(walk, notes=(*walk.notes, skipped)))
-    if action == "unchanged":
+    if kind == "unchanged":
         return await unchanged(t, walk)
     return [question(t, walk)]
 
@@ -115,7 +135,7 @@ def note(t: Turn, m: MeterOverview) -> str:
     """Why a meter that is not due is left out, for the summary."""
     serial = m.meter.serial
     if m.status is PeriodStatus.WINDOW_CLOSED:
-        return t.say("chat.send_closed", serial=serial, opens=m.opens_on.isoformat())
+        return t.say("chat.send_closed", serial=serial, opens=m.opens_on)
     if m.status is PeriodStatus.BLOCKED and m.blocked_code:
         reason = t.say(m.blocked_code, **m.blocked_params)
         return t.say("chat.send_blocked", serial=serial, reason=reason)
@@ -134,9 +154,18 @@ def question(t: Turn, walk: Walk) -> Reply:
     if q.previous is None:
         text = t.say("chat.send_ask_first", **asked)
     else:
-        text = t.say("chat.send_ask", previous=q.previous, period=q.period, **asked)
-    buttons = (t.button("unchanged"), t.button("skip"), t.button("menu"))
-    return Reply(text, buttons)
+        previous = shown(t, q.previous, q.decimals)
+        text = t.say("chat.send_ask", previous=previous, period=t.month(q.period), **asked)
+    unchanged = t.button(f"unchanged:{q.meter}:{q.zone}")
+    return Reply(text, (unchanged, t.button(f"skip:{q.meter}"), t.button("menu")))
+
+
+def shown(t: Turn, previous: str, decimals: int) -> str:
+    """The previous value a question keeps (the machine form) as the resident reads numbers."""
+    try:
+        return t.reading(Decimal(previous), decimals)
+    except InvalidOperation:  # not a number: shown as kept
+        return previous
 
 
 async def unchanged(t: Turn, walk: Walk) -> list[Reply]:
@@ -188,8 +217,8 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
         t.say(
             "chat.send_accepted",
             serial=q.serial,
-            zone=t.zone(r.register),
-            value=format_value(r.value, q.decimals),
+            zone="" if q.single else f" {t.zone(r.register)}",
+            value=t.reading(r.value, q.decimals),
             receipt=r.receipt,
         )
         for r in result.readings
@@ -222,7 +251,9 @@ def placed(tried: ReadingsSheet, lines: tuple[SheetLine, ...]) -> list[Violation
 
 
 def confirm_question(t: Turn) -> Reply:
-    buttons = (t.button("confirm"), t.button("reenter"), t.button("menu"))
+    meter = t.state.walk.question.meter if isinstance(t.state, SendConfirm) else None
+    tag = "" if meter is None else f":{meter}"
+    buttons = (t.button(f"confirm{tag}"), t.button(f"reenter{tag}"), t.button("menu"))
     return Reply(t.say("chat.send_confirm"), buttons)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from komunalka.application.identity.ports import Identity
 from komunalka.application.shared.actors import Actor
@@ -18,6 +19,7 @@ from komunalka.chat.state import DialogState, Menu
 from komunalka.chat.use_cases import ChatUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
+from komunalka.formats import month, reading
 from komunalka.i18n import translate
 
 MENU = ("send", "link", "meters", "settings", "help")
@@ -69,6 +71,14 @@ class Turn:
 
     def say(self, msgid: str, **params: object) -> str:
         return translate(msgid, self.lang, params)
+
+    def reading(self, value: Decimal, decimals: int) -> str:
+        """A meter's value as the resident's language writes numbers (`formats.reading`)."""
+        return reading(value, decimals, self.lang)
+
+    def month(self, period: object) -> str:
+        """A billing period as its month and year in the resident's language."""
+        return month(str(period), self.lang)
 
     def zone(self, register: str) -> str:
         """A meter's zone (register code) in the resident's language."""

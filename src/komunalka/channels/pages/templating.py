@@ -7,6 +7,7 @@ words come from the gettext catalogs like every other door's. Autoescaping is on
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +18,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from komunalka import formats
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE
-from komunalka.i18n import LANGUAGES, negotiate, translate
+from komunalka.i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate, translate
 
 HERE = Path(__file__).parent
 CHANNELS = HERE.parent
@@ -38,15 +40,17 @@ def language_of(request: Request, viewer: Viewer | None = None) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
+# The language of the page being rendered, for the `number` filter: a filter has no request,
+# and macros imported without context do not see the template's `lang`. Set around each render.
+_PAGE_LANGUAGE: ContextVar[str] = ContextVar("page_language", default=DEFAULT_LANGUAGE)
+
+
 def number(value: Decimal | float | int | None, places: int | None = None) -> str:
-    """A number as Ukrainians write it: a space between thousands, a comma before decimals."""
+    """A number as the page's language writes it (`komunalka.formats`): Ukrainian ``3 802,822``
+    (a narrow no-break space between thousands), English ``3,802.822``."""
     if value is None:
         return "—"
-    if places is not None:
-        text = f"{Decimal(value):,.{places}f}"
-    else:
-        text = f"{Decimal(value).normalize():,f}" if isinstance(value, Decimal) else f"{value:,}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    return formats.number(value, _PAGE_LANGUAGE.get(), places)
 
 
 class Pages:
@@ -88,7 +92,11 @@ class Pages:
             "path": request.url.path,
             **(context or {}),
         }
-        html = self.env.get_template(template).render(values)
+        chosen = _PAGE_LANGUAGE.set(language)
+        try:
+            html = self.env.get_template(template).render(values)
+        finally:
+            _PAGE_LANGUAGE.reset(chosen)
         return HTMLResponse(html, status_code=status_code)
 
     @staticmethod

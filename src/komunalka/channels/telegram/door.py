@@ -4,8 +4,10 @@ Each update is acted on once (the conversation records its update_id as under wa
 as done once the replies are handed over; ADR 0015). Through the
 webhook, the last reply goes back as the webhook's answer (Telegram makes that one Bot API call
 itself), so a turn with one text reply makes no outbound call; pictures and earlier replies go
-out through the Bot API first, which keeps the order. A button press is answered
-(answerCallbackQuery) after the turn, once: Telegram refuses a second answer to a query.
+out through the Bot API first, which keeps the order. Every button press is answered
+(answerCallbackQuery) once, as its turn's replies are handed over (one the bot ignores, at
+once): Telegram refuses a second answer to a query. A button from an earlier message is the
+conversation's to judge (`chat/steps.py`).
 Calls answered 429 wait the `retry_after` Telegram gives; 5xx answers are retried a few times
 with a growing pause.
 """
@@ -24,7 +26,7 @@ from komunalka.channels.telegram.bot_api import (
     RetryAfter,
     ServerError,
 )
-from komunalka.channels.telegram.updates import NotAnUpdate, parse
+from komunalka.channels.telegram.updates import NotAnUpdate, ignored_press, parse
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Reply
 
@@ -56,6 +58,9 @@ class TelegramDoor:
             log.warning("telegram: not an update")
             return None
         if found is None:
+            ignored = ignored_press(payload)
+            if ignored is not None:  # every press is answered, even one the bot has no use for
+                await self._answer_callback(ignored)
             return None
         chat_id, callback = found.chat_id, found.callback
 

@@ -74,6 +74,14 @@ def _pressed(update_id: int, query: dict[str, Any]) -> Incoming | None:
     return Incoming(update_id, _chat_id(_object(message)), user_id, name, event, query_id)
 
 
+def ignored_press(payload: dict[str, Any]) -> str | None:
+    """The id of a button press the bot ignores (an inline message's, a game's), which is
+    answered all the same: Telegram shows the pressed button as loading until it is."""
+    query = payload.get("callback_query")
+    query_id = query.get("id") if isinstance(query, dict) else None
+    return query_id if isinstance(query_id, str) else None
+
+
 def _user(value: Any) -> tuple[int, str, str | None]:
     """The user's id, full name (first and last, as aiogram's `full_name` had it) and language
     tag (`language_code`, when Telegram gives one)."""
