@@ -237,8 +237,8 @@ async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
         await u.commit()
     await linked(chat)
     said = await chat(press("history"))
-    assert "2026-10: 115.000 (+2.500 м³, ≈250.00 грн)" in said
-    assert "демонстраційними тарифами" in said
+    assert "2026-10: 115.000 (+2.500 м³, ≈250,00 грн)" in said
+    assert "орієнтовно, за демонстраційним тарифом" in said
 
 
 async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:

@@ -14,18 +14,22 @@ from komunalka.application.shared.ports import ChartRenderer, ZoneUse
 from komunalka.domain.meters import Meter
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.values import format_value
+from komunalka.i18n import DEFAULT_LANGUAGE
+from komunalka.money import format_money
 
 Say = Callable[..., str]
 
 
-def history_text(found: MeterHistory, say: Say) -> str:
+def history_text(found: MeterHistory, say: Say, language: str = DEFAULT_LANGUAGE) -> str:
     meter = found.meter
     title = say(
         "chat.history_title", service=say(f"service.{meter.service.value}"), serial=meter.serial
     )
     lines = [title]
     lines += [
-        _line(e, meter, say) for e in found.entries if e.reading.status is ReadingStatus.ACCEPTED
+        _line(e, meter, say, language)
+        for e in found.entries
+        if e.reading.status is ReadingStatus.ACCEPTED
     ]
     if found.demo_prices:
         lines.append(say("chat.demo_prices"))
@@ -53,7 +57,7 @@ async def history_chart(
     return await asyncio.to_thread(charts.zones_chart, title, periods, named, unit, axis)
 
 
-def _line(entry: HistoryEntry, meter: Meter, say: Say) -> str:
+def _line(entry: HistoryEntry, meter: Meter, say: Say, language: str) -> str:
     reading = entry.reading
     zone = "" if len(meter.registers) == 1 else f" {reading.register}"
     text = f"{reading.period}{zone}: {format_value(reading.value, meter.decimals)}"
@@ -61,5 +65,5 @@ def _line(entry: HistoryEntry, meter: Meter, say: Say) -> str:
         return text
     used = f"+{format_value(entry.consumption, meter.decimals)} {say(f'unit.{meter.service.unit}')}"
     if entry.cost is not None:
-        used += f", ≈{entry.cost} {say('chat.uah')}"
+        used += f", ≈{format_money(entry.cost, language)}"
     return f"{text} ({used})"

@@ -8,6 +8,7 @@ from komunalka.application.readings.list_my_meters import MeterOverview, PeriodS
 from komunalka.application.readings.set_water_heater import SetWaterHeaterRequest
 from komunalka.chat.history import history_chart, history_text
 from komunalka.chat.model import Button, Reply
+from komunalka.chat.notes import verification_note
 from komunalka.chat.state import Menu
 from komunalka.chat.turn import Turn
 from komunalka.domain.ids import parse_id
@@ -57,7 +58,10 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
         last=last_values(t, m),
     )
-    return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
+    if m.meter.water_heater:
+        line = f"{line}\n{t.say('chat.meter_water_heater')}"
+    note = verification_note(m, t.say)
+    return f"{line}\n{note}" if note else line
 
 
 def last_values(t: Turn, m: MeterOverview) -> str:
@@ -79,7 +83,9 @@ async def history(t: Turn) -> list[Reply]:
     for m in meters:
         found = await t.uses.reading_history(t.actor, m.meter.id, 12)
         picture = await history_chart(found, t.say, t.setting.charts)
-        replies.append(Reply(history_text(found, t.say), picture=picture))
+        said = history_text(found, t.say, t.lang)
+        note = verification_note(m, t.say)
+        replies.append(Reply(f"{said}\n{note}" if note else said, picture=picture))
     return [*replies, t.menu()] if replies else [t.menu(t.say("chat.no_accounts"))]
 
 
