@@ -22,6 +22,7 @@ from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE
 from komunalka.i18n import LANGUAGES, negotiate, translate
+from komunalka.money import format_money
 
 HERE = Path(__file__).parent
 CHANNELS = HERE.parent
@@ -81,6 +82,7 @@ class Pages:
         values = {
             "request": request,
             "_": _,
+            "money": lambda amount: format_money(amount, language),
             "lang": language,
             "languages": LANGUAGES,
             "viewer": viewer,
