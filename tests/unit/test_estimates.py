@@ -3,12 +3,13 @@ money in words."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from komunalka.application.readings.estimate_bills import bill_estimates, period_use
+from komunalka.application.readings.estimate_bills import bill_estimates, by_period, period_use
 from komunalka.application.readings.list_my_meters import MeterOverview, overview
 from komunalka.domain.meters import Account, Meter, Supplier, Verification
 from komunalka.domain.periods import BillingPeriod
@@ -114,6 +115,18 @@ def test_the_estimate_sums_each_account_and_leaves_out_a_meter_without_tariff() 
     (zoned,) = power_account.priced
     assert zoned.cost is not None and zoned.cost.basis is PriceBasis.ZONES
     assert all(a.demo for a in (heat_account, water_account, power_account))
+
+
+def test_estimates_of_different_periods_are_told_apart_oldest_first() -> None:
+    hot = meter_of(HEAT, 1, Service.HOT_WATER, {"T1": ("100.000", "102.500")})
+    power = meter_of(POWER, 5, Service.ELECTRICITY, {"T1": ("1000", "1100")})
+    heat_account, power_account = bill_estimates([hot, power], {})
+    later = replace(heat_account, period=THIS.shift(1))
+    assert by_period([later, power_account]) == [
+        (THIS, [power_account]),
+        (THIS.shift(1), [later]),
+    ]
+    assert not heat_account.priced and heat_account.total == 0 and not heat_account.demo
 
 
 def test_a_meter_not_yet_read_this_period_has_no_estimate() -> None:

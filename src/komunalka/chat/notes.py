@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from komunalka.application.readings.estimate_bills import AccountEstimate, MeterEstimate
+from komunalka.application.readings.estimate_bills import (
+    AccountEstimate,
+    MeterEstimate,
+    by_period,
+)
 from komunalka.application.readings.list_my_meters import MeterOverview
 from komunalka.domain.meters import TOTAL, Verification
 from komunalka.domain.tariffs import PriceBasis
@@ -29,18 +33,19 @@ def verification_note(o: MeterOverview, say: Say) -> str | None:
 
 def estimate_lines(estimates: list[AccountEstimate], say: Say, language: str) -> list[str]:
     """The period's estimated amount of each account, its meters under it; empty without use."""
-    if not estimates:
+    lines = []
+    for period, accounts in by_period(estimates):
+        lines.append(say("estimate.title", period=period))
+        for account in accounts:
+            named = {"supplier": account.supplier.name, "account": account.account.number}
+            if account.priced:
+                total = format_money(account.total, language)
+                lines.append(say("estimate.account", total=total, **named))
+            else:  # nothing to sum: no "0,00 грн" that reads like a bill
+                lines.append(say("estimate.account_unpriced", **named))
+            lines += [_meter_line(m, say, language) for m in account.meters]
+    if not lines:
         return []
-    lines = [say("estimate.title", period=estimates[0].period)]
-    for account in estimates:
-        named = {"supplier": account.supplier.name, "account": account.account.number}
-        if account.priced:
-            lines.append(
-                say("estimate.account", total=format_money(account.total, language), **named)
-            )
-        else:  # nothing to sum: no "0,00 грн" that reads like a bill
-            lines.append(say("estimate.account_unpriced", **named))
-        lines += [_meter_line(m, say, language) for m in account.meters]
     demo = any(a.demo and a.priced for a in estimates)
     lines.append(say("estimate.demo" if demo else "estimate.approximate"))
     return lines

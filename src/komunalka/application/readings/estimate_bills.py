@@ -118,3 +118,14 @@ def bill_estimates(
         )
         for account_id, o in first.items()
     ]
+
+
+def by_period(
+    estimates: list[AccountEstimate],
+) -> list[tuple[BillingPeriod, list[AccountEstimate]]]:
+    """The estimates under the period each is for, oldest first: around the turn of a month one
+    supplier's window may be for the month that ends while another's is for the next."""
+    periods: dict[BillingPeriod, list[AccountEstimate]] = {}
+    for estimate in estimates:
+        periods.setdefault(estimate.period, []).append(estimate)
+    return sorted(periods.items())
