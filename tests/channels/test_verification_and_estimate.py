@@ -56,6 +56,13 @@ async def test_a_verification_due_in_29_days_is_announced_with_what_to_do(site: 
     assert soon(due) in history
 
 
+async def test_the_demo_resident_sees_the_demos_meter_due_soon(site: Site) -> None:
+    await site.sign_in()
+    (meter,) = [m for m in demo_meters(site, 1, "kvk") if m.note == "verification soon"]
+    assert meter.verification_due == TODAY + timedelta(days=20)
+    assert soon(meter.verification_due) in text_of((await site.get("/")).text)
+
+
 async def test_a_verification_due_in_31_days_is_not_announced(site: Site) -> None:
     await site.sign_in()
     serial = demo_meters(site, 1, "kvk")[0].serial

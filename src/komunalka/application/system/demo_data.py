@@ -136,6 +136,8 @@ def flats(
             home.meter(
                 "kvk", "cold_water", 1, due=today - timedelta(days=40), note="verification overdue"
             )
+        elif flat == 1:  # the demo resident's: the notice 30 days ahead shows
+            home.meter("kvk", "cold_water", 1, soon=20, note="verification soon")
         else:
             home.meter("kvk", "cold_water", 1)
         if flat % 2 == 0:
@@ -175,8 +177,10 @@ class _Flat:
         due: date | None = None,
         note: str = "",
         steady: bool = False,
+        soon: int | None = None,
     ) -> None:
-        """`steady`: nothing used (a water heater owner's hot water, sent unchanged monthly)."""
+        """`steady`: nothing used (a water heater owner's hot water, sent unchanged monthly);
+        `soon`: its verification due in that many days."""
         _, decimals, mean = SHAPES[service]
         step = Decimal(1).scaleb(-decimals)
         values: dict[str, list[Decimal]] = {}
@@ -199,6 +203,8 @@ class _Flat:
             values["total"] = [sum(month, Decimal(0)) for month in zip(*zones, strict=True)]
         serial = f"{service[:2].upper()}{self.flat:03d}{n}{self.rng.randint(10000, 99999)}"
         verify = due or self.today + timedelta(days=self.rng.randint(200, 2000))
+        if soon is not None:  # drawn all the same, so the flats after it stay as they were
+            verify = self.today + timedelta(days=soon)
         self.meters.append(
             DemoMeter(
                 self.flat,
