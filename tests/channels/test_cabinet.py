@@ -375,7 +375,7 @@ async def test_history_shows_the_table_the_chart_and_a_csv(site: Site) -> None:
     text = text_of(page.text)
     assert demo.serial in text
     assert "≈" in text and "грн" in text  # electricity has a (demo) tariff
-    assert "демонстраційними тарифами" in text
+    assert "орієнтовно, за демонстраційним тарифом" in text
     assert page.text.count("<tr") == 13  # the header and the last 12 readings
     assert f'src="/meters/{meter_id}/chart.png"' in page.text
     chart = await site.get(f"/meters/{meter_id}/chart.png")

@@ -71,8 +71,10 @@ async def test_a_resident_signs_up_links_sends_all_readings_and_sees_history(liv
     await shoot(page, "readings")
     await page.get_by_role("button", name="Передати", exact=True).click()
     await page.get_by_role("heading", name="Показники прийнято").wait_for()
-    rows = page.locator("tbody tr")
+    rows = page.locator("table").first.locator("tbody tr")  # the receipts, then the estimate
     assert await rows.count() == 4
+    estimate = page.locator("section.estimate")
+    assert "Орієнтовно, за демонстраційним тарифом" in await estimate.inner_text()
     await shoot(page, "receipts")
 
     await page.get_by_role("link", name="До моїх лічильників").click()
@@ -80,7 +82,8 @@ async def test_a_resident_signs_up_links_sends_all_readings_and_sees_history(liv
     assert await page.locator(".status.sent").count() == 4
     await main.get_by_role("link", name="Гаряча вода").first.click()
     await page.get_by_role("heading", name="Історія показників").wait_for()
-    assert await page.locator("tbody tr").count() == 13  # this month's and a year before it
+    history = page.locator("#history-table + .table-wrap tbody tr")
+    assert await history.count() == 13  # this month's and a year before it
     chart = page.locator("img.chart")
     await chart.wait_for()
     # a function, not an expression: Playwright evaluates an expression with eval, which the

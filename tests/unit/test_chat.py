@@ -246,7 +246,7 @@ async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
     await linked(chat)
     said = await chat(press("history"))
     assert "жовтень 2026: +2,5 м³ ≈ 250,00 грн (115)" in said
-    assert "демонстраційними тарифами" in said
+    assert "орієнтовно, за демонстраційним тарифом" in said
 
 
 async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:

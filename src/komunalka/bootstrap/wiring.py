@@ -15,6 +15,7 @@ from komunalka.application.notifications.channels import NoticeSender
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
@@ -175,6 +176,7 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         "list_my_meters": meters,
         "readings_sheet": ShowReadingsSheet(meters),
         "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
+        "estimate_bills": EstimateBills(uow, meters, uow.tariffs),
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),

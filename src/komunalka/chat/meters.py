@@ -15,6 +15,7 @@ from komunalka.chat.history import (
     more_button,
 )
 from komunalka.chat.model import Button, Reply
+from komunalka.chat.notes import verification_note
 from komunalka.chat.state import Menu
 from komunalka.chat.turn import Turn
 from komunalka.domain.ids import parse_id
@@ -63,7 +64,10 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on),
         last=last_values(t, m),
     )
-    return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
+    if m.meter.water_heater:
+        line = f"{line}\n{t.say('chat.meter_water_heater')}"
+    note = verification_note(m, t.say)
+    return f"{line}\n{note}" if note else line
 
 
 def last_values(t: Turn, m: MeterOverview) -> str:
@@ -97,7 +101,9 @@ async def history(t: Turn) -> list[Reply]:
     for m in meters:
         found = await t.uses.reading_history(t.actor, m.meter.id, 12)
         picture = await history_chart(t, found)
-        replies.append(Reply(history_text(t, found), picture=picture))
+        said = history_text(t, found)
+        note = verification_note(m, t.say)
+        replies.append(Reply(f"{said}\n{note}" if note else said, picture=picture))
         more += more_button(t, found)
     # The "more" buttons go with the menu, the last message: Viber shows only its keyboard.
     menu = t.menu()

@@ -25,6 +25,7 @@ from komunalka.application.readings.readings_sheet import (
 )
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
 from komunalka.chat.model import Reply
+from komunalka.chat.notes import estimate_lines
 from komunalka.chat.state import SendConfirm, Sending
 from komunalka.chat.turn import Turn
 from komunalka.chat.walk import Question, Walk
@@ -70,7 +71,7 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
     walk = state.walk
     if kind == "skip":
         skipped = t.say("chat.send_skipped", serial=walk.question.serial)
-        return next_meter(t, replace(walk, notes=(*walk.notes, skipped)))
+        return await next_meter(t, replace(walk, notes=(*walk.notes, skipped)))
     if kind == "unchanged":
         return await unchanged(t, walk)
     return [question(t, walk)]
@@ -223,7 +224,7 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
         )
         for r in result.readings
     )
-    following = next_meter(t, replace(walk, done=(*walk.done, *accepted)))
+    following = await next_meter(t, replace(walk, done=(*walk.done, *accepted)))
     if isinstance(t.state, Sending):  # another meter is asked: say these are stored, first
         return [Reply("\n".join([t.say("chat.send_stored"), *accepted])), *following]
     return following  # the summary, which names them
@@ -257,11 +258,14 @@ def confirm_question(t: Turn) -> Reply:
     return Reply(t.say("chat.send_confirm"), buttons)
 
 
-def next_meter(t: Turn, walk: Walk) -> list[Reply]:
-    """The first question of the next meter, or the summary when none is left."""
+async def next_meter(t: Turn, walk: Walk) -> list[Reply]:
+    """The first question of the next meter, or the summary when none is left: what was sent,
+    skipped, and the period's estimated amount of each account with use."""
     meter = walk.question.meter
     pos = next((i for i, q in enumerate(walk.queue) if i > walk.pos and q.meter != meter), None)
     if pos is None:
+        estimates = await t.uses.estimate_bills(t.identity.resident_id)
         summary = [t.say("chat.send_summary"), *walk.done, *walk.notes]
+        summary += estimate_lines(estimates, t.say, t.lang)
         return [t.menu("\n".join(summary))]
     return ask(t, walk.at(pos))

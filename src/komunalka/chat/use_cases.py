@@ -8,6 +8,7 @@ from komunalka.application.accounts.link_account import LinkAccount, SuppliersFo
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.notifications.reachable_again import ReachableAgain
 from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
@@ -24,6 +25,7 @@ class ChatUseCases:
     reachable_again: ReachableAgain
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    estimate_bills: EstimateBills
     readings_sheet: ShowReadingsSheet
     submit_readings: SubmitReadings
     correct_reading: CorrectReading

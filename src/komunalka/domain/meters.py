@@ -18,6 +18,14 @@ REGISTER_CODES = ("T1", "day", "night", "peak", "half_peak", TOTAL)
 MAX_DECIMALS = 3
 
 
+class Verification(StrEnum):
+    """Where a meter stands with its verification (повірка): due within the warning days, or
+    past (its readings are refused: ``meter.verification_overdue``)."""
+
+    SOON = "soon"
+    OVERDUE = "overdue"
+
+
 class MeterStatus(StrEnum):
     ACTIVE = "active"
     REPLACED = "replaced"
@@ -112,6 +120,16 @@ class Meter:
 
     def verification_overdue(self, today: date) -> bool:
         return self.verification_due is not None and self.verification_due < today
+
+    def verification(self, today: date, soon_days: int) -> Verification | None:
+        """SOON from `soon_days` days before the due date to the due date itself (readings are
+        still taken that day), OVERDUE after it; None otherwise or without a date."""
+        due = self.verification_due
+        if due is None:
+            return None
+        if due < today:
+            return Verification.OVERDUE
+        return Verification.SOON if (due - today).days <= soon_days else None
 
 
 def meter_shape_violations(

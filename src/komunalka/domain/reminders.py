@@ -32,12 +32,16 @@ class RuleKind(StrEnum):
         return self in (RuleKind.VERIFICATION_SOON, RuleKind.VERIFICATION_OVERDUE)
 
 
+# How many days ahead a meter's verification is announced: the reminder's default, and the
+# notice on the resident's meter list and history (which say it whatever a supplier stored).
+VERIFICATION_SOON_DAYS = 30
+
 # The kinds in the order staff see them, with their default `days`.
 DEFAULT_DAYS: dict[RuleKind, int] = {
     RuleKind.OPENS: 0,
     RuleKind.BEFORE_CLOSE: 3,
     RuleKind.LAST_DAY: 0,
-    RuleKind.VERIFICATION_SOON: 30,
+    RuleKind.VERIFICATION_SOON: VERIFICATION_SOON_DAYS,
     RuleKind.VERIFICATION_OVERDUE: 0,
 }
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import TOTAL
@@ -18,6 +19,19 @@ from komunalka.domain.services import Service
 
 ANY_ZONE = "*"
 KOPIYKA = Decimal("0.01")
+
+
+class PriceBasis(StrEnum):
+    """How a meter's use was priced, said to the resident for a meter of several zones."""
+
+    ZONES = "zones"  # some zone at a price of its own (a two-zone meter's cheaper night)
+    SINGLE = "single"  # every zone, or the total, at the one all-zones price
+
+
+@dataclass(frozen=True, slots=True)
+class MeterCost:
+    amount: Decimal  # UAH, rounded to kopiykas
+    basis: PriceBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +74,34 @@ def estimate_cost(
             return None
         amount += quantity * price
     return amount.quantize(KOPIYKA, rounding=ROUND_HALF_UP)
+
+
+def has_own_price(tariffs: Iterable[Tariff], service: Service, zone: str, day: date) -> bool:
+    return any(t.service is service and t.zone == zone and t.effective_from <= day for t in tariffs)
+
+
+def price_meter(
+    tariffs: Iterable[Tariff],
+    service: Service,
+    zones: tuple[str, ...],
+    used: Mapping[str, Decimal],
+    day: date,
+) -> MeterCost | None:
+    """What a meter's use costs: its zones each at its price when the use of every zone is
+    known; else (only the total known) the total at the all-zones price; None without a price.
+    `zones` are the meter's registers other than the total."""
+    known = list(tariffs)
+    by_zone = {zone: used[zone] for zone in zones if zone in used}
+    if zones and len(by_zone) == len(zones):
+        amount = estimate_cost(known, service, by_zone, day)
+        if amount is None:
+            return None
+        own = len(zones) > 1 and any(has_own_price(known, service, z, day) for z in zones)
+        return MeterCost(amount, PriceBasis.ZONES if own else PriceBasis.SINGLE)
+    if TOTAL in used:
+        price = price_on(known, service, ANY_ZONE, day)
+        if price is None:
+            return None
+        amount = (used[TOTAL] * price).quantize(KOPIYKA, rounding=ROUND_HALF_UP)
+        return MeterCost(amount, PriceBasis.SINGLE)
+    return None

@@ -12,9 +12,10 @@ from enum import StrEnum
 from komunalka.application.readings.ports import LinkedAccounts, SupplierList
 from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
 from komunalka.application.shared.transactions import Transactions
-from komunalka.domain.meters import Account, Meter, Supplier
+from komunalka.domain.meters import Account, Meter, Supplier, Verification
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
+from komunalka.domain.reminders import VERIFICATION_SOON_DAYS
 from komunalka.domain.windows import current_or_next
 
 
@@ -41,6 +42,8 @@ class MeterOverview:
     # Each register's last accepted reading before `period` (what a new value is checked
     # against; `last` may be of `period` itself).
     previous: dict[str, Reading] = field(default_factory=dict)
+    # Its verification due within the reminders' warning days, or past (then also BLOCKED).
+    verification: Verification | None = None
 
 
 class ListMyMeters:
@@ -100,7 +103,8 @@ def overview(
     last = {reg: rows[-1] for reg, rows in history.items() if rows}
     before = {reg: [r for r in rows if r.period < window.period] for reg, rows in history.items()}
     previous = {reg: rows[-1] for reg, rows in before.items() if rows}
-    blocked = meter_state_violations(meter, rule.local_today(now))
+    today = rule.local_today(now)
+    blocked = meter_state_violations(meter, today)
     if blocked:
         status = PeriodStatus.BLOCKED
     elif not is_open:
@@ -112,5 +116,16 @@ def overview(
     code = blocked[0].code if blocked else None
     params = dict(blocked[0].params) if blocked else {}
     return MeterOverview(
-        meter, account, supplier, status, window.period, opens, closes, last, code, params, previous
+        meter,
+        account,
+        supplier,
+        status,
+        window.period,
+        opens,
+        closes,
+        last,
+        code,
+        params,
+        previous,
+        meter.verification(today, VERIFICATION_SOON_DAYS),
     )

@@ -118,7 +118,7 @@ class LoadDemo:
             code: (s.window.window_at(now) or s.window.next_window(now)).period
             for code, s in added.items()
         }
-        meters = flats(added["kte"].window.local_today(now))
+        meters = flats(added["kte"].window.local_today(now), following=targets)
         rows = [_registry_row(m, targets[m.supplier].shift(-HISTORY - 1)) for m in meters]
         rejected: list[RejectedRow] = []
         await self._import(actor, COLUMNS, enumerate(rows, start=2), rejected.append)

@@ -24,6 +24,7 @@ from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE
 from komunalka.i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate, translate
+from komunalka.money import format_money
 
 HERE = Path(__file__).parent
 CHANNELS = HERE.parent
@@ -85,6 +86,7 @@ class Pages:
         values = {
             "request": request,
             "_": _,
+            "money": lambda amount: format_money(amount, language),
             "lang": language,
             "languages": LANGUAGES,
             "viewer": viewer,

@@ -111,7 +111,8 @@ class HistoryPages:
         found = await self._mine(viewer, meter_id)
         if found is None:
             return self.cab.not_found(request, viewer)
-        return self._page(request, viewer, found)
+        estimates = await self.uc.estimate_bills(viewer.subject_id, [found[0].account.id])
+        return self._page(request, viewer, found, estimates=estimates)
 
     async def correct(
         self,
@@ -143,7 +144,8 @@ class HistoryPages:
             return self._page(
                 request, viewer, found, 400, correction=correction, client_key=key, errors=errors
             )
-        context = {"result": result, "meters": {meter_id: found[0]}}
+        estimates = await self.uc.estimate_bills(viewer.subject_id, [found[0].account.id])
+        context = {"result": result, "meters": {meter_id: found[0]}, "estimates": estimates}
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
     async def chart(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:

@@ -146,7 +146,8 @@ class ReadingsPages:
             rows = due_rows(tried, language)
             return self._render(request, viewer, rows, client_key, 400, **context)
         meters = {o.meter.id: o for o in overviews}
-        context = {"result": result, "meters": meters}
+        estimates = await self.uc.estimate_bills(viewer.subject_id)
+        context = {"result": result, "meters": meters, "estimates": estimates}
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
     def _render(

@@ -12,6 +12,7 @@ from komunalka.application.identity.reset_password import RequestPasswordReset, 
 from komunalka.application.identity.sign_in import SignIn, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
 from komunalka.application.readings.correct_reading import CorrectReading
+from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
@@ -28,6 +29,7 @@ class CabinetUseCases:
     attach_telegram: AttachTelegram
     clock: Clock
     correct_reading: CorrectReading
+    estimate_bills: EstimateBills
     get_profile: GetProfile
     link_account: LinkAccount
     list_my_meters: ListMyMeters
