@@ -238,19 +238,34 @@ async def test_linking_shows_the_masked_holder_first_and_links_on_yes(site: Site
     assert "Цей рахунок уже є у вашому кабінеті." in text_of(again.text)
 
 
-async def test_wrong_proofs_are_limited(site: Site) -> None:
+def asks_for_a_proof(html: str) -> bool:
+    return 'name="proof"' in html or 'action="/link"' in html
+
+
+async def test_wrong_proofs_are_limited_and_the_last_one_asks_for_no_proof(site: Site) -> None:
     await sign_up(site)
     meter = demo_meters(site, 4, "kte")[0]
     wrong = {"supplier": "kte", "number": meter.account, "proof": "Абв"}
-    for _ in range(5):
+    for left in (4, 3, 2, 1):
         answer = await site.post("/link", wrong)
         assert answer.status_code == 400
-        assert "підтвердження не збігається" in text_of(answer.text)
+        assert f"не збігається. Залишилося спроб: {left}." in text_of(answer.text)
+        assert asks_for_a_proof(answer.text)
+    last = await site.post("/link", wrong)
+    assert last.status_code == 429
+    words = text_of(last.text)
+    assert "Спроб більше не залишилося: спробуйте через 60 хв" in words
+    assert "кол-центру" in words and "Залишилося спроб: 0" not in words
+    assert not asks_for_a_proof(last.text)
     right = {**wrong, "proof": meter.serial}
     locked = await site.post("/link", right)
-    assert locked.status_code == 400
-    assert "Забагато" in text_of(locked.text)
+    assert locked.status_code == 429
+    assert "Забагато невдалих спроб. Спробуйте через 60 хв" in text_of(locked.text)
+    assert not asks_for_a_proof(locked.text)
     assert await count(site, account_links) == 6
+    site.client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = text_of((await site.post("/link", right)).text)
+    assert "Too many failed attempts. Try again in 60 min" in english
 
 
 # --- sending readings ---------------------------------------------------------------------------
