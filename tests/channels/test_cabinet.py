@@ -33,6 +33,8 @@ from komunalka.domain.services import Channel
 from tests.channels.pages import RESIDENT, TELEGRAM_TOKEN, Site, text_of
 
 NEW_LOGIN = "olena@example.com"
+# A receipt number on the receipts page, whole in its own element (selected whole to copy it).
+RECEIPT = r'<strong class="receipt-no">(\S+)</strong>'
 NEW_PASSWORD = "very-secret-1"
 
 
@@ -292,7 +294,7 @@ async def test_all_due_readings_go_in_one_form_with_unchanged_in_one_click(site:
     assert answer.status_code == 200, text_of(answer.text)
     text = text_of(answer.text)
     assert "Показники прийнято" in text
-    receipts = re.findall(r"<strong>(\S+)</strong>", answer.text)
+    receipts = re.findall(RECEIPT, answer.text)
     assert len(receipts) == 4
     assert await count(site, readings) == before + 4
     assert await count(site, submissions) >= 1
@@ -361,8 +363,8 @@ async def test_a_double_submit_takes_effect_once_and_shows_the_same_receipts(sit
     first = await site.post("/readings", fields)
     second = await site.post("/readings", fields)
     assert first.status_code == second.status_code == 200
-    receipts = re.findall(r"<strong>(\S+)</strong>", first.text)
-    assert receipts and receipts == re.findall(r"<strong>(\S+)</strong>", second.text)
+    receipts = re.findall(RECEIPT, first.text)
+    assert receipts and receipts == re.findall(RECEIPT, second.text)
     after = (await count(site, readings), await count(site, submissions))
     assert after == (before[0] + 2, before[1] + 1)
     fresh = form_of((await site.get("/readings")).text)
@@ -523,7 +525,7 @@ async def test_a_reading_of_the_open_period_can_be_corrected_and_both_stay(site:
     meter_id = key.split(".")[0]
     fields[f"v.{key}"] = bumped(fields, key, "2")
     sent = await site.post("/readings", fields)
-    receipt = re.search(r"<strong>(\S+)</strong>", sent.text)[1]  # type: ignore[index]
+    receipt = re.search(RECEIPT, sent.text)[1]  # type: ignore[index]
     page = await site.get(f"/meters/{meter_id}")
     assert "Виправити показник цього періоду" in text_of(page.text)
     correction = form_of_correction(page.text, receipt)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.channels.a11y import violations
-from tests.channels.pages import PASSWORD, RESIDENT, watch_csp
+from tests.channels.pages import OPERATOR, PASSWORD, RESIDENT, SUPPLIER, watch_csp
 
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 900)}
 
@@ -149,6 +149,63 @@ async def test_no_page_of_the_cabinet_scrolls_sideways(live, chromium, width: st
     try:
         found = await signed_out_pages(page, live.url)
         found += await signed_in_pages(page, live.url)
+    finally:
+        await context.close()
+    assert found + blocked == [], "\n".join(found + blocked)
+
+
+async def staff_pages(page: Any, url: str, login: str, paths: list[str]) -> list[str]:
+    await page.goto(f"{url}/staff/sign-in")
+    await page.locator("input[name=login]").fill(login)
+    await page.locator("input[name=password]").fill(PASSWORD)
+    async with page.expect_navigation():
+        await page.locator("form[action='/staff/sign-in'] button[type=submit]").click()
+    found = []
+    for path in paths:
+        if path.startswith("first:"):  # the first link on a page to a prefix
+            where, prefix = path.removeprefix("first:").split(" ")
+            await page.goto(f"{url}{where}")
+            path = str(await page.locator(f"a[href^='{prefix}']").first.get_attribute("href"))
+        found += await visit(page, url, path)
+    return found
+
+
+async def test_the_operator_console_does_not_scroll_sideways_on_a_phone(live, chromium) -> None:
+    w, h = WIDTHS["phone"]
+    context = await chromium.new_context(viewport={"width": w, "height": h}, locale="uk-UA")
+    blocked = await watch_csp(context)
+    page = await context.new_page()
+    search = "/operator?kind=surname&q=%D0%A8%D0%B5%D0%B2"  # Шев
+    try:
+        found = await staff_pages(
+            page, live.url, OPERATOR, ["/operator", search, f"first:{search} /operator/accounts/"]
+        )
+        card = page.url.removeprefix(live.url)
+        found += await visit(page, live.url, f"{card}/readings")
+    finally:
+        await context.close()
+    assert found + blocked == [], "\n".join(found + blocked)
+
+
+SUPPLIER_PAGES = [
+    "/supplier?period=2026-10",
+    "/supplier/registry",
+    "/supplier/export",
+    "/supplier/window",
+    "/supplier/tariffs",
+    "/supplier/tokens",
+    "/supplier/reminders",
+    "/supplier/non-submitters?period=2026-11",
+]
+
+
+async def test_the_supplier_portal_does_not_scroll_sideways_on_a_phone(live, chromium) -> None:
+    w, h = WIDTHS["phone"]
+    context = await chromium.new_context(viewport={"width": w, "height": h}, locale="uk-UA")
+    blocked = await watch_csp(context)
+    page = await context.new_page()
+    try:
+        found = await staff_pages(page, live.url, SUPPLIER, SUPPLIER_PAGES)
     finally:
         await context.close()
     assert found + blocked == [], "\n".join(found + blocked)
