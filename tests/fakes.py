@@ -181,6 +181,8 @@ class State:
             subject,
             stored if isinstance(stored, dict) else {},
             actor.note,
+            actor.on_behalf_of,
+            self.residents.get(actor.on_behalf_of or 0, ""),
         )
         self.audit_log.append(entry)
 
@@ -1245,6 +1247,9 @@ class InMemoryAccountSearch(_Repos):
         linked = {a for (r, a) in self.s.links if r in residents}
         found = [a for a in self._in(scope) if a.id in linked]
         return sorted(found, key=lambda a: (a.supplier_id, a.number))[:limit]
+
+    async def linked_residents(self, account_id: int) -> list[int]:
+        return sorted(r for (r, a) in self.s.links if a == account_id)
 
 
 class InMemoryAuditTrail(_Repos):

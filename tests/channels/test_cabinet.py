@@ -33,6 +33,8 @@ from komunalka.domain.services import Channel
 from tests.channels.pages import RESIDENT, TELEGRAM_TOKEN, Site, text_of
 
 NEW_LOGIN = "olena@example.com"
+# A receipt number on the receipts page, whole in its own element (selected whole to copy it).
+RECEIPT = r'<strong class="receipt-no">(\S+)</strong>'
 NEW_PASSWORD = "very-secret-1"
 
 
@@ -238,19 +240,34 @@ async def test_linking_shows_the_masked_holder_first_and_links_on_yes(site: Site
     assert "Цей рахунок уже є у вашому кабінеті." in text_of(again.text)
 
 
-async def test_wrong_proofs_are_limited(site: Site) -> None:
+def asks_for_a_proof(html: str) -> bool:
+    return 'name="proof"' in html or 'action="/link"' in html
+
+
+async def test_wrong_proofs_are_limited_and_the_last_one_asks_for_no_proof(site: Site) -> None:
     await sign_up(site)
     meter = demo_meters(site, 4, "kte")[0]
     wrong = {"supplier": "kte", "number": meter.account, "proof": "Абв"}
-    for _ in range(5):
+    for left in (4, 3, 2, 1):
         answer = await site.post("/link", wrong)
         assert answer.status_code == 400
-        assert "підтвердження не збігається" in text_of(answer.text)
+        assert f"не збігається. Залишилося спроб: {left}." in text_of(answer.text)
+        assert asks_for_a_proof(answer.text)
+    last = await site.post("/link", wrong)
+    assert last.status_code == 429
+    words = text_of(last.text)
+    assert "Спроб більше не залишилося: спробуйте через 60 хв" in words
+    assert "кол-центру" in words and "Залишилося спроб: 0" not in words
+    assert not asks_for_a_proof(last.text)
     right = {**wrong, "proof": meter.serial}
     locked = await site.post("/link", right)
-    assert locked.status_code == 400
-    assert "Забагато" in text_of(locked.text)
+    assert locked.status_code == 429
+    assert "Забагато невдалих спроб. Спробуйте через 60 хв" in text_of(locked.text)
+    assert not asks_for_a_proof(locked.text)
     assert await count(site, account_links) == 6
+    site.client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = text_of((await site.post("/link", right)).text)
+    assert "Too many failed attempts. Try again in 60 min" in english
 
 
 # --- sending readings ---------------------------------------------------------------------------
@@ -277,7 +294,7 @@ async def test_all_due_readings_go_in_one_form_with_unchanged_in_one_click(site:
     assert answer.status_code == 200, text_of(answer.text)
     text = text_of(answer.text)
     assert "Показники прийнято" in text
-    receipts = re.findall(r"<strong>(\S+)</strong>", answer.text)
+    receipts = re.findall(RECEIPT, answer.text)
     assert len(receipts) == 4
     assert await count(site, readings) == before + 4
     assert await count(site, submissions) >= 1
@@ -346,8 +363,8 @@ async def test_a_double_submit_takes_effect_once_and_shows_the_same_receipts(sit
     first = await site.post("/readings", fields)
     second = await site.post("/readings", fields)
     assert first.status_code == second.status_code == 200
-    receipts = re.findall(r"<strong>(\S+)</strong>", first.text)
-    assert receipts and receipts == re.findall(r"<strong>(\S+)</strong>", second.text)
+    receipts = re.findall(RECEIPT, first.text)
+    assert receipts and receipts == re.findall(RECEIPT, second.text)
     after = (await count(site, readings), await count(site, submissions))
     assert after == (before[0] + 2, before[1] + 1)
     fresh = form_of((await site.get("/readings")).text)
@@ -508,7 +525,7 @@ async def test_a_reading_of_the_open_period_can_be_corrected_and_both_stay(site:
     meter_id = key.split(".")[0]
     fields[f"v.{key}"] = bumped(fields, key, "2")
     sent = await site.post("/readings", fields)
-    receipt = re.search(r"<strong>(\S+)</strong>", sent.text)[1]  # type: ignore[index]
+    receipt = re.search(RECEIPT, sent.text)[1]  # type: ignore[index]
     page = await site.get(f"/meters/{meter_id}")
     assert "Виправити показник цього періоду" in text_of(page.text)
     correction = form_of_correction(page.text, receipt)

@@ -186,8 +186,49 @@ def test_a_revoked_token_stops_working(run) -> None:
     assert "Такого чинного токена немає." in again.output
 
 
-def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
-    """`komunalka chat`: the bot's conversation in a terminal, with its state in the database."""
+def channels_of_the_chat(database_url: str, user: str) -> dict[str, set[str]]:
+    """The channels recorded for what the terminal user `user` did: their identity, readings,
+    submissions and audit entries (in a loop and engine of its own, like the command)."""
+    from sqlalchemy import select
+
+    from komunalka.adapters.db.engine import create_engine
+    from komunalka.adapters.db.tables import audit_log, identities, readings, submissions
+
+    async def read() -> dict[str, set[str]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                who = select(identities.c.resident_id, identities.c.channel).where(
+                    identities.c.external_id == user
+                )
+                resident, channel = (await conn.execute(who)).one()
+                key = f"resident:{resident}"
+                mine = select(submissions.c.id).where(submissions.c.actor_key == key)
+                queries = {
+                    "submissions": select(submissions.c.channel).where(
+                        submissions.c.actor_key == key
+                    ),
+                    "readings": select(readings.c.channel).where(
+                        readings.c.submission_id.in_(mine)
+                    ),
+                    "audit": select(audit_log.c.channel).where(
+                        audit_log.c.actor_kind == "resident", audit_log.c.actor_id == resident
+                    ),
+                    "demo data": select(audit_log.c.channel).where(audit_log.c.note == "demo data"),
+                }
+                found = {"identity": {channel}}
+                for name, query in queries.items():
+                    found[name] = set((await conn.execute(query)).scalars())
+                return found
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_the_terminal_chat_links_an_account_and_sends_a_reading(run, database_url) -> None:
+    """`komunalka chat`: the bot's conversation in a terminal, with its state in the database;
+    what it does is recorded as the terminal chat's, not the command line's."""
     assert run("demo").exit_code == 0
     lines = [
         "2",  # [2] add an account
@@ -212,6 +253,14 @@ def test_the_terminal_chat_links_an_account_and_sends_a_reading(run) -> None:
     charts = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("🖼 ")]
     assert charts
     assert all(Path(c).read_bytes()[:4] == b"\x89PNG" for c in charts)
+    recorded = channels_of_the_chat(database_url, "t-1")
+    assert recorded == {
+        "identity": {"terminal"},
+        "submissions": {"terminal"},
+        "readings": {"terminal"},
+        "audit": {"terminal"},  # joining, linking the account, the submission
+        "demo data": {"cli"},  # `komunalka demo` is the command line's
+    }
 
 
 def test_telegram_webhook_is_set_and_polling_answers(run, monkeypatch) -> None:

@@ -4,19 +4,31 @@ caller was identified), and the administrator's staff and supplier pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from komunalka.adapters.db.storage import SqlStorage
-from komunalka.adapters.db.tables import audit_log, readings
-from komunalka.application.system.load_demo import DEMO_STAFF
-from komunalka.channels.pages.security import SESSION_COOKIE
+from komunalka.adapters.db.tables import audit_log, readings, web_logins
+from komunalka.application.system.load_demo import DEMO_RESIDENT, DEMO_STAFF
+from komunalka.channels.operator.trail import short_name
+from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
 from komunalka.channels.pages.templating import number
-from tests.channels.pages import ADMIN, DISTRICT, OPERATOR, PASSWORD, SUPPLIER, Site, text_of
+from tests.channels.pages import (
+    ADMIN,
+    DISTRICT,
+    OPERATOR,
+    PASSWORD,
+    RESIDENT,
+    SUPPLIER,
+    Site,
+    text_of,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -300,8 +312,77 @@ async def test_an_operator_sends_a_reading_for_a_caller_and_it_is_audited(site: 
     assert '"identified_by": "account_number_and_name"' in identified.details
     assert actions["readings.submit"].channel == "phone"
     card = text_of((await site.get(f"/operator/accounts/{target}")).text)
-    assert "Оператор ідентифікував абонента" in card and "Номер рахунку та ПІБ" in card
+    assert "особу того, хто звернувся, встановлено телефоном" in card
+    assert "Номер рахунку та ПІБ" in card
     assert receipt[1] in card
+
+
+async def resident_id_of(site: Site, login: str) -> int:
+    query = select(web_logins.c.resident_id).where(web_logins.c.login == login)
+    return int((await rows(site, query))[0][0])
+
+
+def trail_items(html: str, action: str) -> list[str]:
+    """The words of the card's trail entries of `action`, newest first."""
+    found = re.findall(rf'<li data-action="{re.escape(action)}"[^>]*>(.*?)</li>', html, re.S)
+    return [unescape(text_of(item)) for item in found]
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["linked", "nobodys"])
+async def test_an_operator_submission_records_on_whose_behalf_and_reads_in_words(
+    site: Site, linked: bool
+) -> None:
+    mine = [m for m in site.demo.meters if f"{m.supplier}:{m.account}" in site.demo.linked]
+    pool = mine if linked else [m for m in site.demo.meters if m not in mine]
+    m = next(m for m in pool if m.registers == ("T1",) and not m.note)
+    await site.sign_in_staff(OPERATOR)
+    target = await account_id(site, m.supplier, m.account)
+    meter = await meter_id(site, m.supplier, m.serial)
+    value = m.values["T1"][-1] + Decimal(1)
+    answer = await send_for_caller(site, target, {f"value.{meter}.T1": str(value)})
+    assert answer.status_code == 200, text_of(answer.text)
+    submission = (await readings_of(site, meter))[-1].submission_id
+    entries = await rows(
+        site, select(audit_log).where(audit_log.c.subject == f"submission:{submission}")
+    )
+    resident = await resident_id_of(site, RESIDENT) if linked else None
+    assert [e.on_behalf_of for e in entries] == [resident, resident]
+    identified = next(e for e in entries if e.action == "console.caller_identified")
+    assert json.loads(identified.details)["holder"] == m.holder
+
+    page = await site.get(f"/operator/accounts/{target}")
+    assert "submission:" not in text_of(page.text)
+    sent = trail_items(page.text, "readings.submit")[0]
+    surname, first = m.holder.split()[:2]
+    decimals = len(str(value).partition(".")[2])
+    shown = number(value, decimals).replace("\u202f", " ")  # the page's words, spaces folded
+    assert f"показник {shown} лічильника {m.serial} надіслано телефоном" in sent
+    operator = DEMO_STAFF[0][1]
+    assert f"оператором {operator}, від імені {surname} {first[0]}." in sent
+    site.client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = trail_items((await site.get(f"/operator/accounts/{target}")).text, "readings.submit")
+    assert f"reading {shown} of meter {m.serial} sent by phone" in english[0]
+    assert f"by operator {operator}, on behalf of {surname} {first[0]}." in english[0]
+
+
+async def test_a_residents_own_changes_read_in_the_trail_with_their_name(site: Site) -> None:
+    """What a resident did in the cabinet (a water heater marked on a meter) reads in the
+    operator's trail with the resident's name and the cabinet as the channel."""
+    await site.sign_in()
+    home = (await site.get("/")).text
+    meter = int(re.findall(r'action="/meters/(\d+)/water-heater"', home)[0])
+    answer = await site.post(f"/meters/{meter}/water-heater", {"water_heater": "yes"})
+    assert answer.status_code == 303
+    await site.sign_out()
+    storage = SqlStorage(engine_of(site))
+    async with storage():
+        (found,) = await storage.meters.contexts([meter], lock=False)
+    await site.sign_in_staff(OPERATOR)
+    page = await site.get(f"/operator/accounts/{found.account.id}")
+    (marked,) = trail_items(page.text, "meter.water_heater")
+    assert f"лічильник {found.meter.serial} позначено як лічильник з бойлером" in marked
+    assert marked.endswith(f"у вебкабінеті мешканцем {short_name(DEMO_RESIDENT)}")
+    assert 'data-channel="web"' in page.text
 
 
 def admin(site: Site) -> Any:

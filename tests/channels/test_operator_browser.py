@@ -77,7 +77,10 @@ async def test_an_operator_sends_a_reading_for_a_caller(live, page) -> None:
     await page.get_by_role("link", name="До рахунку").first.click()
     await page.wait_for_url(re.compile(r"/operator/accounts/\d+$"))
     card = await page.content()
-    assert receipt in card and "Оператор ідентифікував абонента" in card
+    sent = await page.locator('li[data-action="readings.submit"]').first.inner_text()
+    assert "надіслано телефоном оператором" in sent and "від імені" in sent
+    assert receipt in card and "особу того, хто звернувся, встановлено телефоном" in card
+    await shoot(page, "account")  # again, with the trail of what was just sent
 
 
 async def test_the_staff_list_for_an_administrator(live, page) -> None:

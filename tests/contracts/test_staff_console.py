@@ -237,6 +237,36 @@ async def test_the_audit_trail_reads_back_what_the_audit_log_recorded(storage: A
         assert await storage.audit_trail.entries(f"account:{account}", "account.gone") == []
 
 
+async def test_the_trail_names_whom_an_entry_was_for_and_an_account_its_residents(
+    storage: Any,
+) -> None:
+    town = await _town(storage)
+    account, other = town["1000001357"], town["1000001358"]
+    async with storage(write=True) as tx:
+        petrenko = await storage.residents.add("Петренко Марія", AT)
+        ivanenko = await storage.residents.add("Іваненко Олег", AT)
+        for resident in (ivanenko, petrenko):
+            await storage.accounts.link(resident, account, "serial", AT)
+        await storage.accounts.link(petrenko, other, "serial", AT)
+        for_her = replace(OPERATOR, on_behalf_of=petrenko)
+        await storage.audit.record(for_her, "account.viewed", f"account:{account}", {}, AT)
+        await storage.audit.record(
+            replace(OPERATOR, on_behalf_of=None), "x", f"account:{account}", {}, AT
+        )
+        await tx.commit()
+    async with storage():
+        assert await storage.account_search.linked_residents(account) == sorted(
+            [petrenko, ivanenko]
+        )
+        assert await storage.account_search.linked_residents(other) == [petrenko]
+        assert await storage.account_search.linked_residents(town["1000013570"]) == []
+        trail = await storage.audit_trail.trail(account, [], 10)
+        assert [(e.on_behalf_of, e.on_behalf_name) for e in trail] == [
+            (None, ""),
+            (petrenko, "Петренко Марія"),
+        ]
+
+
 GAS = Supplier(0, "gas", "Газ", WindowRule.parse("1..5", "Europe/Warsaw"), r"\d{11}")
 
 

@@ -100,3 +100,68 @@ async def test_the_outbox_lease_marks_sent_messages_sent_and_the_rest_waiting(
         assert left == 2
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_terminal_chats_records_move_from_cli_to_terminal_and_back(
+    empty_database, backend: str
+) -> None:
+    """0018: what residents did through the terminal chat (recorded as ``cli`` before) becomes
+    ``terminal``; the command line's own work (the system's) stays ``cli``."""
+    from sqlalchemy import text
+
+    engine = create_engine(await empty_database(backend))
+    at = "'2026-11-20 10:00:00+00:00'"
+    rows = [
+        "INSERT INTO suppliers (id, code, name, timezone, window_rule, account_pattern, services)"
+        " VALUES (1, 'kte', 'K', 'Europe/Kyiv', '5..-1', '\\d{10}', 'heat')",
+        "INSERT INTO accounts (id, supplier_id, number, holder, address, district)"
+        " VALUES (7, 1, '1000000007', 'Мельник Ірина', 'Київ', '')",
+        "INSERT INTO meters (id, account_id, supplier_id, service, serial, registers, digits,"
+        " decimals, status, account_number) VALUES (9, 7, 1, 'heat', 'HT9', 'T1', 5, 3,"
+        " 'active', '1000000007')",
+        f"INSERT INTO residents (id, name, created_at) VALUES (3, 'Т', {at})",
+        "INSERT INTO identities (channel, external_id, resident_id, created_at)"
+        f" VALUES ('cli', 'terminal', 3, {at})",
+        f"INSERT INTO dialog_states (channel, external_id, state, updated_at)"
+        f" VALUES ('cli', 'terminal', '{{}}', {at})",
+        "INSERT INTO submissions (id, actor_key, fingerprint, channel, created_at)"
+        f" VALUES (1, 'resident:3', 'f', 'cli', {at}), (2, 'system:-', 'f', 'cli', {at})",
+        "INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,"
+        f" status, receipt, submission_id) VALUES (9, 'T1', 24322, 1000, {at}, 'cli',"
+        f" 'accepted', 'R1', 1), (9, 'T1', 24321, 900, {at}, 'cli', 'accepted', 'R2', 2)",
+        "INSERT INTO audit_log (at, actor_kind, actor_id, on_behalf_of, channel, action,"
+        f" subject, details) VALUES ({at}, 'resident', 3, 3, 'cli', 'readings.submit',"
+        f" 'submission:1', '{{}}'), ({at}, 'system', NULL, NULL, 'cli', 'readings.submit',"
+        " 'submission:2', '{}')",
+    ]
+    queries = {
+        "identity": "SELECT channel FROM identities",
+        "dialog": "SELECT channel FROM dialog_states",
+        "submissions": "SELECT channel FROM submissions ORDER BY id",
+        "readings": "SELECT channel FROM readings ORDER BY submission_id",
+        "audit": "SELECT channel FROM audit_log ORDER BY actor_kind",
+    }
+
+    async def channels() -> dict[str, list[str]]:
+        async with engine.connect() as conn:
+            return {k: list((await conn.execute(text(q))).scalars()) for k, q in queries.items()}
+
+    try:
+        await migrate.upgrade(engine, "0014")
+        async with engine.begin() as conn:
+            for row in rows:
+                await conn.execute(text(row))
+        before = await channels()
+        await migrate.upgrade(engine, "0018")
+        assert await channels() == {
+            "identity": ["terminal"],
+            "dialog": ["terminal"],
+            "submissions": ["terminal", "cli"],
+            "readings": ["terminal", "cli"],
+            "audit": ["terminal", "cli"],  # the resident's, then the system's
+        }
+        await migrate.downgrade(engine, "0014")
+        assert await channels() == before
+    finally:
+        await engine.dispose()

@@ -194,7 +194,7 @@ async def _chat(user: str, name: str) -> None:
     from komunalka.domain.services import Channel
 
     async with running(Settings()) as container:
-        talk = conversation(container, Channel.CLI)
+        talk = conversation(container, Channel.TERMINAL)
 
         async def read() -> str | None:
             line = await asyncio.to_thread(sys.stdin.readline)

@@ -53,4 +53,7 @@ class Channel(StrEnum):
     PHONE = "phone"
     SERVICE_CENTER = "service_center"
     REGISTRY = "registry"
+    # the command line's commands (and the system's own work started from it)
     CLI = "cli"
+    # the bot's conversation typed in a terminal (`komunalka chat`): a chat, like Telegram's
+    TERMINAL = "terminal"

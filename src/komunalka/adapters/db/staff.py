@@ -25,6 +25,7 @@ from komunalka.adapters.db.tables import (
     audit_log,
     readings,
     resident_profiles,
+    residents,
     staff,
     suppliers,
     web_logins,
@@ -73,6 +74,8 @@ def _audit_entry(row: Any) -> AuditEntry:
         row.subject,
         details if isinstance(details, dict) else {},
         row.note,
+        row.on_behalf_of,
+        getattr(row, "on_behalf_name", None) or "",
     )
 
 
@@ -132,6 +135,14 @@ class SqlAccountSearch(InScope):
         )
         return await self._accounts(query, scope, limit)
 
+    async def linked_residents(self, account_id: int) -> list[int]:
+        query = (
+            select(account_links.c.resident_id)
+            .where(account_links.c.account_id == account_id)
+            .order_by(account_links.c.resident_id)
+        )
+        return [int(r) for r in (await self._conn.execute(query)).scalars()]
+
 
 class SqlAuditTrail(InScope):
     async def trail(
@@ -144,8 +155,11 @@ class SqlAuditTrail(InScope):
             .where(readings.c.meter_id.in_(meter_ids), readings.c.submission_id.is_not(None))
             .distinct()
         )
+        # the name of the resident each entry was for, where there is one
+        for_whom = audit_log.outerjoin(residents, residents.c.id == audit_log.c.on_behalf_of)
         query = (
-            select(audit_log)
+            select(audit_log, residents.c.name.label("on_behalf_name"))
+            .select_from(for_whom)
             .where(or_(audit_log.c.subject.in_(subjects), audit_log.c.subject.in_(of_readings)))
             .order_by(audit_log.c.id.desc())
             .limit(limit)

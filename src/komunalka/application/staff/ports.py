@@ -44,6 +44,10 @@ class AccountSearch(Protocol):
         """Accounts linked to residents whose web login or profile contact is `phone`."""
         ...
 
+    async def linked_residents(self, account_id: int) -> list[int]:
+        """The residents who linked the account, by id, in order."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
@@ -56,6 +60,9 @@ class AuditEntry:
     subject: str
     details: Mapping[str, object]
     note: str = ""
+    # the resident the actor acted for (a resident acts for themselves), and that resident's name
+    on_behalf_of: int | None = None
+    on_behalf_name: str = ""
 
 
 class AuditTrail(Protocol):

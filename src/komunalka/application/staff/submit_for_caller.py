@@ -8,13 +8,17 @@ CorrectReading) with the operator as the actor and the phone or the service cent
 so every rule, warning and the client key's once-only effect hold; the readings, the note and
 the identification (an audit entry beside the submission's) are written in one transaction, so
 none of them is ever stored without the others, and a repeated request writes nothing again.
+Both entries say on whose behalf the operator acted: the identification names the account's
+holder (whom the caller was identified as), and both carry the resident who linked the account
+when exactly one did (with none, or a family of several, the holder's name is all there is).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from komunalka.application.readings.correct_reading import CorrectReading, CorrectReadingRequest
 from komunalka.application.readings.submit_readings import (
@@ -105,6 +109,12 @@ def _actor(request: CallerRequest) -> tuple[Actor, Identification]:
     return actor, identified
 
 
+class _Caller(NamedTuple):
+    actor: Actor
+    holder: str
+    meters: set[int]
+
+
 class _ForCaller:
     def __init__(
         self,
@@ -122,14 +132,18 @@ class _ForCaller:
         self._audit = audit
         self._clock = clock
 
-    async def _visible(self, request: CallerRequest) -> set[int]:
-        """The account's meters, once the account is checked against the member's scope."""
-        await visible_account(self._search, request.staff, request.account_id)
-        return {m.id for m in await self._meters.of_accounts([request.account_id])}
+    async def _visible(self, request: CallerRequest, actor: Actor) -> _Caller:
+        """The actor acting for the account's one resident (if it has one), the holder and the
+        account's meters, once the account is checked against the member's scope."""
+        account = await visible_account(self._search, request.staff, request.account_id)
+        residents = await self._search.linked_residents(account.id)
+        for_whom = residents[0] if len(residents) == 1 else None
+        meters = {m.id for m in await self._meters.of_accounts([request.account_id])}
+        return _Caller(replace(actor, on_behalf_of=for_whom), account.holder, meters)
 
     async def _record(
         self,
-        actor: Actor,
+        caller: _Caller,
         request: CallerRequest,
         identified: Identification,
         result: SubmitReadingsResult,
@@ -142,12 +156,13 @@ class _ForCaller:
             return
         details = {
             "account": request.account_id,
+            "holder": caller.holder,
             "identified_by": identified.value,
             "channel": request.channel.value,
             "meters": sorted({r.meter_id for r in result.readings}),
             "receipts": [r.receipt for r in result.readings],
         }
-        await self._audit.record(actor, IDENTIFIED, subject, details, self._clock.now())
+        await self._audit.record(caller.actor, IDENTIFIED, subject, details, self._clock.now())
 
 
 class SubmitForCaller(_ForCaller):
@@ -171,13 +186,14 @@ class SubmitForCaller(_ForCaller):
         transaction, or nothing."""
         actor, identified = _actor(request)
         async with self._transactions(write=True) as tx:
-            strangers = sorted({i.meter_id for i in items} - await self._visible(request))
+            caller = await self._visible(request, actor)
+            strangers = sorted({i.meter_id for i in items} - caller.meters)
             if strangers:
                 raise DomainError([Violation("meter.not_found", meter_id=m) for m in strangers])
             result = await self._submit.within(
-                SubmitReadingsRequest(actor, items, request.client_key)
+                SubmitReadingsRequest(caller.actor, items, request.client_key)
             )
-            await self._record(actor, request, identified, result)
+            await self._record(caller, request, identified, result)
             await tx.commit()
         return result
 
@@ -208,15 +224,15 @@ class CorrectForCaller(_ForCaller):
         """The correction, the note and the identification: all in one transaction."""
         actor, identified = _actor(request)
         async with self._transactions(write=True) as tx:
-            own = await self._visible(request)
+            caller = await self._visible(request, actor)
             wanted = receipt.strip().upper()
             found = looks_like_receipt(wanted)
             reading = await self._readings.by_receipt(wanted) if found else None
-            if reading is None or reading.meter_id not in own:
+            if reading is None or reading.meter_id not in caller.meters:
                 raise DomainError.of("reading.not_found", receipt=receipt)
             result = await self._correct.within(
-                CorrectReadingRequest(actor, receipt, value, confirm, request.client_key)
+                CorrectReadingRequest(caller.actor, receipt, value, confirm, request.client_key)
             )
-            await self._record(actor, request, identified, result)
+            await self._record(caller, request, identified, result)
             await tx.commit()
         return result

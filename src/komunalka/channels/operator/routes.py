@@ -26,10 +26,10 @@ from komunalka.application.staff.submit_for_caller import (
 from komunalka.application.staff.view_account import AccountCard
 from komunalka.channels.ids import BigId
 from komunalka.channels.operator.admin import add_admin_routes
+from komunalka.channels.operator.trail import trail_lines
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import (
     CONSOLE,
-    KNOWN_ACTIONS,
     TAKERS,
     messages,
     not_found,
@@ -103,7 +103,7 @@ class ConsolePages:
         context = {
             "card": card,
             "takes_readings": bool(channels_for(viewer.staff)),
-            "known_actions": KNOWN_ACTIONS,
+            "trail": trail_lines(card),
         }
         return self.pages.render(request, "operator/account.html", context)
 

@@ -23,14 +23,6 @@ TAKERS = require_staff(StaffRole.CALL_CENTER, StaffRole.DISTRICT, StaffRole.ADMI
 # Staff and suppliers.
 ADMINS = require_staff(StaffRole.ADMINISTRATOR)
 
-# Audit actions the trail names in words; others are shown by their code.
-KNOWN_ACTIONS = {
-    "readings.submit": "operator.action_readings_submit",
-    "console.caller_identified": "operator.action_caller_identified",
-    "account.link": "operator.action_account_link",
-    "account.unlink": "operator.action_account_unlink",
-}
-
 
 def not_found(pages: Pages, request: Request) -> Response:
     return not_found_page(pages, request, "operator.account_not_found")

@@ -54,6 +54,11 @@ def number(value: Decimal | float | int | None, places: int | None = None) -> st
     return formats.number(value, _PAGE_LANGUAGE.get(), places)
 
 
+def month(period: object) -> str:
+    """A billing period (`2026-11`) as the page's language names it: ``листопад 2026``."""
+    return formats.month(str(period), _PAGE_LANGUAGE.get())
+
+
 class Pages:
     """Renders the templates of the web doors (each door's ``templates`` folder)."""
 
@@ -67,6 +72,7 @@ class Pages:
         )
         self.env.filters["number"] = number
         self.env.filters["local"] = _local_time
+        self.env.filters["month"] = month
 
     def render(
         self,

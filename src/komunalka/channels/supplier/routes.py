@@ -55,6 +55,7 @@ CHANNELS = {
     "service_center": "portal.channel_service_center",
     "registry": "portal.channel_registry",
     "cli": "portal.channel_cli",
+    "terminal": "portal.channel_terminal",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from komunalka.application.accounts.link_account import LinkAccountRequest
+from komunalka.application.accounts.link_account import RESIDENT_WINDOW, LinkAccountRequest
 from komunalka.application.identity.edit_profile import REMINDER_CHANNELS, ProfileChange
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.ids import BigId
@@ -37,6 +37,22 @@ DONE = {
     "water_heater_on": "cabinet.done_water_heater_on",
     "water_heater_off": "cabinet.done_water_heater_off",
 }
+
+
+def locked_out(error: DomainError) -> bool:
+    """The refusal leaves no attempt to link: the limit is reached, or this was the last one
+    (as the chat decides, chat/linking.py)."""
+    code, params = error.code, error.violations[0].params
+    return code == "link.too_many_attempts" or (
+        code == "link.not_matched" and params.get("attempts_left") == "0"
+    )
+
+
+def locked_out_words(error: DomainError, language: str) -> str:
+    if error.code == "link.too_many_attempts":
+        return translate(error.code, language, error.violations[0].params)
+    minutes = int(RESIDENT_WINDOW.total_seconds() // 60)
+    return translate("cabinet.link_no_attempts_left", language, {"minutes": minutes})
 
 
 def add_cabinet_routes(router: APIRouter, cab: Cabinet) -> None:
@@ -107,7 +123,11 @@ class CabinetPages:
         try:
             found = await self.uc.link_account(request_)
         except DomainError as error:
-            errors = self.pages.errors(error, self.cab.language(request, viewer))
+            language = self.cab.language(request, viewer)
+            if locked_out(error):  # no attempt left: no form asking for a proof again
+                locked = locked_out_words(error, language)
+                return await self._link_page(request, viewer, 429, form=form, locked=locked)
+            errors = self.pages.errors(error, language)
             return await self._link_page(request, viewer, 400, form=form, errors=errors)
         if step == "confirm":
             return RedirectResponse("/?done=linked", status_code=303)
