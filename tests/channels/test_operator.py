@@ -18,6 +18,7 @@ from komunalka.adapters.db.tables import audit_log, readings, web_logins
 from komunalka.application.system.load_demo import DEMO_RESIDENT, DEMO_STAFF
 from komunalka.channels.operator.trail import short_name
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
+from komunalka import formats
 from komunalka.channels.pages.templating import number
 from tests.channels.pages import (
     ADMIN,
@@ -361,7 +362,8 @@ async def test_an_operator_submission_records_on_whose_behalf_and_reads_in_words
     assert f"оператором {operator}, від імені {surname} {first[0]}." in sent
     site.client.cookies.set(LANGUAGE_COOKIE, "en")
     english = trail_items((await site.get(f"/operator/accounts/{target}")).text, "readings.submit")
-    assert f"reading {shown} of meter {m.serial} sent by phone" in english[0]
+    in_english = formats.number(value, "en", decimals)
+    assert f"reading {in_english} of meter {m.serial} sent by phone" in english[0]
     assert f"by operator {operator}, on behalf of {surname} {first[0]}." in english[0]
 
 
