@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def translate(
     if text == msgid and "." in msgid and " " not in msgid:
         text = catalog(lang).gettext("error.unknown")
     return text.format_map(_Params(params or {}))
+
+
+def day_in_words(value: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """A day as people write it in their language: ``3 грудня 2026``, ``3 December 2026``."""
+    return translate(
+        f"date.day_of_month_{value.month}", language, {"day": value.day, "year": value.year}
+    )
 
 
 def negotiate(accept_language: str | None) -> str:

@@ -13,6 +13,7 @@ from komunalka.chat.turn import Turn
 from komunalka.domain.ids import parse_id
 from komunalka.domain.services import Service
 from komunalka.domain.values import format_value
+from komunalka.i18n import day_in_words
 
 
 async def my_meters(t: Turn) -> list[Reply]:
@@ -54,10 +55,17 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         service=t.say(f"service.{m.meter.service.value}"),
         serial=m.meter.serial,
         supplier=m.supplier.name,
-        status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat()),
+        status=status(t, m),
         last=last_values(t, m),
     )
     return f"{line}\n{t.say('chat.meter_water_heater')}" if m.meter.water_heater else line
+
+
+def status(t: Turn, m: MeterOverview) -> str:
+    """This period's status; a window that takes readings early says so, and when they go on."""
+    if m.status is PeriodStatus.DUE and m.passed_on is not None:
+        return t.say("chat.status_early", date=day_in_words(m.passed_on, t.lang))
+    return t.say(f"chat.status_{m.status.value}", opens=m.opens_on.isoformat())
 
 
 def last_values(t: Turn, m: MeterOverview) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.readings_sheet import (
@@ -29,6 +30,7 @@ from komunalka.chat.turn import Turn
 from komunalka.chat.walk import Question, Walk
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.values import format_value
+from komunalka.i18n import day_in_words
 
 ACTIONS = ("unchanged", "skip", "confirm", "reenter")
 # Values of several zones typed in one message: one a line, or split by a slash.
@@ -192,12 +194,22 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
             value=format_value(r.value, q.decimals),
             receipt=r.receipt,
         )
+        + held(t, sheet, r.meter_id, r.held_until)
         for r in result.readings
     )
     following = next_meter(t, replace(walk, done=(*walk.done, *accepted)))
     if isinstance(t.state, Sending):  # another meter is asked: say these are stored, first
         return [Reply("\n".join([t.say("chat.send_stored"), *accepted])), *following]
     return following  # the summary, which names them
+
+
+def held(t: Turn, sheet: ReadingsSheet, meter_id: int, until: datetime | None) -> str:
+    """For a reading sent early: "; accepted, passed on to <supplier> on <day>"."""
+    meter = next((m.overview for m in sheet.meters if m.overview.meter.id == meter_id), None)
+    if until is None or meter is None:
+        return ""
+    day = day_in_words(until.astimezone(meter.supplier.window.zone).date(), t.lang)
+    return "; " + t.say("reading.held", supplier=meter.supplier.name, date=day)
 
 
 def refused(t: Turn, walk: Walk, tried: ReadingsSheet) -> list[Reply]:

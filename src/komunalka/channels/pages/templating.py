@@ -7,7 +7,7 @@ words come from the gettext catalogs like every other door's. Autoescaping is on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE
-from komunalka.i18n import LANGUAGES, negotiate, translate
+from komunalka.i18n import LANGUAGES, day_in_words, negotiate, translate
 
 HERE = Path(__file__).parent
 CHANNELS = HERE.parent
@@ -62,6 +62,7 @@ class Pages:
         )
         self.env.filters["number"] = number
         self.env.filters["local"] = _local_time
+        self.env.filters["day_words"] = _day_words
 
     def render(
         self,
@@ -95,6 +96,14 @@ class Pages:
     def errors(error: DomainError, language: str) -> list[str]:
         """A domain error's violations as sentences in the reader's language."""
         return [translate(v.code, language, v.params) for v in error.violations]
+
+
+def _day_words(value: date | datetime, language: str, zone: tzinfo | None = None) -> str:
+    """A day in words in the reader's language (``3 грудня 2026``); an instant is taken as a
+    day in `zone` (Kyiv time when none is given)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(zone or ZoneInfo(DEFAULT_TIMEZONE)).date()
+    return day_in_words(value, language)
 
 
 def _local_time(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
