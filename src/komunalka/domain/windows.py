@@ -163,8 +163,10 @@ class WindowRule:
     def last_closed(self, instant: datetime) -> OpenWindow:
         """The window that closed last at or before this instant."""
         _require_aware(instant)
-        closed = [w for w in self._openings_around(instant) if w.closes_at <= instant]
-        return max(closed, key=lambda w: w.closes_at)
+        local = instant.astimezone(self.zone)
+        before = BillingPeriod(local.year, local.month).shift(-1)  # openings from 2 months back
+        around = _openings(self, before.year, before.month) + self._openings_around(instant)
+        return max((w for w in around if w.closes_at <= instant), key=lambda w: w.closes_at)
 
     def window_for(self, period: BillingPeriod) -> OpenWindow:
         """The (first) window that takes readings for this billing period."""

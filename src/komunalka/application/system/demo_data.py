@@ -18,10 +18,12 @@ SEED = 2026
 FLATS = 13
 GAS_FLATS = 11  # 13 flats x 3 suppliers + 11 gas accounts = 50 accounts
 
-# Every demo supplier takes readings 7 days early, so that one pass on the 3rd of a month covers
-# gas, electricity, heat and water together. 3 days is not enough: cold water opens on the 10th
-# and electricity closes on the 3rd, so 10 - 3 = 7 is the fewest (ADR 0018; a test checks it).
-DEMO_EARLY_DAYS = 7
+# Every demo supplier takes readings 3 days early, so that one pass covers gas, electricity, heat
+# and water together: on the month's last three days all four take readings, each for that
+# month (gas's window of the 1st counts for the month before, electricity's opens before the
+# month's end). Not at the month's start: on the 2nd cold water (from the 10th) would need 8 days
+# (ADR 0018; tests/unit/domain/test_early_windows.py checks both).
+DEMO_EARLY_DAYS = 3
 SUPPLIERS = (
     # code, name, window rule, account pattern, services
     ("kte", "Київтеплоенерго", f"5..-1 early {DEMO_EARLY_DAYS}", r"\d{10}", ("heat", "hot_water")),
