@@ -181,7 +181,14 @@ class SubmitReadings:
             previous = before[-1].value if before else None
             accepted.append(
                 AcceptedReading(
-                    r.meter_id, r.register, r.period, r.value, previous, r.receipt, corrected
+                    r.meter_id,
+                    r.register,
+                    r.period,
+                    r.value,
+                    previous,
+                    r.receipt,
+                    corrected,
+                    r.held_until,
                 )
             )
         return SubmitReadingsResult(claim.submission_id, claim.at, accepted, replayed=True)
