@@ -154,7 +154,7 @@ async def test_an_administrator_picks_any_supplier(site: Site) -> None:
     saved = await site.post("/supplier/window?supplier=kvk", {"rule": "10..-2"})
     assert saved.status_code == 200
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kvk")
-    assert await scalar(site, rule) == "10..-2"
+    assert await scalar(site, rule) == "10..-2 early 3"
 
 
 # --- settings ---------------------------------------------------------------------------------

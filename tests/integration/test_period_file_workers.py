@@ -18,6 +18,7 @@ from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsRequest
 from komunalka.application.shared.actors import Actor
 from komunalka.application.suppliers.period_files import PeriodFilesReport
+from komunalka.application.suppliers.ports import PeriodFile
 from komunalka.application.suppliers.supplier_access import ServiceCaller, SupplierKey
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.periods import BillingPeriod
@@ -30,22 +31,23 @@ CLOSED = kyiv(2026, 12, 1, 0, 3)
 
 
 class RacingFiles(SqlPeriodFiles):
-    """Lets every worker past "is it kept?" before any of them keeps it: the race the
-    store's primary key must decide (where the database lets them meet: PostgreSQL; SQLite's
-    write lock lets one writer in at a time, so there the second finds the file kept)."""
+    """Holds every worker at the point of keeping a file until the other gets there too: the
+    race the store's primary key must decide, where the database lets them meet (PostgreSQL;
+    SQLite's write lock lets one writer in at a time, so there the second finds the file kept
+    and never gets here while the first waits)."""
 
-    def __init__(self, checked: list[tuple[str, bool]], everyone: asyncio.Event, name: str) -> None:
-        self._checked, self._everyone, self._name = checked, everyone, name
+    def __init__(
+        self, arrived: list[tuple[str, BillingPeriod]], everyone: asyncio.Event, name: str
+    ) -> None:
+        self._arrived, self._everyone, self._name = arrived, everyone, name
 
-    async def has(self, supplier_id: int, period: BillingPeriod) -> bool:
-        found = await super().has(supplier_id, period)
-        self._checked.append((self._name, found))
-        if len(self._checked) >= 2:
+    async def add(self, file: PeriodFile, content: bytes) -> bool:
+        self._arrived.append((self._name, file.period))
+        if len(self._arrived) >= 2:
             self._everyone.set()
-        # on SQLite the other worker waits for this one's lock: there is no race to arrange
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._everyone.wait(), timeout=1)
-        return found
+        return await super().add(file, content)
 
 
 def _wire(storage: SqlStorage, at: datetime) -> Wiring:
@@ -71,12 +73,12 @@ async def test_two_workers_racing_write_each_file_once(
 ) -> None:
     await _world(SqlStorage(engine))
     other = create_engine(database_url)
-    checked: list[tuple[str, bool]] = []
+    arrived: list[tuple[str, BillingPeriod]] = []
     everyone = asyncio.Event()
 
     def worker(on: AsyncEngine, name: str) -> Wiring:
         storage = SqlStorage(on)
-        storage.period_files = RacingFiles(checked, everyone, name)
+        storage.period_files = RacingFiles(arrived, everyone, name)
         return _wire(storage, CLOSED)
 
     try:
@@ -89,8 +91,8 @@ async def test_two_workers_racing_write_each_file_once(
     assert sum(r.kept for r in reports) == 2
     assert await _count(engine, period_files) == 2
     assert await _count(engine, supplier_events) == 2  # each announced once
-    if engine.dialect.name == "postgresql":  # both found the first file missing: a real race
-        assert sorted(checked[:2]) == [("a", False), ("b", False)]
+    if engine.dialect.name == "postgresql":  # both went to keep the same file: a real race
+        assert sorted(arrived[:2]) == [("a", NOVEMBER), ("b", NOVEMBER)]
 
 
 async def test_a_restart_does_not_rewrite_a_kept_file(

@@ -67,18 +67,20 @@ class WritePeriodFiles:
 
     async def __call__(self) -> PeriodFilesReport:
         now = self._clock.now()
-        async with self._transactions():
+        async with self._transactions():  # a read first: most runs find every file kept
             suppliers = await self._suppliers.all()
             formats = await self._store.file_formats()
-        written = kept = 0
-        for supplier in suppliers:
-            period = supplier.window.last_closed(now).period
+            due = [
+                (s, s.window.last_closed(now).period)
+                for s in suppliers
+                if not await self._store.has(s.id, s.window.last_closed(now).period)
+            ]
+        written = 0
+        for supplier, period in due:
             fmt = formats.get(supplier.id, "csv")
             if await self._write(supplier, period, fmt if fmt in FORMATS else "csv", now):
                 written += 1
-            else:
-                kept += 1
-        return PeriodFilesReport(written, kept)
+        return PeriodFilesReport(written, len(suppliers) - written)
 
     async def _write(
         self, supplier: Supplier, period: BillingPeriod, fmt: str, now: datetime
