@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
 from komunalka.application.readings.readings_sheet import (
@@ -117,6 +117,11 @@ def note(t: Turn, m: MeterOverview) -> str:
     """Why a meter that is not due is left out, for the summary."""
     serial = m.meter.serial
     if m.status is PeriodStatus.WINDOW_CLOSED:
+        early = m.supplier.window.early_days
+        if early:  # early sending starts that many days before the opening day
+            starts = (m.opens_on - timedelta(days=early)).isoformat()
+            opens = m.opens_on.isoformat()
+            return t.say("chat.send_closed_early", serial=serial, opens=opens, early=starts)
         return t.say("chat.send_closed", serial=serial, opens=m.opens_on.isoformat())
     if m.status is PeriodStatus.BLOCKED and m.blocked_code:
         reason = t.say(m.blocked_code, **m.blocked_params)
