@@ -56,6 +56,7 @@ from komunalka.application.suppliers.ports import (
     MergeCounts,
     NonSubmitter,
     PeriodCounts,
+    PeriodFile,
     RegistryUpload,
     RejectedRow,
     StagedRow,
@@ -158,6 +159,15 @@ class State:
     reminder_plans: dict[tuple[int, str], datetime] = field(default_factory=dict)
     reminders: dict[int, ReminderRow] = field(default_factory=dict)
     unreachable: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # Period files by (supplier, period) with their content; formats by supplier; supplier
+    # events as (supplier, kind, period, payload, at).
+    period_files: dict[tuple[int, BillingPeriod], tuple[PeriodFile, bytes]] = field(
+        default_factory=dict
+    )
+    file_formats: dict[int, str] = field(default_factory=dict)
+    supplier_events: list[tuple[int, str, BillingPeriod, dict[str, object], datetime]] = field(
+        default_factory=list
+    )
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -648,23 +658,34 @@ class InMemoryRegistry(_Repos):
         return added
 
 
+def released(reading: Reading, by: datetime | None) -> bool:
+    """Whether the supplier may see the reading at `by` (the database's `release_at` rule)."""
+    return by is None or reading.held_until is None or reading.held_until <= by
+
+
 class InMemoryQueries(_Repos):
     """ReadingExports and NonSubmitterQuery on the fake's state; the CSV is `readings_csv`'s."""
 
     async def export_csv(
-        self, supplier_id: int, period: BillingPeriod, sink: Callable[[bytes], Awaitable[None]]
+        self,
+        supplier_id: int,
+        period: BillingPeriod,
+        sink: Callable[[bytes], Awaitable[None]],
+        by: datetime | None = None,
     ) -> None:
         await sink(readings_csv((), header=True))
-        async for chunk in self.export_rows(supplier_id, period):
+        async for chunk in self.export_rows(supplier_id, period, by):
             await sink(readings_csv(chunk))
 
     async def export_rows(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[Sequence[ExportRow]]:
         rows: list[ExportRow] = []
         for r in self.s.readings:
             meter = self.s.meters.get(r.meter_id)
             if meter is None or r.period != period or r.status is not ReadingStatus.ACCEPTED:
+                continue
+            if not released(r, by):
                 continue
             account = self.s.accounts[meter.account_id]
             if account.supplier_id != supplier_id:
@@ -687,12 +708,12 @@ class InMemoryQueries(_Repos):
         yield rows
 
     async def non_submitters(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[NonSubmitter]:
         sent = {
             r.meter_id
             for r in self.s.readings
-            if r.period == period and r.status is ReadingStatus.ACCEPTED
+            if r.period == period and r.status is ReadingStatus.ACCEPTED and released(r, by)
         }
         found = []
         for m in self.s.meters.values():
@@ -1314,6 +1335,48 @@ def _as_stored(problems: Iterable[RejectedRow]) -> tuple[RejectedRow, ...]:
     )
 
 
+class InMemoryPeriodFiles(_Repos):
+    """PeriodFileStore: the files by supplier and period, kept once."""
+
+    async def file_formats(self) -> dict[int, str]:
+        return {i: self.s.file_formats.get(i, "csv") for i in self.s.suppliers}
+
+    async def set_file_format(self, supplier_id: int, fmt: str) -> None:
+        self.s.file_formats[supplier_id] = fmt
+
+    async def has(self, supplier_id: int, period: BillingPeriod) -> bool:
+        return (supplier_id, period) in self.s.period_files
+
+    async def add(self, file: PeriodFile, content: bytes) -> bool:
+        if (file.supplier_id, file.period) in self.s.period_files:
+            return False
+        self.s.period_files[(file.supplier_id, file.period)] = (file, content)
+        return True
+
+    async def of_supplier(self, supplier_id: int, limit: int) -> list[PeriodFile]:
+        mine = [f for (s, _), (f, _) in self.s.period_files.items() if s == supplier_id]
+        return sorted(mine, key=lambda f: f.period, reverse=True)[:limit]
+
+    async def kept(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> tuple[PeriodFile, bytes] | None:
+        return self.s.period_files.get((supplier_id, period))
+
+
+class InMemorySupplierEvents(_Repos):
+    """SupplierEvents: what it was given, in order."""
+
+    async def record(
+        self,
+        supplier_id: int,
+        kind: str,
+        period: BillingPeriod,
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> None:
+        self.s.supplier_events.append((supplier_id, kind, period, dict(payload), at))
+
+
 class InMemorySupplierPortal(_Repos):
     """SupplierPortalRepository: settings, registry uploads, pull tokens and period counts."""
 
@@ -1396,14 +1459,19 @@ class InMemorySupplierPortal(_Repos):
             None,
         )
 
-    async def period_counts(self, supplier_id: int, period: BillingPeriod) -> PeriodCounts:
+    async def period_counts(
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
+    ) -> PeriodCounts:
         mine = {
             m.id: m for m in self.s.meters.values() if self.s.supplier_of_meter(m) == supplier_id
         }
         accepted = [
             r
             for r in self.s.readings
-            if r.meter_id in mine and r.period == period and r.status is ReadingStatus.ACCEPTED
+            if r.meter_id in mine
+            and r.period == period
+            and r.status is ReadingStatus.ACCEPTED
+            and released(r, by)
         ]
         active = {i for i, m in mine.items() if m.status is MeterStatus.ACTIVE}
         sent = active & {r.meter_id for r in accepted}
@@ -1534,6 +1602,8 @@ class InMemoryStore:
         self.outbox = InMemoryOutbox()
         self.profiles = InMemoryProfiles()
         self.supplier_portal = InMemorySupplierPortal()
+        self.period_files = InMemoryPeriodFiles()
+        self.supplier_events = InMemorySupplierEvents()
         self.upload_progress = InMemoryUploadProgress(self)
         self.account_search = InMemoryAccountSearch()
         self.audit_trail = InMemoryAuditTrail()

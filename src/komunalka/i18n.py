@@ -73,6 +73,11 @@ def _written(msgid: str, params: Mapping[str, object], language: str) -> dict[st
     return written
 
 
+def day_in_words(value: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """A day as people write it in their language: ``3 грудня 2026``, ``3 December 2026``."""
+    return formats.day(value, language)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best of our languages for an Accept-Language header; Ukrainian when nothing fits."""
     if not accept_language:

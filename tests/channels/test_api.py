@@ -284,3 +284,36 @@ async def test_every_api_route_needs_a_valid_token(api, engine, method, path, bo
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] in {"auth.required", "auth.invalid"}
     assert await stored(engine) == before
+
+
+async def test_a_meter_sendable_early_says_until_when_and_its_reading_is_held(
+    uow, engine, database_url
+) -> None:
+    world = await build_world(uow)
+    async with uow(write=True) as tx:
+        await uow.supplier_portal.set_window_rule(world.kte.id, "5..-1 early 3", "Europe/Kyiv")
+        await tx.commit()
+    use_cases = Wiring.wire(uow, FakeClock(kyiv(2026, 12, 2)))  # December opens on the 5th
+    issued = await use_cases.issue_token(Actor.system(), resident_id=world.resident)
+    app = create_app(container=Container(Settings(database_url=database_url), engine, use_cases))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        client.headers["Authorization"] = f"Bearer {issued.token}"
+        meters = (await client.get("/api/v1/meters")).json()
+        (mine,) = [m for m in meters if m["id"] == world.hot_water]
+        assert (mine["status"], mine["period"]) == ("due", "2026-12")
+        assert mine["sendable_early_until"] == "2026-12-04T22:00:00Z"  # 5 December, Kyiv
+        (electricity,) = [m for m in meters if m["id"] == world.electricity]
+        assert electricity["sendable_early_until"] is None  # open now: nothing to hold
+        body = {"readings": [{"meter_id": world.hot_water, "value": "117"}]}
+        sent = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "e"})
+        assert sent.status_code == 201
+        (reading,) = sent.json()["readings"]
+        assert reading["period"] == "2026-12" and reading["receipt"].startswith("2612-")
+        assert reading["held_until"] == "2026-12-04T22:00:00Z"
+        again = await client.post("/api/v1/readings", json=body, headers={"Idempotency-Key": "e"})
+        assert again.json()["readings"] == sent.json()["readings"]
+        spec = (await client.get("/openapi.json")).json()["components"]["schemas"]
+        assert "sendable_early_until" in spec["MeterOut"]["properties"]
+        assert "held_until" in spec["ReadingOut"]["properties"]

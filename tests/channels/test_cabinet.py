@@ -31,6 +31,7 @@ from komunalka.application.system.demo_data import DemoMeter
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
 from komunalka.domain.services import Channel
 from tests.channels.pages import RESIDENT, TELEGRAM_TOKEN, Site, text_of
+from tests.fakes import kyiv
 
 NEW_LOGIN = "olena@example.com"
 # A receipt number on the receipts page, whole in its own element (selected whole to copy it).
@@ -696,3 +697,29 @@ async def test_numbers_read_as_the_pages_language_writes_them_and_the_csv_stays_
     assert any(re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", v) for v in values)
     csv = (await site.get(f"/meters/{meter_id}/history.csv")).text
     assert "\u202f" not in csv and re.search(r",\d{4,},", csv)  # for programs: 6771
+
+
+async def test_a_meter_sendable_early_is_in_the_form_and_its_receipt_says_when_it_goes_on(
+    site: Site,
+) -> None:
+    await sign_up(site)
+    await link(site, 4, "naftogaz")  # gas: read 1st-5th for the month before, 3 days early
+    site.clock.instant = kyiv(2026, 11, 28, 9)
+    page = await site.get("/readings")
+    note = "за 2026-11: заздалегідь — буде передано Нафтогаз України 1 грудня 2026"
+    assert note in text_of(page.text)
+    fields = form_of(page.text)
+    (key,) = registers(fields)
+    fields[f"v.{key}"] = bumped(fields, key, "40")
+    # the day before early sending starts the same answer is refused, saying from when
+    site.clock.instant = kyiv(2026, 11, 27, 23, 59)
+    before = await count(site, readings)
+    refused = await site.post("/readings", fields)
+    assert refused.status_code == 400
+    assert "заздалегідь надіслати можна з 2026-11-28" in text_of(refused.text)
+    assert await count(site, readings) == before
+    site.clock.instant = kyiv(2026, 11, 28, 9)
+    answer = await site.post("/readings", fields)
+    assert answer.status_code == 200, text_of(answer.text)
+    assert "прийнято, буде передано Нафтогаз України 1 грудня 2026" in text_of(answer.text)
+    assert await count(site, readings) == before + 1

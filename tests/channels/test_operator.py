@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from komunalka import formats
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.db.tables import audit_log, readings, web_logins
 from komunalka.application.system.load_demo import DEMO_RESIDENT, DEMO_STAFF
 from komunalka.channels.operator.trail import short_name
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, SESSION_COOKIE
-from komunalka import formats
 from komunalka.channels.pages.templating import number
 from tests.channels.pages import (
     ADMIN,

@@ -137,7 +137,7 @@ async def test_supplier_staff_never_see_another_supplier(site: Site) -> None:
     changed = await site.post("/supplier/window?supplier=kvk", {"rule": "1..2"})
     assert changed.status_code == 404
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kvk")
-    assert await scalar(site, rule) == "10..-1"
+    assert await scalar(site, rule) == "10..-1 early 3"
     # no switch of suppliers is offered to supplier staff
     page = await site.get("/supplier")
     assert 'name="supplier"' in page.text  # the period form carries the own code only
@@ -155,7 +155,7 @@ async def test_an_administrator_picks_any_supplier(site: Site) -> None:
     saved = await site.post("/supplier/window?supplier=kvk", {"rule": "10..-2"})
     assert saved.status_code == 200
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kvk")
-    assert await scalar(site, rule) == "10..-2"
+    assert await scalar(site, rule) == "10..-2 early 3"
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ async def test_a_valid_window_rule_is_saved_with_a_preview(site: Site) -> None:
     assert "Період 2026-12: з 01.12.2026 до 10.12.2026 включно" in text
     assert "Період 2027-02" in text
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kte")
-    assert await scalar(site, rule) == "1..10"
+    assert await scalar(site, rule) == "1..10 early 3"  # early sending is kept
     actions = select(func.count()).where(audit_log.c.action == "supplier_window.set")
     assert await scalar(site, actions) == 1
 
@@ -185,7 +185,7 @@ async def test_a_bad_window_rule_is_explained_and_changes_nothing(site: Site, ba
     assert 'role="alert"' in answer.text
     assert "Current rule: 5..-1" in text_of(answer.text)
     rule = select(suppliers.c.window_rule).where(suppliers.c.code == "kte")
-    assert await scalar(site, rule) == "5..-1"
+    assert await scalar(site, rule) == "5..-1 early 3"
 
 
 async def test_tariffs_are_added_and_bad_ones_refused(site: Site) -> None:
@@ -450,3 +450,63 @@ async def test_a_token_of_another_supplier_cannot_be_revoked(site: Site) -> None
     assert "water" not in (await site.get("/supplier/tokens")).text
     empty = await site.post("/supplier/tokens", {"label": "   "})
     assert empty.status_code == 400
+
+
+# --- accept early and the period's file (ADR 0018) ----------------------------------------------
+
+
+async def test_early_sending_and_the_file_format_are_set_checked_and_audited(site: Site) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    page = text_of((await site.get("/supplier/window")).text)
+    assert "Заздалегідь: за 3 дн. до відкриття вікна." in page  # the demo's
+    bad = await site.post(
+        "/supplier/delivery", {"early_days": "11", "file_format": "csv"}, headers=EN
+    )
+    assert bad.status_code == 400
+    assert "whole number from 0 to 10, not “11”" in text_of(bad.text)
+    odd = await site.post("/supplier/delivery", {"early_days": "2", "file_format": "pdf"})
+    assert odd.status_code == 400
+    rule = select(suppliers.c.window_rule, suppliers.c.file_format).where(suppliers.c.code == "kte")
+    async with app_of(site).state.container.engine.connect() as conn:
+        assert tuple((await conn.execute(rule)).one()) == ("5..-1 early 3", "csv")
+    saved = await site.post("/supplier/delivery", {"early_days": "0", "file_format": "xlsx"})
+    assert saved.status_code == 200 and "Заздалегідь: вимкнено." in text_of(saved.text)
+    async with app_of(site).state.container.engine.connect() as conn:
+        assert tuple((await conn.execute(rule)).one()) == ("5..-1", "xlsx")
+    actions = select(func.count()).where(audit_log.c.action == "supplier_delivery.set")
+    assert await scalar(site, actions) == 1
+
+
+EN = {"Accept-Language": "en"}
+
+
+async def test_the_period_file_is_listed_downloaded_and_pulled_once_the_window_closed(
+    site: Site,
+) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    auth = {"Authorization": f"Bearer {await issue_token(site)}", **EN}
+    before = await site.client.get("/api/v1/supplier/periods/2026-10/file", headers=auth)
+    assert before.status_code == 404
+    assert before.json()["error"]["code"] == "portal.no_period_file"
+    assert "No period files yet" in text_of((await site.get("/supplier/export", headers=EN)).text)
+    # the worker's job; kte's October window (5..-1) closed on 1 November
+    report = await site.use_cases.write_period_files()
+    assert report.written == 4  # one file for each demo supplier
+    listed = await site.client.get("/api/v1/supplier/periods", headers=auth)
+    assert [f["period"] for f in listed.json()] == ["2026-10"]
+    assert listed.json()[0]["url"] == "/api/v1/supplier/periods/2026-10/file"
+    pulled = await site.client.get("/api/v1/supplier/periods/2026-10/file", headers=auth)
+    assert pulled.status_code == 200 and pulled.headers["content-type"].startswith("text/csv")
+    assert 'filename="kte-2026-10-final.csv"' in pulled.headers["content-disposition"]
+    exported = await site.client.get("/api/v1/supplier/readings?period=2026-10", headers=auth)
+    assert pulled.content == exported.content
+    page = await site.get("/supplier/export")
+    assert "/supplier/periods/2026-10/file?supplier=kte" in page.text
+    downloaded = await site.get("/supplier/periods/2026-10/file?supplier=kte")
+    assert downloaded.status_code == 200 and downloaded.content == pulled.content
+    missing = await site.get("/supplier/periods/2026-09/file?supplier=kte")
+    assert missing.status_code == 404
+    bad = await site.client.get("/api/v1/supplier/periods/2026-13/file", headers=auth)
+    assert bad.status_code == 422
+    schema = (await site.client.get("/openapi.json")).json()
+    assert "/api/v1/supplier/periods/{period}/file" in schema["paths"]

@@ -56,7 +56,7 @@ def importer(uow) -> ImportRegistry:
 
 
 def exporter(uow) -> ExportReadings:
-    return ExportReadings(uow, uow.suppliers, uow.queries, OpenpyxlSpreadsheets())
+    return ExportReadings(uow, uow.suppliers, uow.queries, OpenpyxlSpreadsheets(), CLOCK)
 
 
 def rows_of(text: str):

@@ -34,6 +34,7 @@ AUDIT_ACTIONS = {
     "staff.update",
     "staff.sign_in",
     "meter.water_heater",
+    "period.file_ready",  # the kind of a supplier event (webhook), not a message
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
 # In templates: _("code") or _('code'); a prefix joined to a variable (`_("kind_" ~ kind)`)

@@ -735,3 +735,35 @@ async def test_my_meters_say_a_zoned_meters_period_once() -> None:
     await chat(press("menu"))
     said = await chat(press("meters"))
     assert "денна 1\u202f000, нічна 500, сумарна 1\u202f500 (квітень 2026)" in said
+
+
+async def test_sending_early_is_part_of_the_round_and_says_when_it_is_passed_on() -> None:
+    store = InMemoryStore()
+    world = await build_world(store)
+    async with store(write=True) as u:
+        await store.supplier_portal.set_window_rule(world.kte.id, "5..-1 early 3", "Europe/Kyiv")
+        await u.commit()
+    early = kyiv(2026, 12, 2)  # December's window opens on the 5th
+    talk = Chat(chat_use_cases(Wiring.wire(store, FakeClock(early))), InMemoryDialogStore())
+    await linked(talk)
+    listed = await talk(press("meters"))
+    assert "можна заздалегідь: буде передано 5 грудня 2026" in listed
+    said = await talk(press("send"))
+    assert "попередній показник 115.000 (за 2026-10)" in said
+    said = await talk(text("117,5"))
+    assert "117.500 — квитанція 2612-" in said  # a receipt at once, for December
+    assert "прийнято, буде передано Київтеплоенерго 5 грудня 2026" in said
+
+
+async def test_a_meter_not_yet_sendable_early_says_from_when_it_is() -> None:
+    store = InMemoryStore()
+    world = await build_world(store)
+    async with store(write=True) as u:
+        await store.supplier_portal.set_window_rule(world.kte.id, "5..-1 early 3", "Europe/Kyiv")
+        await u.commit()
+    talk = Chat(
+        chat_use_cases(Wiring.wire(store, FakeClock(kyiv(2026, 12, 1)))), InMemoryDialogStore()
+    )
+    await linked(talk)
+    said = await talk(press("send"))
+    assert "HW0011234: прийом з 2026-12-05, заздалегідь — з 2026-12-02" in said

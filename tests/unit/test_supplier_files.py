@@ -31,7 +31,7 @@ from komunalka.application.suppliers.ports import (
 from komunalka.application.suppliers.supplier_access import ServiceCaller, SupplierKey
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.periods import BillingPeriod
-from tests.fakes import InMemoryStore
+from tests.fakes import FakeClock, InMemoryStore, kyiv
 from tests.world import build_world
 
 ROW = ExportRow(
@@ -39,6 +39,7 @@ ROW = ExportRow(
 )
 SERVICE = ServiceCaller(Actor.system())
 OCTOBER = BillingPeriod(2026, 10)
+CLOCK = FakeClock(kyiv(2026, 11, 20))
 
 
 async def chunked(*chunks: Sequence[ExportRow]) -> AsyncIterator[Sequence[ExportRow]]:
@@ -117,7 +118,7 @@ async def store() -> InMemoryStore:
 
 
 async def test_the_export_writes_csv_and_json_from_the_same_rows(store) -> None:
-    export = ExportReadings(store, store.suppliers, store.queries, None)  # type: ignore[arg-type]
+    export = ExportReadings(store, store.suppliers, store.queries, None, CLOCK)  # type: ignore[arg-type]
     got: dict[str, bytes] = {}
     for fmt in ("csv", "json"):
         got[fmt] = b"".join([c async for c in export.stream(SERVICE, "kte", OCTOBER, fmt)])
@@ -131,8 +132,8 @@ async def test_the_export_writes_csv_and_json_from_the_same_rows(store) -> None:
 
 
 async def test_the_service_must_name_a_known_supplier_and_a_key_only_its_own(store) -> None:
-    export = ExportReadings(store, store.suppliers, store.queries, None)  # type: ignore[arg-type]
-    nobody = ListNonSubmitters(store, store.suppliers, store.queries)
+    export = ExportReadings(store, store.suppliers, store.queries, None, CLOCK)  # type: ignore[arg-type]
+    nobody = ListNonSubmitters(store, store.suppliers, store.queries, CLOCK)
     for caller, code in ((SERVICE, "nope"), (SERVICE, None), (SupplierKey(999), None)):
         with pytest.raises(DomainError) as refused:
             await export(caller, code, OCTOBER, "csv", lambda b: None)  # type: ignore[arg-type]

@@ -34,6 +34,8 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     ("deliver_outbox", lambda settings: timedelta(seconds=settings.outbox_interval)),
     ("plan_reminders", lambda _: timedelta(minutes=5)),
     ("send_reminders", lambda _: timedelta(seconds=10)),
+    # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
+    ("write_period_files", lambda _: timedelta(minutes=5)),
 )
 
 

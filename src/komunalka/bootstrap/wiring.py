@@ -34,6 +34,7 @@ from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupp
 from komunalka.application.staff.submit_for_caller import CorrectForCaller, SubmitForCaller
 from komunalka.application.staff.view_account import ViewAccount
 from komunalka.application.suppliers.configure_supplier import (
+    SetDelivery,
     SetTariff,
     SetWindowRule,
     ShowSupplierSettings,
@@ -49,6 +50,11 @@ from komunalka.application.suppliers.issue_supplier_token import (
 )
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames  # web cabinet
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
+from komunalka.application.suppliers.period_files import (
+    ListPeriodFiles,
+    ReadPeriodFile,
+    WritePeriodFiles,
+)
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
@@ -245,12 +251,20 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
     return {
         "import_registry": importer,
         "import_registry_file": ImportRegistryFile(importer, files),
-        "export_readings": ExportReadings(uow, uow.suppliers, uow.queries, files),
-        "non_submitters": ListNonSubmitters(uow, uow.suppliers, uow.queries),
+        "export_readings": ExportReadings(uow, uow.suppliers, uow.queries, files, clock),
+        "non_submitters": ListNonSubmitters(uow, uow.suppliers, uow.queries, clock),
         "supplier_names": ListSupplierNames(uow, uow.suppliers),
         "open_supplier": OpenSupplier(uow, uow.suppliers),
-        "supplier_settings": ShowSupplierSettings(uow, uow.suppliers, portal, uow.tariffs, clock),
+        "supplier_settings": ShowSupplierSettings(
+            uow, uow.suppliers, portal, uow.tariffs, uow.period_files, clock
+        ),
         "set_window_rule": SetWindowRule(uow, uow.suppliers, portal, uow.audit, clock),
+        "set_delivery": SetDelivery(uow, uow.suppliers, portal, uow.period_files, uow.audit, clock),
+        "write_period_files": WritePeriodFiles(
+            uow, uow.suppliers, uow.queries, files, uow.period_files, uow.supplier_events, clock
+        ),
+        "period_files": ListPeriodFiles(uow, uow.suppliers, uow.period_files),
+        "read_period_file": ReadPeriodFile(uow, uow.suppliers, uow.period_files),
         "set_tariff": SetTariff(uow, uow.suppliers, portal, uow.tariffs, uow.audit, clock),
         "start_registry_upload": StartRegistryUpload(
             uow, uow.suppliers, portal, progress, uow.audit, clock
@@ -259,7 +273,7 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
             uow, uow.suppliers, portal, progress, clock, importer, files
         ),
         "registry_uploads": RegistryUploads(uow, uow.suppliers, portal, progress, clock),
-        "period_statistics": ShowPeriodStatistics(uow, uow.suppliers, portal),
+        "period_statistics": ShowPeriodStatistics(uow, uow.suppliers, portal, clock),
         "issue_supplier_token": IssueSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
         "list_supplier_tokens": ListSupplierTokens(uow, uow.suppliers, portal),
         "revoke_supplier_token": RevokeSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),

@@ -61,13 +61,20 @@ def meter_line(t: Turn, m: MeterOverview) -> str:
         service=t.say(f"service.{m.meter.service.value}"),
         serial=m.meter.serial,
         supplier=m.supplier.name,
-        status=t.say(f"chat.status_{m.status.value}", opens=m.opens_on),
+        status=status(t, m),
         last=last_values(t, m),
     )
     if m.meter.water_heater:
         line = f"{line}\n{t.say('chat.meter_water_heater')}"
     note = verification_note(m, t.say)
     return f"{line}\n{note}" if note else line
+
+
+def status(t: Turn, m: MeterOverview) -> str:
+    """This period's status; a window that takes readings early says so, and when they go on."""
+    if m.status is PeriodStatus.DUE and m.passed_on is not None:
+        return t.say("chat.status_early", date=m.passed_on)
+    return t.say(f"chat.status_{m.status.value}", opens=m.opens_on)
 
 
 def last_values(t: Turn, m: MeterOverview) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from komunalka.application.readings.list_my_meters import MeterOverview, PeriodStatus
@@ -31,6 +32,7 @@ from komunalka.chat.turn import Turn
 from komunalka.chat.walk import Question, Walk
 from komunalka.domain.errors import DomainError, Violation
 from komunalka.domain.values import format_value
+from komunalka.i18n import day_in_words
 
 # A question's buttons name its meter (and zone): `unchanged:<meter>:<zone>`, `skip:<meter>`,
 # `confirm:<meter>`, `reenter:<meter>`, so one pressed on an earlier question is told apart
@@ -136,6 +138,10 @@ def note(t: Turn, m: MeterOverview) -> str:
     """Why a meter that is not due is left out, for the summary."""
     serial = m.meter.serial
     if m.status is PeriodStatus.WINDOW_CLOSED:
+        early = m.supplier.window.early_days
+        if early:  # early sending starts that many days before the opening day
+            starts = m.opens_on - timedelta(days=early)
+            return t.say("chat.send_closed_early", serial=serial, opens=m.opens_on, early=starts)
         return t.say("chat.send_closed", serial=serial, opens=m.opens_on)
     if m.status is PeriodStatus.BLOCKED and m.blocked_code:
         reason = t.say(m.blocked_code, **m.blocked_params)
@@ -222,12 +228,22 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
             value=t.reading(r.value, q.decimals),
             receipt=r.receipt,
         )
+        + held(t, sheet, r.meter_id, r.held_until)
         for r in result.readings
     )
     following = await next_meter(t, replace(walk, done=(*walk.done, *accepted)))
     if isinstance(t.state, Sending):  # another meter is asked: say these are stored, first
         return [Reply("\n".join([t.say("chat.send_stored"), *accepted])), *following]
     return following  # the summary, which names them
+
+
+def held(t: Turn, sheet: ReadingsSheet, meter_id: int, until: datetime | None) -> str:
+    """For a reading sent early: "; accepted, passed on to <supplier> on <day>"."""
+    meter = next((m.overview for m in sheet.meters if m.overview.meter.id == meter_id), None)
+    if until is None or meter is None:
+        return ""
+    day = day_in_words(until.astimezone(meter.supplier.window.zone).date(), t.lang)
+    return "; " + t.say("reading.held", supplier=meter.supplier.name, date=day)
 
 
 def refused(t: Turn, walk: Walk, tried: ReadingsSheet) -> list[Reply]:

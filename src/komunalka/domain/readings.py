@@ -40,6 +40,8 @@ class Reading:
     status: ReadingStatus = ReadingStatus.ACCEPTED
     id: int | None = None
     submission_id: int | None = None
+    # Sent early: held from the supplier until this moment, when its window opens (ADR 0018).
+    held_until: datetime | None = None
 
 
 # RFC 4648 base32 mapped onto Crockford's alphabet (no I, L, O, U: nothing to misread).

@@ -78,11 +78,12 @@ _SAVE = """
         RETURNING id
     ), r AS (
         INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,
-                              status, receipt, submission_id)
+                              status, receipt, submission_id, release_at)
         SELECT x.meter_id, x.register, x.period, x.value_milli, $7, $6, 'accepted', x.receipt,
-               s.id
-        FROM s, unnest($14::bigint[], $15::text[], $16::int[], $17::bigint[], $18::text[])
-             AS x(meter_id, register, period, value_milli, receipt)
+               s.id, x.release_at
+        FROM s, unnest($14::bigint[], $15::text[], $16::int[], $17::bigint[], $18::text[],
+                       $19::timestamptz[])
+             AS x(meter_id, register, period, value_milli, receipt, release_at)
         WHERE (SELECT count(*) FROM old) >= 0
     )
     SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
@@ -110,8 +111,8 @@ _SAVE_ONE = """
         RETURNING id
     ), r AS (
         INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,
-                              status, receipt, submission_id)
-        SELECT $1, $14, $15, $16, $7, $6, 'accepted', $17, s.id FROM s
+                              status, receipt, submission_id, release_at)
+        SELECT $1, $14, $15, $16, $7, $6, 'accepted', $17, s.id, $18::timestamptz FROM s
         WHERE (SELECT count(*) FROM old) >= 0
     )
     SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
@@ -173,6 +174,7 @@ class PgSubmissionRepository(InScope):
                     reading.period.index,
                     to_milli(reading.value),
                     reading.receipt or None,
+                    reading.held_until,
                 )
             else:
                 moved, new_id, _ = await self._raw.fetchrow(
@@ -186,6 +188,7 @@ class PgSubmissionRepository(InScope):
                     [r.period.index for r in new.readings],
                     [to_milli(r.value) for r in new.readings],
                     [r.receipt or None for r in new.readings],
+                    [r.held_until for r in new.readings],
                 )
         except asyncpg.DivisionByZeroError as exc:  # the statement's guard: nothing written
             raise StaleCorrection(new.superseded) from exc

@@ -60,16 +60,16 @@ _RECENT_MANY = _RECENT.format(where="meter_id = ANY($1::bigint[])")
 
 _ADD = """
     INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
-                          receipt, submission_id)
+                          receipt, submission_id, release_at)
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[],
-                         $6::text[], $7::text[], $8::text[], $9::bigint[])
+                         $6::text[], $7::text[], $8::text[], $9::bigint[], $10::timestamptz[])
 """
 
 # One reading, the common case: plain VALUES bind and plan for less than nine arrays.
 _ADD_ONE = """
     INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
-                          receipt, submission_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                          receipt, submission_id, release_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 
 _AUDIT = """
@@ -158,6 +158,7 @@ class PgReadingRepository(SqlReadingRepository):
                 r.status.value,
                 r.receipt or None,
                 r.submission_id,
+                r.held_until,
             )
             return
         await self._raw.execute(
@@ -171,6 +172,7 @@ class PgReadingRepository(SqlReadingRepository):
             [r.status.value for r in new],
             [r.receipt or None for r in new],
             [r.submission_id for r in new],
+            [r.held_until for r in new],
         )
 
 

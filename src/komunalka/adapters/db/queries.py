@@ -4,10 +4,11 @@ SQLite. Neither loads the period whole."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, true
 
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import accounts, meters, readings
@@ -17,6 +18,8 @@ from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.values import format_value, from_milli
 
 CHUNK = 5_000
+# COPY's bound parameter for "no limit": every release moment is before it.
+_NO_LIMIT = datetime(9999, 1, 1, tzinfo=UTC)
 
 # Run as COPY (...) TO STDOUT by asyncpg's copy_from_query.
 _PG_EXPORT = """
@@ -27,10 +30,19 @@ _PG_EXPORT = """
         FROM readings r
         JOIN meters m ON m.id = r.meter_id
         WHERE m.supplier_id = $1 AND r.period = $2 AND r.status = 'accepted'
+          AND (r.release_at IS NULL OR r.release_at <= $4::timestamptz)
 """
 
 
-def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
+def released(by: datetime | None) -> Any:
+    """The readings a supplier may see at `by`: not held, or held until then at most (ADR
+    0018); every one when `by` is None (a closed period's file: nothing is held past it)."""
+    if by is None:
+        return true()
+    return or_(readings.c.release_at.is_(None), readings.c.release_at <= by)
+
+
+def _export_query(supplier_id: int, period: BillingPeriod, by: datetime | None) -> Any:
     return (
         select(
             meters.c.account_number,
@@ -48,6 +60,7 @@ def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
             meters.c.supplier_id == supplier_id,
             readings.c.period == period.index,
             readings.c.status == "accepted",
+            released(by),
         )
     )
 
@@ -55,7 +68,9 @@ def _export_query(supplier_id: int, period: BillingPeriod) -> Any:
 class SqlReadingQueries(InScope):
     """ReadingExports and NonSubmitterQuery."""
 
-    async def export_csv(self, supplier_id: int, period: BillingPeriod, sink: Sink) -> None:
+    async def export_csv(
+        self, supplier_id: int, period: BillingPeriod, sink: Sink, by: datetime | None = None
+    ) -> None:
         await sink(readings_csv((), header=True))
         if self._conn.dialect.name == "postgresql":
             raw = (await self._conn.get_raw_connection()).driver_connection
@@ -69,17 +84,23 @@ class SqlReadingQueries(InScope):
                 " SET LOCAL parallel_tuple_cost = 0.001"
             )
             await raw.copy_from_query(
-                _PG_EXPORT, supplier_id, period.index, str(period), output=sink, format="csv"
+                _PG_EXPORT,
+                supplier_id,
+                period.index,
+                str(period),
+                by or _NO_LIMIT,
+                output=sink,
+                format="csv",
             )
             return
-        async for chunk in self.export_rows(supplier_id, period):
+        async for chunk in self.export_rows(supplier_id, period, by):
             await sink(readings_csv(chunk))
 
     async def export_rows(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[Sequence[ExportRow]]:
         shown = str(period)
-        result = await self._conn.stream(_export_query(supplier_id, period))
+        result = await self._conn.stream(_export_query(supplier_id, period, by))
         async for rows in result.partitions(CHUNK):
             yield [
                 ExportRow(
@@ -97,12 +118,13 @@ class SqlReadingQueries(InScope):
             ]
 
     async def non_submitters(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[NonSubmitter]:
         sent = exists().where(
             readings.c.meter_id == meters.c.id,
             readings.c.period == period.index,
             readings.c.status == "accepted",
+            released(by),
         )
         query = (
             select(

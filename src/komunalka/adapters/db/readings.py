@@ -30,6 +30,7 @@ _READING_COLUMNS = (
     readings.c.status,
     readings.c.receipt,
     readings.c.submission_id,
+    readings.c.release_at,
 )
 
 
@@ -63,6 +64,7 @@ class SqlReadingRepository(InScope):
                 "status": r.status.value,
                 "receipt": r.receipt or None,
                 "submission_id": r.submission_id,
+                "release_at": r.held_until,
             }
             for r in new
         ]

@@ -68,4 +68,5 @@ def reading_of(row: Any) -> Reading:
         status=ReadingStatus(row.status),
         id=row.id,
         submission_id=row.submission_id,
+        held_until=getattr(row, "release_at", None),
     )

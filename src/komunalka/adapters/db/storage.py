@@ -15,6 +15,7 @@ from komunalka.adapters.db.identity import (
     SqlWebSessionRepository,
 )
 from komunalka.adapters.db.notifications import SqlOutbox
+from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
@@ -77,6 +78,8 @@ class SqlStorage(SqlTransactions):
         self.outbox = SqlOutbox()
         self.profiles = SqlResidentProfileRepository()
         self.supplier_portal = SqlSupplierPortalRepository()
+        self.period_files = SqlPeriodFiles()
+        self.supplier_events = SqlSupplierEvents()
         self.upload_progress = SqlUploadProgress(engine)  # transactions of its own
         self.account_search = SqlAccountSearch()
         self.audit_trail = SqlAuditTrail()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
 
+from komunalka.adapters.db.queries import released
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
     meters,
@@ -203,8 +204,12 @@ class SqlSupplierPortalRepository(InScope):
         found = (await self._conn.execute(query)).scalar()
         return int(found) if found is not None else None
 
-    async def period_counts(self, supplier_id: int, period: BillingPeriod) -> PeriodCounts:
-        accepted = and_(readings.c.period == period.index, readings.c.status == "accepted")
+    async def period_counts(
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
+    ) -> PeriodCounts:
+        accepted = and_(
+            readings.c.period == period.index, readings.c.status == "accepted", released(by)
+        )
         sent = exists().where(readings.c.meter_id == meters.c.id, accepted)
         active = and_(meters.c.supplier_id == supplier_id, meters.c.status == "active")
         totals = select(
@@ -213,10 +218,12 @@ class SqlSupplierPortalRepository(InScope):
         )
         active_count, sent_count = (await self._conn.execute(totals)).one()
         return PeriodCounts(
-            int(active_count), int(sent_count), await self._hours(supplier_id, period)
+            int(active_count), int(sent_count), await self._hours(supplier_id, period, by)
         )
 
-    async def _hours(self, supplier_id: int, period: BillingPeriod) -> tuple[HourlyReadings, ...]:
+    async def _hours(
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None
+    ) -> tuple[HourlyReadings, ...]:
         # Grouped by the UTC hour: Kyiv's offset is whole hours, so the caller folds hours into
         # local days exactly, and the database returns at most a few hundred rows.
         if self._conn.dialect.name == "postgresql":
@@ -230,6 +237,7 @@ class SqlSupplierPortalRepository(InScope):
                 meters.c.supplier_id == supplier_id,
                 readings.c.period == period.index,
                 readings.c.status == "accepted",
+                released(by),
             )
             .group_by(hour, readings.c.channel)
         )

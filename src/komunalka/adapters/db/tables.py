@@ -47,6 +47,8 @@ suppliers = Table(
     Column("window_rule", String(100), nullable=False),
     Column("account_pattern", String(200), nullable=False),
     Column("services", String(200), nullable=False),
+    # The format of the period's file written when a window closes: csv, xlsx or json.
+    Column("file_format", String(8), nullable=False, server_default="csv"),
 )
 
 accounts = Table(
@@ -204,6 +206,10 @@ readings = Table(
     Column("status", String(12), nullable=False),
     Column("receipt", String(20), nullable=True),
     Column("submission_id", BigInteger, nullable=True),
+    # Sent early: kept from the supplier until this moment, when its period's window opens
+    # (ADR 0018). Whatever shows readings to a supplier reads only those with
+    # `release_at IS NULL OR release_at <= now`.
+    Column("release_at", UtcDateTime(), nullable=True),
     # History reads accepted readings through uq_readings_accepted and corrected ones through
     # this small index, so a bulk of accepted readings is written to one index, not two.
     Index(
@@ -507,5 +513,40 @@ reminders = Table(
         "send_at",
         sqlite_where=text("state IN ('planned', 'sending')"),
         postgresql_where=text("state IN ('planned', 'sending')"),
+    ),
+)
+
+
+# A period's final file, written once when the supplier's window for it closes (ADR 0018): the
+# primary key is the unit of "once", and the content lives in the database so that every process
+# serves it and it survives restarts without a shared disk.
+period_files = Table(
+    "period_files",
+    metadata,
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), primary_key=True),
+    Column("period", Integer, primary_key=True),
+    Column("format", String(8), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("written_at", UtcDateTime(), nullable=False),
+)
+
+# Events for suppliers written in the same transaction as what they announce (an outbox), e.g.
+# ``period.file_ready``; the webhook sender reads them. Until it exists they are only recorded.
+supplier_events = Table(
+    "supplier_events",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Index(
+        "ix_supplier_events_unsent",
+        "id",
+        sqlite_where=text("sent_at IS NULL"),
+        postgresql_where=text("sent_at IS NULL"),
     ),
 )

@@ -1,4 +1,5 @@
-"""CorrectReading: replace an accepted reading, named by its receipt, while its window is open.
+"""CorrectReading: replace an accepted reading, named by its receipt, while its window is open
+(or, for a reading sent early, from then on: the correction is held until the window opens too).
 
 Who may call it: a resident for readings of linked accounts; staff and the system for any.
 Guarantees: the same rules as a new reading (SubmitReadings does the work); the earlier reading
@@ -65,8 +66,9 @@ class CorrectReading:
         found = await self._meters.contexts([reading.meter_id], lock=False) if reading else []
         if reading is None or not found:
             raise DomainError.of("reading.not_found", receipt=request.receipt)
-        window = found[0].supplier.window.window_at(self._clock.now())
-        if window is None or window.period != reading.period:
+        # A reading sent early may be corrected from then on: its period takes readings early.
+        intake = found[0].supplier.window.intake_at(self._clock.now())
+        if intake is None or intake.window.period != reading.period:
             raise DomainError.of("reading.correction_closed", period=str(reading.period))
         if reading.status is ReadingStatus.SUPERSEDED:
             raise DomainError.of("reading.already_corrected", receipt=receipt)

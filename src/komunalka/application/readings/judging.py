@@ -21,6 +21,7 @@ from komunalka.domain.readings import (
     meter_state_violations,
 )
 from komunalka.domain.values import parse_reading
+from komunalka.domain.windows import Intake, WindowRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Judged:
     period: BillingPeriod
     previous: Decimal | None = None
     current: Reading | None = None
+    # Sent before the period's window opened (early): passed on to the supplier then.
+    held_until: datetime | None = None
 
 
 def check_access(actor: Actor, ids: list[int], contexts: dict[int, MeterContext]) -> None:
@@ -60,14 +63,15 @@ def judge(
     now: datetime,
 ) -> list[Judged]:
     violations: list[Violation] = []
-    periods = _open_periods(contexts, now, violations)
+    intakes = _open_periods(contexts, now, violations)
+    periods = {meter_id: intake.window.period for meter_id, intake in intakes.items()}
     recent = {
         (meter_id, register): list(rows)
         for meter_id, ctx in contexts.items()
         for register, rows in ctx.history.items()
     }
     judged = [
-        _judge_item(item, contexts[item.meter_id], periods[item.meter_id], recent, violations)
+        _judge_item(item, contexts[item.meter_id], intakes[item.meter_id], recent, violations)
         for item in items
         if item.meter_id in periods
     ]
@@ -84,25 +88,37 @@ def judge(
 
 def _open_periods(
     contexts: dict[int, MeterContext], now: datetime, violations: list[Violation]
-) -> dict[int, BillingPeriod]:
-    """The period each meter takes readings for now; a closed window or a blocked meter is a
-    violation instead, and its readings are not judged further."""
-    periods = {}
+) -> dict[int, Intake]:
+    """Where each meter's readings go now (the open window, or the next one early); a closed
+    window or a blocked meter is a violation instead, and its readings are not judged further."""
+    intakes = {}
     for meter_id, ctx in contexts.items():
         rule = ctx.supplier.window
-        window = rule.window_at(now)
-        if window is None:
-            nxt = rule.next_window(now)
-            opens = nxt.opens_at.astimezone(rule.zone).date().isoformat()
-            params = {"opens": opens, "period": str(nxt.period)}
-            violations.append(Violation("window.closed", params, meter_id=meter_id))
+        intake = rule.intake_at(now)
+        if intake is None:
+            violations.append(closed_window(rule, now, meter_id))
             continue
         blocked = meter_state_violations(ctx.meter, rule.local_today(now))
         if blocked:
             violations += blocked
             continue
-        periods[meter_id] = window.period
-    return periods
+        intakes[meter_id] = intake
+    return intakes
+
+
+def closed_window(rule: WindowRule, now: datetime, meter_id: int | None = None) -> Violation:
+    """``window.closed``: when the next window opens (and for which period); where the rule
+    takes readings early, ``window.closed_early`` says from when, too."""
+    nxt = rule.next_window(now)
+    params = {"opens": _day(rule, nxt.opens_at), "period": str(nxt.period)}
+    if not rule.early_days:
+        return Violation("window.closed", params, meter_id=meter_id)
+    params["early"] = _day(rule, rule.early_from(nxt))
+    return Violation("window.closed_early", params, meter_id=meter_id)
+
+
+def _day(rule: WindowRule, instant: datetime) -> str:
+    return instant.astimezone(rule.zone).date().isoformat()
 
 
 def _current_values(
@@ -140,11 +156,11 @@ def _confirmed(items: Sequence[ReadingItem], violation: Violation) -> bool:
 def _judge_item(
     item: ReadingItem,
     ctx: MeterContext,
-    period: BillingPeriod,
+    intake: Intake,
     recent: dict[tuple[int, str], list[Reading]],
     violations: list[Violation],
 ) -> Judged | None:
-    meter = ctx.meter
+    meter, period = ctx.meter, intake.window.period
     register = item.register or (meter.registers[0] if len(meter.registers) == 1 else "")
     if register not in meter.registers:
         params = {"registers": ", ".join(meter.registers)}
@@ -159,4 +175,5 @@ def _judge_item(
     past = [PastValue(r.period, r.value) for r in history if r.period < period]
     current = next((r for r in history if r.period == period), None)
     violations += check_value(meter, register, value, period, past)
-    return Judged(item, register, value, period, past[-1].value if past else None, current)
+    previous = past[-1].value if past else None
+    return Judged(item, register, value, period, previous, current, intake.held_until)

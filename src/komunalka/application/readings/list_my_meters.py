@@ -44,6 +44,16 @@ class MeterOverview:
     previous: dict[str, Reading] = field(default_factory=dict)
     # Its verification due within the reminders' warning days, or past (then also BLOCKED).
     verification: Verification | None = None
+    # The window has not opened yet but takes readings early: one sent now counts for `period`
+    # and is passed on to the supplier at this moment (when the window opens). None otherwise.
+    early_until: datetime | None = None
+
+    @property
+    def passed_on(self) -> date | None:
+        """The supplier's local day a reading sent early now is passed on (the opening day)."""
+        if self.early_until is None:
+            return None
+        return self.early_until.astimezone(self.supplier.window.zone).date()
 
 
 class ListMyMeters:
@@ -96,7 +106,10 @@ def overview(
     """The status of one meter at `now`; `history` holds its accepted readings, oldest first."""
     rule = supplier.window
     window = current_or_next(rule, now)
-    is_open = window.contains(now)
+    intake = rule.intake_at(now) if rule.early_days else None
+    early_until = intake.held_until if intake is not None else None
+    # A window taking readings early counts as open: "send everything due" includes it.
+    is_open = window.contains(now) or early_until is not None
     opens = window.opens_at.astimezone(rule.zone).date()
     # closes_at is the midnight after the last day; people are told the last day itself
     closes = (window.closes_at.astimezone(rule.zone) - timedelta(days=1)).date()
@@ -128,4 +141,5 @@ def overview(
         params,
         previous,
         meter.verification(today, VERIFICATION_SOON_DAYS),
+        early_until if status is not PeriodStatus.BLOCKED else None,
     )

@@ -70,6 +70,8 @@ class AcceptedReading:
     previous: Decimal | None
     receipt: str
     corrected: bool
+    # Sent early: passed on to the supplier at this moment, when the period's window opens.
+    held_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,7 @@ class SubmitReadings:
                 j.previous,
                 r.receipt,
                 j.current is not None,
+                j.held_until,
             )
             for r, j in zip(readings, judged, strict=True)
         ]
@@ -178,7 +181,14 @@ class SubmitReadings:
             previous = before[-1].value if before else None
             accepted.append(
                 AcceptedReading(
-                    r.meter_id, r.register, r.period, r.value, previous, r.receipt, corrected
+                    r.meter_id,
+                    r.register,
+                    r.period,
+                    r.value,
+                    previous,
+                    r.receipt,
+                    corrected,
+                    r.held_until,
                 )
             )
         return SubmitReadingsResult(claim.submission_id, claim.at, accepted, replayed=True)
@@ -204,6 +214,7 @@ def _reading(j: Judged, now: datetime, actor: Actor) -> Reading:
         submitted_at=now,
         channel=actor.channel,
         receipt=new_receipt(j.period),
+        held_until=j.held_until,
     )
 
 

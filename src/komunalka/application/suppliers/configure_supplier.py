@@ -1,4 +1,5 @@
-"""A supplier's settings: its submission window rule and its tariffs.
+"""A supplier's settings: its submission window rule, early sending and the period file's format
+(how readings reach it), and its tariffs.
 
 Who may call it: staff of that supplier and administrators (``can_manage_supplier``).
 Guarantees: a rule or a tariff is checked whole before anything is written; a bad one changes
@@ -7,13 +8,16 @@ nothing and says why with stable codes; every change is audited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from komunalka.application.shared.ports import AuditLog, Clock
 from komunalka.application.shared.transactions import Transactions
+from komunalka.application.suppliers.export_readings import FORMATS
 from komunalka.application.suppliers.ports import (
+    PeriodFileStore,
     Suppliers,
     SupplierSettingsRepository,
     SupplierTariffs,
@@ -24,11 +28,12 @@ from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import WRITTEN_YEARS
 from komunalka.domain.services import Service
 from komunalka.domain.tariffs import ANY_ZONE, Tariff
-from komunalka.domain.windows import OpenWindow, WindowRule
+from komunalka.domain.windows import MAX_EARLY_DAYS, OpenWindow, WindowRule
 
 PREVIEW = 3
 ZONES = (ANY_ZONE, "T1", "day", "night", "peak", "half_peak")
 MAX_PRICE = Decimal(100_000)
+_EARLY_GIVEN = re.compile(r"\bearly\b", re.IGNORECASE)
 
 
 def next_windows(rule: WindowRule, after: datetime, count: int = PREVIEW) -> list[OpenWindow]:
@@ -51,6 +56,8 @@ class SupplierSettings:
     services: tuple[Service, ...]
     windows: tuple[OpenWindow, ...]
     tariffs: tuple[Tariff, ...]
+    # The period file's format (csv, xlsx or json); early sending is the window rule's.
+    file_format: str = "csv"
 
 
 class ShowSupplierSettings:
@@ -62,12 +69,14 @@ class ShowSupplierSettings:
         suppliers: Suppliers,
         settings: SupplierSettingsRepository,
         tariffs: SupplierTariffs,
+        files: PeriodFileStore,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._suppliers = suppliers
         self._settings = settings
         self._tariffs = tariffs
+        self._files = files
         self._clock = clock
 
     async def __call__(self, caller: Caller, code: str | None = None) -> SupplierSettings:
@@ -75,12 +84,14 @@ class ShowSupplierSettings:
             supplier = await managed_supplier(self._suppliers, caller, code)
             services = await self._settings.services_of(supplier.id)
             tariffs = await self._tariffs.of_supplier(supplier.id)
+            formats = await self._files.file_formats()
         windows = next_windows(supplier.window, self._clock.now())
         return SupplierSettings(
             supplier,
             tuple(Service(s) for s in services),
             tuple(windows),
             tuple(sorted(tariffs, key=lambda t: (t.service, t.zone, t.effective_from))),
+            formats.get(supplier.id, "csv"),
         )
 
 
@@ -109,6 +120,8 @@ class SetWindowRule:
         async with self._transactions(write=True) as tx:
             supplier = await managed_supplier(self._suppliers, caller, code)
             rule = WindowRule.parse(text, timezone.strip() or supplier.window.timezone)
+            if not _EARLY_GIVEN.search(text):  # the rule's field leaves early sending as it is
+                rule = replace(rule, early_days=supplier.window.early_days)
             windows = next_windows(rule, now)
             await self._settings.set_window_rule(supplier.id, str(rule), rule.timezone)
             details = {"from": str(supplier.window), "to": str(rule), "timezone": rule.timezone}
@@ -116,6 +129,76 @@ class SetWindowRule:
             await self._audit.record(actor_of(caller), "supplier_window.set", subject, details, now)
             await tx.commit()
         return windows
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How readings reach the supplier: days of early sending (0: off) and the period file's
+    format."""
+
+    early_days: int
+    file_format: str
+
+
+class SetDelivery:
+    """Sets the days before a window opens that readings are taken early (held until it opens;
+    0 turns it off, at most ``MAX_EARLY_DAYS``) and the format of the period's file written at
+    the window's close (csv, xlsx or json). Both checked before anything is written; audited."""
+
+    def __init__(
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        settings: SupplierSettingsRepository,
+        files: PeriodFileStore,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._transactions = transactions
+        self._suppliers = suppliers
+        self._settings = settings
+        self._files = files
+        self._audit = audit
+        self._clock = clock
+
+    async def __call__(
+        self, caller: Caller, code: str | None, early_days: str, file_format: str
+    ) -> Delivery:
+        now = self._clock.now()
+        async with self._transactions(write=True) as tx:
+            supplier = await managed_supplier(self._suppliers, caller, code)
+            delivery = _delivery(early_days, file_format)
+            old = supplier.window
+            rule = replace(old, early_days=delivery.early_days)
+            formats = await self._files.file_formats()
+            await self._settings.set_window_rule(supplier.id, str(rule), rule.timezone)
+            await self._files.set_file_format(supplier.id, delivery.file_format)
+            details = {
+                "early_days": {"from": old.early_days, "to": delivery.early_days},
+                "file_format": {"from": formats.get(supplier.id), "to": delivery.file_format},
+            }
+            subject = f"supplier:{supplier.id}"
+            await self._audit.record(
+                actor_of(caller), "supplier_delivery.set", subject, details, now
+            )
+            await tx.commit()
+        return delivery
+
+
+def _delivery(early_days: str, file_format: str) -> Delivery:
+    problems: list[Violation] = []
+    text = early_days.strip()
+    days = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else -1
+    if not 0 <= days <= MAX_EARLY_DAYS:
+        problems.append(
+            Violation("window.invalid_early", {"days": text, "most": str(MAX_EARLY_DAYS)})
+        )
+    fmt = file_format.strip().lower()
+    if fmt not in FORMATS:
+        problems.append(Violation("portal.bad_format"))
+    if problems:
+        raise DomainError(problems)
+    return Delivery(days, fmt)
 
 
 @dataclass(frozen=True, slots=True)

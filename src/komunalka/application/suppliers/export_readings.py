@@ -2,16 +2,19 @@
 
 Who may call it: staff of that supplier and administrators (``can_manage_supplier``), the
 supplier's pull-API tokens and the service itself (the command line). Read-only; memory stays
-flat whatever the period's size. Each format is written straight from the rows: CSV by the
-database as it yields them (COPY on PostgreSQL), JSON as a streamed array of objects, XLSX as a
-write-only workbook on disk. Columns: ``EXPORT_COLUMNS`` (ports.ExportRow).
+flat whatever the period's size. A reading sent early is left out until its window opens (ADR
+0018). Each format is written straight from the rows: CSV by the database as it yields them (COPY
+on PostgreSQL), JSON as a streamed array of objects, XLSX as a write-only workbook on disk.
+Columns: ``EXPORT_COLUMNS`` (ports.ExportRow).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 
+from komunalka.application.shared.ports import Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.files import Spreadsheets
 from komunalka.application.suppliers.formats import readings_json
@@ -27,7 +30,7 @@ from komunalka.domain.periods import BillingPeriod
 
 FORMATS = ("csv", "json", "xlsx")
 
-__all__ = ["EXPORT_COLUMNS", "FORMATS", "ExportReadings", "from_sink"]
+__all__ = ["EXPORT_COLUMNS", "FORMATS", "ExportReadings", "from_sink", "write_export"]
 
 
 class ExportReadings:
@@ -37,11 +40,13 @@ class ExportReadings:
         suppliers: Suppliers,
         exports: ReadingExports,
         files: Spreadsheets,
+        clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._suppliers = suppliers
         self._exports = exports
         self._files = files
+        self._clock = clock
 
     async def __call__(
         self, caller: Caller, code: str | None, period: BillingPeriod, fmt: str, sink: Sink
@@ -49,14 +54,10 @@ class ExportReadings:
         """Writes the export in `fmt` (one of ``FORMATS``, else ``portal.bad_format``)."""
         if fmt not in FORMATS:
             raise DomainError.of("portal.bad_format")
+        now = self._clock.now()
         async with self._transactions():
             supplier = await managed_supplier(self._suppliers, caller, code)
-            if fmt == "csv":
-                await self._exports.export_csv(supplier.id, period, sink)
-            elif fmt == "json":
-                await readings_json(self._exports.export_rows(supplier.id, period), sink)
-            else:
-                await self._as_xlsx(supplier.id, period, sink)
+            await write_export(self._exports, self._files, supplier.id, period, fmt, sink, by=now)
 
     def stream(
         self, caller: Caller, code: str | None, period: BillingPeriod, fmt: str
@@ -64,10 +65,27 @@ class ExportReadings:
         """The same as an async iterator of bytes (for a streamed HTTP response)."""
         return from_sink(lambda sink: self(caller, code, period, fmt, sink))
 
-    async def _as_xlsx(self, supplier_id: int, period: BillingPeriod, sink: Sink) -> None:
-        writer = self._files.xlsx_writer(EXPORT_COLUMNS)
+
+async def write_export(
+    exports: ReadingExports,
+    files: Spreadsheets,
+    supplier_id: int,
+    period: BillingPeriod,
+    fmt: str,
+    sink: Sink,
+    *,
+    by: datetime | None,
+) -> None:
+    """The period's readings released by `by` (every one when None) in `fmt`, to `sink`, in
+    the transaction the caller has open: what a download and the period's file both write."""
+    if fmt == "csv":
+        await exports.export_csv(supplier_id, period, sink, by)
+    elif fmt == "json":
+        await readings_json(exports.export_rows(supplier_id, period, by), sink)
+    else:
+        writer = files.xlsx_writer(EXPORT_COLUMNS)
         try:
-            async for chunk in self._exports.export_rows(supplier_id, period):
+            async for chunk in exports.export_rows(supplier_id, period, by):
                 await asyncio.to_thread(writer.extend, chunk)
             chunks = writer.chunks()
             while data := await asyncio.to_thread(next, chunks, b""):

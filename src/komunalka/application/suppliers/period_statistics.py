@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from komunalka.application.shared.ports import Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.ports import PeriodCountsQuery, Suppliers
 from komunalka.application.suppliers.supplier_access import Caller, managed_supplier
@@ -49,18 +50,23 @@ class PeriodStatistics:
 
 class ShowPeriodStatistics:
     def __init__(
-        self, transactions: Transactions, suppliers: Suppliers, counts: PeriodCountsQuery
+        self,
+        transactions: Transactions,
+        suppliers: Suppliers,
+        counts: PeriodCountsQuery,
+        clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._suppliers = suppliers
         self._counts = counts
+        self._clock = clock
 
     async def __call__(
         self, caller: Caller, code: str | None, period: BillingPeriod
     ) -> PeriodStatistics:
         async with self._transactions():
             supplier = await managed_supplier(self._suppliers, caller, code)
-            counts = await self._counts.period_counts(supplier.id, period)
+            counts = await self._counts.period_counts(supplier.id, period, self._clock.now())
         rule = supplier.window
         window = rule.window_for(period)
         opens = rule.local_today(window.opens_at)

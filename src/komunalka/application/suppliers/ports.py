@@ -9,6 +9,7 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Mapping,
     Sequence,
 )
 from dataclasses import dataclass
@@ -208,7 +209,11 @@ class PeriodCounts:
 
 
 class PeriodCountsQuery(Protocol):
-    async def period_counts(self, supplier_id: int, period: BillingPeriod) -> PeriodCounts: ...
+    async def period_counts(
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
+    ) -> PeriodCounts:
+        """Counted from the readings released to the supplier by `by` (see ReadingExports)."""
+        ...
 
 
 class ExportRow(NamedTuple):
@@ -231,15 +236,19 @@ EXPORT_COLUMNS: tuple[str, ...] = ExportRow._fields
 
 
 class ReadingExports(Protocol):
-    """A supplier's accepted readings of a period, streamed: never loaded whole."""
+    """A supplier's accepted readings of a period, streamed: never loaded whole. `by`: only the
+    readings released to the supplier by then: a reading sent early is held until its window
+    opens (``readings.release_at``, ADR 0018); None: every one (a closed period's file)."""
 
-    async def export_csv(self, supplier_id: int, period: BillingPeriod, sink: Sink) -> None:
+    async def export_csv(
+        self, supplier_id: int, period: BillingPeriod, sink: Sink, by: datetime | None = None
+    ) -> None:
         """The rows as CSV with a header (``EXPORT_COLUMNS``), written by the database where it
         can (COPY on PostgreSQL), else by `formats.readings_csv`: the same text either way."""
         ...
 
     def export_rows(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[Sequence[ExportRow]]:
         """The rows, a chunk at a time."""
         ...
@@ -256,10 +265,10 @@ class NonSubmitter:
 
 class NonSubmitterQuery(Protocol):
     def non_submitters(
-        self, supplier_id: int, period: BillingPeriod
+        self, supplier_id: int, period: BillingPeriod, by: datetime | None = None
     ) -> AsyncIterator[NonSubmitter]:
-        """A supplier's active meters with no accepted reading for the period, streamed, by
-        account and serial."""
+        """A supplier's active meters with no accepted reading for the period released by `by`
+        (see ReadingExports), streamed, by account and serial."""
         ...
 
 
@@ -278,3 +287,59 @@ class SupplierPortalRepository(
 
 class ReadingQueries(ReadingExports, NonSubmitterQuery, Protocol):
     """Bulk reads for suppliers: one adapter implements these ports together."""
+
+
+# --- the period's file at the window's close (ADR 0018) ----------------------------------------
+
+PERIOD_FILE_READY = "period.file_ready"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFile:
+    """A period's final file, written once when the supplier's window for it closed."""
+
+    supplier_id: int
+    period: BillingPeriod
+    format: str
+    size: int
+    written_at: datetime
+
+
+class PeriodFileStore(Protocol):
+    """The period files, kept for download; the (supplier, period) pair is written once."""
+
+    async def file_formats(self) -> dict[int, str]:
+        """Every supplier's chosen format for its period files (csv, xlsx or json)."""
+        ...
+
+    async def set_file_format(self, supplier_id: int, fmt: str) -> None: ...
+    async def has(self, supplier_id: int, period: BillingPeriod) -> bool: ...
+
+    async def add(self, file: PeriodFile, content: bytes) -> bool:
+        """Keeps the file unless one of the supplier and period is already kept (then False,
+        and nothing is written): two workers racing write it once."""
+        ...
+
+    async def of_supplier(self, supplier_id: int, limit: int) -> list[PeriodFile]:
+        """The supplier's files, the newest period first (without their content)."""
+        ...
+
+    async def kept(
+        self, supplier_id: int, period: BillingPeriod
+    ) -> tuple[PeriodFile, bytes] | None:
+        """The file of the supplier and period with its content, when one is kept."""
+        ...
+
+
+class SupplierEvents(Protocol):
+    """Events for a supplier, recorded in the transaction of what they announce (an outbox):
+    the port the webhook push reads from. Until the push exists, recording is all there is."""
+
+    async def record(
+        self,
+        supplier_id: int,
+        kind: str,
+        period: BillingPeriod,
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> None: ...

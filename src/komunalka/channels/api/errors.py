@@ -16,6 +16,7 @@ STATUS = {
     "meter.not_found": 404,
     "supplier.not_found": 404,
     "reading.not_found": 404,
+    "portal.no_period_file": 404,
     "resident.not_found": 404,
     "link.too_many_attempts": 429,
     "submission.key_reused": 409,

@@ -253,6 +253,7 @@ def _submit_out(result: SubmitReadingsResult) -> SubmitOut:
             previous=a.previous,
             receipt=a.receipt,
             corrected=a.corrected,
+            held_until=a.held_until,
             consumption=None if a.previous is None else a.value - a.previous,
         )
         for a in result.readings
@@ -282,6 +283,7 @@ def _meter_out(m: MeterOverview) -> MeterOut:
         period=str(m.period),
         window_opens=m.opens_on,
         window_closes=m.closes_on,
+        sendable_early_until=m.early_until,
         blocked=m.blocked_code,
         last=[
             LastReadingOut(

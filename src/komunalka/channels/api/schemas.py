@@ -65,6 +65,11 @@ class ReadingOut(BaseModel):
     consumption: Decimal | None
     receipt: str
     corrected: bool
+    held_until: datetime | None = Field(
+        default=None,
+        description="Sent early: accepted and held, passed on to the supplier at this moment "
+        "(when the period's window opens). Null when passed on at once.",
+    )
 
 
 class SubmitOut(BaseModel):
@@ -97,6 +102,12 @@ class MeterOut(BaseModel):
     period: str
     window_opens: date
     window_closes: date
+    sendable_early_until: datetime | None = Field(
+        default=None,
+        description="The window has not opened but takes readings early: one sent before this "
+        "moment (the window's opening) counts for `period` and is passed on to the supplier then. "
+        "Null when the window is open or early sending is not possible now.",
+    )
     blocked: str | None
     last: list[LastReadingOut]
 

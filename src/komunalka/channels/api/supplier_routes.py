@@ -1,16 +1,16 @@
 """The supplier pull API (`/api/v1/supplier/`): a supplier's system fetches its readings, its
-non-submitters and its statistics with `Authorization: Bearer <supplier token>`. A supplier
-token opens its own supplier only; a resident's token does not open these routes (nor a
-supplier's token the resident ones)."""
+non-submitters, its statistics and its period files (written at each window's close) with
+`Authorization: Bearer <supplier token>`. A supplier token opens its own supplier only; a
+resident's token does not open these routes (nor a supplier's token the resident ones)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from komunalka.application.suppliers.formats import non_submitters_json
@@ -21,10 +21,13 @@ from komunalka.channels.api.use_cases import SupplierApiUseCases
 from komunalka.domain.periods import BillingPeriod
 
 # What the pull API's downloads are, for the client.
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-Period = Annotated[
-    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="`YYYY-MM`, a year 1950-2999")
-]
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="`YYYY-MM`, a year 1950-2999")]
 
 
 class DayOut(BaseModel):
@@ -35,6 +38,14 @@ class DayOut(BaseModel):
 class ChannelOut(BaseModel):
     channel: str
     readings: int
+
+
+class PeriodFileOut(BaseModel):
+    period: str
+    format: str
+    size: int
+    written_at: datetime
+    url: str
 
 
 class StatisticsOut(BaseModel):
@@ -94,6 +105,16 @@ class SupplierApi:
         router.add_api_route(
             "/statistics", self.statistics, methods=["GET"], response_model=StatisticsOut
         )
+        router.add_api_route(
+            "/periods", self.period_files, methods=["GET"], response_model=list[PeriodFileOut]
+        )
+        router.add_api_route(
+            "/periods/{period}/file",
+            self.period_file,
+            methods=["GET"],
+            response_class=Response,
+            responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+        )
 
     async def readings(
         self,
@@ -120,6 +141,33 @@ class SupplierApi:
         await self.use_cases.open_supplier(key)
         rows = self.use_cases.non_submitters(key, None, chosen)
         return StreamingResponse(non_submitters_json(rows), media_type=MEDIA_TYPES["json"])
+
+    async def period_files(self, authorization: Authorization = None) -> list[PeriodFileOut]:
+        """The period files kept: each period's final readings, written once in the supplier's
+        chosen format when its window closed; newest first."""
+        key = await self.supplier(authorization)
+        return [
+            PeriodFileOut(
+                period=str(f.period),
+                format=f.format,
+                size=f.size,
+                written_at=f.written_at,
+                url=f"/api/v1/supplier/periods/{f.period}/file",
+            )
+            for f in await self.use_cases.period_files(key, None)
+        ]
+
+    async def period_file(
+        self,
+        period: Annotated[str, Path(pattern=PERIOD_PATTERN, description="`YYYY-MM`")],
+        authorization: Authorization = None,
+    ) -> Response:
+        """The period's final file, as written when its window closed (404 before that)."""
+        key = await self.supplier(authorization)
+        kept = await self.use_cases.read_period_file(key, None, BillingPeriod.parse(period))
+        name = f"{kept.supplier_code}-{kept.file.period}-final.{kept.file.format}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(kept.content, media_type=MEDIA_TYPES[kept.file.format], headers=headers)
 
     async def statistics(
         self, period: Period, authorization: Authorization = None

@@ -14,6 +14,7 @@ from komunalka.application.readings.submit_readings import SubmitReadings
 from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.issue_supplier_token import AuthenticateSupplier
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
+from komunalka.application.suppliers.period_files import ListPeriodFiles, ReadPeriodFile
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.system.check_health import CheckHealth
@@ -40,4 +41,6 @@ class SupplierApiUseCases:
     export_readings: ExportReadings
     non_submitters: ListNonSubmitters
     open_supplier: OpenSupplier
+    period_files: ListPeriodFiles
     period_statistics: ShowPeriodStatistics
+    read_period_file: ReadPeriodFile

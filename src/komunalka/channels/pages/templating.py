@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.channels.pages.security import LANGUAGE_COOKIE, csrf_token
 from komunalka.domain.errors import DomainError
 from komunalka.domain.windows import DEFAULT_TIMEZONE
-from komunalka.i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate, translate
+from komunalka.i18n import DEFAULT_LANGUAGE, LANGUAGES, day_in_words, negotiate, translate
 from komunalka.money import format_money
 
 HERE = Path(__file__).parent
@@ -73,6 +73,7 @@ class Pages:
         self.env.filters["number"] = number
         self.env.filters["local"] = _local_time
         self.env.filters["month"] = month
+        self.env.filters["day_words"] = _day_words
 
     def render(
         self,
@@ -111,6 +112,14 @@ class Pages:
     def errors(error: DomainError, language: str) -> list[str]:
         """A domain error's violations as sentences in the reader's language."""
         return [translate(v.code, language, v.params) for v in error.violations]
+
+
+def _day_words(value: date | datetime, language: str, zone: tzinfo | None = None) -> str:
+    """A day in words in the reader's language (``3 грудня 2026``); an instant is taken as a
+    day in `zone` (Kyiv time when none is given)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(zone or ZoneInfo(DEFAULT_TIMEZONE)).date()
+    return day_in_words(value, language)
 
 
 def _local_time(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:

@@ -1,4 +1,5 @@
-"""The portal's settings: the submission window's rule and the tariffs."""
+"""The portal's settings: the submission window's rule, early sending and the period file's
+format, and the tariffs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.suppliers.configure_supplier import ZONES, TariffRequest
+from komunalka.application.suppliers.export_readings import FORMATS
 from komunalka.application.suppliers.supplier_access import SupplierChoice
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.templating import language_of
@@ -41,6 +43,7 @@ class SettingsPages(PortalPages):
             [
                 ("GET", "/window", self.window_form),
                 ("POST", "/window", self.set_window),
+                ("POST", "/delivery", self.set_delivery),
                 ("GET", "/tariffs", self.tariffs_form),
                 ("POST", "/tariffs", self.add_tariff),
             ],
@@ -67,6 +70,27 @@ class SettingsPages(PortalPages):
         choice = await self.choose(viewer, choice.supplier.code)
         lang = language_of(request, viewer)
         notice = translate("portal.window_saved", lang)
+        return await self._window_page(request, viewer, choice, {"notice": notice})
+
+    async def set_delivery(
+        self,
+        request: Request,
+        viewer: SignedIn,
+        early_days: Annotated[str, Form(max_length=10)] = "",
+        file_format: Annotated[str, Form(max_length=10)] = "",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await self.choose(viewer, supplier)
+        try:
+            await self.use_cases.set_delivery(
+                member(viewer), choice.supplier.code, early_days, file_format
+            )
+        except DomainError as error:
+            typed = {"early_days": early_days, "file_format": file_format}
+            extra = {"delivery_errors": self.errors(request, viewer, error), "delivery": typed}
+            return await self._window_page(request, viewer, choice, extra, 400)
+        choice = await self.choose(viewer, choice.supplier.code)
+        notice = translate("portal.delivery_saved", language_of(request, viewer))
         return await self._window_page(request, viewer, choice, {"notice": notice})
 
     async def tariffs_form(
@@ -103,10 +127,16 @@ class SettingsPages(PortalPages):
         status_code: int = 200,
     ) -> HTMLResponse:
         settings = await self.use_cases.supplier_settings(member(viewer), choice.supplier.code)
+        window = settings.supplier.window
         context = {
             "settings": settings,
-            "rule": str(settings.supplier.window),
+            "rule": window.ranges_text,
             "window_rows": window_rows(choice, settings.windows),
+            "formats": FORMATS,
+            "delivery": {
+                "early_days": str(window.early_days),
+                "file_format": settings.file_format,
+            },
             **extra,
         }
         return self.render(request, viewer, "supplier/window.html", choice, context, status_code)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.shared.ports import Clock
 from komunalka.application.suppliers.configure_supplier import (
+    SetDelivery,
     SetTariff,
     SetWindowRule,
     ShowSupplierSettings,
@@ -19,6 +20,7 @@ from komunalka.application.suppliers.issue_supplier_token import (
     RevokeSupplierToken,
 )
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
+from komunalka.application.suppliers.period_files import ListPeriodFiles, ReadPeriodFile
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
@@ -39,10 +41,13 @@ class SupplierUseCases:
     list_supplier_tokens: ListSupplierTokens
     non_submitters: ListNonSubmitters
     open_supplier: OpenSupplier
+    period_files: ListPeriodFiles
     period_statistics: ShowPeriodStatistics
+    read_period_file: ReadPeriodFile
     registry_uploads: RegistryUploads
     revoke_supplier_token: RevokeSupplierToken
     run_registry_upload: RunRegistryUpload
+    set_delivery: SetDelivery
     set_tariff: SetTariff
     set_window_rule: SetWindowRule
     show_reminders: ShowReminders
