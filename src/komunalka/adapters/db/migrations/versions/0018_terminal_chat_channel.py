@@ -4,7 +4,7 @@ did (their submissions, the readings of those, their audit entries). A resident 
 ``cli`` can only have been the terminal chat: the command line acts as the system.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
