@@ -66,7 +66,7 @@ def downgrade() -> None:
     op.drop_index("ix_supplier_events_unsent", table_name="supplier_events")
     op.drop_table("supplier_events")
     op.drop_table("period_files")
-    with op.batch_alter_table("suppliers", schema=None) as batch_op:
-        batch_op.drop_column("file_format")
-    with op.batch_alter_table("readings", schema=None) as batch_op:
-        batch_op.drop_column("release_at")
+    # Dropped in place, not by a batch copy: on SQLite a copy of `suppliers` would drop the
+    # table accounts, meters and tariffs point at (SQLite 3.35+ drops a plain column itself).
+    op.execute("ALTER TABLE suppliers DROP COLUMN file_format")
+    op.execute("ALTER TABLE readings DROP COLUMN release_at")
