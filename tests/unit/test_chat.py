@@ -749,9 +749,9 @@ async def test_sending_early_is_part_of_the_round_and_says_when_it_is_passed_on(
     listed = await talk(press("meters"))
     assert "можна заздалегідь: буде передано 5 грудня 2026" in listed
     said = await talk(press("send"))
-    assert "попередній показник 115.000 (за 2026-10)" in said
+    assert "попередній показник 115 (за жовтень 2026)" in said
     said = await talk(text("117,5"))
-    assert "117.500 — квитанція 2612-" in said  # a receipt at once, for December
+    assert "117,5 — квитанція 2612-" in said  # a receipt at once, for December
     assert "прийнято, буде передано Київтеплоенерго 5 грудня 2026" in said
 
 
@@ -766,4 +766,4 @@ async def test_a_meter_not_yet_sendable_early_says_from_when_it_is() -> None:
     )
     await linked(talk)
     said = await talk(press("send"))
-    assert "HW0011234: прийом з 2026-12-05, заздалегідь — з 2026-12-02" in said
+    assert "HW0011234: прийом з 5 грудня 2026, заздалегідь — з 2 грудня 2026" in said
