@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
+from komunalka.adapters.db.registry_changes import Stored, settle, stored_of
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
@@ -41,28 +42,45 @@ from komunalka.domain.meters import MeterStatus
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
-# Which of the chunk's meters and accounts exist, and which an earlier chunk of this import has
-# staged ('s', 't': a meter staged is a duplicate, an account staged is merged, so that its last
-# row still wins): one index probe per key. LATERAL with OFFSET 0
-# keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
-# per supplier: when no meter (account) lies between the chunk's least and greatest key, as in a
-# supplier's first registry sorted by serial, none of them exists and the point probes are
-# skipped (a one-time filter). The least and greatest are taken in SQL, in the database's
-# collation, which is the columns' (they name none) and so the order of their indexes.
-_EXISTING = """
+# The chunk's meters that exist, as stored (registry_changes.Stored: with their account, and the
+# registers with an accepted reading for the row's period), and the import that last listed
+# each (this one: landed by COPY, a duplicate): one index probe per key, and per found meter one
+# into accounts and one into readings. LATERAL with OFFSET 0 keeps the probes (a hash join would
+# read the whole table for a chunk). First, one range probe per supplier: when no meter lies
+# between the chunk's least and greatest key, as in a supplier's first registry sorted by
+# serial, none of them exists and the point probes are skipped (a one-time filter). The least
+# and greatest are taken in SQL, in the database's collation, which is the columns' (they name
+# none) and so the order of their indexes.
+_METERS_FOUND = """
     WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
-                      unnest(string_to_array($2, ' ')) AS key),
-         a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
-                      unnest(string_to_array($4, ' ')) AS key)
-    SELECT 'm', m.supplier_id, m.key, x.registry_import_id FROM m
-    CROSS JOIN LATERAL (SELECT registry_import_id FROM meters
-                        WHERE supplier_id = m.supplier_id AND serial = m.key OFFSET 0) x
+                      unnest(string_to_array($2, ' ')) AS key,
+                      unnest(string_to_array($3, ',', '')::int[]) AS period)
+    SELECT m.supplier_id, m.key, x.registry_import_id, x.number, x.holder, x.address,
+           x.district, x.service, x.registers, x.digits, x.decimals, x.verification_due,
+           x.status, x.water_heater,
+           CASE WHEN m.period IS NOT NULL THEN ARRAY(
+               SELECT register FROM readings r WHERE r.meter_id = x.id
+               AND r.period = m.period AND r.status = 'accepted') END
+    FROM m CROSS JOIN LATERAL (
+        SELECT t.id, t.registry_import_id, a.number, a.holder, a.address, a.district,
+               t.service, t.registers, t.digits, t.decimals, t.verification_due, t.status,
+               t.water_heater
+        FROM meters t JOIN accounts a ON a.id = t.account_id
+        WHERE t.supplier_id = m.supplier_id AND t.serial = m.key OFFSET 0) x
     WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
                                FROM m GROUP BY supplier_id) r
                   WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
                                 AND serial BETWEEN r.lo AND r.hi))
-    UNION ALL
-    SELECT 'a', a.supplier_id, a.key, NULL FROM a
+"""
+# Which of the chunk's accounts exist ('a', with the same range probe first), which of its
+# meters an earlier chunk of this import staged or found unchanged ('s': a duplicate) and of
+# which accounts it staged a row ('t': merged, so that the account's last row still wins).
+_OTHERS_FOUND = """
+    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($2, ' ')) AS key),
+         a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($4, ' ')) AS key)
+    SELECT 'a', a.supplier_id, a.key FROM a
     CROSS JOIN LATERAL (SELECT 1 FROM accounts
                         WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
     WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
@@ -70,11 +88,15 @@ _EXISTING = """
                   WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
                                 AND number BETWEEN r.lo AND r.hi))
     UNION ALL
-    SELECT 's', m.supplier_id, m.key, NULL FROM m
+    SELECT 's', m.supplier_id, m.key FROM m
     CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
                         AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
     UNION ALL
-    SELECT 't', a.supplier_id, a.key, NULL FROM a
+    SELECT 's', m.supplier_id, m.key FROM m
+    CROSS JOIN LATERAL (SELECT FROM registry_seen WHERE import_id = $5
+                        AND supplier_id = m.supplier_id AND serial = m.key) x
+    UNION ALL
+    SELECT 't', a.supplier_id, a.key FROM a
     CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
                         AND supplier_id = a.supplier_id AND account = a.key LIMIT 1) x
 """
@@ -110,6 +132,16 @@ class ChunkSplit:
     duplicates: list[int] = field(default_factory=list)  # lines repeating an earlier meter
     new: list[StagedRow] = field(default_factory=list)  # new account, all its meters new
     existing: list[StagedRow] = field(default_factory=list)  # the rest: merged
+
+
+@dataclass(slots=True)
+class Found:
+    """What the database holds of a chunk's keys."""
+
+    meters: dict[Key, int | None]  # meter -> the import that last listed it (or staged it)
+    stored: dict[Key, Stored]  # existing meter -> as stored
+    accounts: set[Key]  # existing accounts, and those with a row staged by this import
+    staged_accounts: set[Key]  # accounts with a row staged by this import
 
 
 def split_chunk(
@@ -161,12 +193,15 @@ class PgRegistryStaging(SqlRegistryStaging):
     async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
         await self._prepare()
         kept, repeats = first_of_each_meter(chunk)
-        meters_found, accounts_found = await self._existing(kept, job.id)
-        split = split_chunk(kept, repeats, meters_found, accounts_found, job.id)
-        counts = MergeCounts(staged=len(chunk), duplicates=len(split.duplicates))
+        found = await self._existing(kept, job.id)
+        split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
+        merge, same = settle(split.existing, found.stored, found.staged_accounts, job.water_heaters)
+        counts = MergeCounts(
+            staged=len(chunk), duplicates=len(split.duplicates), unchanged=len(same)
+        )
         if split.new:
             counts += await self._copy(split.new, job.id, job.at)
-        records = [(job.id, False, *stage_record(s)) for s in split.existing]
+        records = [(job.id, False, *stage_record(s)) for s in merge]
         records += [(job.id, True, line, *_NO_ROW) for line in split.duplicates]
         if records:
             await self._raw.copy_records_to_table(
@@ -175,6 +210,12 @@ class PgRegistryStaging(SqlRegistryStaging):
             # The next chunk's probes and the batches' scans go by index only if the planner
             # knows the table is not empty (it was, when last analyzed).
             await self._raw.execute("ANALYZE registry_rows")
+        if same:
+            seen = [(job.id, s.supplier_id, s.row.serial) for s in same]
+            await self._raw.copy_records_to_table(
+                "registry_seen", records=seen, columns=["import_id", "supplier_id", "serial"]
+            )
+            await self._raw.execute("ANALYZE registry_seen")
         await add_counts(self._conn, job, counts, chunk[-1].line)
 
     async def _lock_meters(self) -> None:
@@ -192,25 +233,30 @@ class PgRegistryStaging(SqlRegistryStaging):
                 "registry_stage", records=records, columns=COLUMNS
             )
 
-    async def _existing(
-        self, kept: list[StagedRow], import_id: int
-    ) -> tuple[dict[Key, int | None], set[Key]]:
+    async def _existing(self, kept: list[StagedRow], import_id: int) -> Found:
         if not kept:
-            return {}, set()
+            return Found({}, {}, set(), set())
         accounts = {account_key(s) for s in kept}
         # Keys travel as one string each: serials and account numbers hold no space (their
         # patterns say so), and the driver encodes a string far faster than a text array.
-        found = await self._raw.fetch(
-            _EXISTING,
-            ",".join([str(s.supplier_id) for s in kept]),
-            " ".join([s.row.serial for s in kept]),
+        supplier_ids = ",".join([str(s.supplier_id) for s in kept])
+        serials = " ".join([s.row.serial for s in kept])
+        periods = ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
+        found = await self._raw.fetch(_METERS_FOUND, supplier_ids, serials, periods)
+        others = await self._raw.fetch(
+            _OTHERS_FOUND,
+            supplier_ids,
+            serials,
             ",".join([str(k[0]) for k in accounts]),
             " ".join([k[1] for k in accounts]),
             import_id,
         )
-        meters = {(r[1], r[2]): r[3] for r in found if r[0] == "m"}
-        meters |= {(r[1], r[2]): import_id for r in found if r[0] == "s"}
-        return meters, {(r[1], r[2]) for r in found if r[0] in ("a", "t")}
+        meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
+        meters |= {(r[1], r[2]): import_id for r in others if r[0] == "s"}
+        stored = {(r[0], r[1]): stored_of(r[3:]) for r in found}
+        staged_accounts = {(r[1], r[2]) for r in others if r[0] == "t"}
+        existing = {(r[1], r[2]) for r in others if r[0] == "a"}
+        return Found(meters, stored, existing | staged_accounts, staged_accounts)
 
     async def _ids(self, table: str, count: int) -> list[int]:
         ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)
