@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import CreateTable
 
-from komunalka.adapters.db.registry_changes import settle, stored_of
+from komunalka.adapters.db.registry_changes import held_meters, settle, stored_of
 from komunalka.adapters.db.registry_jobs import (
     add_counts,
     finish_job,
@@ -213,7 +213,8 @@ class SqlRegistryStaging(InScope):
         accounts = await self._conn.execute(text(_ACCOUNTS_STAGED), ids)
         staged_accounts = {(r[0], r[1]) for r in accounts}
         rows = [s for s in kept if s.line not in found]
-        merge, same = settle(rows, stored, staged_accounts, job.water_heaters)
+        held = held_meters(rows, stored, job.water_heaters)
+        merge, same = settle(rows, held, staged_accounts)
         if len(merge) < len(kept):
             await self._fill_stage(merge)
         await self._conn.execute(text(_KEEP), ids)

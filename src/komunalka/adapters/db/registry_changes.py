@@ -96,15 +96,56 @@ def is_unchanged(staged: StagedRow, stored: Stored, water_heaters: bool) -> bool
     return True
 
 
+def held_meters(
+    rows: list[StagedRow], stored: Mapping[Key, Stored], water_heaters: bool
+) -> set[Key]:
+    """The rows' meters that the database holds as their rows list them."""
+    held: set[Key] = set()
+    for staged in rows:
+        key = meter_key(staged)
+        found = stored.get(key)
+        if found is not None and is_unchanged(staged, found, water_heaters):
+            held.add(key)
+    return held
+
+
+# What PostgreSQL compares a row with (registry_pg.py): the fields the registry carries, joined
+# by a separator no cell holds (a row whose cells hold one is never found equal).
+SEPARATOR = "\x1f"
+ROWS_SEPARATOR = "\x1e"
+NEVER_EQUAL = "\x1d"
+
+
+def content_of(staged: StagedRow, water_heaters: bool) -> str:
+    """The row's registry content as PostgreSQL builds a stored meter's (registry_pg.py)."""
+    row = staged.row
+    due = row.verification_due
+    cells = [
+        row.account,
+        row.holder,
+        row.address,
+        row.district,
+        row.service.value,
+        "|".join(row.registers),
+        str(row.digits),
+        str(row.decimals),
+        due.isoformat() if due else "",
+        row.status.value,
+    ]
+    if water_heaters:
+        cells.append("t" if row.water_heater else "f")
+    text = SEPARATOR.join(cells)
+    if text.count(SEPARATOR) != len(cells) - 1 or ROWS_SEPARATOR in text:
+        return NEVER_EQUAL
+    return text
+
+
 def settle(
-    rows: list[StagedRow],
-    stored: Mapping[Key, Stored],
-    staged_accounts: Collection[Key],
-    water_heaters: bool,
+    rows: list[StagedRow], held: Collection[Key], staged_accounts: Collection[Key]
 ) -> tuple[list[StagedRow], list[StagedRow]]:
     """The rows to merge and the rows unchanged, each in line order. `rows` repeat no meter;
-    `stored` holds those of their meters that exist; `staged_accounts` are accounts an earlier
-    chunk of this import staged a row of."""
+    `held` are those of their meters the database holds as listed; `staged_accounts` are
+    accounts an earlier chunk of this import staged a row of."""
     fields: dict[Key, tuple[str, str, str] | None] = {}
     for staged in rows:
         key, row = account_key(staged), staged.row
@@ -115,13 +156,7 @@ def settle(
     same: list[StagedRow] = []
     for staged in rows:
         key = account_key(staged)
-        found = stored.get(meter_key(staged))
-        if (
-            found is not None
-            and fields[key] is not None
-            and key not in staged_accounts
-            and is_unchanged(staged, found, water_heaters)
-        ):
+        if meter_key(staged) in held and fields[key] is not None and key not in staged_accounts:
             same.append(staged)
         else:
             merge.append(staged)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
-from komunalka.adapters.db.registry_changes import Stored, settle, stored_of
+from komunalka.adapters.db.registry_changes import ROWS_SEPARATOR, content_of, settle
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
@@ -42,29 +42,36 @@ from komunalka.domain.meters import MeterStatus
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
-# The chunk's meters that exist, as stored (registry_changes.Stored: with their account, and the
-# registers with an accepted reading for the row's period), and the import that last listed
-# each (this one: landed by COPY, a duplicate): one index probe per key, and per found meter one
-# into accounts and one into readings. LATERAL with OFFSET 0 keeps the probes (a hash join would
-# read the whole table for a chunk). First, one range probe per supplier: when no meter lies
-# between the chunk's least and greatest key, as in a supplier's first registry sorted by
-# serial, none of them exists and the point probes are skipped (a one-time filter). The least
-# and greatest are taken in SQL, in the database's collation, which is the columns' (they name
-# none) and so the order of their indexes.
+# The chunk's meters that exist: the import that last listed each (this one: landed by COPY, a
+# duplicate), and whether the database holds it as its row lists it (ADR 0022): the fields the
+# registry carries, joined as registry_changes.content_of joins the row's ($4), equal; the
+# water-heater flag as the merge would leave it ($5: the file lists the flags); an accepted
+# reading of each register for the row's period, if it has one. One index probe per key, and
+# per found meter one into accounts and one per register into readings. LATERAL with OFFSET 0
+# keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
+# per supplier: when no meter lies between the chunk's least and greatest key, as in a
+# supplier's first registry sorted by serial, none of them exists and the point probes are
+# skipped (a one-time filter). The least and greatest are taken in SQL, in the database's
+# collation, which is the columns' (they name none) and so the order of their indexes.
 _METERS_FOUND = """
     WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
                       unnest(string_to_array($2, ' ')) AS key,
-                      unnest(string_to_array($3, ',', '')::int[]) AS period)
-    SELECT m.supplier_id, m.key, x.registry_import_id, x.number, x.holder, x.address,
-           x.district, x.service, x.registers, x.digits, x.decimals, x.verification_due,
-           x.status, x.water_heater,
-           CASE WHEN m.period IS NOT NULL THEN ARRAY(
-               SELECT register FROM readings r WHERE r.meter_id = x.id
-               AND r.period = m.period AND r.status = 'accepted') END
+                      unnest(string_to_array($3, ',', '')::int[]) AS period,
+                      unnest(string_to_array($4, chr(30))) AS content)
+    SELECT m.supplier_id, m.key, x.registry_import_id,
+           x.content = m.content AND ($5 OR NOT x.water_heater OR x.service = 'hot_water')
+           AND (m.period IS NULL OR NOT EXISTS (
+               SELECT FROM unnest(string_to_array(x.registers, '|')) g(register)
+               WHERE NOT EXISTS (SELECT FROM readings r WHERE r.meter_id = x.id
+                                 AND r.register = g.register AND r.period = m.period
+                                 AND r.status = 'accepted')))
     FROM m CROSS JOIN LATERAL (
-        SELECT t.id, t.registry_import_id, a.number, a.holder, a.address, a.district,
-               t.service, t.registers, t.digits, t.decimals, t.verification_due, t.status,
-               t.water_heater
+        SELECT t.id, t.registry_import_id, t.registers, t.water_heater, t.service,
+               concat_ws(chr(31), a.number, a.holder, a.address, a.district, t.service,
+                         t.registers, t.digits, t.decimals,
+                         coalesce(to_char(t.verification_due, 'YYYY-MM-DD'), ''), t.status,
+                         CASE WHEN $5 THEN CASE WHEN t.water_heater THEN 't' ELSE 'f' END END
+               ) AS content
         FROM meters t JOIN accounts a ON a.id = t.account_id
         WHERE t.supplier_id = m.supplier_id AND t.serial = m.key OFFSET 0) x
     WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
@@ -72,14 +79,18 @@ _METERS_FOUND = """
                   WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
                                 AND serial BETWEEN r.lo AND r.hi))
 """
-# Which of the chunk's accounts exist ('a', with the same range probe first), which of its
-# meters an earlier chunk of this import staged or found unchanged ('s': a duplicate) and of
-# which accounts it staged a row ('t': merged, so that the account's last row still wins).
+# Which of the accounts $3/$4 exist ('a': those of the chunk none of whose meters exist; with the
+# same range probe first), which of the chunk's meters an earlier chunk of this import staged or
+# found unchanged ('s': a duplicate), and of which of its accounts ($6/$7) an earlier chunk
+# staged a row ('t': merged, so that the account's last row still wins). The probes into the
+# import's own rows run only when it has such rows (one-time filters).
 _OTHERS_FOUND = """
     WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
                       unnest(string_to_array($2, ' ')) AS key),
          a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
-                      unnest(string_to_array($4, ' ')) AS key)
+                      unnest(string_to_array($4, ' ')) AS key),
+         c AS (SELECT unnest(string_to_array($6, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($7, ' ')) AS key)
     SELECT 'a', a.supplier_id, a.key FROM a
     CROSS JOIN LATERAL (SELECT 1 FROM accounts
                         WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
@@ -91,14 +102,17 @@ _OTHERS_FOUND = """
     SELECT 's', m.supplier_id, m.key FROM m
     CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
                         AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
+    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5)
     UNION ALL
     SELECT 's', m.supplier_id, m.key FROM m
     CROSS JOIN LATERAL (SELECT FROM registry_seen WHERE import_id = $5
                         AND supplier_id = m.supplier_id AND serial = m.key) x
+    WHERE EXISTS (SELECT FROM registry_seen WHERE import_id = $5)
     UNION ALL
-    SELECT 't', a.supplier_id, a.key FROM a
+    SELECT 't', c.supplier_id, c.key FROM c
     CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
-                        AND supplier_id = a.supplier_id AND account = a.key LIMIT 1) x
+                        AND supplier_id = c.supplier_id AND account = c.key LIMIT 1) x
+    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5 AND NOT duplicate)
 """
 _IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
 
@@ -139,7 +153,7 @@ class Found:
     """What the database holds of a chunk's keys."""
 
     meters: dict[Key, int | None]  # meter -> the import that last listed it (or staged it)
-    stored: dict[Key, Stored]  # existing meter -> as stored
+    held: set[Key]  # existing meters the database holds as their rows list them
     accounts: set[Key]  # existing accounts, and those with a row staged by this import
     staged_accounts: set[Key]  # accounts with a row staged by this import
 
@@ -193,9 +207,9 @@ class PgRegistryStaging(SqlRegistryStaging):
     async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
         await self._prepare()
         kept, repeats = first_of_each_meter(chunk)
-        found = await self._existing(kept, job.id)
+        found = await self._existing(kept, job)
         split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
-        merge, same = settle(split.existing, found.stored, found.staged_accounts, job.water_heaters)
+        merge, same = settle(split.existing, found.held, found.staged_accounts)
         counts = MergeCounts(
             staged=len(chunk), duplicates=len(split.duplicates), unchanged=len(same)
         )
@@ -233,30 +247,39 @@ class PgRegistryStaging(SqlRegistryStaging):
                 "registry_stage", records=records, columns=COLUMNS
             )
 
-    async def _existing(self, kept: list[StagedRow], import_id: int) -> Found:
+    async def _existing(self, kept: list[StagedRow], job: ImportJob) -> Found:
         if not kept:
-            return Found({}, {}, set(), set())
-        accounts = {account_key(s) for s in kept}
+            return Found({}, set(), set(), set())
         # Keys travel as one string each: serials and account numbers hold no space (their
         # patterns say so), and the driver encodes a string far faster than a text array.
         supplier_ids = ",".join([str(s.supplier_id) for s in kept])
         serials = " ".join([s.row.serial for s in kept])
         periods = ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
-        found = await self._raw.fetch(_METERS_FOUND, supplier_ids, serials, periods)
+        heaters = job.water_heaters
+        contents = ROWS_SEPARATOR.join([content_of(s, heaters) for s in kept])
+        found = await self._raw.fetch(
+            _METERS_FOUND, supplier_ids, serials, periods, contents, heaters
+        )
+        meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
+        held = {(r[0], r[1]) for r in found if r[3]}
+        accounts = {account_key(s) for s in kept}
+        # Only an account none of whose meters exist may be new: the others are probed no more.
+        unknown = accounts - {account_key(s) for s in kept if meter_key(s) in meters}
         others = await self._raw.fetch(
             _OTHERS_FOUND,
             supplier_ids,
             serials,
+            ",".join([str(k[0]) for k in unknown]),
+            " ".join([k[1] for k in unknown]),
+            job.id,
             ",".join([str(k[0]) for k in accounts]),
             " ".join([k[1] for k in accounts]),
-            import_id,
         )
-        meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
-        meters |= {(r[1], r[2]): import_id for r in others if r[0] == "s"}
-        stored = {(r[0], r[1]): stored_of(r[3:]) for r in found}
+        meters |= {(r[1], r[2]): job.id for r in others if r[0] == "s"}
         staged_accounts = {(r[1], r[2]) for r in others if r[0] == "t"}
         existing = {(r[1], r[2]) for r in others if r[0] == "a"}
-        return Found(meters, stored, existing | staged_accounts, staged_accounts)
+        existing |= accounts - unknown
+        return Found(meters, held, existing | staged_accounts, staged_accounts)
 
     async def _ids(self, table: str, count: int) -> list[int]:
         ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)
