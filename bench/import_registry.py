@@ -39,6 +39,7 @@ from komunalka.adapters.db.registry_pg import ACCOUNT_COLUMNS, METER_COLUMNS, RE
 from support import (
     REGISTRY_COLUMNS,
     TABLE_HEADER,
+    BackendCpu,
     BenchError,
     CommandRun,
     Database,
@@ -96,7 +97,8 @@ def import_once(path: Path, rows: int, label: str, keep: bool, workdir: Path) ->
     print(
         f"  ours, {rows:>9,} rows: {run.wall:6.2f} s (start-up {run.startup:.2f} s, "
         f"command {run.command:.2f} s), peak RSS {mib(run.peak_rss)} "
-        f"(after imports {mib(run.rss_after_import)}, kernel's peak {mib(run.max_rss)})",
+        f"(after imports {mib(run.rss_after_import)}, kernel's peak {mib(run.max_rss)}); "
+        f"CPU: the process {run.cpu:.2f} s, PostgreSQL {run.db_cpu:.2f} s",
         flush=True,
     )
     return run
@@ -186,8 +188,9 @@ def floor_chunks(
             yield list(accounts.values()), meters, readings
 
 
-async def copy_floor(db: Database, path: Path) -> float:
-    """Seconds of binary COPY of the file's accounts, meters and readings into `db`."""
+async def copy_floor(db: Database, path: Path) -> tuple[float, float]:
+    """Seconds of binary COPY of the file's accounts, meters and readings into `db`, and this
+    process's CPU seconds meanwhile (asyncpg encoding the records)."""
     conn = await asyncpg.connect(db.dsn)
     try:
         supplier_id = await conn.fetchval("SELECT id FROM suppliers WHERE code = 'kte'")
@@ -196,9 +199,9 @@ async def copy_floor(db: Database, path: Path) -> float:
             await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM meters"),
         )
         at = datetime(2026, 11, 20, 10, tzinfo=UTC)
-        seconds = 0.0
+        seconds = cpu = 0.0
         for accounts, meters, readings in floor_chunks(path, supplier_id, first_ids, at):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             async with conn.transaction():
                 await conn.copy_records_to_table(
                     "accounts", records=accounts, columns=ACCOUNT_COLUMNS
@@ -208,7 +211,8 @@ async def copy_floor(db: Database, path: Path) -> float:
                     "readings", records=readings, columns=READING_COLUMNS
                 )
             seconds += time.perf_counter() - start
-        return seconds
+            cpu += time.process_time() - start_cpu
+        return seconds, cpu
     finally:
         await conn.close()
 
@@ -217,11 +221,16 @@ def floor(path: Path, rows: int, keep: bool) -> float:
     with temporary_database("import_floor", keep=keep) as db:
         prepare_schema(db)
         checkpoint(db)
-        seconds = asyncio.run(copy_floor(db, path))
+        with BackendCpu(db) as backend:
+            seconds, cpu = asyncio.run(copy_floor(db, path))
         landed = count_landed(db)
     if landed != (rows, rows):
         raise BenchError(f"COPY floor: meters and readings {landed} of {rows} rows")
-    print(f"  COPY floor (keys, indexes), {rows:>9,} rows: {seconds:6.2f} s", flush=True)
+    print(
+        f"  COPY floor (keys, indexes), {rows:>9,} rows: {seconds:6.2f} s; CPU: encoding "
+        f"{cpu:.2f} s, PostgreSQL {backend.value:.2f} s",
+        flush=True,
+    )
     return seconds
 
 

@@ -98,7 +98,8 @@ def timed_import(db: Any, path: Path, label: str, workdir: Path) -> CommandRun:
         raise BenchError(f"{label}: {len(bad)} rows rejected, e.g. {bad[0]}")
     print(
         f"  {label}: {run.wall:6.2f} s (start-up {run.startup:.2f} s, command "
-        f"{run.command:.2f} s), peak RSS {mib(run.peak_rss)} (kernel's {mib(run.max_rss)})",
+        f"{run.command:.2f} s), peak RSS {mib(run.peak_rss)} (kernel's {mib(run.max_rss)}); "
+        f"CPU: the process {run.cpu:.2f} s, PostgreSQL {run.db_cpu:.2f} s",
         flush=True,
     )
     return run
