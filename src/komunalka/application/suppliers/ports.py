@@ -78,8 +78,10 @@ class RejectedRow:
         return tuple(v.code for v in self.violations)
 
 
-@dataclass(frozen=True, slots=True)
-class StagedRow:
+class StagedRow(NamedTuple):
+    """A checked row of an import, by line. A named tuple for the speed of a million of them
+    (ADR 0022)."""
+
     line: int
     supplier_id: int
     row: RegistryRow
