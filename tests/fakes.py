@@ -567,6 +567,8 @@ class InMemoryRegistry(_Repos):
         )
         if account is None or meter is None or meter.account_id != account.id:
             return False
+        if not all(t.isprintable() for t in (row.holder, row.address, row.district)):
+            return False  # as the databases judge a cell holding a control character
         heater = row.water_heater if job.water_heaters else meter.water_heater
         same = (
             (account.holder, account.address, account.district)

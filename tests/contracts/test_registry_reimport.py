@@ -155,6 +155,16 @@ async def test_a_meter_listed_unchanged_and_again_later_is_a_duplicate(storage: 
     assert counts == MergeCounts(staged=3, duplicates=1, unchanged=2)
 
 
+async def test_a_row_whose_text_holds_a_control_character_is_always_merged(storage: Any) -> None:
+    """PostgreSQL compares a row's cells joined by a control character; a cell holding one is
+    never taken for unchanged, on every database alike."""
+    kte = await _kte(storage)
+    rows = [registry_row("1000001357", "HW1", holder="Шевченко\x1fТарас")]
+    await land(storage, {"kte": kte}, [rows])
+    counts, _ = await land(storage, {"kte": kte}, [rows])
+    assert (counts.meters, counts.unchanged) == (1, 0)
+
+
 async def test_a_row_listed_without_its_reading_is_unchanged(storage: Any) -> None:
     """The merge never removes a reading, so a row that no longer carries one writes nothing."""
     kte = await _kte(storage)

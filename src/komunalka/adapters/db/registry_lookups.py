@@ -30,9 +30,9 @@ METERS_FOUND = """
                                  AND r.status = 'accepted')))
     FROM m CROSS JOIN LATERAL (
         SELECT t.id, t.registry_import_id, t.registers, t.water_heater, t.service,
-               concat_ws(chr(31), a.number, a.holder, a.address, a.district, t.service,
-                         t.registers, t.digits, t.decimals,
-                         coalesce(to_char(t.verification_due, 'YYYY-MM-DD'), ''), t.status,
+               concat_ws(chr(31), a.number, a.holder, a.address, a.district,
+                         coalesce(to_char(t.verification_due, 'YYYY-MM-DD'), ''), t.service,
+                         t.registers, t.digits, t.decimals, t.status,
                          CASE WHEN $5 THEN CASE WHEN t.water_heater THEN 't' ELSE 'f' END END
                ) AS content
         FROM meters t JOIN accounts a ON a.id = t.account_id

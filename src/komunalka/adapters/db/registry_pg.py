@@ -203,9 +203,11 @@ class PgRegistryStaging(SqlRegistryStaging):
             )
         meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
         held = {(r[0], r[1]) for r in found if r[3]}
-        accounts = {account_key(s) for s in kept}
+        accounts = {(s.supplier_id, s.row.account) for s in kept}
         # Only an account none of whose meters exist may be new: the others are probed no more.
-        unknown = accounts - {account_key(s) for s in kept if meter_key(s) in meters}
+        unknown = accounts - {
+            (s.supplier_id, s.row.account) for s in kept if (s.supplier_id, s.row.serial) in meters
+        }
         others = await self._raw.fetch(
             OTHERS_FOUND,
             supplier_ids,
