@@ -148,6 +148,8 @@ class CommandRun:
     max_rss: int  # the kernel's own peak (getrusage), a check on the sampling
     rss_after_import: int
     stdout: str
+    cpu: float = 0.0  # the process's CPU seconds (user + system), start-up included
+    db_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends serving the command's database
 
     @property
     def startup(self) -> float:
@@ -164,15 +166,62 @@ def timed_komunalka(db: Database, *args: str) -> CommandRun:
         proc = psutil.Popen(
             cmd, env=komunalka_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        with PeakRss(proc) as peak:
+        with PeakRss(proc) as peak, BackendCpu(db) as backends:
             out, err = proc.communicate()
         wall = time.perf_counter() - start
         if proc.returncode:
             raise BenchError(f"komunalka {' '.join(args)} failed:\n{err[-3000:]}")
         timing = json.loads(report.read_text())
     return CommandRun(
-        wall, timing["command"], peak.value, timing["max_rss"], timing["rss_after_import"], out
+        wall,
+        timing["command"],
+        peak.value,
+        timing["max_rss"],
+        timing["rss_after_import"],
+        out,
+        timing.get("cpu", 0.0),
+        backends.value,
     )
+
+
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends connected to one database, sampled every
+    `every` seconds until the block ends (a backend's last fraction of a sample may be missed;
+    the command's pool keeps its connections, so little is)."""
+
+    def __init__(self, db: Database, every: float = 0.2) -> None:
+        self._name = db.name
+        self._every = every
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def value(self) -> float:
+        return sum(self._seen.values())
+
+    def _sample(self) -> None:
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            try:
+                if proc.info["name"] == "postgres" and any(
+                    self._name in part for part in proc.info["cmdline"] or ()
+                ):
+                    times = proc.cpu_times()
+                    self._seen[proc.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._sample()
+
+    def __enter__(self) -> BackendCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class PeakRss:
@@ -242,6 +291,7 @@ def write_registry(
                     "active",
                     period,
                     value or f"{1000 + i % 5000}.{i % 1000:03d}",
+                    "",  # water_heater: no
                 )
             )
 

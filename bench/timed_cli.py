@@ -3,7 +3,8 @@
     python bench/timed_cli.py REPORT.json import-registry FILE ...
 
 Writes REPORT.json: `command` (seconds from the first line of the command to its end, imports
-excluded), `rss_after_import` and `max_rss` (bytes; the kernel's peak for this process).
+excluded), `rss_after_import` and `max_rss` (bytes; the kernel's peak for this process), `cpu`
+(seconds of CPU, user and system, of the whole process).
 The caller measures the wall time around the whole process.
 """
 
@@ -30,8 +31,14 @@ def run(report: Path, args: list[str]) -> int:
     except SystemExit as exc:
         code = exc.code
     elapsed = time.perf_counter() - start
-    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    timing = {"command": elapsed, "rss_after_import": rss_after_import, "max_rss": max_rss}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    max_rss = usage.ru_maxrss * 1024  # KiB on Linux
+    timing = {
+        "command": elapsed,
+        "rss_after_import": rss_after_import,
+        "max_rss": max_rss,
+        "cpu": usage.ru_utime + usage.ru_stime,  # the whole process, start-up included
+    }
     report.write_text(json.dumps(timing))
     if code in (0, None):
         return 0

@@ -509,8 +509,9 @@ class _FakeImport:
 
 class InMemoryRegistry(_Repos):
     """RegistryStaging as the databases merge: rows staged, then merged batch by batch, the last
-    row of an account wins, a meter listed again moves its revision on, a known accepted reading
-    is kept. Records each step it was given (`steps`)."""
+    row of an account wins, a meter listed again with a change moves its revision on (one listed
+    as held is only counted unchanged), a known accepted reading is kept. Records each step it
+    was given (`steps`)."""
 
     def __init__(self, state: State | None = None) -> None:
         super().__init__(state)
@@ -538,6 +539,7 @@ class InMemoryRegistry(_Repos):
         self.steps.append("stage")
         found = self._running(job)
         dups = 0
+        rows: list[StagedRow] = []
         for item in chunk:
             key = (item.supplier_id, item.row.serial)
             if key in found.seen:
@@ -545,9 +547,58 @@ class InMemoryRegistry(_Repos):
                 dups += 1
                 continue
             found.seen.add(key)
-            found.waiting.append(item)
-        found.counts += MergeCounts(len(chunk), dups)
+            rows.append(item)
+        # A row the store holds as listed is not merged (ADR 0022), unless its account's rows
+        # disagree or one of them was merged already (the last row of an account wins).
+        staged = {(i.supplier_id, i.row.account) for i in found.waiting}
+        fields: dict[tuple[int, str], set[tuple[str, str, str]]] = {}
+        for item in rows:
+            own = (item.row.holder, item.row.address, item.row.district)
+            fields.setdefault((item.supplier_id, item.row.account), set()).add(own)
+        unchanged = 0
+        for item in rows:
+            account = (item.supplier_id, item.row.account)
+            if account not in staged and len(fields[account]) == 1 and self._holds(item, job):
+                unchanged += 1
+            else:
+                found.waiting.append(item)
+        found.counts += MergeCounts(len(chunk), dups, unchanged=unchanged)
         found.job = replace(found.job, staged_through=chunk[-1].line)
+
+    def _holds(self, item: StagedRow, job: ImportJob) -> bool:
+        """Whether merging the row would change nothing but its meter's revision."""
+        row = item.row
+        account = self._account(item.supplier_id, row.account)
+        meter = next(
+            (
+                m
+                for m in self.s.meters.values()
+                if m.serial == row.serial and self.s.supplier_of_meter(m) == item.supplier_id
+            ),
+            None,
+        )
+        if account is None or meter is None or meter.account_id != account.id:
+            return False
+        if not all(t.isprintable() for t in (row.holder, row.address, row.district)):
+            return False  # as the databases judge a cell holding a control character
+        heater = row.water_heater if job.water_heaters else meter.water_heater
+        same = (
+            (account.holder, account.address, account.district)
+            == (row.holder, row.address, row.district)
+            and (meter.service, meter.registers, meter.digits, meter.decimals)
+            == (row.service, row.registers, row.digits, row.decimals)
+            and (meter.verification_due, meter.status) == (row.verification_due, row.status)
+            and meter.water_heater == heater
+            and not (heater and row.service is not Service.HOT_WATER)
+        )
+        known = {
+            r.register
+            for r in self.s.readings
+            if r.meter_id == meter.id
+            and r.period == row.period
+            and r.status is ReadingStatus.ACCEPTED
+        }
+        return same and (row.period is None or set(row.registers) <= known)
 
     async def merge(self, job: ImportJob, batch: int) -> bool:
         self.steps.append("merge")
@@ -1402,20 +1453,21 @@ class InMemorySupplierPortal(_Repos):
         self,
         upload_id: int,
         status: str,
-        counts: tuple[int, int, int],
+        counts: tuple[int, int, int, int],
         problems: Sequence[RejectedRow],
         at: datetime,
     ) -> None:
         found = self.s.uploads.get(upload_id)
         if found is None:
             return
-        rows, accepted, rejected = counts
+        rows, accepted, rejected, unchanged = counts
         self.s.uploads[upload_id] = replace(
             found,
             status=status,
             rows=rows,
             accepted=accepted,
             rejected=rejected,
+            unchanged=unchanged,
             finished_at=at,
             problems=_as_stored(problems),
         )

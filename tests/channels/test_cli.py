@@ -71,6 +71,23 @@ def test_import_registry_reports_bad_rows_to_a_file(run, tmp_path: Path) -> None
     assert bad[0]["message"].startswith("«abc» — не число")
 
 
+def test_a_registry_imported_again_is_reported_unchanged(run, tmp_path: Path) -> None:
+    assert run("demo").exit_code == 0
+    source = tmp_path / "registry.csv"
+    source.write_text(
+        ",".join(COLUMNS) + "\n"
+        "kte,1000777001,Лисенко Марія,Київ,,hot_water,HW7770001,T1,5,3,,active,2026-10,5,no\n",
+        encoding="utf-8",
+    )
+    first = run("import-registry", str(source))
+    assert first.exit_code == 0, first.output
+    assert "Рядків без змін (нічого не записано): 0." in first.output
+    again = run("import-registry", str(source))
+    assert again.exit_code == 0, again.output
+    assert "лічильників: 0, показників: 0" in again.output
+    assert "Рядків без змін (нічого не записано): 1." in again.output
+
+
 def test_a_file_of_only_bad_rows_lands_nothing_and_says_why(run, tmp_path: Path) -> None:
     """A row with more filled cells than the header (an address with its comma unquoted) is
     refused, not cut; a file of nothing but refused rows is a report, not a crash."""

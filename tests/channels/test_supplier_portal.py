@@ -256,6 +256,16 @@ async def test_a_csv_registry_lands_its_good_rows_and_reports_the_bad(site: Site
     assert "реєстр.csv" in listed.text
 
 
+async def test_a_registry_uploaded_again_reports_its_rows_unchanged(site: Site) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    rows = [row(), row(account="1999999902", serial="HW99900014")]
+    await upload(site, "реєстр.csv", registry_csv(rows))
+    changed = [rows[0], rows[1] | {"holder": "Новий Власник"}]
+    _, location = await upload(site, "реєстр-2.csv", registry_csv(changed))
+    text = text_of((await site.get(location)).text)
+    assert "Прийнято 2" in text and "З них без змін (нічого не записано) 1" in text
+
+
 async def test_an_upload_cut_off_by_a_restart_shows_why_and_stops_polling(site: Site) -> None:
     await site.sign_in_staff(SUPPLIER)
     kte = await scalar(site, select(suppliers.c.id).where(suppliers.c.code == "kte"))

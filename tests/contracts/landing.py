@@ -35,11 +35,15 @@ def registry_row(account: str, serial: str, **fields: str) -> dict[str, str]:
 
 
 async def land_chunks(
-    registry: Any, chunks: Sequence[list[StagedRow]], at: datetime, batch: int = 2
+    registry: Any,
+    chunks: Sequence[list[StagedRow]],
+    at: datetime,
+    batch: int = 2,
+    water_heaters: bool = False,
 ) -> tuple[MergeCounts, list[int]]:
     """Every step of one import, in the caller's transaction: open, stage the chunks, merge in
     batches of `batch`, finish; the counts and the duplicates' lines."""
-    job = await registry.open(None, at, False)
+    job = await registry.open(None, at, water_heaters)
     for chunk in chunks:
         if chunk:
             await registry.stage(job, chunk)
@@ -54,6 +58,7 @@ async def land(
     suppliers: dict[str, int],
     chunks: Sequence[Sequence[dict[str, str]]],
     at: datetime = LANDED_AT,
+    water_heaters: bool = False,
 ) -> tuple[MergeCounts, list[int]]:
     """Loads the chunks in one committed transaction, lines numbered from 2 across them; the
     counts and the lines reported as duplicates."""
@@ -68,6 +73,8 @@ async def land(
             line += 1
         staged.append(rows)
     async with storage(write=True) as tx:
-        counts, duplicates = await land_chunks(storage.registry, staged, at)
+        counts, duplicates = await land_chunks(
+            storage.registry, staged, at, water_heaters=water_heaters
+        )
         await tx.commit()
     return counts, duplicates

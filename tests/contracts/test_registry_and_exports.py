@@ -79,12 +79,12 @@ async def test_a_registry_listed_again_changes_what_changed_and_keeps_known_read
     # one account changed; both meters listed; April is known already, May is new
     assert (duplicates, counts) == ([], MergeCounts(2, 0, 1, 2, 1, 0))
     counts, _ = await land(storage, suppliers, [again])
-    assert counts == MergeCounts(2, 0, 0, 2, 0, 0)  # nothing changed, nothing new
+    assert counts == MergeCounts(2, 0, 0, 0, 0, 0, unchanged=2)  # nothing changed, nothing new
     async with storage():
         (after,) = await storage.meters.contexts([before.id], lock=False)
         history = await storage.readings.history(before.id, APRIL)
     assert after.meter.digits == 6 and after.account.holder == "Новий Власник"
-    assert after.revision == ctx.revision + 2  # a meter listed again moves on
+    assert after.revision == ctx.revision + 1  # moved on by the change alone (ADR 0022)
     assert [r.value for r in history] == [Decimal(100)]
 
 

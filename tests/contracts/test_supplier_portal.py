@@ -69,12 +69,13 @@ async def test_an_upload_runs_then_keeps_its_outcome_and_rejected_rows(storage: 
         ),
     ]
     async with storage(write=True) as tx:
-        await portal.finish_upload(upload_id, "failed", (9, 7, 2), problems, AT + timedelta(1))
+        await portal.finish_upload(upload_id, "failed", (9, 7, 2, 5), problems, AT + timedelta(1))
         await tx.commit()
     async with storage():
         done = await portal.upload(upload_id)
     assert done is not None
     assert (done.status, done.rows, done.accepted, done.rejected) == ("failed", 9, 7, 2)
+    assert done.unchanged == 5
     assert done.finished_at == AT + timedelta(1)
     # parameters come back as text
     assert done.problems == (
@@ -97,7 +98,7 @@ async def test_a_suppliers_uploads_are_listed_newest_first_without_reports(stora
         ids = [await portal.add_upload(world.kte.id, 5, f"{n}.csv", AT) for n in range(3)]
         await portal.add_upload(world.yasno.id, None, "yasno.csv", AT)
         problem = [RejectedRow(2, (Violation("registry.bad_serial"),))]
-        await portal.finish_upload(ids[2], "done", (3, 2, 1), problem, AT)
+        await portal.finish_upload(ids[2], "done", (3, 2, 1, 0), problem, AT)
         await tx.commit()
     async with storage():
         listed = await portal.uploads(world.kte.id, 2)

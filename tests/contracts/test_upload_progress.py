@@ -41,7 +41,7 @@ async def test_a_report_of_a_finished_upload_changes_nothing(storage: Any) -> No
     world = await build_world(storage)
     upload_id = await _add(storage, world.kte.id)
     async with storage(write=True) as tx:
-        await storage.supplier_portal.finish_upload(upload_id, "done", (3, 3, 0), [], AT)
+        await storage.supplier_portal.finish_upload(upload_id, "done", (3, 3, 0, 0), [], AT)
         await tx.commit()
     assert await storage.upload_progress.report(upload_id, 9, AT) is False
     assert await storage.upload_progress.report(upload_id + 1000, 9, AT) is False
@@ -55,7 +55,7 @@ async def test_only_the_suppliers_running_uploads_gone_silent_are_cut_off(storag
     other = await _add(storage, world.yasno.id)
     done = await _add(storage, world.kte.id)
     async with storage(write=True) as tx:
-        await storage.supplier_portal.finish_upload(done, "done", (1, 1, 0), [], AT)
+        await storage.supplier_portal.finish_upload(done, "done", (1, 1, 0, 0), [], AT)
         await tx.commit()
     now = AT + timedelta(minutes=6)
     assert await storage.upload_progress.cut_off(world.kte.id, now - timedelta(minutes=2), now) == 1

@@ -117,13 +117,16 @@ async def test_importing_the_same_registry_twice_changes_nothing_more(uow, engin
     assert await scalar(engine, select(func.count()).select_from(readings)) == before
 
 
-async def test_a_meter_listed_again_moves_its_revision_on(uow, engine) -> None:
-    """A submission judged before a re-import changed the meter is judged again (ADR 0009)."""
+async def test_a_meter_listed_again_with_a_change_moves_its_revision_on(uow, engine) -> None:
+    """A submission judged before a re-import changed the meter is judged again (ADR 0009); a
+    meter listed as it is keeps its revision (ADR 0022)."""
     await build_world(uow)
     await run_import(uow, GOOD)
     revision = select(meters.c.revision).where(meters.c.serial == "HW5550001")
     first = await scalar(engine, revision)
     await run_import(uow, GOOD[:1])
+    assert await scalar(engine, revision) == first
+    await run_import(uow, [GOOD[0].replace("2030-01-01", "2030-06-01")])
     assert await scalar(engine, revision) == first + 1
 
 

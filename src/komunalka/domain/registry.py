@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from komunalka.domain.errors import InvalidReading, Violation
 from komunalka.domain.meters import MeterStatus, normalize_serial, water_heater_violations
@@ -58,8 +58,10 @@ _STATUSES = {s.value: s for s in MeterStatus}
 MAX_TEXT = 300
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryRow:
+class RegistryRow(NamedTuple):
+    """A checked row. A named tuple, not a frozen dataclass: as immutable, and made a million
+    times an import at a third of the cost (ADR 0022)."""
+
     supplier: str
     account: str
     holder: str

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import CreateTable
 
+from komunalka.adapters.db.registry_changes import held_meters, settle, stored_of
 from komunalka.adapters.db.registry_jobs import (
     add_counts,
     finish_job,
@@ -29,7 +30,7 @@ from komunalka.adapters.db.registry_jobs import (
     open_job,
 )
 from komunalka.adapters.db.scope import InScope
-from komunalka.adapters.db.tables import registry_rows
+from komunalka.adapters.db.tables import registry_rows, registry_seen
 from komunalka.adapters.db.types import UtcDateTime
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.application.suppliers.registry_staging import ImportJob
@@ -92,11 +93,31 @@ def stage_record(staged: StagedRow) -> tuple[Any, ...]:
     )
 
 
-# Lines of the temporary table whose meter an earlier chunk of this import staged.
+# Lines of the temporary table whose meter an earlier chunk of this import staged, or found
+# unchanged (ADR 0022).
 _STAGED_BEFORE = """
     SELECT s.line FROM registry_stage s WHERE EXISTS (
         SELECT 1 FROM registry_rows r
         WHERE r.import_id = :import_id AND r.supplier_id = s.supplier_id AND r.serial = s.serial)
+    OR EXISTS (
+        SELECT 1 FROM registry_seen r
+        WHERE r.import_id = :import_id AND r.supplier_id = s.supplier_id AND r.serial = s.serial)
+"""
+# Accounts of the temporary table of which an earlier chunk of this import staged a row.
+_ACCOUNTS_STAGED = """
+    SELECT DISTINCT s.supplier_id, s.account FROM registry_stage s WHERE EXISTS (
+        SELECT 1 FROM registry_rows r
+        WHERE r.import_id = :import_id AND r.supplier_id = s.supplier_id AND r.account = s.account)
+"""
+# The temporary table's meters that exist, as stored (registry_changes.Stored).
+_STORED = """
+    SELECT s.supplier_id, s.serial, a.number, a.holder, a.address, a.district, m.service,
+           m.registers, m.digits, m.decimals, m.verification_due, m.status, m.water_heater,
+           CASE WHEN s.period IS NOT NULL THEN (
+               SELECT group_concat(r.register, '|') FROM readings r
+               WHERE r.meter_id = m.id AND r.period = s.period AND r.status = 'accepted') END
+    FROM registry_stage s JOIN meters m ON m.supplier_id = s.supplier_id AND m.serial = s.serial
+    JOIN accounts a ON a.id = m.account_id
 """
 _COLUMN_LIST = ", ".join(COLUMNS)
 # Constants built from the table's column names, no input in them.
@@ -187,14 +208,25 @@ class SqlRegistryStaging(InScope):
         kept, repeats = first_of_each_meter(chunk)
         await self._fill_stage(kept)
         ids = {"import_id": job.id}
-        found = [int(r[0]) for r in await self._conn.execute(text(_STAGED_BEFORE), ids)]
-        if found:
-            delete = f"DELETE FROM registry_stage WHERE line IN ({_STAGED_BEFORE})"  # noqa: S608
-            await self._conn.execute(text(delete), ids)
+        found = {int(r[0]) for r in await self._conn.execute(text(_STAGED_BEFORE), ids)}
+        stored = {(r[0], r[1]): stored_of(r[2:]) for r in await self._conn.execute(text(_STORED))}
+        accounts = await self._conn.execute(text(_ACCOUNTS_STAGED), ids)
+        staged_accounts = {(r[0], r[1]) for r in accounts}
+        rows = [s for s in kept if s.line not in found]
+        held = held_meters(rows, stored, job.water_heaters)
+        merge, same = settle(rows, held, staged_accounts)
+        if len(merge) < len(kept):
+            await self._fill_stage(merge)
         await self._conn.execute(text(_KEEP), ids)
-        duplicates = sorted(repeats + found)
+        if same:
+            seen = [
+                {"import_id": job.id, "supplier_id": s.supplier_id, "serial": s.row.serial}
+                for s in same
+            ]
+            await self._conn.execute(insert(registry_seen), seen)
+        duplicates = sorted(repeats + list(found))
         await self._add_duplicates(job, duplicates)
-        counts = MergeCounts(staged=len(chunk), duplicates=len(duplicates))
+        counts = MergeCounts(staged=len(chunk), duplicates=len(duplicates), unchanged=len(same))
         await add_counts(self._conn, job, counts, chunk[-1].line)
 
     async def merge(self, job: ImportJob, batch: int) -> bool:

@@ -18,7 +18,7 @@ from komunalka.application.suppliers.registry_staging import ImportJob, ImportTa
 
 Key = tuple[int, str]
 
-COUNTS = ("staged", "duplicates", "accounts", "meters", "readings", "replaced")
+COUNTS = ("staged", "duplicates", "accounts", "meters", "readings", "replaced", "unchanged")
 
 # The newest unfinished import of the key, taken over. The state is checked again on the row
 # itself: PostgreSQL re-checks it after waiting for a step of the run being taken over.
@@ -110,4 +110,5 @@ async def finish_job(conn: AsyncConnection, job: ImportJob) -> tuple[MergeCounts
     )
     duplicates = [int(r[0]) for r in lines]
     await conn.execute(text("DELETE FROM registry_rows WHERE import_id = :id"), ids)
+    await conn.execute(text("DELETE FROM registry_seen WHERE import_id = :id"), ids)
     return MergeCounts(*(int(v) for v in row)), duplicates

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
+from komunalka.adapters.db.registry_changes import ROWS_SEPARATOR, content_of, settle
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
@@ -33,6 +34,7 @@ from komunalka.adapters.db.registry_jobs import (
     first_of_each_meter,
     meter_key,
 )
+from komunalka.adapters.db.registry_lookups import ANY_METER, METERS_FOUND, OTHERS_FOUND
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.application.suppliers.registry_staging import ImportJob
 from komunalka.domain.meters import MeterStatus
@@ -41,43 +43,6 @@ from komunalka.domain.meters import MeterStatus
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
-# Which of the chunk's meters and accounts exist, and which an earlier chunk of this import has
-# staged ('s', 't': a meter staged is a duplicate, an account staged is merged, so that its last
-# row still wins): one index probe per key. LATERAL with OFFSET 0
-# keeps the probes (a hash join would read the whole table for a chunk). First, one range probe
-# per supplier: when no meter (account) lies between the chunk's least and greatest key, as in a
-# supplier's first registry sorted by serial, none of them exists and the point probes are
-# skipped (a one-time filter). The least and greatest are taken in SQL, in the database's
-# collation, which is the columns' (they name none) and so the order of their indexes.
-_EXISTING = """
-    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
-                      unnest(string_to_array($2, ' ')) AS key),
-         a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
-                      unnest(string_to_array($4, ' ')) AS key)
-    SELECT 'm', m.supplier_id, m.key, x.registry_import_id FROM m
-    CROSS JOIN LATERAL (SELECT registry_import_id FROM meters
-                        WHERE supplier_id = m.supplier_id AND serial = m.key OFFSET 0) x
-    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
-                               FROM m GROUP BY supplier_id) r
-                  WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
-                                AND serial BETWEEN r.lo AND r.hi))
-    UNION ALL
-    SELECT 'a', a.supplier_id, a.key, NULL FROM a
-    CROSS JOIN LATERAL (SELECT 1 FROM accounts
-                        WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
-    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
-                               FROM a GROUP BY supplier_id) r
-                  WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
-                                AND number BETWEEN r.lo AND r.hi))
-    UNION ALL
-    SELECT 's', m.supplier_id, m.key, NULL FROM m
-    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
-                        AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
-    UNION ALL
-    SELECT 't', a.supplier_id, a.key, NULL FROM a
-    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
-                        AND supplier_id = a.supplier_id AND account = a.key LIMIT 1) x
-"""
 _IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
 
 ACCOUNT_COLUMNS = ["id", "supplier_id", "number", "holder", "address", "district"]
@@ -110,6 +75,16 @@ class ChunkSplit:
     duplicates: list[int] = field(default_factory=list)  # lines repeating an earlier meter
     new: list[StagedRow] = field(default_factory=list)  # new account, all its meters new
     existing: list[StagedRow] = field(default_factory=list)  # the rest: merged
+
+
+@dataclass(slots=True)
+class Found:
+    """What the database holds of a chunk's keys."""
+
+    meters: dict[Key, int | None]  # meter -> the import that last listed it (or staged it)
+    held: set[Key]  # existing meters the database holds as their rows list them
+    accounts: set[Key]  # existing accounts, and those with a row staged by this import
+    staged_accounts: set[Key]  # accounts with a row staged by this import
 
 
 def split_chunk(
@@ -161,12 +136,15 @@ class PgRegistryStaging(SqlRegistryStaging):
     async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
         await self._prepare()
         kept, repeats = first_of_each_meter(chunk)
-        meters_found, accounts_found = await self._existing(kept, job.id)
-        split = split_chunk(kept, repeats, meters_found, accounts_found, job.id)
-        counts = MergeCounts(staged=len(chunk), duplicates=len(split.duplicates))
+        found = await self._existing(kept, job)
+        split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
+        merge, same = settle(split.existing, found.held, found.staged_accounts)
+        counts = MergeCounts(
+            staged=len(chunk), duplicates=len(split.duplicates), unchanged=len(same)
+        )
         if split.new:
             counts += await self._copy(split.new, job.id, job.at)
-        records = [(job.id, False, *stage_record(s)) for s in split.existing]
+        records = [(job.id, False, *stage_record(s)) for s in merge]
         records += [(job.id, True, line, *_NO_ROW) for line in split.duplicates]
         if records:
             await self._raw.copy_records_to_table(
@@ -175,6 +153,12 @@ class PgRegistryStaging(SqlRegistryStaging):
             # The next chunk's probes and the batches' scans go by index only if the planner
             # knows the table is not empty (it was, when last analyzed).
             await self._raw.execute("ANALYZE registry_rows")
+        if same:
+            seen = [(job.id, s.supplier_id, s.row.serial) for s in same]
+            await self._raw.copy_records_to_table(
+                "registry_seen", records=seen, columns=["import_id", "supplier_id", "serial"]
+            )
+            await self._raw.execute("ANALYZE registry_seen")
         await add_counts(self._conn, job, counts, chunk[-1].line)
 
     async def _lock_meters(self) -> None:
@@ -192,25 +176,53 @@ class PgRegistryStaging(SqlRegistryStaging):
                 "registry_stage", records=records, columns=COLUMNS
             )
 
-    async def _existing(
-        self, kept: list[StagedRow], import_id: int
-    ) -> tuple[dict[Key, int | None], set[Key]]:
+    async def _existing(self, kept: list[StagedRow], job: ImportJob) -> Found:
         if not kept:
-            return {}, set()
-        accounts = {account_key(s) for s in kept}
+            return Found({}, set(), set(), set())
+        # A custom plan would fold each chunk's keys into literal arrays and plan them anew
+        # (30-100 ms a lookup); the generic plan is the same probes, planned once a connection.
+        # The step's other statements keep custom plans (a failed lookup ends the transaction,
+        # and its settings with it).
+        await self._raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        found = await self._look_up(kept, job)
+        await self._raw.execute("SET LOCAL plan_cache_mode = auto")
+        return found
+
+    async def _look_up(self, kept: list[StagedRow], job: ImportJob) -> Found:
         # Keys travel as one string each: serials and account numbers hold no space (their
         # patterns say so), and the driver encodes a string far faster than a text array.
-        found = await self._raw.fetch(
-            _EXISTING,
-            ",".join([str(s.supplier_id) for s in kept]),
-            " ".join([s.row.serial for s in kept]),
+        supplier_ids = ",".join([str(s.supplier_id) for s in kept])
+        serials = " ".join([s.row.serial for s in kept])
+        found = []
+        if await self._raw.fetchval(ANY_METER, supplier_ids, serials):
+            periods = ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
+            heaters = job.water_heaters
+            contents = ROWS_SEPARATOR.join([content_of(s, heaters) for s in kept])
+            found = await self._raw.fetch(
+                METERS_FOUND, supplier_ids, serials, periods, contents, heaters
+            )
+        meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
+        held = {(r[0], r[1]) for r in found if r[3]}
+        accounts = {(s.supplier_id, s.row.account) for s in kept}
+        # Only an account none of whose meters exist may be new: the others are probed no more.
+        unknown = accounts - {
+            (s.supplier_id, s.row.account) for s in kept if (s.supplier_id, s.row.serial) in meters
+        }
+        others = await self._raw.fetch(
+            OTHERS_FOUND,
+            supplier_ids,
+            serials,
+            ",".join([str(k[0]) for k in unknown]),
+            " ".join([k[1] for k in unknown]),
+            job.id,
             ",".join([str(k[0]) for k in accounts]),
             " ".join([k[1] for k in accounts]),
-            import_id,
         )
-        meters = {(r[1], r[2]): r[3] for r in found if r[0] == "m"}
-        meters |= {(r[1], r[2]): import_id for r in found if r[0] == "s"}
-        return meters, {(r[1], r[2]) for r in found if r[0] in ("a", "t")}
+        meters |= {(r[1], r[2]): job.id for r in others if r[0] == "s"}
+        staged_accounts = {(r[1], r[2]) for r in others if r[0] == "t"}
+        existing = {(r[1], r[2]) for r in others if r[0] == "a"}
+        existing |= accounts - unknown
+        return Found(meters, held, existing | staged_accounts, staged_accounts)
 
     async def _ids(self, table: str, count: int) -> list[int]:
         ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)

@@ -43,6 +43,7 @@ _SUMMARY = (
     registry_uploads.c.created_at,
     registry_uploads.c.finished_at,
     registry_uploads.c.heartbeat_at,
+    registry_uploads.c.unchanged,
 )
 
 
@@ -94,6 +95,7 @@ def _upload(row: Any, report: str | None = None) -> RegistryUpload:
         row.finished_at,
         _problems(report),
         row.heartbeat_at,
+        row.unchanged,
     )
 
 
@@ -132,17 +134,18 @@ class SqlSupplierPortalRepository(InScope):
         self,
         upload_id: int,
         status: str,
-        counts: tuple[int, int, int],
+        counts: tuple[int, int, int, int],
         problems: Sequence[RejectedRow],
         at: datetime,
     ) -> None:
-        rows, accepted, rejected = counts
+        rows, accepted, rejected, unchanged = counts
         stmt = update(registry_uploads).where(registry_uploads.c.id == upload_id)
         values = {
             "status": status,
             "rows": rows,
             "accepted": accepted,
             "rejected": rejected,
+            "unchanged": unchanged,
             "report": problems_text(problems),
             "finished_at": at,
         }

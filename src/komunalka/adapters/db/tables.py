@@ -279,6 +279,8 @@ registry_imports = Table(
         Column(name, Integer, nullable=False, server_default="0")
         for name in ("staged", "duplicates", "accounts", "readings", "replaced", "staged_through")
     ],
+    # Rows found as the database held them already, not written (ADR 0022).
+    Column("unchanged", Integer, nullable=False, server_default="0"),
     Index("ix_registry_imports_key", "key"),
 )
 
@@ -302,6 +304,16 @@ registry_rows = Table(
     Column("water_heater", Boolean),
     Index("ix_registry_rows_meter", "import_id", "supplier_id", "serial"),
     Index("ix_registry_rows_account", "import_id", "supplier_id", "account"),
+)
+
+# A running import's meters whose rows it found unchanged and did not write (ADR 0022): a later
+# line listing one of them again is a duplicate, as for a staged row. Deleted when it finishes.
+registry_seen = Table(
+    "registry_seen",
+    metadata,
+    Column("import_id", BigInteger, primary_key=True),
+    Column("supplier_id", Integer, primary_key=True),
+    Column("serial", Text, primary_key=True),
 )
 
 audit_log = Table(
@@ -458,6 +470,8 @@ registry_uploads = Table(
     # A running upload's last sign of life (rows read so far are in `rows`): an upload whose
     # heartbeat is older than a limit was cut off (its process died) and is recorded as failed.
     Column("heartbeat_at", UtcDateTime(), nullable=True),
+    # Accepted rows that changed nothing (ADR 0022).
+    Column("unchanged", Integer, nullable=False, server_default="0"),
 )
 
 # A supplier's reminder rules that staff changed (a kind never changed is at its default).

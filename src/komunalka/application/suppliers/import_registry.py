@@ -102,7 +102,12 @@ class ImportRegistry:
         async with self._transactions(write=True) as tx:
             counts, duplicates = await self._registry.finish(job)
             accepted = counts.staged - counts.duplicates
-            details = {"rows": read, "accepted": accepted, "meters": counts.meters}
+            details = {
+                "rows": read,
+                "accepted": accepted,
+                "meters": counts.meters,
+                "unchanged": counts.unchanged,
+            }
             now = self._clock.now()
             await self._audit.record(actor, "registry.import", "registry", details, now)
             await tx.commit()

@@ -146,14 +146,14 @@ class RunRegistryUpload:
     ) -> RegistryUpload:
         upload, supplier = await self._found(caller, upload_id)
         rejected: list[RejectedRow] = []
-        accepted = 0
+        accepted = unchanged = 0
         read = _RowsRead()
         # Failed unless the import gets to its end (an error, or the app stopping half-way).
         status = "failed"
         # Made before the import's transaction opens, so it runs in none (and ends with us).
         beating = asyncio.create_task(self._beat(upload_id, read))
         try:
-            accepted = await self._run(caller, supplier, path, filename, rejected, read)
+            accepted, unchanged = await self._run(caller, supplier, path, filename, rejected, read)
             status = "done"
         except DomainError as error:
             rejected = [*[r for r in rejected if is_note(r)], RejectedRow(0, error.violations)]
@@ -163,9 +163,16 @@ class RunRegistryUpload:
         finally:
             beating.cancel()
             await asyncio.gather(beating, return_exceptions=True)
-            counts = (read.rows, accepted, len([r for r in rejected if r.line]))
+            counts = (read.rows, accepted, len([r for r in rejected if r.line]), unchanged)
             await self._finish(upload_id, status, counts, rejected)
-        return replace(upload, status=status, rows=read.rows, accepted=accepted, rejected=counts[2])
+        return replace(
+            upload,
+            status=status,
+            rows=read.rows,
+            accepted=accepted,
+            rejected=counts[2],
+            unchanged=unchanged,
+        )
 
     async def _beat(self, upload_id: int, read: _RowsRead) -> None:
         """Every `heartbeat` seconds until cancelled: the rows read so far and a sign of life,
@@ -196,8 +203,8 @@ class RunRegistryUpload:
         filename: str,
         rejected: list[RejectedRow],
         read: _RowsRead,
-    ) -> int:
-        """The import of the supplier's own rows; the number accepted."""
+    ) -> tuple[int, int]:
+        """The import of the supplier's own rows; the number accepted, and of those unchanged."""
         opened = await asyncio.to_thread(self._files.open_registry, path, kind_of(filename))
         if opened.encoding is not None:
             rejected.append(encoding_note(opened.encoding))
@@ -209,12 +216,16 @@ class RunRegistryUpload:
             )
             actor = actor_of(caller)
             report = await self._import(actor, opened.columns, rows, rejected.append, key=key)
-            return report.accepted
+            return report.accepted, report.counts.unchanged
         finally:
             opened.close()
 
     async def _finish(
-        self, upload_id: int, status: str, counts: tuple[int, int, int], rejected: list[RejectedRow]
+        self,
+        upload_id: int,
+        status: str,
+        counts: tuple[int, int, int, int],
+        rejected: list[RejectedRow],
     ) -> None:
         async with self._transactions(write=True) as tx:
             now = self._clock.now()

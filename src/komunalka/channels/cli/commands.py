@@ -142,6 +142,12 @@ class Commands:
                 readings=result.counts.readings,
             )
         )
+        typer.echo(
+            self.say(
+                "Unchanged rows (nothing written): {unchanged}.",
+                unchanged=result.counts.unchanged,
+            )
+        )
 
     def issue_token(
         self,

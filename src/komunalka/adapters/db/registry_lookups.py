@@ -1,0 +1,88 @@
+"""The lookups a registry import makes on PostgreSQL while staging a chunk (registry_pg.py):
+which of its meters and accounts exist, which meters the database holds as their rows list them
+(ADR 0022), and which keys an earlier chunk of the same import staged or found unchanged.
+
+Keys travel as one string each (serials and account numbers hold no space, their patterns say
+so): the driver encodes a string far faster than a text array, and `string_to_array` splits it
+on the server.
+"""
+
+from __future__ import annotations
+
+# The chunk's meters that exist: the import that last listed each (this one: landed by COPY, a
+# duplicate), and whether the database holds it as its row lists it (ADR 0022): the fields the
+# registry carries, joined as registry_changes.content_of joins the row's ($4), equal; the
+# water-heater flag as the merge would leave it ($5: the file lists the flags); an accepted
+# reading of each register for the row's period, if it has one. One index probe per key, and
+# per found meter one into accounts and one per register into readings. LATERAL with OFFSET 0
+# keeps the probes (a hash join would read the whole table for a chunk).
+METERS_FOUND = """
+    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($2, ' ')) AS key,
+                      unnest(string_to_array($3, ',', '')::int[]) AS period,
+                      unnest(string_to_array($4, chr(30))) AS content)
+    SELECT m.supplier_id, m.key, x.registry_import_id,
+           x.content = m.content AND ($5 OR NOT x.water_heater OR x.service = 'hot_water')
+           AND (m.period IS NULL OR NOT EXISTS (
+               SELECT FROM unnest(string_to_array(x.registers, '|')) g(register)
+               WHERE NOT EXISTS (SELECT FROM readings r WHERE r.meter_id = x.id
+                                 AND r.register = g.register AND r.period = m.period
+                                 AND r.status = 'accepted')))
+    FROM m CROSS JOIN LATERAL (
+        SELECT t.id, t.registry_import_id, t.registers, t.water_heater, t.service,
+               concat_ws(chr(31), a.number, a.holder, a.address, a.district,
+                         coalesce(to_char(t.verification_due, 'YYYY-MM-DD'), ''), t.service,
+                         t.registers, t.digits, t.decimals, t.status,
+                         CASE WHEN $5 THEN CASE WHEN t.water_heater THEN 't' ELSE 'f' END END
+               ) AS content
+        FROM meters t JOIN accounts a ON a.id = t.account_id
+        WHERE t.supplier_id = m.supplier_id AND t.serial = m.key OFFSET 0) x
+"""
+# Whether any meter lies between the chunk's least and greatest key of a supplier, taken in SQL,
+# in the database's collation, which is the columns' (they name none) and so the order of their
+# indexes. When none does, as in a supplier's first registry sorted by serial, none of the
+# chunk's meters exists: METERS_FOUND is not run, and the rows are not even put into the
+# strings it compares.
+ANY_METER = """
+    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($2, ' ')) AS key)
+    SELECT EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                                FROM m GROUP BY supplier_id) r
+                   WHERE EXISTS (SELECT FROM meters WHERE supplier_id = r.supplier_id
+                                 AND serial BETWEEN r.lo AND r.hi))
+"""
+# Which of the accounts $3/$4 exist ('a': those of the chunk none of whose meters exist; with the
+# same range probe first), which of the chunk's meters an earlier chunk of this import staged or
+# found unchanged ('s': a duplicate), and of which of its accounts ($6/$7) an earlier chunk
+# staged a row ('t': merged, so that the account's last row still wins). The probes into the
+# import's own rows run only when it has such rows (one-time filters).
+OTHERS_FOUND = """
+    WITH m AS (SELECT unnest(string_to_array($1, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($2, ' ')) AS key),
+         a AS (SELECT unnest(string_to_array($3, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($4, ' ')) AS key),
+         c AS (SELECT unnest(string_to_array($6, ',')::int[]) AS supplier_id,
+                      unnest(string_to_array($7, ' ')) AS key)
+    SELECT 'a', a.supplier_id, a.key FROM a
+    CROSS JOIN LATERAL (SELECT 1 FROM accounts
+                        WHERE supplier_id = a.supplier_id AND number = a.key OFFSET 0) x
+    WHERE EXISTS (SELECT FROM (SELECT supplier_id, min(key) lo, max(key) hi
+                               FROM a GROUP BY supplier_id) r
+                  WHERE EXISTS (SELECT FROM accounts WHERE supplier_id = r.supplier_id
+                                AND number BETWEEN r.lo AND r.hi))
+    UNION ALL
+    SELECT 's', m.supplier_id, m.key FROM m
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = m.supplier_id AND serial = m.key LIMIT 1) x
+    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5)
+    UNION ALL
+    SELECT 's', m.supplier_id, m.key FROM m
+    CROSS JOIN LATERAL (SELECT FROM registry_seen WHERE import_id = $5
+                        AND supplier_id = m.supplier_id AND serial = m.key) x
+    WHERE EXISTS (SELECT FROM registry_seen WHERE import_id = $5)
+    UNION ALL
+    SELECT 't', c.supplier_id, c.key FROM c
+    CROSS JOIN LATERAL (SELECT FROM registry_rows WHERE import_id = $5
+                        AND supplier_id = c.supplier_id AND account = c.key LIMIT 1) x
+    WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5 AND NOT duplicate)
+"""
