@@ -17,7 +17,7 @@ SRC = Path(__file__).parents[2] / "src" / "komunalka"
 CODE = re.compile(
     r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
     r"submission|supplier|tariff|token|window|identity|chat|service|telegram|viber|"
-    r'pages|signin|staff|cabinet|operator|portal)\.[a-z_]+)"'
+    r'pages|signin|staff|cabinet|operator|portal|feed|webhook)\.[a-z_]+)"'
 )
 # Audit-log action names look like codes but are never shown to anyone.
 AUDIT_ACTIONS = {

@@ -49,6 +49,11 @@ from komunalka.application.suppliers.issue_supplier_token import (
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames  # web cabinet
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.read_changes import (
+    AckChanges,
+    ReadChanges,
+    ShowFeedDeliveries,
+)
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -262,4 +267,7 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
         "list_supplier_tokens": ListSupplierTokens(uow, uow.suppliers, portal),
         "revoke_supplier_token": RevokeSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
         "authenticate_supplier": AuthenticateSupplier(uow, portal),
+        "read_changes": ReadChanges(uow, uow.suppliers, uow.feed, clock),
+        "ack_changes": AckChanges(uow, uow.suppliers, uow.feed, clock),
+        "feed_deliveries": ShowFeedDeliveries(uow, uow.suppliers, uow.feed),
     }

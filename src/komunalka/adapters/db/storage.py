@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.engine import SqlTransactions
+from komunalka.adapters.db.feed import SqlSupplierFeed
 from komunalka.adapters.db.identity import (
     SqlOneTimeTokenRepository,
     SqlResidentProfileRepository,
@@ -83,3 +84,4 @@ class SqlStorage(SqlTransactions):
         self.supplier_catalog = SqlSupplierCatalog()
         self.storage_probe = SqlStorageProbe()
         self.reminder_rules = SqlReminderRules()
+        self.feed = SqlSupplierFeed()

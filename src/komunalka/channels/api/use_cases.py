@@ -15,6 +15,7 @@ from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.issue_supplier_token import AuthenticateSupplier
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.read_changes import AckChanges, ReadChanges
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.system.check_health import CheckHealth
 
@@ -36,8 +37,10 @@ class ApiUseCases:
 class SupplierApiUseCases:
     """The suppliers' pull API's."""
 
+    ack_changes: AckChanges
     authenticate_supplier: AuthenticateSupplier
     export_readings: ExportReadings
     non_submitters: ListNonSubmitters
     open_supplier: OpenSupplier
     period_statistics: ShowPeriodStatistics
+    read_changes: ReadChanges
