@@ -307,6 +307,7 @@ def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_
     assert [line.split(":")[0] for line in lines[1:]] == [
         "Job plan_reminders",
         "Job send_reminders",
+        "Job deliver_webhooks",
     ]
     again = run("worker", "--once")
     assert again.output.splitlines()[0] == (

@@ -22,6 +22,7 @@ from komunalka.adapters.db.tables import feed_heads, feed_items, readings
 from komunalka.application.readings.correct_reading import CorrectReadingRequest
 from komunalka.application.readings.submit_readings import ReadingItem, SubmitReadingsRequest
 from komunalka.application.shared.actors import Actor
+from komunalka.application.suppliers.read_changes import write_items
 from komunalka.application.suppliers.supplier_access import ServiceCaller
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container
@@ -281,3 +282,27 @@ async def test_a_reading_committed_after_a_later_one_is_not_skipped_on_postgresq
         await tx.commit()
     got = await page(feed.client, cursor, 100)
     assert [(i["seq"], i["receipt"]) for i in got["items"]] == [(8, held.readings[0].receipt)]
+
+
+async def test_postgresqls_json_of_the_items_is_the_text_python_writes(pg_feed: Feed) -> None:
+    feed = pg_feed
+    first = await submit(feed.wiring, feed.world.hot_water, "117,5")
+    await feed.wiring.correct_reading(CorrectReadingRequest(SYSTEM, first, "118"))
+    await submit(feed.wiring, feed.world.stranger_meter, "12,25")
+    await page(feed.client, None, 1)  # numbers them
+    storage = SqlStorage(feed.engine)
+    written: list[bytes] = []
+    by_python: list[bytes] = []
+
+    async def into(where: list[bytes]) -> Any:
+        async def sink(data: bytes) -> None:
+            where.append(data)
+
+        return sink
+
+    async with storage() as _:
+        await storage.feed.write_json(feed.world.kte.id, 0, 9, await into(written))
+        items = storage.feed.items(feed.world.kte.id, 0, 9)
+        await write_items(items, await into(by_python))
+    assert b"".join(written) == b"".join(by_python)
+    assert b"".join(written).count(b'"seq": ') == 9

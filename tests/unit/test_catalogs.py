@@ -34,6 +34,10 @@ AUDIT_ACTIONS = {
     "staff.update",
     "staff.sign_in",
     "meter.water_heater",
+    "webhook.set",
+    "webhook.remove",
+    "webhook.secret",
+    "webhook.resend",
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
 # In templates: _("code") or _('code'); a prefix joined to a variable (`_("kind_" ~ kind)`)

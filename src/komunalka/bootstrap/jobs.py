@@ -34,6 +34,7 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     ("deliver_outbox", lambda settings: timedelta(seconds=settings.outbox_interval)),
     ("plan_reminders", lambda _: timedelta(minutes=5)),
     ("send_reminders", lambda _: timedelta(seconds=10)),
+    ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
 )
 
 

@@ -21,6 +21,8 @@ from komunalka.adapters.db.rows import dialect_insert
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import feed_heads, feed_items, meters, readings
 from komunalka.application.suppliers.feed_ports import FeedHead, FeedItem, PeriodDelivery
+from komunalka.application.suppliers.ports import Sink
+from komunalka.application.suppliers.read_changes import write_items
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.values import format_value, from_milli
 
@@ -49,6 +51,29 @@ _DELIVERIES = text(
     GROUP BY f.period ORDER BY f.period DESC LIMIT :periods
     """
 )
+# The items as read_changes.feed_item_json writes them, by PostgreSQL, a chunk a row: the same
+# text, without a Python object per item (docs/BENCHMARKS.md, the changes feed).
+_PG_JSON = """
+    SELECT string_agg(
+      '{"seq": ' || f.position
+      || ', "kind": ' || CASE WHEN f.replaces_id IS NULL THEN '"reading"' ELSE '"correction"' END
+      || ', "receipt": ' || to_json(coalesce(r.receipt, ''))::text
+      || ', "replaces": ' || coalesce(to_json(o.receipt)::text, 'null')
+      || ', "account": ' || to_json(m.account_number)::text
+      || ', "serial": ' || to_json(m.serial)::text
+      || ', "service": "' || m.service || '", "register": "' || r.register
+      || '", "period": "' || (r.period / 12) || '-' || lpad((r.period % 12 + 1)::text, 2, '0')
+      || '", "value": ' || round(r.value_milli::numeric / 1000, m.decimals)
+      || ', "submitted_at_utc": "'
+      || to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+      || '", "channel": "' || r.channel || '"}',
+      E',\n' ORDER BY f.position)
+    FROM feed_items f
+    JOIN readings r ON r.id = f.reading_id
+    JOIN meters m ON m.id = r.meter_id
+    LEFT JOIN readings o ON o.id = f.replaces_id
+    WHERE f.supplier_id = $1 AND f.position > $2 AND f.position <= $3
+"""
 _HEAD = (
     feed_heads.c.position,
     feed_heads.c.acked,
@@ -141,6 +166,18 @@ class SqlSupplierFeed(InScope):
                     )
                 )
             yield chunk
+
+    async def write_json(self, supplier_id: int, after: int, through: int, sink: Sink) -> None:
+        if self._conn.dialect.name != "postgresql":
+            await write_items(self.items(supplier_id, after, through), sink)
+            return
+        first = True
+        for start in range(after, through, CHUNK):
+            end = min(start + CHUNK, through)
+            text = await self._raw.fetchval(_PG_JSON, supplier_id, start, end)
+            if text:
+                await sink((b"\n" if first else b",\n") + text.encode())
+                first = False
 
     async def fetched(self, supplier_id: int, at: datetime) -> None:
         await self._set(supplier_id, fetched_at=at)

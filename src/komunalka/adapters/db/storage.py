@@ -47,6 +47,7 @@ from komunalka.adapters.db.staff import (
 from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
 from komunalka.adapters.db.system import SqlStorageProbe
 from komunalka.adapters.db.upload_progress import SqlUploadProgress
+from komunalka.adapters.db.webhooks import SqlWebhookBook
 
 
 class SqlStorage(SqlTransactions):
@@ -85,3 +86,4 @@ class SqlStorage(SqlTransactions):
         self.storage_probe = SqlStorageProbe()
         self.reminder_rules = SqlReminderRules()
         self.feed = SqlSupplierFeed()
+        self.webhooks = SqlWebhookBook()

@@ -572,6 +572,7 @@ webhook_batches = Table(
     Column("state", String(10), nullable=False, server_default="waiting"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(100), nullable=True),
     Column("lease_until", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("delivered_at", UtcDateTime(), nullable=True),

@@ -117,8 +117,7 @@ class ReadChanges:
         )
         if page.count:
             async with self._transactions():
-                items = self._feed.items(page.supplier_id, page.after, page.through)
-                await write_items(items, sink)
+                await self._feed.write_json(page.supplier_id, page.after, page.through, sink)
         await sink(b"\n]}\n")
 
 
