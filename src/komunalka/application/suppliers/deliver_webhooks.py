@@ -112,24 +112,20 @@ class DeliverWebhooks:
         now = self._clock.now()
         async with self._transactions(write=True) as tx:
             if answer.ok:
-                await self._book.finish(batch.id, self._worker, state="delivered", at=now)
-                report = _add(report, delivered=1, items=batch.items)
+                state, retry_at, outcome = "delivered", None, {"delivered": 1, "items": batch.items}
             elif now >= batch.give_up_at or batch.url is None:
-                await self._book.finish(
-                    batch.id, self._worker, state="failed", at=now, error=answer.error
-                )
-                report = _add(report, failed=1)
+                state, retry_at, outcome = "failed", None, {"failed": 1}
             else:
-                retry_at = min(
-                    now + self._policy.delay(batch.attempts, self._rng), batch.give_up_at
-                )
-                await self._book.finish(
-                    batch.id, self._worker, state="waiting", at=now, error=answer.error,
-                    next_at=retry_at,
-                )  # fmt: skip
-                report = _add(report, retried=1)
+                delay = self._policy.delay(batch.attempts, self._rng)
+                state, retry_at = "waiting", min(now + delay, batch.give_up_at)
+                outcome = {"retried": 1}
+            # Not this worker's any more (its lease ran out and another took it): that one
+            # records the outcome.
+            mine = await self._book.finish(
+                batch.id, self._worker, state=state, at=now, error=answer.error, next_at=retry_at
+            )
             await tx.commit()
-        return report
+        return _add(report, **outcome) if mine else report
 
     async def body(self, batch: WebhookBatch) -> bytes:
         """The message's body, the same on every attempt: ``{"type", "timestamp", "data"}``
