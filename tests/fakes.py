@@ -49,6 +49,12 @@ from komunalka.application.shared.ports import (
     ZoneUse,
 )
 from komunalka.application.staff.ports import AccountScope, AuditEntry, SupplierRecord
+from komunalka.application.suppliers.feed_ports import (
+    FeedHead,
+    FeedItem,
+    PeriodDelivery,
+    WebhookBatch,
+)
 from komunalka.application.suppliers.formats import readings_csv
 from komunalka.application.suppliers.ports import (
     ExportRow,
@@ -59,9 +65,11 @@ from komunalka.application.suppliers.ports import (
     PeriodFile,
     RegistryUpload,
     RejectedRow,
+    Sink,
     StagedRow,
     SupplierToken,
 )
+from komunalka.application.suppliers.read_changes import write_items
 from komunalka.application.suppliers.registry_staging import (
     ImportJob,
     ImportTakenOver,
@@ -168,7 +176,21 @@ class State:
     supplier_events: list[tuple[int, str, BillingPeriod, dict[str, object], datetime]] = field(
         default_factory=list
     )
+    # The suppliers' feeds (ADR 0017): items as written, heads, webhook messages.
+    feed: list[FeedRow] = field(default_factory=list)
+    feed_heads: dict[int, FeedHead] = field(default_factory=dict)
+    webhook_batches: dict[int, WebhookBatch] = field(default_factory=dict)
+    # each message's next_at, lease_until and claimed_by; how far each supplier's batches go
+    webhook_due: dict[int, tuple[datetime, datetime | None, str | None]] = field(
+        default_factory=dict
+    )
+    webhook_batched: dict[int, int] = field(default_factory=dict)
     next_id: int = 1
+
+    def feed_reading(self, reading: Reading, replaces: int | None) -> None:
+        supplier_id = self.supplier_of_meter(self.meters[reading.meter_id])
+        assert reading.id is not None
+        self.feed.append(FeedRow(supplier_id, reading.id, replaces, reading.period.index))
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -301,7 +323,10 @@ class InMemoryReadings(_Repos):
 
     async def add(self, readings: Sequence[Reading]) -> None:
         for r in readings:
-            self.s.readings.append(replace(r, id=self.s.new_id()))
+            added = replace(r, id=self.s.new_id())
+            self.s.readings.append(added)
+            if added.receipt and added.submission_id is None:
+                self.s.feed_reading(added, None)
 
     async def of_submission(self, submission_id: int) -> list[Reading]:
         return [r for r in self.s.readings if r.submission_id == submission_id]
@@ -365,10 +390,15 @@ class InMemorySubmissions(_Repos):
             replace(r, status=ReadingStatus.SUPERSEDED) if r.id in new.superseded else r
             for r in self.s.readings
         ]
+        replaced = {
+            (r.meter_id, r.register, r.period): r.id
+            for r in self.s.readings
+            if r.id in new.superseded
+        }
         for r in new.readings:
-            self.s.readings.append(
-                replace(r, id=self.s.new_id(), submission_id=claim.submission_id)
-            )
+            added = replace(r, id=self.s.new_id(), submission_id=claim.submission_id)
+            self.s.readings.append(added)
+            self.s.feed_reading(added, replaced.get((r.meter_id, r.register, r.period)))
         return claim
 
 
@@ -1424,6 +1454,7 @@ class InMemorySupplierEvents(_Repos):
         period: BillingPeriod,
         payload: Mapping[str, object],
         at: datetime,
+        queued_at: datetime | None = None,
     ) -> None:
         self.s.supplier_events.append((supplier_id, kind, period, dict(payload), at))
 
@@ -1623,6 +1654,227 @@ class FakeStorageProbe:
             raise ConnectionError("storage is down")
 
 
+@dataclass
+class FeedRow:
+    supplier_id: int
+    reading_id: int
+    replaces_id: int | None
+    period: int
+    position: int | None = None
+
+
+class InMemorySupplierFeed(_Repos):
+    """SupplierFeed in memory: a transaction is one at a time here, so the head's lock is too."""
+
+    async def sequence(self, supplier_id: int) -> FeedHead:
+        head = self.s.feed_heads.setdefault(supplier_id, FeedHead())
+        position = head.position
+        for row in self.s.feed:
+            if row.supplier_id == supplier_id and row.position is None:
+                position += 1
+                row.position = position
+        self.s.feed_heads[supplier_id] = replace(head, position=position)
+        return self.s.feed_heads[supplier_id]
+
+    async def head(self, supplier_id: int) -> FeedHead:
+        return self.s.feed_heads.get(supplier_id, FeedHead())
+
+    async def waiting_suppliers(self) -> list[int]:
+        return sorted({r.supplier_id for r in self.s.feed if r.position is None})
+
+    async def items(
+        self, supplier_id: int, after: int, through: int
+    ) -> AsyncIterator[Sequence[FeedItem]]:
+        readings = {r.id: r for r in self.s.readings}
+        rows = sorted(
+            (r for r in self.s.feed if r.supplier_id == supplier_id and r.position is not None),
+            key=lambda r: r.position or 0,
+        )
+        chunk = []
+        for row in rows:
+            if not after < (row.position or 0) <= through:
+                continue
+            reading = readings[row.reading_id]
+            meter = self.s.meters[reading.meter_id]
+            account = self.s.accounts[meter.account_id]
+            old = readings.get(row.replaces_id) if row.replaces_id else None
+            chunk.append(
+                FeedItem(
+                    row.position or 0,
+                    reading.receipt,
+                    old.receipt if old else None,
+                    account.number,
+                    meter.serial,
+                    meter.service.value,
+                    reading.register,
+                    str(reading.period),
+                    Decimal(format_value(reading.value, meter.decimals)),
+                    reading.submitted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    reading.channel.value,
+                )
+            )
+        yield chunk
+
+    async def write_json(self, supplier_id: int, after: int, through: int, sink: Sink) -> None:
+        await write_items(self.items(supplier_id, after, through), sink)
+
+    async def fetched(self, supplier_id: int, at: datetime) -> None:
+        head = self.s.feed_heads.setdefault(supplier_id, FeedHead())
+        self.s.feed_heads[supplier_id] = replace(head, fetched_at=at)
+
+    async def ack(self, supplier_id: int, position: int, at: datetime) -> None:
+        head = self.s.feed_heads.setdefault(supplier_id, FeedHead())
+        self.s.feed_heads[supplier_id] = replace(head, acked=position, acked_at=at)
+
+    async def deliveries(self, supplier_id: int, periods: int) -> list[PeriodDelivery]:
+        head = await self.head(supplier_id)
+        delivered_batches = [
+            b
+            for b in self.s.webhook_batches.values()
+            if b.supplier_id == supplier_id and b.state == "delivered" and b.first_position
+        ]
+        counts: dict[int, list[int]] = {}
+        for row in self.s.feed:
+            if row.supplier_id != supplier_id:
+                continue
+            pos = row.position
+            done = pos is not None and (
+                pos <= head.acked
+                or any(
+                    (b.first_position or 0) <= pos <= (b.last_position or 0)
+                    for b in delivered_batches
+                )
+            )
+            count = counts.setdefault(row.period, [0, 0])
+            count[0] += 1
+            count[1] += int(done)
+        newest = sorted(counts, reverse=True)[:periods]
+        return [PeriodDelivery(p, counts[p][0], counts[p][1]) for p in newest]
+
+
+class InMemoryWebhookBook(_Repos):
+    """WebhookBook in memory; each supplier's webhook lives on its feed head."""
+
+    async def set_webhook(self, supplier_id: int, url: str | None, secret: str | None) -> None:
+        head = self.s.feed_heads.setdefault(supplier_id, FeedHead())
+        kept = None if url is None else (secret or head.webhook_secret)
+        self.s.feed_heads[supplier_id] = replace(head, webhook_url=url, webhook_secret=kept)
+        batched = self._batched(supplier_id)
+        if url is not None and batched < head.acked:
+            self._set_batched(supplier_id, head.acked)
+
+    async def hooked_suppliers(self) -> list[int]:
+        return sorted(
+            sid for sid, h in self.s.feed_heads.items() if h.webhook_url and h.webhook_secret
+        )
+
+    def _batched(self, supplier_id: int) -> int:
+        return self.s.webhook_batched.get(supplier_id, 0)
+
+    def _set_batched(self, supplier_id: int, position: int) -> None:
+        self.s.webhook_batched[supplier_id] = position
+
+    async def cut_batches(
+        self, supplier_id: int, through: int, size: int, at: datetime, give_up_at: datetime
+    ) -> int:
+        made = 0
+        for first in range(self._batched(supplier_id) + 1, through + 1, size):
+            last = min(first + size - 1, through)
+            self._add(supplier_id, "readings.changes", at, give_up_at, first, last, None)
+            self._set_batched(supplier_id, last)
+            made += 1
+        return made
+
+    def _add(
+        self,
+        supplier_id: int,
+        kind: str,
+        at: datetime,
+        give_up_at: datetime,
+        first: int | None,
+        last: int | None,
+        payload: str | None,
+    ) -> str:
+        batch_id = self.s.new_id()
+        event_id = f"msg_{batch_id}"
+        self.s.webhook_batches[batch_id] = WebhookBatch(
+            batch_id, supplier_id, event_id, kind, first, last, payload, at, give_up_at,
+            "waiting", 0,
+        )  # fmt: skip
+        self._due[batch_id] = (at, None, None)
+        return event_id
+
+    @property
+    def _due(self) -> dict[int, tuple[datetime, datetime | None, str | None]]:
+        return self.s.webhook_due
+
+    async def enqueue(
+        self, supplier_id: int, event_type: str, data: str, at: datetime, give_up_at: datetime
+    ) -> str | None:
+        if supplier_id not in await self.hooked_suppliers():
+            return None
+        return self._add(supplier_id, event_type, at, give_up_at, None, None, data)
+
+    async def claim(
+        self, worker: str, limit: int, now: datetime, lease_until: datetime
+    ) -> list[WebhookBatch]:
+        claimed = []
+        for batch_id, batch in sorted(self.s.webhook_batches.items()):
+            next_at, lease, _ = self._due[batch_id]
+            due = (batch.state == "waiting" and next_at <= now) or (
+                batch.state == "sending" and lease is not None and lease < now
+            )
+            if not due or len(claimed) >= limit:
+                continue
+            taken = replace(batch, state="sending", attempts=batch.attempts + 1)
+            self.s.webhook_batches[batch_id] = taken
+            self._due[batch_id] = (next_at, lease_until, worker)
+            head = self.s.feed_heads.get(batch.supplier_id, FeedHead())
+            claimed.append(replace(taken, url=head.webhook_url, secret=head.webhook_secret))
+        return claimed
+
+    async def finish(
+        self,
+        batch_id: int,
+        worker: str,
+        *,
+        state: str,
+        at: datetime,
+        error: str | None = None,
+        next_at: datetime | None = None,
+    ) -> bool:
+        batch = self.s.webhook_batches[batch_id]
+        due, _, owner = self._due[batch_id]
+        if batch.state != "sending" or owner != worker:
+            return False
+        delivered = at if state == "delivered" else batch.delivered_at
+        self.s.webhook_batches[batch_id] = replace(
+            batch, state=state, last_error=error, delivered_at=delivered
+        )
+        self._due[batch_id] = (next_at or due, None, owner)
+        return True
+
+    async def batches(self, supplier_id: int, state: str, limit: int) -> list[WebhookBatch]:
+        found = [
+            b
+            for b in self.s.webhook_batches.values()
+            if b.supplier_id == supplier_id and b.state == state
+        ]
+        return sorted(found, key=lambda b: -b.id)[:limit]
+
+    async def resend(
+        self, supplier_id: int, batch_id: int, at: datetime, give_up_at: datetime
+    ) -> bool:
+        batch = self.s.webhook_batches.get(batch_id)
+        if batch is None or batch.supplier_id != supplier_id or batch.state != "failed":
+            return False
+        self.s.webhook_batches[batch_id] = replace(
+            batch, state="waiting", attempts=0, give_up_at=give_up_at
+        )
+        self._due[batch_id] = (at, None, None)
+        return True
+
+
 class InMemoryStore:
     """The fake database: `state` is what has been committed."""
 
@@ -1663,6 +1915,8 @@ class InMemoryStore:
         self.storage_probe = FakeStorageProbe(self)
         self.reminder_rules = InMemoryReminderRules()
         self.reminder_book = InMemoryReminderBook()
+        self.feed = InMemorySupplierFeed()
+        self.webhooks = InMemoryWebhookBook()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

@@ -40,6 +40,12 @@ NASTY = [
     "9" * 5000,
     "kte",
     "water",
+    # feed cursors: "1.-1", another supplier's "999.1", a position past bigint
+    "MS4tMQ",
+    "OTk5LjE",
+    "MS4xMjM0NTY3ODkwMTIzNDU2Nzg5MA",
+    "whsec_AAAA",
+    "http://127.0.0.1:9/hook",
 ]
 TEXT = st.one_of(
     st.sampled_from(NASTY),
@@ -55,6 +61,7 @@ FIELDS = [
     *("account_pattern", "service", "zone", "price", "effective_from", "period", "kind", "q"),
     *("format", "days_reminder", "on_reminder", "hash", "id", "auth_date", "first_name"),
     *("v.1.T1", "v.99999999999999999999.T1", "v.²", "value.1.T1", "same.1.T1", "label"),
+    *("after", "limit", "cursor", "url"),
 ]
 FORM = st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=6)
 SCALAR = st.one_of(

@@ -82,6 +82,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
                     "/supplier/tokens",
                     "/supplier/reminders",
                     "/supplier/non-submitters?period=2026-11",
+                    "/supplier/deliveries",
                 ]
             found += await audit(page, live.url, paths)
             found += blocked

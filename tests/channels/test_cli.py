@@ -374,6 +374,7 @@ def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_
         "Job plan_reminders",
         "Job send_reminders",
         "Job write_period_files",
+        "Job deliver_webhooks",
     ]
     again = run("worker", "--once")
     assert again.output.splitlines()[0] == (

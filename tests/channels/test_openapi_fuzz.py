@@ -56,3 +56,32 @@ async def test_the_api_keeps_to_its_openapi_document(
     kwargs = case.as_transport_kwargs(base_url="https://test")
     answer = await send(site, kwargs)
     case.validate_response(answer, checks=CHECKS, transport_kwargs=kwargs)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m.value)
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.data())
+async def test_the_changes_feed_keeps_to_its_openapi_document_with_a_suppliers_token(
+    site: Site, mode: GenerationMode, data: st.DataObject
+) -> None:
+    """The feed's routes with a supplier's token, so that generated cursors, limits and bodies
+    reach the feed itself: never a server error, every answer as documented."""
+    from komunalka.application.shared.actors import Actor
+    from komunalka.application.suppliers.supplier_access import ServiceCaller
+
+    issued = await site.use_cases.issue_supplier_token(ServiceCaller(Actor.system()), "kte", "f")
+    app = site.client._transport.app  # type: ignore[attr-defined]
+    schema = schemathesis.openapi.from_dict(app.openapi()).include(
+        path_regex=r"^/api/v1/supplier/readings/(changes|ack)$"
+    )
+    case = data.draw(schema.as_strategy(generation_mode=mode), label="case")
+    kwargs = case.as_transport_kwargs(base_url="https://test")
+    kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {issued.token}"}
+    answer = await send(site, kwargs)
+    case.validate_response(answer, checks=CHECKS, transport_kwargs=kwargs)

@@ -40,6 +40,7 @@ PAGES = (
     "/supplier/non-submitters",
     "/supplier/non-submitters.csv?period=2026-11",
     "/supplier/tokens",
+    "/supplier/deliveries",
 )
 
 

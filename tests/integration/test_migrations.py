@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -163,5 +165,59 @@ async def test_the_terminal_chats_records_move_from_cli_to_terminal_and_back(
         }
         await migrate.downgrade(engine, "0014")
         assert await channels() == before
+    finally:
+        await engine.dispose()
+
+
+async def test_readings_sent_before_the_feed_become_its_items_corrections_naming_theirs(
+    empty_database, backend: str
+) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(await empty_database(backend))
+    try:
+        await migrate.upgrade(engine, "0014")
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO suppliers (id, code, name, timezone, window_rule, account_pattern,"
+                " services) VALUES (1, 'kte', 'K', 'Europe/Kyiv', '5..-1', '\\d{10}', 'heat')",
+                "INSERT INTO accounts (id, supplier_id, number, holder, address, district)"
+                " VALUES (7, 1, '1000000007', 'Мельник Ірина', 'Київ', '')",
+                "INSERT INTO meters (id, account_id, account_number, supplier_id, service, serial,"
+                " registers, digits, decimals, status)"
+                " VALUES (9, 7, '1000000007', 1, 'heat', 'HT9', 'T1', 5, 3, 'active')",
+            ):
+                await conn.execute(text(statement))
+            for id_, status, receipt, channel in (
+                (1, "accepted", None, "registry"),
+                (2, "superseded", "2611-AAAA-AAAA", "web"),
+                (3, "accepted", "2611-BBBB-BBBB", "web"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO readings (id, meter_id, register, period, value_milli,"
+                        " submitted_at, channel, status, receipt)"
+                        " VALUES (:id, 9, 'T1', :period, 1000, :at, :channel, :status, :receipt)"
+                    ),
+                    {
+                        "id": id_,
+                        "period": 24321 if id_ > 1 else 24320,
+                        "at": datetime(2026, 11, 20, tzinfo=UTC),
+                        "channel": channel,
+                        "status": status,
+                        "receipt": receipt,
+                    },
+                )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT supplier_id, reading_id, replaces_id, period, position"
+                        " FROM feed_items ORDER BY id"
+                    )
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, 2, None, 24321, None), (1, 3, 2, 24321, None)]
     finally:
         await engine.dispose()

@@ -17,7 +17,7 @@ SRC = Path(__file__).parents[2] / "src" / "komunalka"
 CODE = re.compile(
     r'"((?:auth|demo|history|link|meter|period|reading|registry|request|resident|'
     r"submission|supplier|tariff|token|window|identity|chat|service|telegram|viber|"
-    r'pages|signin|staff|cabinet|operator|portal)\.[a-z_]+)"'
+    r'pages|signin|staff|cabinet|operator|portal|feed|webhook)\.[a-z_]+)"'
 )
 # Audit-log action names look like codes but are never shown to anyone.
 AUDIT_ACTIONS = {
@@ -35,6 +35,10 @@ AUDIT_ACTIONS = {
     "staff.sign_in",
     "meter.water_heater",
     "period.file_ready",  # the kind of a supplier event (webhook), not a message
+    "webhook.set",
+    "webhook.remove",
+    "webhook.secret",
+    "webhook.resend",
 }
 SAY = re.compile(r'(?:say|translate)\(\s*"([^"]+)"')
 # In templates: _("code") or _('code'); a prefix joined to a variable (`_("kind_" ~ kind)`)

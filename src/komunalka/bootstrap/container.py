@@ -21,6 +21,8 @@ from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
 from komunalka.application.shared.ports import ChartRenderer, Clock, DialogStateStore, LinkSigner
+from komunalka.application.suppliers.deliver_webhooks import WebhookPolicy
+from komunalka.application.suppliers.feed_ports import WebhookSender
 from komunalka.bootstrap.feature_wiring import Guards
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
@@ -167,8 +169,20 @@ def build(settings: Settings) -> Container:
         policy=RetryPolicy(lease=timedelta(seconds=settings.send_lease)),
         send_batch=settings.send_batch,
         guards=guards(settings),
+        webhooks=webhook_sender(settings),
+        webhook_policy=WebhookPolicy(
+            batch_size=settings.webhook_batch,
+            lease=timedelta(seconds=max(settings.send_lease, settings.webhook_timeout * 3)),
+        ),
     )
     return Container(settings, engine, use_cases)
+
+
+def webhook_sender(settings: Settings) -> WebhookSender:
+    """Suppliers' webhooks, through one HTTP client that lives as long as the process."""
+    from komunalka.adapters.webhooks import HttpWebhookSender
+
+    return HttpWebhookSender(timeout=settings.webhook_timeout)
 
 
 @asynccontextmanager

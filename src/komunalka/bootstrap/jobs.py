@@ -36,6 +36,7 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     ("send_reminders", lambda _: timedelta(seconds=10)),
     # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
     ("write_period_files", lambda _: timedelta(minutes=5)),
+    ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
 )
 
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # How often the outbox is sent, in seconds (whole seconds, at least one: the job queue's
     # schedule counts in seconds).
     outbox_interval: float = Field(default=5.0, gt=0)
+    # Suppliers' webhooks (ADR 0017): seconds an attempt may take in all, items a batch, and how
+    # often the worker sends (whole seconds, at least one).
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    webhook_batch: int = Field(default=500, ge=1, le=10_000)
+    webhook_interval: float = Field(default=5.0, gt=0)
     # Signs links that act without signing in (turning reminders off from an e-mail); at least
     # 16 characters, the same in every process. Unset: a random key kept in ./.komunalka-secret
     # (the embedded default; set it in production).

@@ -39,7 +39,9 @@ from komunalka.application.suppliers.configure_supplier import (
     SetWindowRule,
     ShowSupplierSettings,
 )
+from komunalka.application.suppliers.deliver_webhooks import DeliverWebhooks, WebhookPolicy
 from komunalka.application.suppliers.export_readings import ExportReadings
+from komunalka.application.suppliers.feed_ports import WebhookSender
 from komunalka.application.suppliers.files import RegistryFile, Spreadsheets, XlsxWriter
 from komunalka.application.suppliers.import_registry import ImportRegistry, ImportRegistryFile
 from komunalka.application.suppliers.issue_supplier_token import (
@@ -49,6 +51,7 @@ from komunalka.application.suppliers.issue_supplier_token import (
     RevokeSupplierToken,
 )
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames  # web cabinet
+from komunalka.application.suppliers.manage_webhook import ManageWebhook
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_files import (
     ListPeriodFiles,
@@ -56,6 +59,11 @@ from komunalka.application.suppliers.period_files import (
     WritePeriodFiles,
 )
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.read_changes import (
+    AckChanges,
+    ReadChanges,
+    ShowFeedDeliveries,
+)
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -130,17 +138,25 @@ class Wiring:
         policy: RetryPolicy | None = None,
         send_batch: int = 100,
         guards: Guards | None = None,
+        webhooks: WebhookSender | None = None,
+        webhook_policy: WebhookPolicy | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
         key when none is given: links then live as long as the process); `web_url`: the
         cabinet's public address, in links; `quiet`: the hours reminders may go out; `policy`:
         the lease and retries of every outbound message; `guards`: real time for the limits
-        and caches, and the count of revoked tokens (this process's, unless given)."""
+        and caches, and the count of revoked tokens (this process's, unless given); `webhooks`:
+        posts suppliers' webhooks (none: the job `deliver_webhooks` is not wired, and feeds
+        are numbered when read)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
+        if webhooks is not None:
+            suppliers["deliver_webhooks"] = DeliverWebhooks(
+                uow, uow.feed, uow.webhooks, webhooks, clock, webhook_policy
+            )
         guards = guards or Guards()
         identity = identity_cases(uow, clock, hasher, dialogs, link_signer, guards)
         return cls(
@@ -261,7 +277,14 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
         "set_window_rule": SetWindowRule(uow, uow.suppliers, portal, uow.audit, clock),
         "set_delivery": SetDelivery(uow, uow.suppliers, portal, uow.period_files, uow.audit, clock),
         "write_period_files": WritePeriodFiles(
-            uow, uow.suppliers, uow.queries, files, uow.period_files, uow.supplier_events, clock
+            uow,
+            uow.suppliers,
+            uow.queries,
+            files,
+            uow.period_files,
+            uow.supplier_events,
+            uow.webhooks,
+            clock,
         ),
         "period_files": ListPeriodFiles(uow, uow.suppliers, uow.period_files),
         "read_period_file": ReadPeriodFile(uow, uow.suppliers, uow.period_files),
@@ -278,4 +301,10 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
         "list_supplier_tokens": ListSupplierTokens(uow, uow.suppliers, portal),
         "revoke_supplier_token": RevokeSupplierToken(uow, uow.suppliers, portal, uow.audit, clock),
         "authenticate_supplier": AuthenticateSupplier(uow, portal),
+        "read_changes": ReadChanges(uow, uow.suppliers, uow.feed, clock),
+        "ack_changes": AckChanges(uow, uow.suppliers, uow.feed, clock),
+        "feed_deliveries": ShowFeedDeliveries(uow, uow.suppliers, uow.feed),
+        "manage_webhook": ManageWebhook(
+            uow, uow.suppliers, uow.feed, uow.webhooks, uow.audit, clock
+        ),
     }

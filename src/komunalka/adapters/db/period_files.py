@@ -95,6 +95,7 @@ class SqlSupplierEvents(InScope):
         period: BillingPeriod,
         payload: Mapping[str, object],
         at: datetime,
+        queued_at: datetime | None = None,
     ) -> None:
         values = {
             "supplier_id": supplier_id,
@@ -102,5 +103,6 @@ class SqlSupplierEvents(InScope):
             "period": period.index,
             "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
             "created_at": at,
+            "sent_at": queued_at,
         }
         await self._conn.execute(insert(supplier_events).values(values))

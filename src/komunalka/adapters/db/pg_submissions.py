@@ -55,7 +55,8 @@ _SNAPSHOT_MANY = _SNAPSHOT.format(where="m.id = ANY($1::bigint[])")
 # CTEs run in that order because each reads the one before. If the claim finds its key taken,
 # nothing but the revisions is written (they only make a concurrent snapshot retry). The last
 # column divides by zero, failing the whole statement, if a corrected reading was no longer
-# accepted: it cannot be while its meter is at the snapshot's revision.
+# accepted: it cannot be while its meter is at the snapshot's revision. Each new reading is
+# also an item of its supplier's feed (f, naming the reading it corrects; ADR 0017).
 _SAVE = """
     WITH moved AS (
         UPDATE meters m SET revision = m.revision + 1
@@ -75,7 +76,7 @@ _SAVE = """
     ), old AS (
         UPDATE readings SET status = 'superseded'
         WHERE id = ANY($13::bigint[]) AND status = 'accepted' AND EXISTS (SELECT FROM s)
-        RETURNING id
+        RETURNING id, meter_id, register, period
     ), r AS (
         INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel,
                               status, receipt, submission_id, release_at)
@@ -85,6 +86,14 @@ _SAVE = """
                        $19::timestamptz[])
              AS x(meter_id, register, period, value_milli, receipt, release_at)
         WHERE (SELECT count(*) FROM old) >= 0
+        RETURNING id, meter_id, register, period
+    ), f AS (
+        INSERT INTO feed_items (supplier_id, reading_id, replaces_id, period)
+        SELECT m.supplier_id, r.id, o.id, r.period
+        FROM r JOIN meters m ON m.id = r.meter_id
+        LEFT JOIN old o
+          ON o.meter_id = r.meter_id AND o.register = r.register AND o.period = r.period
+        ORDER BY r.id
     )
     SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
            1 / (NOT EXISTS (SELECT FROM s)
@@ -114,6 +123,11 @@ _SAVE_ONE = """
                               status, receipt, submission_id, release_at)
         SELECT $1, $14, $15, $16, $7, $6, 'accepted', $17, s.id, $18::timestamptz FROM s
         WHERE (SELECT count(*) FROM old) >= 0
+        RETURNING id, period
+    ), f AS (
+        INSERT INTO feed_items (supplier_id, reading_id, replaces_id, period)
+        SELECT m.supplier_id, r.id, (SELECT id FROM old), r.period
+        FROM r JOIN meters m ON m.id = $1
     )
     SELECT (SELECT count(*) FROM moved), (SELECT id FROM s),
            1 / (NOT EXISTS (SELECT FROM s)

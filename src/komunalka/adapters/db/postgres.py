@@ -145,6 +145,10 @@ class PgReadingRepository(SqlReadingRepository):
         return found
 
     async def add(self, new: Sequence[Reading]) -> None:
+        await self._insert(new)
+        await self.feed_receipts([r.receipt for r in new if r.receipt and r.submission_id is None])
+
+    async def _insert(self, new: Sequence[Reading]) -> None:
         if len(new) == 1:
             r = new[0]
             await self._raw.execute(

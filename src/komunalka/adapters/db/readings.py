@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import dialect_insert, reading_of
@@ -32,6 +32,17 @@ _READING_COLUMNS = (
     readings.c.submission_id,
     readings.c.release_at,
 )
+
+
+_FEED_RECEIPTS = text(
+    """
+    INSERT INTO feed_items (supplier_id, reading_id, period)
+    SELECT m.supplier_id, r.id, r.period
+    FROM readings r JOIN meters m ON m.id = r.meter_id
+    WHERE r.receipt IN :receipts AND r.status = 'accepted'
+    ORDER BY r.id
+    """
+).bindparams(bindparam("receipts", expanding=True))
 
 
 class SqlReadingRepository(InScope):
@@ -69,6 +80,14 @@ class SqlReadingRepository(InScope):
             for r in new
         ]
         await self._conn.execute(insert(readings), rows)
+        await self.feed_receipts([r.receipt for r in new if r.receipt and r.submission_id is None])
+
+    async def feed_receipts(self, receipts: Sequence[str]) -> None:
+        """Readings added outside a submission (the demo's history) with receipts: items of
+        their suppliers' feeds too, as a submission's are (ADR 0017)."""
+        for start in range(0, len(receipts), 5_000):
+            chunk = list(receipts[start : start + 5_000])
+            await self._conn.execute(_FEED_RECEIPTS, {"receipts": chunk})
 
     async def of_submission(self, submission_id: int) -> list[Reading]:
         query = select(*_READING_COLUMNS).where(readings.c.submission_id == submission_id)
@@ -97,6 +116,24 @@ class StaleCorrection(RuntimeError):
 
     def __init__(self, reading_ids: Sequence[int]) -> None:
         super().__init__(f"readings {list(reading_ids)} are no longer accepted")
+
+
+# The submission's readings as items of their suppliers' feeds (ADR 0017), each naming the
+# reading it corrects: the latest superseded one of its register and period (the one this
+# submission superseded a moment ago).
+_FEED = text(
+    """
+    INSERT INTO feed_items (supplier_id, reading_id, replaces_id, period)
+    SELECT m.supplier_id, r.id,
+           (SELECT max(o.id) FROM readings o
+            WHERE o.meter_id = r.meter_id AND o.register = r.register AND o.period = r.period
+              AND o.status = 'superseded' AND o.id < r.id),
+           r.period
+    FROM readings r JOIN meters m ON m.id = r.meter_id
+    WHERE r.submission_id = :submission
+    ORDER BY r.id
+    """
+)
 
 
 class SqlSubmissionRepository(InScope):
@@ -163,6 +200,7 @@ class SqlSubmissionRepository(InScope):
                 raise StaleCorrection(new.superseded)
         mine = [replace(r, submission_id=new_id) for r in new.readings]
         await SqlReadingRepository().add(mine)
+        await self._conn.execute(_FEED, {"submission": new_id})
         return Claim(new_id, True, new.fingerprint, new.at)
 
     async def _earlier(self, actor_key: str, client_key: str | None) -> Claim | None:

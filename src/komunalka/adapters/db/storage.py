@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.engine import SqlTransactions
+from komunalka.adapters.db.feed import SqlSupplierFeed
 from komunalka.adapters.db.identity import (
     SqlOneTimeTokenRepository,
     SqlResidentProfileRepository,
@@ -47,6 +48,7 @@ from komunalka.adapters.db.staff import (
 from komunalka.adapters.db.supplier_portal import SqlSupplierPortalRepository
 from komunalka.adapters.db.system import SqlStorageProbe
 from komunalka.adapters.db.upload_progress import SqlUploadProgress
+from komunalka.adapters.db.webhooks import SqlWebhookBook
 
 
 class SqlStorage(SqlTransactions):
@@ -86,3 +88,5 @@ class SqlStorage(SqlTransactions):
         self.supplier_catalog = SqlSupplierCatalog()
         self.storage_probe = SqlStorageProbe()
         self.reminder_rules = SqlReminderRules()
+        self.feed = SqlSupplierFeed()
+        self.webhooks = SqlWebhookBook()

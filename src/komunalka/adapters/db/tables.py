@@ -564,3 +564,79 @@ supplier_events = Table(
         postgresql_where=text("sent_at IS NULL"),
     ),
 )
+
+# A supplier's feed (issue 13, ADR 0017): an item per accepted reading or correction, written in
+# the reading's own transaction with no position; the sequencer (adapters/db/feed.py) gives
+# items positions 1, 2, 3, … per supplier, serially under the lock of the supplier's head row, so
+# positions only ever become visible in increasing order and without gaps.
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, nullable=False),
+    Column("reading_id", BigInteger, ForeignKey("readings.id"), nullable=False),
+    # The reading this one corrects (superseded by it), if any.
+    Column("replaces_id", BigInteger, nullable=True),
+    Column("period", Integer, nullable=False),
+    Column("position", BigInteger, nullable=True),
+    Index(
+        "uq_feed_items_position",
+        "supplier_id",
+        "position",
+        unique=True,
+        sqlite_where=text("position IS NOT NULL"),
+        postgresql_where=text("position IS NOT NULL"),
+    ),
+    Index(
+        "ix_feed_items_unsequenced",
+        "supplier_id",
+        "id",
+        sqlite_where=text("position IS NULL"),
+        postgresql_where=text("position IS NULL"),
+    ),
+    Index("ix_feed_items_period", "supplier_id", "period", "position"),
+)
+# One row per supplier: the last position given (the lock the sequencer takes), what the
+# supplier acknowledged, when it last fetched, its webhook and how far the webhook's batches go.
+feed_heads = Table(
+    "feed_heads",
+    metadata,
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), primary_key=True),
+    Column("position", BigInteger, nullable=False, server_default="0"),
+    Column("acked", BigInteger, nullable=False, server_default="0"),
+    Column("acked_at", UtcDateTime(), nullable=True),
+    Column("fetched_at", UtcDateTime(), nullable=True),
+    Column("webhook_url", String(2000), nullable=True),
+    Column("webhook_secret", String(200), nullable=True),
+    Column("batched", BigInteger, nullable=False, server_default="0"),
+)
+# A webhook message: a batch of the feed's positions (first..last), or another event with its
+# own payload (`period.file_ready`). Its `event_id` is the `webhook-id` of every attempt.
+# States: waiting (due at `next_at`), sending (claimed until `lease_until`), delivered, failed.
+webhook_batches = Table(
+    "webhook_batches",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("event_id", String(60), nullable=False, unique=True),
+    Column("event_type", String(60), nullable=False),
+    Column("first_position", BigInteger, nullable=True),
+    Column("last_position", BigInteger, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("give_up_at", UtcDateTime(), nullable=False),
+    Column("state", String(10), nullable=False, server_default="waiting"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(100), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Index("ix_webhook_batches_supplier", "supplier_id", "state", "id"),
+    Index(
+        "ix_webhook_batches_due",
+        "next_at",
+        sqlite_where=text("state IN ('waiting', 'sending')"),
+        postgresql_where=text("state IN ('waiting', 'sending')"),
+    ),
+)

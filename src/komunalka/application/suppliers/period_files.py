@@ -6,8 +6,10 @@ Guarantees: one file per supplier and period, whatever the number of workers run
 (the store's primary key decides; a loser writes nothing) and however often it runs (a file kept
 is never written again, a restart included); the content is exactly the export of the period
 (`export_readings.write_export`: the same writer as a download) taken in the transaction that
-keeps it; the announcement (``period.file_ready``) is recorded in that same transaction, so a
-kept file is always announced and an announced file always kept.
+keeps it; the announcement (``period.file_ready``) is recorded, and queued for the supplier's
+webhook where one is set (`WebhookEvents`: the worker pushes it after the commit, signed and
+retried like the feed's batches, ADR 0017), in that same transaction, so a kept file is always
+announced and an announced file always kept.
 
 `ListPeriodFiles` and `ReadPeriodFile`: the portal's and the pull API's. Who may call them: staff
 of that supplier and administrators, the supplier's pull-API tokens. Read-only.
@@ -15,12 +17,14 @@ of that supplier and administrators, the supplier's pull-API tokens. Read-only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from komunalka.application.shared.ports import Clock
 from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.export_readings import FORMATS, write_export
+from komunalka.application.suppliers.feed_ports import WebhookEvents
 from komunalka.application.suppliers.files import Spreadsheets
 from komunalka.application.suppliers.ports import (
     PERIOD_FILE_READY,
@@ -35,6 +39,7 @@ from komunalka.domain.errors import DomainError
 from komunalka.domain.meters import Supplier
 from komunalka.domain.periods import BillingPeriod
 
+ANNOUNCED_FOR = timedelta(days=1)  # a webhook retried this long, then marked failed
 LISTED = 24  # files listed in the portal: two years of monthly periods
 
 
@@ -55,6 +60,7 @@ class WritePeriodFiles:
         files: Spreadsheets,
         store: PeriodFileStore,
         events: SupplierEvents,
+        webhooks: WebhookEvents,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
@@ -63,6 +69,7 @@ class WritePeriodFiles:
         self._files = files
         self._store = store
         self._events = events
+        self._webhooks = webhooks
         self._clock = clock
 
     async def __call__(self) -> PeriodFilesReport:
@@ -107,7 +114,13 @@ class WritePeriodFiles:
                 "size": len(content),
                 "path": f"/api/v1/supplier/periods/{period}/file",
             }
-            await self._events.record(supplier.id, PERIOD_FILE_READY, period, payload, now)
+            # Pushed by the worker after the commit, signed and retried like the feed's batches.
+            data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+            webhook_id = await self._webhooks.enqueue(
+                supplier.id, PERIOD_FILE_READY, data, now, now + ANNOUNCED_FOR
+            )
+            queued = now if webhook_id is not None else None
+            await self._events.record(supplier.id, PERIOD_FILE_READY, period, payload, now, queued)
             await tx.commit()
         return True
 

@@ -339,8 +339,8 @@ class PeriodFileStore(Protocol):
 
 
 class SupplierEvents(Protocol):
-    """Events for a supplier, recorded in the transaction of what they announce (an outbox):
-    the port the webhook push reads from. Until the push exists, recording is all there is."""
+    """Events for a supplier, recorded in the transaction of what they announce: every one, with
+    when it was handed to the supplier's webhook queue (None: the supplier has no webhook)."""
 
     async def record(
         self,
@@ -349,4 +349,5 @@ class SupplierEvents(Protocol):
         period: BillingPeriod,
         payload: Mapping[str, object],
         at: datetime,
+        queued_at: datetime | None = None,
     ) -> None: ...

@@ -22,6 +22,11 @@ STATUS = {
     "submission.key_reused": 409,
     "auth.required": 401,
     "auth.invalid": 401,
+    "feed.bad_cursor": 400,
+    "feed.bad_limit": 400,
+    "feed.cursor_beyond_end": 400,
+    "feed.ack_backwards": 409,
+    "feed.ack_beyond_end": 409,
 }
 
 

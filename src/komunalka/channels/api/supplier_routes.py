@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from komunalka.application.suppliers.formats import non_submitters_json
+from komunalka.application.suppliers.read_changes import DEFAULT_LIMIT, MAX_LIMIT
 from komunalka.application.suppliers.supplier_access import SupplierKey
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.routes import Authorization, errors
@@ -57,6 +58,90 @@ class StatisticsOut(BaseModel):
     readings: int
     by_day: list[DayOut]
     by_channel: list[ChannelOut]
+
+
+class ChangeOut(BaseModel):
+    """One item of the feed: an accepted reading, or a correction of an earlier receipt."""
+
+    seq: int = Field(description="The item's place in this supplier's feed: 1, 2, 3, …")
+    kind: Literal["reading", "correction"]
+    receipt: str
+    replaces: str | None = Field(description="The receipt a correction replaces; else null")
+    account: str
+    serial: str
+    service: str
+    # "register" is a meter's zone; in Python it would shadow ABCMeta.register.
+    zone: str = Field(alias="register")
+    period: str = Field(description="`YYYY-MM`")
+    value: float = Field(description="Exact decimal digits, as the meter's register takes them")
+    submitted_at_utc: str = Field(description="`YYYY-MM-DD HH:MM:SS`, UTC")
+    channel: str
+
+
+class ChangesOut(BaseModel):
+    """A page of the feed. Pass `cursor` as `after` for the next page; `more` says whether
+    items wait beyond it. Store the items, then acknowledge the cursor."""
+
+    cursor: str = Field(description="Opaque: where this page ends")
+    more: bool
+    count: int
+    items: list[ChangeOut]
+
+
+class AckIn(BaseModel):
+    cursor: str = Field(max_length=64, description="A cursor this feed gave")
+
+
+class AckOut(BaseModel):
+    cursor: str = Field(description="What is now acknowledged")
+    waiting: int = Field(description="Items after it, not acknowledged yet")
+
+
+CHANGES_EXAMPLE = {
+    "cursor": "MS4y",
+    "more": False,
+    "count": 2,
+    "items": [
+        {
+            "seq": 1,
+            "kind": "reading",
+            "receipt": "2611-7KQ2-M9XD",
+            "replaces": None,
+            "account": "1234567890",
+            "serial": "GAS-0001",
+            "service": "gas",
+            "register": "total",
+            "period": "2026-11",
+            "value": 1234.56,
+            "submitted_at_utc": "2026-11-02 08:15:00",
+            "channel": "telegram",
+        },
+        {
+            "seq": 2,
+            "kind": "correction",
+            "receipt": "2611-8PL3-X2QA",
+            "replaces": "2611-7KQ2-M9XD",
+            "account": "1234567890",
+            "serial": "GAS-0001",
+            "service": "gas",
+            "register": "total",
+            "period": "2026-11",
+            "value": 1243.56,
+            "submitted_at_utc": "2026-11-02 08:20:11",
+            "channel": "web",
+        },
+    ],
+}
+After = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="A cursor from an earlier page (opaque); none: from the feed's start",
+    ),
+]
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Items in the page, 1 to {MAX_LIMIT:,}")
+]
 
 
 def bearer_supplier(
@@ -115,6 +200,25 @@ class SupplierApi:
             response_class=Response,
             responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
         )
+        router.add_api_route(
+            "/readings/changes",
+            self.changes,
+            methods=["GET"],
+            response_class=StreamingResponse,
+            responses={
+                200: {
+                    "model": ChangesOut,
+                    "content": {"application/json": {"example": CHANGES_EXAMPLE}},
+                }
+            },
+        )
+        router.add_api_route(
+            "/readings/ack",
+            self.ack,
+            methods=["POST"],
+            response_model=AckOut,
+            responses=errors(409),
+        )
 
     async def readings(
         self,
@@ -130,6 +234,29 @@ class SupplierApi:
         name = f"{opened.supplier.code}-{chosen}-readings.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+    async def changes(
+        self,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+        authorization: Authorization = None,
+    ) -> StreamingResponse:
+        """Readings and corrections after a cursor, in the feed's stable order, streamed as
+        one JSON object (`cursor`, `more`, `count`, `items`). A cursor that this supplier's
+        feed did not give is refused (400, `feed.bad_cursor`)."""
+        key = await self.supplier(authorization)
+        page = await self.use_cases.read_changes.open(key, after, limit)
+        headers = {"Cache-Control": "no-store"}
+        body = self.use_cases.read_changes.stream(page)
+        return StreamingResponse(body, media_type=MEDIA_TYPES["json"], headers=headers)
+
+    async def ack(self, body: AckIn, authorization: Authorization = None) -> AckOut:
+        """Confirms that every item up to the cursor is stored. Acknowledging the same cursor
+        again is fine; an earlier one (`feed.ack_backwards`) or one past the feed's end
+        (`feed.ack_beyond_end`) is refused with 409 and changes nothing."""
+        key = await self.supplier(authorization)
+        done = await self.use_cases.ack_changes(key, body.cursor)
+        return AckOut(cursor=done.cursor, waiting=done.head - done.acked)
 
     async def non_submitters(
         self, period: Period, authorization: Authorization = None

@@ -16,6 +16,7 @@ from komunalka.application.suppliers.issue_supplier_token import AuthenticateSup
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_files import ListPeriodFiles, ReadPeriodFile
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.read_changes import AckChanges, ReadChanges
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.system.check_health import CheckHealth
 
@@ -37,6 +38,7 @@ class ApiUseCases:
 class SupplierApiUseCases:
     """The suppliers' pull API's."""
 
+    ack_changes: AckChanges
     authenticate_supplier: AuthenticateSupplier
     export_readings: ExportReadings
     non_submitters: ListNonSubmitters
@@ -44,3 +46,4 @@ class SupplierApiUseCases:
     period_files: ListPeriodFiles
     period_statistics: ShowPeriodStatistics
     read_period_file: ReadPeriodFile
+    read_changes: ReadChanges

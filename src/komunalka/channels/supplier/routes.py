@@ -29,6 +29,7 @@ from komunalka.channels.supplier.common import (
     recent_periods,
     window_rows,
 )
+from komunalka.channels.supplier.deliveries import add_delivery_routes
 from komunalka.channels.supplier.downloads import add_download_routes
 from komunalka.channels.supplier.registry import add_registry_routes
 from komunalka.channels.supplier.reminders import add_reminder_routes
@@ -97,6 +98,7 @@ def build_router(use_cases: SupplierUseCases, pages: Pages, jobs: JobRunner) -> 
     add_registry_routes(router, use_cases, choose, render, errors, jobs)
     add_download_routes(router, use_cases, choose, render, errors)
     add_token_routes(router, use_cases, choose, render, errors)
+    add_delivery_routes(router, use_cases, choose, render, errors)
     return router
 
 

@@ -19,9 +19,11 @@ from komunalka.application.suppliers.issue_supplier_token import (
     ListSupplierTokens,
     RevokeSupplierToken,
 )
+from komunalka.application.suppliers.manage_webhook import ManageWebhook
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_files import ListPeriodFiles, ReadPeriodFile
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
+from komunalka.application.suppliers.read_changes import ShowFeedDeliveries
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -37,8 +39,10 @@ class SupplierUseCases:
     change_reminder_rule: ChangeReminderRule
     clock: Clock
     export_readings: ExportReadings
+    feed_deliveries: ShowFeedDeliveries
     issue_supplier_token: IssueSupplierToken
     list_supplier_tokens: ListSupplierTokens
+    manage_webhook: ManageWebhook
     non_submitters: ListNonSubmitters
     open_supplier: OpenSupplier
     period_files: ListPeriodFiles

@@ -3,7 +3,7 @@ final file written at the window's close (period_files, the supplier's file_form
 events announcing it (supplier_events) (ADR 0018)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
