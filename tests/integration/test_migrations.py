@@ -169,6 +169,7 @@ async def test_the_terminal_chats_records_move_from_cli_to_terminal_and_back(
         await engine.dispose()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_readings_sent_before_the_feed_become_its_items_corrections_naming_theirs(
     empty_database, backend: str
 ) -> None:

@@ -185,3 +185,21 @@ async def test_a_bad_url_is_refused_and_changes_nothing(push: Push, url: str) ->
     with pytest.raises(DomainError, match=r"webhook\.bad_url"):
         await push.wiring.manage_webhook.set_url(CALLER, "kte", url)
     assert (await push.wiring.manage_webhook.show(CALLER, "kte")).url == push.receiver.hook
+
+
+async def test_a_periods_file_is_announced_by_the_suppliers_webhook_once(push: Push) -> None:
+    """The file job queues `period.file_ready` in the transaction that keeps the file; the
+    worker pushes it signed, as it pushes the feed; a second run announces nothing more."""
+    await submit(push.wiring, push.world.hot_water, "117")
+    push.clock.instant = kyiv(2026, 12, 1, 0, 3)  # kte's November window closed
+    assert (await push.wiring.write_period_files()).written >= 1
+    assert (await push.wiring.write_period_files()).written == 0
+    await push.worker()()
+    announced = [m for m in push.receiver.accepted.values() if m["type"] == "period.file_ready"]
+    assert len(announced) == 1 and push.receiver.rejected == 0
+    data = announced[0]["data"]
+    assert (data["supplier"], data["period"], data["format"]) == ("kte", "2026-11", "csv")
+    assert data["path"] == "/api/v1/supplier/periods/2026-11/file" and data["size"] > 0
+    await push.worker()()
+    again = [m for m in push.receiver.accepted.values() if m["type"] == "period.file_ready"]
+    assert len(again) == 1
