@@ -27,7 +27,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 # Violation parameters that hold a number or a period as machine text (domain/readings.py).
 NUMBER_PARAMS = frozenset({"previous", "used", "usual", "total", "sum"})
 PERIOD_PARAMS = frozenset({"previous_period"})
-DATE_PARAMS = frozenset({"due", "opens"})
+DATE_PARAMS = frozenset({"due", "opens", "early"})  # early: when early sending starts
 # The areas of the domain's violations, whose `period` is a billing period as machine text.
 VIOLATION_AREAS = ("reading.", "window.", "meter.")
 _MACHINE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)

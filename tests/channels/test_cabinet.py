@@ -706,7 +706,7 @@ async def test_a_meter_sendable_early_is_in_the_form_and_its_receipt_says_when_i
     await link(site, 4, "naftogaz")  # gas: read 1st-5th for the month before, 3 days early
     site.clock.instant = kyiv(2026, 11, 28, 9)
     page = await site.get("/readings")
-    note = "за 2026-11: заздалегідь — буде передано Нафтогаз України 1 грудня 2026"
+    note = "за листопад 2026: заздалегідь — буде передано Нафтогаз України 1 грудня 2026"
     assert note in text_of(page.text)
     fields = form_of(page.text)
     (key,) = registers(fields)
@@ -716,7 +716,7 @@ async def test_a_meter_sendable_early_is_in_the_form_and_its_receipt_says_when_i
     before = await count(site, readings)
     refused = await site.post("/readings", fields)
     assert refused.status_code == 400
-    assert "заздалегідь надіслати можна з 2026-11-28" in text_of(refused.text)
+    assert "заздалегідь надіслати можна з 28 листопада 2026" in text_of(refused.text)
     assert await count(site, readings) == before
     site.clock.instant = kyiv(2026, 11, 28, 9)
     answer = await site.post("/readings", fields)

@@ -108,14 +108,14 @@ async def test_after_sending_the_period_is_estimated_per_account_and_in_history(
     answer = await site.post("/readings", fields)
     assert answer.status_code == 200, text_of(answer.text)
     text = text_of(answer.text)
-    assert translate("cabinet.estimate_heading", "uk", {"period": "2026-11"}) in text
+    assert translate("cabinet.estimate_heading", "uk", {"period": "листопад 2026"}) in text
     # demo tariffs: heat 1654.41 a Gcal, hot water 105.04 a m3, cold water 30.14 a m3
     assert money("1759.45") in text
     assert money("60.28") in text
     assert translate("estimate.demo", "uk") in text
     heat = next(m for m in demo_meters(site, 4, "kte") if m.service == "heat")
     history = text_of((await site.get(f"/meters/{await meter_id(site, heat.serial)}")).text)
-    assert translate("cabinet.estimate_heading", "uk", {"period": "2026-11"}) in history
+    assert translate("cabinet.estimate_heading", "uk", {"period": "листопад 2026"}) in history
     assert money("1654.41") in history
 
 

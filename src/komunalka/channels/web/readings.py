@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from komunalka import formats
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.list_my_meters import MeterOverview
 from komunalka.application.readings.readings_sheet import ReadingsSheet, SheetAnswer
@@ -46,6 +47,7 @@ class Row:
     errors: list[str] = field(default_factory=list)
     # (code, words) of warnings the resident may confirm
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    previous_words: str = ""  # `previous` as the page's language writes it
 
     @property
     def key(self) -> str:
@@ -64,11 +66,12 @@ def due_rows(sheet: ReadingsSheet, language: str) -> list[Row]:
                     m.overview,
                     line.register,
                     format_value(last.value, decimals) if last else "",
-                    str(last.period) if last else "",
+                    formats.month(str(last.period), language) if last else "",
                     answer.value if answer else "",
                     answer.unchanged if answer else False,
                     [translate(v.code, language, v.params) for v in line.errors],
                     [(v.code, translate(v.code, language, v.params)) for v in line.warnings],
+                    formats.reading(last.value, decimals, language) if last else "",
                 )
             )
     return rows
