@@ -108,7 +108,7 @@ async def test_the_outbox_lease_marks_sent_messages_sent_and_the_rest_waiting(
 async def test_the_terminal_chats_records_move_from_cli_to_terminal_and_back(
     empty_database, backend: str
 ) -> None:
-    """0018: what residents did through the terminal chat (recorded as ``cli`` before) becomes
+    """0017: what residents did through the terminal chat (recorded as ``cli`` before) becomes
     ``terminal``; the command line's own work (the system's) stays ``cli``."""
     from sqlalchemy import text
 
@@ -155,7 +155,7 @@ async def test_the_terminal_chats_records_move_from_cli_to_terminal_and_back(
             for row in rows:
                 await conn.execute(text(row))
         before = await channels()
-        await migrate.upgrade(engine, "0018")
+        await migrate.upgrade(engine, "0017")
         assert await channels() == {
             "identity": ["terminal"],
             "dialog": ["terminal"],

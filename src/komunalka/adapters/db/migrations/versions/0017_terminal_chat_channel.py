@@ -3,7 +3,7 @@ command line, ``cli``: its identities, dialog states and delivered turns, and wh
 did (their submissions, the readings of those, their audit entries). A resident acting through
 ``cli`` can only have been the terminal chat: the command line acts as the system.
 
-Revision ID: 0018
+Revision ID: 0017
 Revises: 0016
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """Registry re-imports write only what changed: the unchanged rows' count on an import and an
 upload, and the meters an import found unchanged while it runs (ADR 0022)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
