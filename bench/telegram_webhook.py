@@ -36,7 +36,6 @@ import collections
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.servers.fake_telegram import FakeTelegram
 
+from api_readings import summary  # one report of rounds for both HTTP benchmarks
 from support import (
     BENCH,
     BIN,
@@ -61,6 +61,7 @@ from support import (
     machine,
     markdown_row,
     postgres_cpu_seconds,
+    postgres_sessions,
     prepare_schema,
     save_json,
     scalar,
@@ -68,6 +69,7 @@ from support import (
     temporary_database,
 )
 from telegram_reference import SCHEMA
+from telegram_updates import registry  # the same meters: account 7000000000 + i, serial TG<i>
 
 SECRET = "bench-webhook-secret"
 TARGET = 0.6
@@ -122,30 +124,21 @@ class Updates:
         return path
 
 
-def registry(path: Path, users: int) -> None:
-    lines = [
-        "supplier,account,holder,address,district,service,serial,registers,digits,decimals,"
-        "verification_due,status,period,values"
-    ]
-    for i in range(users):
-        lines.append(
-            f"kte,{ACCOUNT_BASE + i},Тестенко Іван,Київ,,hot_water,TG{i:08d},T1,5,3,"
-            f"2031-01-01,active,2026-10,100"
-        )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 # --- driving -----------------------------------------------------------------------------------
 
 
-def drive(server: Server, bodies: Path, path: str, concurrency: int) -> dict[str, Any]:
+def drive(
+    db: Database, server: Server, bodies: Path, path: str, concurrency: int
+) -> dict[str, Any]:
     cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(server.port)]
     cmd += ["--bodies", str(bodies), "--path", path, "--expect", "200"]
     cmd += ["--header", f"X-Telegram-Bot-Api-Secret-Token: {SECRET}"]
     cmd += ["--concurrency", str(concurrency)]
+    sessions = postgres_sessions(db)
     cpu, db_cpu = server.cpu_seconds(), postgres_cpu_seconds()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=CHUNK_TIMEOUT, check=False)
     cpu, db_cpu = server.cpu_seconds() - cpu, postgres_cpu_seconds() - db_cpu
+    sessions = postgres_sessions(db) - sessions - 1  # less the one that asked
     if done.returncode:
         raise BenchError(f"load generator failed:\n{done.stderr[-3000:]}\n{server.log_tail()}")
     result: dict[str, Any] = json.loads(done.stdout)
@@ -156,11 +149,12 @@ def drive(server: Server, bodies: Path, path: str, concurrency: int) -> dict[str
         )
     result["server_cpu_seconds"] = cpu
     result["db_cpu_seconds"] = db_cpu
+    result["db_sessions_opened"] = sessions
     return result
 
 
 def bring_to_typing(
-    ours: Server, users: range, updates: Updates, workdir: Path, concurrency: int
+    db: Database, ours: Server, users: range, updates: Updates, workdir: Path, concurrency: int
 ) -> None:
     """Ours' residents, through the webhook: link the account, open "send readings"."""
     steps = [
@@ -170,29 +164,12 @@ def bring_to_typing(
         [press(0, u, "send") for u in users],
     ]
     for n, bodies in enumerate(steps):
-        drive(ours, updates.write(workdir / f"setup-{n}.jsonl", bodies), WEBHOOK, concurrency)
+        file = updates.write(workdir / f"setup-{n}.jsonl", bodies)
+        drive(db, ours, file, WEBHOOK, concurrency)
 
 
 WEBHOOK = "/webhooks/telegram"
 REFERENCE_PATH = "/webhook"
-
-
-def summary(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    ok = sum(c["ok"] for c in chunks)
-    seconds = sum(c["seconds"] for c in chunks)
-    latencies = sorted(x for c in chunks for x in c["latencies_ms"])
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {
-        "updates": ok,
-        "seconds": seconds,
-        "rate": ok / seconds,
-        "rounds": [round(c["rate"], 1) for c in chunks],
-        "p50_ms": cuts[49],
-        "p99_ms": cuts[98],
-        "server_cpu_ms_per_update": 1000 * sum(c["server_cpu_seconds"] for c in chunks) / ok,
-        "db_cpu_ms_per_update": 1000 * sum(c["db_cpu_seconds"] for c in chunks) / ok,
-        "loadgen_cpu_ms_per_update": 1000 * sum(c["loadgen_cpu_seconds"] for c in chunks) / ok,
-    }
 
 
 def measure(args: argparse.Namespace, db: Database, workdir: Path) -> dict[str, Any]:
@@ -231,7 +208,7 @@ def measure(args: argparse.Namespace, db: Database, workdir: Path) -> dict[str, 
             Server("reference", [], ref_env, workdir / "reference.log", command=ref_cmd) as ref,
         ):
             print(f"  set-up: {per_side} residents of ours to 'typing a reading'", flush=True)
-            bring_to_typing(ours, sides["ours"], updates, workdir, args.concurrency)
+            bring_to_typing(db, ours, sides["ours"], updates, workdir, args.concurrency)
             servers = {"ours": (ours, WEBHOOK), "reference": (ref, REFERENCE_PATH)}
 
             def typed(name: str, start: int, count: int, tag: str) -> dict[str, Any]:
@@ -239,7 +216,7 @@ def measure(args: argparse.Namespace, db: Database, workdir: Path) -> dict[str, 
                 users = sides[name][start : start + count]
                 bodies = [message(0, u, "101,5") for u in users]
                 file = updates.write(workdir / f"{tag}-{name}.jsonl", bodies)
-                return drive(server, file, path, args.concurrency)
+                return drive(db, server, file, path, args.concurrency)
 
             for name in servers:
                 if args.warmup:
@@ -265,7 +242,8 @@ def measure(args: argparse.Namespace, db: Database, workdir: Path) -> dict[str, 
     expected = 2 * (args.warmup + args.rounds * args.users) + (args.users if args.profile else 0)
     if stored != expected:
         raise BenchError(f"{stored} readings stored, {expected} typed")
-    found: dict[str, Any] = {name: summary(c) for name, c in chunks.items()}
+    found: dict[str, Any] = {name: summary(c) for name, c in chunks.items()}  # per "request":
+    # one update each
     found["profile"] = profile
     return found
 
@@ -354,23 +332,24 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> dict[str, Any]:
     met = ratio >= TARGET
     print(f"\nmachine: {machine()}")
     print(
-        f"POST a Telegram update 'reading typed' (one meter), {ours['updates']} updates per side "
+        f"POST a Telegram update 'reading typed' (one meter), {ours['requests']} updates per side "
         f"in {args.rounds} rounds, {args.concurrency} connections"
     )
     for name, r in (("ours", ours), ("reference", ref)):
         print(
             f"  {name:9} {r['rate']:8.1f} updates/s   p50 {r['p50_ms']:6.1f} ms   "
-            f"p99 {r['p99_ms']:6.1f} ms   CPU ms/update: server {r['server_cpu_ms_per_update']:.2f}"
-            f", PostgreSQL {r['db_cpu_ms_per_update']:.2f}, "
-            f"load generator {r['loadgen_cpu_ms_per_update']:.2f}   rounds {r['rounds']}"
+            f"p99 {r['p99_ms']:6.1f} ms   "
+            f"CPU ms/update: server {r['server_cpu_ms_per_request']:.2f}, PostgreSQL "
+            f"{r['db_cpu_ms_per_request']:.2f}, "
+            f"load generator {r['loadgen_cpu_ms_per_request']:.2f}   rounds {r['rounds']}"
         )
     print(f"  ratio ours/reference {ratio:.2f} (target >= {TARGET}): {'met' if met else 'MISSED'}")
     row = markdown_row(
         "Telegram webhook, a typed reading (PostgreSQL)",
         f"{ours['rate']:.0f} updates/s (p50 {ours['p50_ms']:.1f} ms, "
-        f"CPU {ours['server_cpu_ms_per_update']:.2f} ms/update)",
+        f"CPU {ours['server_cpu_ms_per_request']:.2f} ms/update)",
         f"aiogram SimpleRequestHandler + asyncpg: {ref['rate']:.0f} updates/s (p50 "
-        f"{ref['p50_ms']:.1f} ms, CPU {ref['server_cpu_ms_per_update']:.2f} ms/update)",
+        f"{ref['p50_ms']:.1f} ms, CPU {ref['server_cpu_ms_per_request']:.2f} ms/update)",
         f"{ratio:.2f}",
         f">= {TARGET} x reference",
         "yes" if met else "**no**",
