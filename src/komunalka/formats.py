@@ -50,11 +50,6 @@ def signed(value: Decimal, decimals: int, language: str) -> str:
     return text if text.startswith("-") else f"+{text}"
 
 
-def money(value: Decimal, language: str) -> str:
-    """Hryvnias to the kopiyka: ``1 234,50``."""
-    return number(value, language, places=2)
-
-
 def month(period: str, language: str) -> str:
     """A billing period (``2026-11``) as its month and year: ``листопад 2026``,
     ``November 2026``; a text that is not a period is given back as it is."""

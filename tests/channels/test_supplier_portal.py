@@ -517,6 +517,9 @@ async def test_the_period_file_is_listed_downloaded_and_pulled_once_the_window_c
     assert downloaded.status_code == 200 and downloaded.content == pulled.content
     missing = await site.get("/supplier/periods/2026-09/file?supplier=kte")
     assert missing.status_code == 404
+    for garbage in ("2026-13", "26-10", "abc", "2026-10x"):
+        answer = await site.get(f"/supplier/periods/{garbage}/file?supplier=kte")
+        assert answer.status_code in (400, 404, 422), (garbage, answer.status_code)
     bad = await site.client.get("/api/v1/supplier/periods/2026-13/file", headers=auth)
     assert bad.status_code == 422
     schema = (await site.client.get("/openapi.json")).json()

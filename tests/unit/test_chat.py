@@ -247,6 +247,8 @@ async def test_history_prices_use_at_the_tariff(chat: Chat) -> None:
     said = await chat(press("history"))
     assert "жовтень 2026: +2,5 м³ ≈ 250,00 грн (115)" in said
     assert "орієнтовно, за демонстраційним тарифом" in said
+    await chat(press("lang:en"))  # money as everywhere else in English: the amount, then UAH
+    assert "October 2026: +2.5 m³ ≈ 250.00 UAH (115)" in await chat(press("history"))
 
 
 async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:

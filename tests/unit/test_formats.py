@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from komunalka.formats import day, money, month, number, reading, signed
+from komunalka.formats import day, month, number, reading, signed
 from komunalka.i18n import translate
+from komunalka.money import format_money
 
 NNBSP = "\u202f"
 
@@ -41,8 +42,8 @@ def test_fixed_places_round_and_keep_their_zeros() -> None:
     assert number(Decimal("3802.8224"), "uk", places=3) == f"3{NNBSP}802,822"
     assert number(Decimal("12.5"), "en", places=2) == "12.50"
     assert number(Decimal("-0.001"), "uk", places=2) == "0,00"
-    assert money(Decimal("1234.5"), "uk") == f"1{NNBSP}234,50"
-    assert money(Decimal("1234.5"), "en") == "1,234.50"
+    assert format_money(Decimal("1234.5"), "uk") == f"1{NNBSP}234,50 грн"
+    assert format_money(Decimal("1234.5"), "en") == "1,234.50 UAH"
 
 
 def test_a_meters_value_drops_the_zeros_it_does_not_need() -> None:

@@ -19,7 +19,8 @@ from komunalka.chat.turn import Turn
 from komunalka.domain.meters import TOTAL, Meter
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import ReadingStatus
-from komunalka.formats import money, signed
+from komunalka.formats import signed
+from komunalka.money import format_money
 
 SHOWN = 6  # months at a glance; the rest behind "more"
 MORE_MONTHS = 36  # how far back "more" reaches
@@ -93,7 +94,7 @@ def month_line(t: Turn, meter: Meter, m: Month) -> str:
     unit = t.say(f"unit.{meter.service.unit}")
     use = t.say("chat.history_use", used=signed(m.used, meter.decimals, t.lang), unit=unit)
     if m.cost is not None:
-        use = t.say("chat.history_cost", use=use, cost=money(m.cost, t.lang))
+        use = t.say("chat.history_cost", use=use, cost=format_money(m.cost, t.lang))
     return t.say("chat.history_line", month=t.month(m.period), use=use, values=values)
 
 
