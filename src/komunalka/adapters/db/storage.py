@@ -25,6 +25,7 @@ from komunalka.adapters.db.readings import (
     SqlReadingRepository,
     SqlSubmissionRepository,
 )
+from komunalka.adapters.db.receipts import SqlReceiptRecords
 from komunalka.adapters.db.registry import SqlRegistryStaging
 from komunalka.adapters.db.registry_pg import PgRegistryStaging
 from komunalka.adapters.db.reminders import PgReminderBook, SqlReminderBook, SqlReminderRules
@@ -90,3 +91,4 @@ class SqlStorage(SqlTransactions):
         self.reminder_rules = SqlReminderRules()
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()
+        self.receipt_records = SqlReceiptRecords()
