@@ -6,13 +6,16 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from komunalka.application.readings.verify_receipt import CheckReceiptToken
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.cli.commands import Commands
+from komunalka.channels.cli.receipts import ReceiptCommands
 from komunalka.channels.cli.reminders import ReminderCommands
 from komunalka.channels.cli.use_cases import CliUseCases
 from komunalka.channels.viber.use_cases import ViberUseCases
@@ -42,6 +45,27 @@ async def _use_cases() -> AsyncIterator[CliUseCases]:
 
 Commands(_use_cases, _language).register(app)
 ReminderCommands(_use_cases, _language).register(reminders)
+
+
+def _offline_receipts(keys: Path) -> CheckReceiptToken:
+    from komunalka.adapters.receipt_keys import Ed25519ReceiptKeys
+
+    return CheckReceiptToken(Ed25519ReceiptKeys.from_published(keys.read_text("utf-8")))
+
+
+ReceiptCommands(_use_cases, _language, offline=_offline_receipts).register(app)
+
+
+@app.command("rotate-receipt-key")
+def rotate_receipt_key() -> None:
+    """Retire the receipts' signing key and make a new one. Receipts signed before still
+    check: the retired key stays published. Every process must then load the new key (restart
+    them; the key files are KOMUNALKA_RECEIPT_KEY_FILE and KOMUNALKA_RECEIPT_RETIRED_KEYS_FILE)."""
+    from komunalka.adapters.receipt_keys import rotate
+
+    settings = Settings()
+    old, new = rotate(Path(settings.receipt_key_file), Path(settings.receipt_retired_keys_file))
+    typer.echo(translate("receipt.rotated", settings.language, {"old": old, "new": new}))
 
 
 @db.command("upgrade")

@@ -20,6 +20,7 @@ from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
+from komunalka.application.readings.receipt_ports import ReceiptSigner
 from komunalka.application.shared.ports import ChartRenderer, Clock, DialogStateStore, LinkSigner
 from komunalka.application.suppliers.deliver_webhooks import WebhookPolicy
 from komunalka.application.suppliers.feed_ports import WebhookSender
@@ -100,6 +101,14 @@ def link_signer(settings: Settings) -> LinkSigner:
     return ItsDangerousSigner(secret)
 
 
+def receipt_keys(settings: Settings) -> ReceiptSigner:
+    """The keys in KOMUNALKA_RECEIPT_KEY_FILE and KOMUNALKA_RECEIPT_RETIRED_KEYS_FILE."""
+    from komunalka.adapters.receipt_keys import Ed25519ReceiptKeys
+
+    active, retired = Path(settings.receipt_key_file), Path(settings.receipt_retired_keys_file)
+    return Ed25519ReceiptKeys.from_files(active, retired)
+
+
 def send_throttle(settings: Settings) -> SendThrottle:
     """Shared by every process in Redis when KOMUNALKA_REDIS_URL is set, in memory otherwise."""
     from komunalka.adapters.throttle import InMemorySendThrottle, RedisSendThrottle, default_rates
@@ -170,6 +179,7 @@ def build(settings: Settings) -> Container:
         send_batch=settings.send_batch,
         guards=guards(settings),
         webhooks=webhook_sender(settings),
+        receipt_keys=receipt_keys(settings),
         webhook_policy=WebhookPolicy(
             batch_size=settings.webhook_batch,
             lease=timedelta(seconds=max(settings.send_lease, settings.webhook_timeout * 3)),

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # 16 characters, the same in every process. Unset: a random key kept in ./.komunalka-secret
     # (the embedded default; set it in production).
     secret_key: str | None = Field(default=None, repr=False, min_length=16)
+    # Receipts' Ed25519 keys (docs/adr/0023): the active private key, PEM (made on first use when
+    # missing: set the same file in every process), and the retired public keys, PEM one after
+    # another (`komunalka rotate-receipt-key` moves the active key there).
+    receipt_key_file: str = ".komunalka-receipt-key.pem"
+    receipt_retired_keys_file: str = ".komunalka-receipt-keys-retired.pem"
     # Reminders go out only between these hours, Europe/Kyiv.
     quiet_hours: str = "09:00-20:00"
     # Outbound messages (the outbox, reminders): how long a worker's claim lasts, in seconds

@@ -20,8 +20,14 @@ from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
+from komunalka.application.readings.receipt_ports import ReceiptSigner
 from komunalka.application.readings.set_water_heater import SetWaterHeater
 from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.readings.verify_receipt import (
+    PublishReceiptKeys,
+    ShowReceipts,
+    VerifyReceipt,
+)
 from komunalka.application.shared.ports import (
     Clock,
     DialogStateStore,
@@ -140,6 +146,7 @@ class Wiring:
         guards: Guards | None = None,
         webhooks: WebhookSender | None = None,
         webhook_policy: WebhookPolicy | None = None,
+        receipt_keys: ReceiptSigner | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
@@ -148,7 +155,8 @@ class Wiring:
         the lease and retries of every outbound message; `guards`: real time for the limits
         and caches, and the count of revoked tokens (this process's, unless given); `webhooks`:
         posts suppliers' webhooks (none: the job `deliver_webhooks` is not wired, and feeds
-        are numbered when read)."""
+        are numbered when read); `receipt_keys`: sign and check receipts (a key made for the
+        process when none is given)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock)
@@ -163,6 +171,7 @@ class Wiring:
             {
                 "clock": clock,
                 **readings,
+                **_receipts(uow, receipt_keys or _process_receipt_keys(), guards.wall),
                 **_accounts(uow, clock, guards.wall),
                 **identity,
                 **_staff(
@@ -202,6 +211,23 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),
+    }
+
+
+def _process_receipt_keys() -> ReceiptSigner:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from komunalka.adapters.receipt_keys import Ed25519ReceiptKeys
+
+    return Ed25519ReceiptKeys(Ed25519PrivateKey.generate())
+
+
+def _receipts(uow: SqlStorage, keys: ReceiptSigner, wall: Clock) -> dict[str, Any]:
+    records = uow.receipt_records
+    return {
+        "show_receipts": ShowReceipts(uow, records, uow.accounts, keys),
+        "verify_receipt": VerifyReceipt(uow, records, uow.sign_in_attempts, keys, wall),
+        "receipt_keys": PublishReceiptKeys(keys),
     }
 
 

@@ -19,6 +19,7 @@ STATUS = {
     "portal.no_period_file": 404,
     "resident.not_found": 404,
     "link.too_many_attempts": 429,
+    "receipt.too_many": 429,
     "submission.key_reused": 409,
     "auth.required": 401,
     "auth.invalid": 401,

@@ -18,6 +18,7 @@ from komunalka.application.readings.submit_readings import (
 from komunalka.application.shared.actors import Actor
 from komunalka.channels.api.errors import ApiError
 from komunalka.channels.api.lean import documented, header, json_body
+from komunalka.channels.api.receipts import add_receipt_routes
 from komunalka.channels.api.schemas import (
     CorrectIn,
     ErrorBody,
@@ -86,6 +87,7 @@ def build_router(use_cases: ApiUseCases) -> APIRouter:
     add_correct_route(router, use_cases)
     add_meter_routes(router, use_cases)
     add_account_routes(router, use_cases)
+    add_receipt_routes(router, use_cases)
     return router
 
 

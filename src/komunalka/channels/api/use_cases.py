@@ -11,6 +11,7 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.readings.verify_receipt import PublishReceiptKeys, VerifyReceipt
 from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.issue_supplier_token import AuthenticateSupplier
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
@@ -31,7 +32,9 @@ class ApiUseCases:
     link_account: LinkAccount
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
+    receipt_keys: PublishReceiptKeys
     submit_readings: SubmitReadings
+    verify_receipt: VerifyReceipt
 
 
 @dataclass(frozen=True, slots=True)

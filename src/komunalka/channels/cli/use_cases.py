@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from komunalka.application.identity.issue_token import IssueToken, RevokeToken
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 from komunalka.application.notifications.manage_reminders import ShowReminders
+from komunalka.application.readings.verify_receipt import VerifyReceipt
 from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.import_registry import ImportRegistryFile
 from komunalka.application.suppliers.non_submitters import ListNonSubmitters
@@ -26,3 +27,4 @@ class CliUseCases:
     non_submitters: ListNonSubmitters
     revoke_token: RevokeToken
     show_reminders: ShowReminders
+    verify_receipt: VerifyReceipt

@@ -24,6 +24,7 @@ from komunalka.channels.ids import BigId
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
+from komunalka.channels.web.receipts import receipt_cards
 from komunalka.domain.errors import DomainError, Severity
 from komunalka.domain.readings import ReadingStatus
 from komunalka.domain.values import format_value
@@ -145,7 +146,15 @@ class HistoryPages:
                 request, viewer, found, 400, correction=correction, client_key=key, errors=errors
             )
         estimates = await self.uc.estimate_bills(viewer.subject_id, [found[0].account.id])
-        context = {"result": result, "meters": {meter_id: found[0]}, "estimates": estimates}
+        signed = await receipt_cards(
+            self.cab, request, viewer.actor, [r.receipt for r in result.readings]
+        )
+        context = {
+            "result": result,
+            "meters": {meter_id: found[0]},
+            "estimates": estimates,
+            "cards": signed,
+        }
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
     async def chart(self, request: Request, viewer: Resident, meter_id: BigId) -> Response:

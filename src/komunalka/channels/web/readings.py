@@ -26,6 +26,7 @@ from komunalka.application.readings.submit_readings import SubmitReadingsRequest
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
+from komunalka.channels.web.receipts import receipt_cards
 from komunalka.domain.errors import DomainError
 from komunalka.domain.ids import parse_id
 from komunalka.domain.values import format_value
@@ -150,7 +151,9 @@ class ReadingsPages:
             return self._render(request, viewer, rows, client_key, 400, **context)
         meters = {o.meter.id: o for o in overviews}
         estimates = await self.uc.estimate_bills(viewer.subject_id)
-        context = {"result": result, "meters": meters, "estimates": estimates}
+        numbers = [r.receipt for r in result.readings]
+        signed = await receipt_cards(self.cab, request, viewer.actor, numbers)
+        context = {"result": result, "meters": meters, "estimates": estimates, "cards": signed}
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
     def _render(

@@ -14,6 +14,7 @@ from komunalka.channels.web.common import Cabinet
 from komunalka.channels.web.history import add_history_routes
 from komunalka.channels.web.meters import add_meter_routes
 from komunalka.channels.web.readings import add_readings_routes
+from komunalka.channels.web.receipts import add_receipt_routes
 from komunalka.channels.web.use_cases import CabinetUseCases
 
 
@@ -34,4 +35,5 @@ def build_router(
     add_readings_routes(router, cab)
     add_history_routes(router, cab)
     add_meter_routes(router, cab)
+    add_receipt_routes(router, cab)
     return router

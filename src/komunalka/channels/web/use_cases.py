@@ -18,6 +18,7 @@ from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.set_water_heater import SetWaterHeater
 from komunalka.application.readings.submit_readings import SubmitReadings
+from komunalka.application.readings.verify_receipt import ShowReceipts, VerifyReceipt
 from komunalka.application.shared.ports import Clock
 from komunalka.application.suppliers.list_supplier_names import ListSupplierNames
 
@@ -38,6 +39,7 @@ class CabinetUseCases:
     request_password_reset: RequestPasswordReset
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
+    show_receipts: ShowReceipts
     sign_in: SignIn
     sign_in_with_telegram: SignInWithTelegram
     sign_up: SignUp
@@ -45,3 +47,4 @@ class CabinetUseCases:
     supplier_names: ListSupplierNames
     unlink_account: UnlinkAccount
     update_profile: UpdateProfile
+    verify_receipt: VerifyReceipt
