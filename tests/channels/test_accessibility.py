@@ -55,6 +55,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
         try:
             if login is None:
                 paths = ["/", "/sign-in", "/sign-up", "/password/forgot", "/staff/sign-in"]
+                paths.append("/receipts/verify")
             else:
                 await sign_in(page, live.url, area, login)
             if login == RESIDENT:

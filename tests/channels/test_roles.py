@@ -27,6 +27,7 @@ PUBLIC = {
     "/auth/telegram",
     "/staff/sign-in",
     "/reminders/off/{token}",  # the signed link in a reminder e-mail is the whole proof
+    "/receipts/verify",  # anyone holding a receipt checks it
 }
 # (path pattern, roles allowed), first match wins.
 POLICY: list[tuple[str, set[str]]] = [

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from komunalka.application.readings.verify_receipt import ReceiptCheck
+from komunalka.channels.api.schemas import ErrorBody
 from komunalka.channels.api.use_cases import ApiUseCases
 from komunalka.channels.pages.security import client_address
 from komunalka.domain.receipts import FORMAT
@@ -83,7 +84,8 @@ def add_receipt_routes(router: APIRouter, use_cases: ApiUseCases) -> None:
     @router.post(
         "/api/v1/receipts/verify",
         response_model=VerifyOut,
-        responses={422: {"description": "Not a receipt."}, 429: {"description": "Too many."}},
+        # a body that is not JSON (400), too large (413), not a receipt (422), too many misses
+        responses={code: {"model": ErrorBody} for code in (400, 413, 422, 429)},
         tags=["receipts"],
     )
     async def verify_receipt(body: VerifyIn, request: Request) -> VerifyOut:
