@@ -80,9 +80,13 @@ async def signed_out_pages(page: Any, url: str) -> list[str]:
         "/password/forgot",
         "/password/reset/" + "a-long-reset-token-from-the-e-mail-" * 2,
         "/reminders/off/" + "a-long-signed-token-from-a-reminder-e-mail-" * 2,
+        "/receipts/verify",
         "/no-such-page",
     ):
         found += await visit(page, url, path)
+    refused = await page.goto(f"{url}/receipts/verify?code={'not-a-receipt-' * 12}")
+    assert refused.status == 400
+    found += await check(page, "/receipts/verify (not a receipt)")
     await page.goto(f"{url}/sign-in")
     await page.locator("input[name=login]").fill(RESIDENT)
     await page.locator("input[name=password]").fill("not the password")
@@ -122,6 +126,12 @@ async def receipts(page: Any, url: str) -> list[str]:
     for receipt in await page.locator("td strong, .receipt").all():
         text = (await receipt.inner_text()).strip()
         assert text and await receipt.is_visible(), "a receipt number is not shown"
+    await page.locator(".qr-card a").first.click()
+    await page.locator(".qr-big svg.qr").wait_for()
+    found += await check(page, "/receipts/… (printable)")
+    await page.get_by_role("link", name="Перевірити зараз").click()
+    await page.locator(".verdict").wait_for()
+    found += await check(page, "/receipts/verify?t=… (genuine)")
     return found
 
 
