@@ -37,6 +37,7 @@ from komunalka.application.notifications.ports import (
     ReminderClaim,
 )
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
+from komunalka.application.readings.receipt_ports import HeldReceipt
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
     Arrival,
@@ -78,6 +79,7 @@ from komunalka.domain.errors import Violation
 from komunalka.domain.meters import Account, Meter, MeterStatus, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
+from komunalka.domain.receipts import ReceiptRecord
 from komunalka.domain.registry import RegistryRow
 from komunalka.domain.reminders import ReminderRule, SendSpan, epoch
 from komunalka.domain.services import Channel, Service
@@ -918,6 +920,33 @@ class InMemorySignInAttempts(_Repos):
 
     async def add(self, key: str, success: bool, at: datetime) -> None:
         self.s.sign_in_attempts.append((key, success, at))
+
+
+class InMemoryReceiptRecords(_Repos):
+    """Receipts' records from the readings, meters, accounts and suppliers held."""
+
+    async def by_receipts(self, receipts: Sequence[str]) -> list[HeldReceipt]:
+        found = []
+        for r in self.s.readings:
+            if not r.receipt or r.receipt not in receipts:
+                continue
+            meter = self.s.meters[r.meter_id]
+            account = self.s.accounts[meter.account_id]
+            supplier = self.s.suppliers[account.supplier_id]
+            record = ReceiptRecord(
+                r.receipt,
+                supplier.code,
+                account.number,
+                meter.serial,
+                r.period,
+                r.register,
+                r.value,
+                meter.decimals,
+                r.submitted_at,
+                r.channel.value,
+            )
+            found.append(HeldReceipt(record, r.status, supplier.name, account.id, meter.id))
+        return found
 
 
 class InMemoryOneTimeTokens(_Repos):
@@ -1917,6 +1946,7 @@ class InMemoryStore:
         self.reminder_book = InMemoryReminderBook()
         self.feed = InMemorySupplierFeed()
         self.webhooks = InMemoryWebhookBook()
+        self.receipt_records = InMemoryReceiptRecords()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

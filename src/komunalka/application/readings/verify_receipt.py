@@ -138,15 +138,16 @@ class VerifyReceipt:
         number = normalized_number(text)
         key = f"receipt:ip:{address or '-'}"
         now = self._wall.now()
-        async with self._transactions(write=True) as tx:
+        async with self._transactions():
             if await self._attempts.failures_since(key, now - LOOKUP_WINDOW) >= FAILED_LOOKUPS:
                 minutes = int(LOOKUP_WINDOW.total_seconds() // 60)
                 raise DomainError.of("receipt.too_many", minutes=minutes)
             found = await self._records.by_receipts([number])
-            if not found:
+        if not found:  # only a miss writes: a found receipt costs one read
+            async with self._transactions(write=True) as tx:
                 await self._attempts.add(key, False, now)
                 await tx.commit()
-                return ReceiptCheck(Verdict.NOT_FOUND, by_number=True)
+            return ReceiptCheck(Verdict.NOT_FOUND, by_number=True)
         held = found[0]
         record = replace(held.record, account=masked(held.record.account))
         record = replace(record, meter=masked(record.meter))
