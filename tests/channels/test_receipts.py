@@ -92,6 +92,7 @@ async def test_the_printable_receipt_carries_the_whole_signed_record(site: Site)
     assert record.startswith("komunalka-receipt/1\nreceipt=" + numbers[0] + "\nsupplier=kvk\n")
     assert f"account={account_of(site)}\n" in record and "channel=web\n" in record
     assert f"/receipts/verify?t={token}" in unescape(html)
+    assert "на https://test/receipts/verify" in text  # KOMUNALKA_WEB_URL's, as the QR code's
 
 
 async def test_another_resident_cannot_open_a_receipt_and_a_stranger_must_sign_in(

@@ -113,7 +113,10 @@ class ReceiptPages:
         found = await receipt_cards(self.cab, request, viewer.actor, [receipt[:20]])
         if not found:
             return self.cab.not_found(request, viewer)
-        context = {"card": found[0]}
+        context = {
+            "card": found[0],
+            "verify_url": f"{self.cab.web_url.rstrip('/')}/receipts/verify",
+        }
         return self.pages.render(request, "web/receipt.html", context, viewer=viewer)
 
 
