@@ -270,3 +270,13 @@ def test_masking_keeps_only_the_last_characters() -> None:
     assert masked("1000000001") == "••••••0001"
     assert masked("12345") == "•••45"
     assert masked("HW0000001") == "•••••0001"
+
+
+def test_processes_starting_at_once_share_one_new_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    active, retired = tmp_path / "receipt.pem", tmp_path / "retired.pem"
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: Ed25519ReceiptKeys.from_files(active, retired), range(16)))
+    assert len({k.public_keys()[0].key_id for k in made}) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["receipt.pem"]  # no spare left behind

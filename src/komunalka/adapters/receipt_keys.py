@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class Ed25519ReceiptKeys:
     def from_files(cls, active: Path, retired: Path) -> Ed25519ReceiptKeys:
         """The keys in these files; a missing active key file is made (mode 0600)."""
         if not active.exists():
-            write_private(active, Ed25519PrivateKey.generate())
+            _create_once(active)
         private = load_pem_private_key(active.read_bytes(), password=None)
         if not isinstance(private, Ed25519PrivateKey):
             raise ValueError(f"{active} does not hold an Ed25519 private key")
@@ -107,6 +108,20 @@ def write_private(path: Path, key: Ed25519PrivateKey) -> None:
         file.write(pem)
 
 
+def _create_once(path: Path) -> None:
+    """A new key at `path` unless another process made one first: written whole to a file of
+    its own, then linked into place, which fails if `path` exists (no half-written key read, no
+    key overwritten)."""
+    spare = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    write_private(spare, Ed25519PrivateKey.generate())
+    try:
+        os.link(spare, path)
+    except FileExistsError:
+        pass
+    finally:
+        spare.unlink()
+
+
 def read_public_keys(path: Path) -> list[Ed25519PublicKey]:
     if not path.exists():
         return []
@@ -123,7 +138,7 @@ def rotate(active: Path, retired: Path) -> tuple[str, str]:
     """Retires the active key (its public key appended to `retired`) and makes a new one;
     returns the retired key's id and the new one's."""
     if not active.exists():
-        write_private(active, Ed25519PrivateKey.generate())
+        _create_once(active)
     current = load_pem_private_key(active.read_bytes(), password=None)
     if not isinstance(current, Ed25519PrivateKey):
         raise ValueError(f"{active} does not hold an Ed25519 private key")
