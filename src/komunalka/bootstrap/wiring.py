@@ -73,6 +73,7 @@ from komunalka.application.suppliers.upload_registry import (
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
 from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
+from komunalka.bootstrap.metrics import CountedSubmitReadings
 from komunalka.domain.reminders import QuietHours
 
 
@@ -190,7 +191,8 @@ class Wiring:
 
 
 def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
-    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
+    # counts what it accepts by channel (bootstrap/metrics.py)
+    submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
