@@ -41,6 +41,8 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
     ("write_period_files", lambda _: timedelta(minutes=5)),
     ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
+    # What only grew and outlived its use, in bounded batches (application/system/clean_up.py).
+    ("clean_up", lambda _: timedelta(minutes=10)),
 )
 
 

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(default=None, repr=False, min_length=16)
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The clean-up job (every 10 minutes): days kept of messengers' update ids, of sign-in and
+    # account-link attempts, of messages sent (or failed); days after which a registry import
+    # still running is abandoned and its staged rows deleted.
+    keep_deliveries_days: float = Field(default=7, ge=2)
+    keep_attempts_days: float = Field(default=30, ge=2)
+    keep_outbox_days: float = Field(default=90, ge=1)
+    abandon_imports_after_days: float = Field(default=3, ge=1)
 
     @field_validator("database_url")
     @classmethod

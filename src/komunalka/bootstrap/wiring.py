@@ -71,6 +71,7 @@ from komunalka.application.suppliers.upload_registry import (
     StartRegistryUpload,
 )
 from komunalka.application.system.check_health import CheckHealth
+from komunalka.application.system.clean_up import CleanUp, Retention
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
 from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
 from komunalka.bootstrap.metrics import CountedSubmitReadings
@@ -141,6 +142,7 @@ class Wiring:
         guards: Guards | None = None,
         webhooks: WebhookSender | None = None,
         webhook_policy: WebhookPolicy | None = None,
+        retention: Retention | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
@@ -181,7 +183,12 @@ class Wiring:
                     send_batch,
                 ),
                 **_system(
-                    uow, clock, suppliers["import_registry"], identity["issue_token"], passwords
+                    uow,
+                    clock,
+                    suppliers["import_registry"],
+                    identity["issue_token"],
+                    passwords,
+                    retention,
                 ),
             }
         )
@@ -250,6 +257,7 @@ def _system(
     import_registry: ImportRegistry,
     issue_token: IssueToken,
     passwords: PasswordHasher | None,
+    retention: Retention | None = None,
 ) -> dict[str, Any]:
     u = uow
     stores = DemoStores(
@@ -259,6 +267,7 @@ def _system(
     return {
         "check_health": CheckHealth(u, u.storage_probe),
         "load_demo": LoadDemo(u, stores, clock, import_registry, issue_token, passwords),
+        "clean_up": CleanUp(u, u.expired_rows, clock, retention),
     }
 
 
