@@ -261,3 +261,15 @@ async def test_job_runs_and_their_outcomes_are_counted() -> None:
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [3, 1, 1, 1]
     assert value("komunalka_job_outcomes_total", job="t_send", outcome="merged") == 0
+
+
+async def test_a_made_up_method_is_counted_as_other(served) -> None:
+    client, _, _ = served
+    before = await scrape(client)
+    for method in ("FOO", "BAR", "BAZ"):
+        await client.request(method, "/health")
+    after = await scrape(client)
+    name = "komunalka_http_requests_total"
+    labels = {"method": "other", "route": "/health", "status": "405"}
+    assert sample(after, name, **labels) - sample(before, name, **labels) == 3
+    assert 'method="FOO"' not in after
