@@ -172,3 +172,33 @@ async def _roles_on(url: str) -> None:
         await schema_owner.execute("DROP TABLE later")
     finally:
         await schema_owner.close()
+
+
+def test_systemd_accepts_the_units(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        reason = "systemd-analyze is missing (Debian's systemd package)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    units = DEPLOY / "systemd"
+    for unit in units.iterdir():
+        shutil.copy(unit, tmp_path / unit.name)
+    # the templates as the target starts them
+    shutil.copy(units / "komunalka-serve@.service", tmp_path / "komunalka-serve@8001.service")
+    shutil.copy(units / "komunalka-worker@.service", tmp_path / "komunalka-worker@9101.service")
+    names = ["komunalka-serve@8001.service", "komunalka-worker@9101.service"]
+    names += ["komunalka-migrate.service", "komunalka.target"]
+    checked = subprocess.run(
+        [analyze, "verify", *[f"./{name}" for name in names]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    # the one complaint possible here: the service's command is not installed on this machine
+    complaints = [
+        line
+        for line in (checked.stdout + checked.stderr).splitlines()
+        if line.strip() and "/opt/komunalka/.venv/bin/komunalka is not executable" not in line
+    ]
+    assert complaints == []
