@@ -1913,6 +1913,7 @@ class InMemoryStore:
         self.audit_trail = InMemoryAuditTrail()
         self.supplier_catalog = InMemorySupplierCatalog()
         self.storage_probe = FakeStorageProbe(self)
+        self.expired_rows = FakeExpiredRows()
         self.reminder_rules = InMemoryReminderRules()
         self.reminder_book = InMemoryReminderBook()
         self.feed = InMemorySupplierFeed()
