@@ -1942,6 +1942,7 @@ class InMemoryStore:
         self.audit_trail = InMemoryAuditTrail()
         self.supplier_catalog = InMemorySupplierCatalog()
         self.storage_probe = FakeStorageProbe(self)
+        self.expired_rows = FakeExpiredRows()
         self.reminder_rules = InMemoryReminderRules()
         self.reminder_book = InMemoryReminderBook()
         self.feed = InMemorySupplierFeed()
@@ -1993,3 +1994,24 @@ class FakeCharts:
         self.zone_calls.append((title, list(periods), list(zones), unit))
         self.axes.append(period_axis)
         return b"\x89PNG zones"
+
+
+class FakeExpiredRows:
+    """`ExpiredRows` over counts of rows past their use, by kind; records each call's cutoff."""
+
+    def __init__(self, waiting: dict[str, int] | None = None, stale_imports: int = 0) -> None:
+        self.waiting = dict(waiting or {})
+        self.stale_imports = stale_imports
+        self.calls: list[tuple[str, datetime, int]] = []
+        self.abandoned_before: datetime | None = None
+
+    async def delete(self, kind: str, before: datetime, limit: int) -> int:
+        self.calls.append((kind, before, limit))
+        done = min(limit, self.waiting.get(kind, 0))
+        self.waiting[kind] = self.waiting.get(kind, 0) - done
+        return done
+
+    async def abandon_imports(self, started_before: datetime) -> int:
+        self.abandoned_before = started_before
+        abandoned, self.stale_imports = self.stale_imports, 0
+        return abandoned

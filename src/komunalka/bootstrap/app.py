@@ -23,6 +23,7 @@ from komunalka.bootstrap.container import (
     viber_client,
 )
 from komunalka.bootstrap.guards import install_guards
+from komunalka.bootstrap.observability import install_observability
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.api.errors import HANDLERS, on_http_error
 from komunalka.channels.api.lean import complete_openapi
@@ -131,7 +132,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     add_api_docs(app)  # before /static: its files are under /static/swagger
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CsrfCookie, secure=secure)
-    install_guards(app, container.settings)  # bounded bodies, security headers (outermost)
+    install_guards(app, container.settings)  # bounded bodies, security headers
+    install_observability(app, container)  # request ids and metrics (outermost), /metrics, /ready
     app.state.pages = pages
     app.state.pages_use_cases = cases.door(PagesUseCases)
     app.state.trust_forwarded_for = container.settings.trust_forwarded_for

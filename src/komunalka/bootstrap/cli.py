@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -110,6 +109,7 @@ def serve(
 
     from komunalka.bootstrap.app import create_app
     from komunalka.bootstrap.http_server import server_options
+    from komunalka.bootstrap.logs import log_config
 
     settings = Settings()
     if demo:
@@ -120,7 +120,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
-        log_config=_log_config(uvicorn.config.LOGGING_CONFIG),
+        log_config=log_config(uvicorn.config.LOGGING_CONFIG, settings.log_format),
         **server_options(settings),  # bounded request heads and idle connections
     )
 
@@ -140,7 +140,9 @@ def worker(
 
     import uvicorn
 
-    config = _log_config(uvicorn.config.LOGGING_CONFIG)
+    from komunalka.bootstrap.logs import log_config
+
+    config = log_config(uvicorn.config.LOGGING_CONFIG, settings.log_format)
     # taskiq says at INFO what the schedule kicks and skips, every second: only its warnings
     config["loggers"]["taskiq"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
     logging.config.dictConfig(config)
@@ -172,19 +174,20 @@ async def _work(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        if settings.metrics_port:  # an internal listener: it has no token (docs/adr/0030)
+            from prometheus_client import start_http_server
+
+            from komunalka.bootstrap.metrics import metrics
+
+            metrics().pool.watch(container.engine)
+            start_http_server(
+                settings.metrics_port, settings.metrics_host, registry=metrics().registry
+            )
         where = "this process" if queue.in_process else f"Redis queue {settings.jobs_queue}"
         names = ", ".join(f"{job.name} every {job.every}" for job in jobs)
         log.info("worker started (%s): %s; database %s", where, names, settings.safe_database_url)
         await queue.run_until(stop)
         log.info("worker stopped")
-
-
-def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
-    """uvicorn's logging plus the service's own at INFO: with no SMTP server set, password reset
-    links and other messages appear here (the outbox's log sender)."""
-    config = copy.deepcopy(uvicorn_config)
-    config["loggers"]["komunalka"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
 
 
 async def _prepare_demo(settings: Settings) -> None:

@@ -24,6 +24,7 @@ from komunalka.application.readings.receipt_ports import ReceiptSigner
 from komunalka.application.shared.ports import ChartRenderer, Clock, DialogStateStore, LinkSigner
 from komunalka.application.suppliers.deliver_webhooks import WebhookPolicy
 from komunalka.application.suppliers.feed_ports import WebhookSender
+from komunalka.application.system.clean_up import Retention
 from komunalka.bootstrap.feature_wiring import Guards
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
@@ -184,8 +185,19 @@ def build(settings: Settings) -> Container:
             batch_size=settings.webhook_batch,
             lease=timedelta(seconds=max(settings.send_lease, settings.webhook_timeout * 3)),
         ),
+        retention=retention(settings),
     )
     return Container(settings, engine, use_cases)
+
+
+def retention(settings: Settings) -> Retention:
+    """How long the clean-up keeps what only grows (application/system/clean_up.py)."""
+    return Retention(
+        deliveries=timedelta(days=settings.keep_deliveries_days),
+        attempts=timedelta(days=settings.keep_attempts_days),
+        outbox=timedelta(days=settings.keep_outbox_days),
+        import_idle=timedelta(days=settings.abandon_imports_after_days),
+    )
 
 
 def webhook_sender(settings: Settings) -> WebhookSender:

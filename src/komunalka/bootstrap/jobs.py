@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from komunalka.bootstrap.logs import request_id
+from komunalka.bootstrap.metrics import metrics
 from komunalka.bootstrap.settings import Settings
 from komunalka.bootstrap.wiring import Wiring
 
@@ -37,6 +41,8 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
     ("write_period_files", lambda _: timedelta(minutes=5)),
     ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
+    # What only grew and outlived its use, in bounded batches (application/system/clean_up.py).
+    ("clean_up", lambda _: timedelta(minutes=10)),
 )
 
 
@@ -58,10 +64,20 @@ def did_something(report: object) -> bool:
 
 
 async def run_job(job: PeriodicJob) -> object:
-    """One run of a job, its report logged at INFO when it did something."""
-    report = await job.run()
+    """One run of a job, counted in the metrics, its report logged at INFO when it did
+    something."""
+    start = time.perf_counter()
+    token = request_id.set(f"job-{job.name}-{uuid.uuid4().hex[:12]}")  # groups the run's logs
+    try:
+        report = await job.run()
+    except Exception:
+        metrics().count_job(job.name, None, time.perf_counter() - start, failed=True)
+        request_id.reset(token)
+        raise
+    metrics().count_job(job.name, report, time.perf_counter() - start, failed=False)
     if did_something(report):
         log.info("job %s: %s", job.name, report)
+    request_id.reset(token)
     return report
 
 

@@ -4,6 +4,7 @@ never logged or printed (`safe_database_url` masks it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -102,6 +103,22 @@ class Settings(BaseSettings):
     header_limit: int = Field(default=16 * 1024, ge=1024)
     header_timeout: float = Field(default=10.0, gt=0)
     keep_alive_timeout: int = Field(default=5, ge=1)
+    # Logs as `text` (a terminal) or `json` (one object a line, for a collector); either way with
+    # the request id and no personal data (docs/adr/0030).
+    log_format: Literal["text", "json"] = "text"
+    # /metrics (Prometheus) is served only with this Bearer token; unset: 404. A worker serves
+    # its metrics on KOMUNALKA_METRICS_HOST:KOMUNALKA_METRICS_PORT when the port is set (an
+    # internal address: that listener has no token).
+    metrics_token: str | None = Field(default=None, repr=False, min_length=16)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The clean-up job (every 10 minutes): days kept of messengers' update ids, of sign-in and
+    # account-link attempts, of messages sent (or failed); days after which a registry import
+    # still running is abandoned and its staged rows deleted.
+    keep_deliveries_days: float = Field(default=7, ge=2)
+    keep_attempts_days: float = Field(default=30, ge=2)
+    keep_outbox_days: float = Field(default=90, ge=1)
+    abandon_imports_after_days: float = Field(default=3, ge=1)
 
     @field_validator("database_url")
     @classmethod

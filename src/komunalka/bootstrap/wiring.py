@@ -77,8 +77,10 @@ from komunalka.application.suppliers.upload_registry import (
     StartRegistryUpload,
 )
 from komunalka.application.system.check_health import CheckHealth
+from komunalka.application.system.clean_up import CleanUp, Retention
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
 from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
+from komunalka.bootstrap.metrics import CountedSubmitReadings
 from komunalka.domain.reminders import QuietHours
 
 
@@ -147,6 +149,7 @@ class Wiring:
         webhooks: WebhookSender | None = None,
         webhook_policy: WebhookPolicy | None = None,
         receipt_keys: ReceiptSigner | None = None,
+        retention: Retention | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
@@ -189,7 +192,12 @@ class Wiring:
                     send_batch,
                 ),
                 **_system(
-                    uow, clock, suppliers["import_registry"], identity["issue_token"], passwords
+                    uow,
+                    clock,
+                    suppliers["import_registry"],
+                    identity["issue_token"],
+                    passwords,
+                    retention,
                 ),
             }
         )
@@ -199,7 +207,8 @@ class Wiring:
 
 
 def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
-    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
+    # counts what it accepts by channel (bootstrap/metrics.py)
+    submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
@@ -274,6 +283,7 @@ def _system(
     import_registry: ImportRegistry,
     issue_token: IssueToken,
     passwords: PasswordHasher | None,
+    retention: Retention | None = None,
 ) -> dict[str, Any]:
     u = uow
     stores = DemoStores(
@@ -283,6 +293,7 @@ def _system(
     return {
         "check_health": CheckHealth(u, u.storage_probe),
         "load_demo": LoadDemo(u, stores, clock, import_registry, issue_token, passwords),
+        "clean_up": CleanUp(u, u.expired_rows, clock, retention),
     }
 
 

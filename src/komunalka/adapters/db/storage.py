@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from komunalka.adapters.db.clean_up import SqlExpiredRows
 from komunalka.adapters.db.engine import SqlTransactions
 from komunalka.adapters.db.feed import SqlSupplierFeed
 from komunalka.adapters.db.identity import (
@@ -88,6 +89,7 @@ class SqlStorage(SqlTransactions):
         self.audit_trail = SqlAuditTrail()
         self.supplier_catalog = SqlSupplierCatalog()
         self.storage_probe = SqlStorageProbe()
+        self.expired_rows = SqlExpiredRows()  # the clean-up job
         self.reminder_rules = SqlReminderRules()
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()

@@ -4,6 +4,7 @@ besides what other features' use cases write for it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from komunalka.domain.meters import Meter
@@ -27,3 +28,18 @@ class ReadingsLedger(Protocol):
 
 class TariffBook(Protocol):
     async def add(self, tariff: Tariff) -> None: ...
+
+
+class ExpiredRows(Protocol):
+    """Rows past their use (clean_up.py), deleted in bounded batches, each in the caller's
+    transaction."""
+
+    async def delete(self, kind: str, before: datetime, limit: int) -> int:
+        """Deletes at most `limit` rows of `kind` (one of clean_up.KINDS) that are past their use
+        as of `before`; how many it deleted."""
+        ...
+
+    async def abandon_imports(self, started_before: datetime) -> int:
+        """Marks the registry imports still running that started before this moment abandoned
+        (their runner, if any is alive, is taken over and stops); how many."""
+        ...
