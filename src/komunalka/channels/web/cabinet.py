@@ -31,6 +31,7 @@ Resident = Annotated[Viewer, Depends(require_resident)]
 DONE = {
     "linked": "cabinet.done_linked",
     "unlinked": "cabinet.done_unlinked",
+    "link_removed": "consent.done_link_removed",
     "password": "cabinet.done_password",
     "profile": "cabinet.done_profile",
     "telegram": "cabinet.done_telegram",
@@ -221,8 +222,10 @@ class CabinetPages:
             "consent": p.reminder_consent_at is not None,
             "contact": p.contact,
         }
+        shared = await self.uc.co_residents(viewer.subject_id)
         values = {
             "view": view,
+            "others": {s.account.id: s.others for s in shared},
             "form": form,
             "channels": REMINDER_CHANNELS,
             "bot_name": self.cab.telegram_bot_name,

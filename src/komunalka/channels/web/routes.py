@@ -11,6 +11,7 @@ from komunalka.channels.pages.templating import Pages
 from komunalka.channels.web.auth import add_auth_routes
 from komunalka.channels.web.cabinet import add_cabinet_routes
 from komunalka.channels.web.common import Cabinet
+from komunalka.channels.web.consent import add_consent_routes
 from komunalka.channels.web.history import add_history_routes
 from komunalka.channels.web.meters import add_meter_routes
 from komunalka.channels.web.readings import add_readings_routes
@@ -34,4 +35,5 @@ def build_router(
     add_readings_routes(router, cab)
     add_history_routes(router, cab)
     add_meter_routes(router, cab)
+    add_consent_routes(router, cab)
     return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.accounts.co_residents import RemoveCoResident, ShowCoResidents
 from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
@@ -28,6 +29,7 @@ class CabinetUseCases:
 
     attach_telegram: AttachTelegram
     clock: Clock
+    co_residents: ShowCoResidents
     correct_reading: CorrectReading
     estimate_bills: EstimateBills
     get_profile: GetProfile
@@ -35,6 +37,7 @@ class CabinetUseCases:
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
+    remove_co_resident: RemoveCoResident
     request_password_reset: RequestPasswordReset
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
