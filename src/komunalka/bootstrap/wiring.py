@@ -9,6 +9,13 @@ from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.signing import ItsDangerousSigner
+from komunalka.application.accounts.caretakers import (
+    AcceptCaretaking,
+    ActFor,
+    EndCaretaking,
+    InviteCaretaker,
+    ShowCaretaking,
+)
 from komunalka.application.accounts.co_residents import (
     AccountNotices,
     RemoveCoResident,
@@ -231,6 +238,13 @@ def _accounts(uow: SqlStorage, clock: Clock, wall: Clock, web_url: str) -> dict[
         "suppliers_for": SuppliersFor(u, u.suppliers),
         "co_residents": ShowCoResidents(u, u.accounts, u.suppliers, u.account_residents),
         "remove_co_resident": RemoveCoResident(u, u.accounts, u.suppliers, notices, u.audit, clock),
+        "invite_caretaker": InviteCaretaker(u, u.one_time_tokens, u.audit, clock),
+        "accept_caretaking": AcceptCaretaking(
+            u, u.one_time_tokens, u.sign_in_attempts, u.caretakers, notices, u.audit, clock, wall
+        ),
+        "end_caretaking": EndCaretaking(u, u.caretakers, notices, u.audit, clock),
+        "show_caretaking": ShowCaretaking(u, u.caretakers),
+        "act_for": ActFor(u, u.caretakers),
     }
 
 

@@ -1,21 +1,26 @@
-"""Consent on shared accounts (application/accounts/ports.py): who is linked to an account, and
-where each resident is told things about it."""
+"""Consent on shared accounts (application/accounts/ports.py): who is linked to an account,
+where each resident is told things about it, and who cares for whom."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
+from komunalka.adapters.db.rows import dialect_insert
 from komunalka.adapters.db.scope import InScope
 from komunalka.adapters.db.tables import (
+    ACTIVE_CARE,
     account_links,
+    caretakers,
     identities,
     resident_profiles,
     residents,
     web_logins,
 )
-from komunalka.application.accounts.ports import LinkedResident, NoticeAddress
+from komunalka.application.accounts.ports import Caretaking, LinkedResident, NoticeAddress
 
 MESSENGERS = ("telegram", "viber")
 CONTACT_CHANNELS = ("email", "sms")
@@ -94,3 +99,67 @@ def _address(
     if login:
         return NoticeAddress("email" if "@" in login else "sms", login, language or "uk")
     return None
+
+
+class SqlCaretakers(InScope):
+    """Caretakers: one active row per pair (a partial unique index); ending keeps the row."""
+
+    async def start(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        if await self.is_active(resident_id, caretaker_id):
+            return False
+        values = {"resident_id": resident_id, "caretaker_id": caretaker_id, "started_at": at}
+        stmt = dialect_insert(self._conn, caretakers).values(values)
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["resident_id", "caretaker_id"], index_where=text(ACTIVE_CARE)
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def end(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        c = caretakers.c
+        stmt = (
+            update(caretakers)
+            .where(c.resident_id == resident_id, c.caretaker_id == caretaker_id)
+            .where(c.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def is_active(self, resident_id: int, caretaker_id: int) -> bool:
+        c = caretakers.c
+        query = select(c.id).where(
+            c.resident_id == resident_id, c.caretaker_id == caretaker_id, c.ended_at.is_(None)
+        )
+        return (await self._conn.execute(query.limit(1))).first() is not None
+
+    async def _list(self, where: Any) -> list[Caretaking]:
+        c = caretakers.c
+        resident, caretaker = residents.alias("resident"), residents.alias("caretaker")
+        query = (
+            select(
+                c.resident_id,
+                resident.c.name.label("resident_name"),
+                c.caretaker_id,
+                caretaker.c.name.label("caretaker_name"),
+                c.started_at,
+            )
+            .join(resident, resident.c.id == c.resident_id)
+            .join(caretaker, caretaker.c.id == c.caretaker_id)
+            .where(where, c.ended_at.is_(None))
+            .order_by(c.started_at, c.id)
+        )
+        return [
+            Caretaking(
+                int(r.resident_id),
+                r.resident_name,
+                int(r.caretaker_id),
+                r.caretaker_name,
+                r.started_at,
+            )
+            for r in await self._conn.execute(query)
+        ]
+
+    async def of_resident(self, resident_id: int) -> list[Caretaking]:
+        return await self._list(caretakers.c.resident_id == resident_id)
+
+    async def cared_for_by(self, caretaker_id: int) -> list[Caretaking]:
+        return await self._list(caretakers.c.caretaker_id == caretaker_id)

@@ -98,3 +98,59 @@ class AccountNoticeWording(Protocol):
     channels/reminders/consent.py)."""
 
     def word(self, to: NoticeAddress, notice: AccountNotice) -> OutgoingMessage: ...
+
+
+# --- caretakers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Caretaking:
+    """A caretaker who may send readings on a resident's behalf, since `started_at`."""
+
+    resident_id: int
+    resident_name: str
+    caretaker_id: int
+    caretaker_name: str
+    started_at: datetime
+
+
+class Caretakers(Protocol):
+    """Who cares for whom. At most one active caretaking per resident and caretaker."""
+
+    async def start(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        """Begins a caretaking; False (nothing changed) when one is active already."""
+        ...
+
+    async def end(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        """Ends the active caretaking; False when there was none."""
+        ...
+
+    async def is_active(self, resident_id: int, caretaker_id: int) -> bool: ...
+
+    async def of_resident(self, resident_id: int) -> list[Caretaking]:
+        """The resident's active caretakers, earliest first."""
+        ...
+
+    async def cared_for_by(self, caretaker_id: int) -> list[Caretaking]:
+        """The residents the caretaker actively cares for, earliest first."""
+        ...
+
+
+class InvitationCodes(Protocol):
+    """One-time codes, stored only as their hash (the one-time tokens' table)."""
+
+    async def add(
+        self, token_hash: str, purpose: str, subject_id: int, expires_at: datetime
+    ) -> None: ...
+
+    async def use(self, token_hash: str, purpose: str, now: datetime) -> int | None:
+        """Marks the code used and returns whom it was made for; None for a code unknown,
+        used already or expired (nothing changed)."""
+        ...
+
+
+class CodeAttempts(Protocol):
+    """Attempts by key, counted for limits (the sign-in attempts' table)."""
+
+    async def failures_since(self, key: str, since: datetime) -> int: ...
+    async def add(self, key: str, success: bool, at: datetime) -> None: ...

@@ -32,6 +32,8 @@ DONE = {
     "linked": "cabinet.done_linked",
     "unlinked": "cabinet.done_unlinked",
     "link_removed": "consent.done_link_removed",
+    "care_started": "care.done_started",
+    "care_ended": "care.done_ended",
     "password": "cabinet.done_password",
     "profile": "cabinet.done_profile",
     "telegram": "cabinet.done_telegram",
@@ -226,6 +228,7 @@ class CabinetPages:
         values = {
             "view": view,
             "others": {s.account.id: s.others for s in shared},
+            "care": await self.uc.show_caretaking(viewer.subject_id),
             "form": form,
             "channels": REMINDER_CHANNELS,
             "bot_name": self.cab.telegram_bot_name,

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.accounts.caretakers import (
+    AcceptCaretaking,
+    ActFor,
+    EndCaretaking,
+    InviteCaretaker,
+    ShowCaretaking,
+)
 from komunalka.application.accounts.co_residents import RemoveCoResident, ShowCoResidents
 from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
@@ -27,12 +34,16 @@ from komunalka.application.suppliers.list_supplier_names import ListSupplierName
 class CabinetUseCases:
     """The resident cabinet's."""
 
+    accept_caretaking: AcceptCaretaking
+    act_for: ActFor
     attach_telegram: AttachTelegram
     clock: Clock
     co_residents: ShowCoResidents
     correct_reading: CorrectReading
+    end_caretaking: EndCaretaking
     estimate_bills: EstimateBills
     get_profile: GetProfile
+    invite_caretaker: InviteCaretaker
     link_account: LinkAccount
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
@@ -41,6 +52,7 @@ class CabinetUseCases:
     request_password_reset: RequestPasswordReset
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
+    show_caretaking: ShowCaretaking
     sign_in: SignIn
     sign_in_with_telegram: SignInWithTelegram
     sign_up: SignUp
