@@ -15,7 +15,16 @@ import pytest
 from sqlalchemy import select
 
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
-from komunalka.adapters.db.tables import account_links, audit_log, outbox
+from komunalka.adapters.db.tables import (
+    account_links,
+    audit_log,
+    caretakers,
+    identities,
+    outbox,
+    readings,
+    residents,
+)
+from komunalka.application.system.load_demo import DEMO_RESIDENT
 from komunalka.bootstrap.app import create_app
 from komunalka.bootstrap.container import Container, build
 from komunalka.bootstrap.settings import Settings
@@ -192,3 +201,93 @@ async def test_only_a_resident_of_the_account_may_remove_its_links(doors: Doors)
         await doors.rows(select(audit_log).where(audit_log.c.action == "account.link_removed"))
         == []
     )
+
+
+# --- caretakers through the bot -------------------------------------------------------------------
+
+
+async def bot_resident(doors: Doors) -> int:
+    (row,) = await doors.rows(
+        select(identities.c.resident_id).where(identities.c.external_id == TELEGRAM_CHAT)
+    )
+    return int(row.resident_id)  # type: ignore[attr-defined]
+
+
+async def demo_invites(doors: Doors) -> tuple[str, int]:
+    """The demo resident makes a code in the cabinet; the code and the demo resident's id."""
+    await doors.site.sign_in()
+    page = await doors.site.post("/care/invite")
+    code = re.search(r'id="care-code">([0-9A-Z-]+)<', page.text)
+    assert code is not None
+    (row,) = await doors.rows(select(residents.c.id).where(residents.c.name == DEMO_RESIDENT))
+    return code[1], int(row.id)  # type: ignore[attr-defined]
+
+
+async def walk_the_round(bot: Bot) -> None:
+    """Answers every question "unchanged" (and confirms warnings) until the menu comes back."""
+    for _ in range(40):
+        actions = bot.buttons()
+        step = next((a for a in actions if a.split(":")[0] in ("unchanged", "confirm")), None)
+        if step is None:
+            return
+        await bot.press(step)
+    raise AssertionError("the round did not end")
+
+
+async def test_a_caretakers_readings_through_the_bot_go_on_behalf_of_the_resident(
+    doors: Doors,
+) -> None:
+    bot = doors.bot
+    await bot.say("/start")
+    code, demo_id = await demo_invites(doors)
+    await bot.say(f"/care {code.lower()}")
+    accepted, chooser = bot.texts()[-2:]
+    assert accepted == "Готово: тепер ви можете передавати показники за: Дем* М."
+    assert chooser == "За кого передаємо показники?"
+    assert bot.buttons() == [f"carefor:{demo_id}", "menu"]
+    await bot.press(f"carefor:{demo_id}")
+    assert "Передаємо показники за: Дем* М." in bot.texts()
+    await walk_the_round(bot)
+    caretaker = await bot_resident(doors)
+    submits = await doors.rows(
+        select(audit_log).where(
+            audit_log.c.action == "readings.submit", audit_log.c.actor_id == caretaker
+        )
+    )
+    assert submits
+    assert {e.on_behalf_of for e in submits} == {demo_id}  # type: ignore[attr-defined]
+    mine = await doors.rows(select(readings).where(readings.c.channel == "telegram"))
+    assert len(mine) >= len(submits)
+
+
+async def test_an_ended_caretaker_is_refused_mid_round_in_the_bot_and_told_in_telegram(
+    doors: Doors,
+) -> None:
+    bot = doors.bot
+    await bot.say("/start")
+    code, demo_id = await demo_invites(doors)
+    await bot.say(f"/care {code}")
+    await bot.press(f"carefor:{demo_id}")
+    caretaker = await bot_resident(doors)
+    ended = await doors.site.post(f"/care/{caretaker}/end")
+    assert ended.headers["location"] == "/profile?done=care_ended"
+    before = len(await doors.rows(select(readings)))
+    step = next(a for a in bot.buttons() if a.startswith("unchanged:"))
+    await bot.press(step)
+    assert "Такої допомоги з показниками немає." in bot.texts()[-2]
+    assert len(await doors.rows(select(readings))) == before
+    await bot.press(f"carefor:{demo_id}")  # the old button
+    assert "Такої допомоги з показниками немає." in bot.texts()[-1]
+    sent_before = len(doors.fake.sent())
+    await doors.run_worker()
+    told = [m for m in doors.fake.sent()[sent_before:] if str(m["chat_id"]) == TELEGRAM_CHAT]
+    (notice,) = told
+    assert notice["text"].startswith("Тар** Ш. більше не передає показники")
+
+
+async def test_a_wrong_code_in_the_bot_is_refused_and_starts_nothing(doors: Doors) -> None:
+    await doors.bot.say("/care AAAAA-AAAAA")
+    assert "Код не підходить" in doors.bot.texts()[-2]
+    await doors.bot.say("/care")
+    assert doors.bot.texts()[-1].startswith("Ви ще не передаєте показники ні за кого.")
+    assert await doors.rows(select(caretakers)) == []
