@@ -13,9 +13,16 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import Table, select
 
-from komunalka.adapters.db.tables import audit_log, caretakers, outbox, readings, residents
+from komunalka.adapters.db.tables import (
+    audit_log,
+    caretakers,
+    meters,
+    outbox,
+    readings,
+    residents,
+)
 from komunalka.application.system.load_demo import DEMO_RESIDENT
-from tests.channels.pages import RESIDENT, Site, text_of
+from tests.channels.pages import OPERATOR, RESIDENT, Site, text_of
 from tests.channels.test_cabinet import bumped, form_of, registers, sign_up
 
 OLENA = "olena@example.com"
@@ -211,3 +218,18 @@ async def test_the_code_page_speaks_english_too(site: Site) -> None:
     assert "A code for your caretaker" in words and "It works once." in words
     wrong = await site.post("/care/accept", {"code": "AAAAA-AAAAA"})
     assert "The code does not fit" in text_of(wrong.text)
+
+
+async def test_the_operators_trail_says_whom_a_caretaker_sent_for(site: Site) -> None:
+    _, demo_id, _ = await cared(site)
+    fields = form_of((await site.get(f"/care/{demo_id}/readings")).text)
+    key = registers(fields)[0]
+    fields[f"v.{key}"] = bumped(fields, key)
+    assert (await site.post(f"/care/{demo_id}/readings", fields)).status_code == 200
+    meter_id = int(key.split(".")[0])
+    (meter,) = await rows(site, meters, meters.c.id == meter_id)
+    async with browser(site) as operator:
+        await operator.sign_in_staff(OPERATOR)
+        page = await operator.get(f"/operator/accounts/{meter.account_id}")  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    assert "мешканцем, від імені Демо М." in text_of(page.text)
