@@ -16,7 +16,12 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
 
-from komunalka.application.accounts.ports import Attempts
+from komunalka.application.accounts.ports import (
+    Attempts,
+    Caretaking,
+    LinkedResident,
+    NoticeAddress,
+)
 from komunalka.application.identity.ports import (
     Identity,
     ResidentProfile,
@@ -138,6 +143,9 @@ class State:
     meters: dict[int, Meter] = field(default_factory=dict)
     readings: list[Reading] = field(default_factory=list)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
+    linked_at: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    # Caretakings as [resident, caretaker, started_at, ended_at].
+    caretakers: list[list[object]] = field(default_factory=list)
     attempts: list[tuple[int, int, str, bool, datetime]] = field(default_factory=list)
     residents: dict[int, str] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
@@ -277,6 +285,7 @@ class InMemoryAccounts(_Repos):
         if (resident_id, account_id) in self.s.links:
             return False
         self.s.links[(resident_id, account_id)] = proof
+        self.s.linked_at[(resident_id, account_id)] = at
         return True
 
     async def unlink(self, resident_id: int, account_id: int) -> bool:
@@ -1904,6 +1913,102 @@ class InMemoryWebhookBook(_Repos):
         return True
 
 
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # a link made before the fakes kept its moment
+
+
+class InMemoryAccountResidents(_Repos):
+    """AccountResidents: the links with their moments; addresses chosen as SqlAccountResidents
+    chooses them (reminder channel with consent, a reachable messenger, the login)."""
+
+    async def of_account(self, account_id: int) -> list[LinkedResident]:
+        found = [
+            LinkedResident(r, self.s.residents.get(r, ""), self.s.linked_at.get((r, a), LONG_AGO))
+            for (r, a) in self.s.links
+            if a == account_id
+        ]
+        return sorted(found, key=lambda x: (x.linked_at, x.resident_id))
+
+    async def names(self, resident_ids: Sequence[int]) -> dict[int, str]:
+        return {r: self.s.residents[r] for r in resident_ids if r in self.s.residents}
+
+    async def notice_addresses(self, resident_ids: Sequence[int]) -> dict[int, NoticeAddress]:
+        found = {}
+        for r in resident_ids:
+            address = self._address(r)
+            if address is not None:
+                found[r] = address
+        return found
+
+    def _address(self, resident_id: int) -> NoticeAddress | None:
+        p = self.s.profiles.get(resident_id)
+        lang = p.language if p else None
+        messengers = {
+            i.channel: i
+            for i in sorted(self.s.identities.values(), key=lambda i: i.external_id, reverse=True)
+            if i.resident_id == resident_id
+            and i.channel in ("telegram", "viber")
+            and (i.channel, i.external_id) not in self.s.unreachable
+        }
+        if p and p.reminder_consent_at and p.reminder_channel in ("email", "sms") and p.contact:
+            return NoticeAddress(p.reminder_channel, p.contact, p.language)
+        order = ([p.reminder_channel] if p and p.reminder_consent_at else []) + [
+            "telegram",
+            "viber",
+        ]
+        for channel in order:
+            if channel in messengers:
+                i = messengers[channel]
+                return NoticeAddress(channel, i.external_id, lang or i.language)
+        login = next(
+            (w.login for w in self.s.web_logins.values() if w.resident_id == resident_id), None
+        )
+        if login:
+            return NoticeAddress("email" if "@" in login else "sms", login, lang or "uk")
+        return None
+
+
+class InMemoryCaretakers(_Repos):
+    def _active(self, resident_id: int, caretaker_id: int) -> list[object] | None:
+        return next(
+            (
+                c
+                for c in self.s.caretakers
+                if c[0] == resident_id and c[1] == caretaker_id and c[3] is None
+            ),
+            None,
+        )
+
+    async def start(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        if self._active(resident_id, caretaker_id) is not None:
+            return False
+        self.s.caretakers.append([resident_id, caretaker_id, at, None])
+        return True
+
+    async def end(self, resident_id: int, caretaker_id: int, at: datetime) -> bool:
+        row = self._active(resident_id, caretaker_id)
+        if row is None:
+            return False
+        row[3] = at
+        return True
+
+    async def is_active(self, resident_id: int, caretaker_id: int) -> bool:
+        return self._active(resident_id, caretaker_id) is not None
+
+    def _list(self, column: int, person: int) -> list[Caretaking]:
+        names = self.s.residents
+        return [
+            Caretaking(r, names.get(r, ""), c, names.get(c, ""), at)  # type: ignore[arg-type]
+            for r, c, at, ended in self.s.caretakers
+            if ended is None and (r, c)[column] == person
+        ]
+
+    async def of_resident(self, resident_id: int) -> list[Caretaking]:
+        return self._list(0, resident_id)
+
+    async def cared_for_by(self, caretaker_id: int) -> list[Caretaking]:
+        return self._list(1, caretaker_id)
+
+
 class InMemoryStore:
     """The fake database: `state` is what has been committed."""
 
@@ -1920,6 +2025,8 @@ class InMemoryStore:
         self.submissions = InMemorySubmissions()
         self.audit = InMemoryAudit()
         self.link_attempts = InMemoryLinkAttempts()
+        self.account_residents = InMemoryAccountResidents()
+        self.caretakers = InMemoryCaretakers()
         self.residents = InMemoryResidents()
         self.tokens = InMemoryTokens()
         self.tariffs = InMemoryTariffs()

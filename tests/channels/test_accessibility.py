@@ -60,7 +60,7 @@ async def test_every_doors_main_pages_pass_axe(live, chromium, width: str) -> No
                 await sign_in(page, live.url, area, login)
             if login == RESIDENT:
                 meter = await first_link(page, live.url, "/", "/meters/")
-                paths = ["/", "/readings", "/link", "/profile", meter]
+                paths = ["/", "/readings", "/link", "/profile", "/care/accept", meter]
             elif login == OPERATOR:
                 search = "/operator?kind=surname&q=%D0%A8%D0%B5%D0%B2"  # Шев
                 card = await first_link(page, live.url, search, "/operator/accounts/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -77,15 +77,23 @@ def guards(settings: Settings) -> Guards:
     return Guards()
 
 
-def senders(settings: Settings) -> dict[str, MessageSender]:
+def senders(
+    settings: Settings, notices: Mapping[str, NoticeSender] | None = None
+) -> dict[str, MessageSender]:
     """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS to the log (no SMS
-    gateway is connected yet)."""
+    gateway is connected yet); Telegram and Viber through the reminders' senders of `notices`
+    (account notices go to residents' messengers)."""
     from komunalka.adapters.mail import LogSender, SmtpSender
+    from komunalka.adapters.messenger_messages import MessengerMessageSender
 
     email: MessageSender = (
         SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
     )
-    return {"email": email, "sms": LogSender()}
+    found: dict[str, MessageSender] = {"email": email, "sms": LogSender()}
+    for messenger in ("telegram", "viber"):
+        if notices and messenger in notices:
+            found[messenger] = MessengerMessageSender(notices[messenger])
+    return found
 
 
 def link_signer(settings: Settings) -> LinkSigner:
@@ -165,14 +173,15 @@ def build(settings: Settings) -> Container:
     from komunalka.adapters.passwords import Argon2Passwords
     from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
+    notices = notice_senders(settings)
     use_cases = Wiring.wire(
         SqlStorage(engine),
         make_clock(settings),
         passwords=Argon2Passwords(),
-        senders=senders(settings),
+        senders=senders(settings, notices),
         dialogs=dialog_store(settings, engine),
         spreadsheets=OpenpyxlSpreadsheets(),  # supplier portal (door: supplier)
-        notices=notice_senders(settings),
+        notices=notices,
         signer=link_signer(settings),
         web_url=settings.web_url,
         quiet=QuietHours.parse(settings.quiet_hours),

@@ -9,6 +9,18 @@ from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.adapters.signing import ItsDangerousSigner
+from komunalka.application.accounts.caretakers import (
+    AcceptCaretaking,
+    ActFor,
+    EndCaretaking,
+    InviteCaretaker,
+    ShowCaretaking,
+)
+from komunalka.application.accounts.co_residents import (
+    AccountNotices,
+    RemoveCoResident,
+    ShowCoResidents,
+)
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.issue_token import IssueToken
 from komunalka.application.notifications.channels import NoticeSender
@@ -81,6 +93,7 @@ from komunalka.application.system.clean_up import CleanUp, Retention
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
 from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
 from komunalka.bootstrap.metrics import CountedSubmitReadings
+from komunalka.channels.reminders.consent import AccountNoticeTexts
 from komunalka.domain.reminders import QuietHours
 
 
@@ -175,7 +188,7 @@ class Wiring:
                 "clock": clock,
                 **readings,
                 **_receipts(uow, receipt_keys or _process_receipt_keys(), guards.wall),
-                **_accounts(uow, clock, guards.wall),
+                **_accounts(uow, clock, guards.wall, web_url),
                 **identity,
                 **_staff(
                     uow, clock, hasher, readings["submit_readings"], readings["correct_reading"]
@@ -240,13 +253,33 @@ def _receipts(uow: SqlStorage, keys: ReceiptSigner, wall: Clock) -> dict[str, An
     }
 
 
-def _accounts(uow: SqlStorage, clock: Clock, wall: Clock) -> dict[str, Any]:
+def _accounts(uow: SqlStorage, clock: Clock, wall: Clock, web_url: str) -> dict[str, Any]:
+    u = uow
+    notices = AccountNotices(u.account_residents, u.outbox, AccountNoticeTexts(web_url))
     return {
         "link_account": LinkAccount(
-            uow, uow.suppliers, uow.accounts, uow.meters, uow.link_attempts, uow.audit, clock, wall
+            u,
+            u.suppliers,
+            u.accounts,
+            u.meters,
+            u.link_attempts,
+            u.audit,
+            clock,
+            wall,
+            residents=u.account_residents,
+            notices=notices,
         ),
-        "unlink_account": UnlinkAccount(uow, uow.accounts, uow.audit, clock),
-        "suppliers_for": SuppliersFor(uow, uow.suppliers),
+        "unlink_account": UnlinkAccount(u, u.accounts, u.audit, clock),
+        "suppliers_for": SuppliersFor(u, u.suppliers),
+        "co_residents": ShowCoResidents(u, u.accounts, u.suppliers, u.account_residents),
+        "remove_co_resident": RemoveCoResident(u, u.accounts, u.suppliers, notices, u.audit, clock),
+        "invite_caretaker": InviteCaretaker(u, u.one_time_tokens, u.audit, clock),
+        "accept_caretaking": AcceptCaretaking(
+            u, u.one_time_tokens, u.sign_in_attempts, u.caretakers, notices, u.audit, clock, wall
+        ),
+        "end_caretaking": EndCaretaking(u, u.caretakers, notices, u.audit, clock),
+        "show_caretaking": ShowCaretaking(u, u.caretakers),
+        "act_for": ActFor(u, u.caretakers),
     }
 
 

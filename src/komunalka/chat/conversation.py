@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from komunalka.application.shared.ports import ACTED_ON, Arrival, ChartRenderer, DialogStateStore
-from komunalka.chat import correcting, linking, meters, preferences, sending, steps
+from komunalka.chat import caring, correcting, linking, meters, preferences, sending, steps
 from komunalka.chat.model import Contacts, Event, EventKind, Reply, TurnUnderWay
 from komunalka.chat.state import (
     Correcting,
@@ -139,6 +139,8 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
         return await on_correct_button(t, action)
     if action in ("settings", "reminders") or kind == "lang":
         return await on_settings_button(t, action)
+    if kind == "carefor":
+        return await caring.send_for(t, action)
     return [t.not_understood()]
 
 
@@ -177,6 +179,8 @@ async def on_settings_button(t: Turn, action: str) -> list[Reply]:
 
 
 async def on_text(t: Turn, text: str) -> list[Reply]:
+    if caring.is_command(text):
+        return await caring.command(t, text)
     state = t.state
     if isinstance(state, LinkNumber):
         return await linking.number(t, text)

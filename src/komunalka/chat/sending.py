@@ -108,15 +108,24 @@ async def several(t: Turn, walk: Walk, typed: list[str]) -> list[Reply]:
     return [Reply(said), question(t, walk)]
 
 
-async def start(t: Turn) -> list[Reply]:
-    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+async def start(t: Turn, behalf: int | None = None) -> list[Reply]:
+    """The round over the resident's due meters; with `behalf`, over that resident's, sent by
+    the speaker as their caretaker (refused unless the caretaking is active)."""
+    if behalf is not None:
+        await t.uses.act_for(t.actor, behalf)
+    sheet = await t.uses.readings_sheet(t.identity.resident_id if behalf is None else behalf)
     if not sheet.meters:
         return [t.menu(t.say("chat.no_accounts"))]
     queue = [q for m in sheet.due for q in questions(t, m)]
     notes = [note(t, m.overview) for m in sheet.meters if not m.due]
     if not queue:
         return [t.menu("\n".join([t.say("chat.send_none_due"), *notes]))]
-    return ask(t, Walk(tuple(queue), notes=tuple(notes)))
+    return ask(t, Walk(tuple(queue), notes=tuple(notes), behalf=behalf))
+
+
+def whose(t: Turn, walk: Walk) -> int:
+    """The resident whose meters the round sends."""
+    return t.identity.resident_id if walk.behalf is None else walk.behalf
 
 
 def questions(t: Turn, m: SheetMeter) -> list[Question]:
@@ -178,7 +187,7 @@ def shown(t: Turn, previous: str, decimals: int) -> str:
 async def unchanged(t: Turn, walk: Walk) -> list[Reply]:
     """ "Unchanged", when the sheet offers it for this zone."""
     q = walk.question
-    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+    sheet = await t.uses.readings_sheet(whose(t, walk))
     line = sheet.line(q.meter, q.zone)
     if line is None or not line.offers_unchanged:
         return [Reply(t.say("chat.send_no_previous")), question(t, walk)]
@@ -211,10 +220,12 @@ def answers(walk: Walk, confirmed: Confirmed) -> list[SheetAnswer]:
 
 
 async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
-    sheet = await t.uses.readings_sheet(t.identity.resident_id)
+    # A caretaker's round asks again whether they still care for the resident, every meter.
+    actor = t.actor if walk.behalf is None else await t.uses.act_for(t.actor, walk.behalf)
+    sheet = await t.uses.readings_sheet(whose(t, walk))
     given = answers(walk, confirmed)
     # One key per attempt, from the update: a turn carried out twice submits once.
-    request = SubmitReadingsRequest(t.actor, sheet.items(given), t.submission_key())
+    request = SubmitReadingsRequest(actor, sheet.items(given), t.submission_key())
     try:
         result = await t.uses.submit_readings(request)
     except DomainError as exc:
@@ -280,7 +291,7 @@ async def next_meter(t: Turn, walk: Walk) -> list[Reply]:
     meter = walk.question.meter
     pos = next((i for i, q in enumerate(walk.queue) if i > walk.pos and q.meter != meter), None)
     if pos is None:
-        estimates = await t.uses.estimate_bills(t.identity.resident_id)
+        estimates = await t.uses.estimate_bills(whose(t, walk))
         summary = [t.say("chat.send_summary"), *walk.done, *walk.notes]
         summary += estimate_lines(estimates, t.say, t.lang)
         return [t.menu("\n".join(summary))]

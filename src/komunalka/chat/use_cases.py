@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.accounts.caretakers import AcceptCaretaking, ActFor, ShowCaretaking
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.notifications.reachable_again import ReachableAgain
@@ -33,3 +34,6 @@ class ChatUseCases:
     link_account: LinkAccount
     unlink_account: UnlinkAccount
     set_water_heater: SetWaterHeater
+    accept_caretaking: AcceptCaretaking
+    show_caretaking: ShowCaretaking
+    act_for: ActFor

@@ -39,6 +39,8 @@ class Walk:
     done: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()  # the zones answered "unchanged"
+    # The resident the round sends for, when a caretaker sends on their behalf (else None).
+    behalf: int | None = None
 
     @property
     def question(self) -> Question:
@@ -114,6 +116,8 @@ def walk_fields(walk: Walk) -> Stored:
         stored["done"] = list(walk.done)
     if walk.notes:
         stored["notes"] = list(walk.notes)
+    if walk.behalf is not None:
+        stored["behalf"] = walk.behalf
     return stored
 
 
@@ -143,7 +147,10 @@ def read_walk(stored: Stored) -> Walk:
         raise Unreadable("values")
     done, notes = texts_of(stored, "done"), texts_of(stored, "notes")
     unchanged = texts_of(stored, "unchanged")
-    return Walk(queue, pos, tuple(values.items()), done, notes, unchanged)
+    behalf = stored.get("behalf")
+    if behalf is not None and type(behalf) is not int:
+        raise Unreadable("behalf")
+    return Walk(queue, pos, tuple(values.items()), done, notes, unchanged, behalf)
 
 
 def _question(item: object) -> Question:

@@ -58,12 +58,18 @@ class Account:
     @property
     def masked_holder(self) -> str:
         """``Шевченко Тарас Григорович`` → ``Шев***** Т. Г.``: enough to recognise, not to learn."""
-        parts = self.holder.split()
-        if not parts:
-            return ""
-        surname = parts[0]
-        masked = surname[:3] + "*" * max(len(surname) - 3, 0)
-        return " ".join([masked, *(p[0] + "." for p in parts[1:])])
+        return mask_name(self.holder)
+
+
+def mask_name(name: str) -> str:
+    """A person's name masked: the first word's first three letters, the others' initials
+    (``Шевченко Тарас`` → ``Шев***** Т.``): enough to recognise, not to learn."""
+    parts = name.split()
+    if not parts:
+        return ""
+    first = parts[0]
+    masked = first[:3] + "*" * max(len(first) - 3, 0)
+    return " ".join([masked, *(p[0] + "." for p in parts[1:])])
 
 
 def surname_prefix(holder: str) -> str:

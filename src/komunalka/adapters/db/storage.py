@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.clean_up import SqlExpiredRows
+from komunalka.adapters.db.consent import SqlAccountResidents, SqlCaretakers
 from komunalka.adapters.db.engine import SqlTransactions
 from komunalka.adapters.db.feed import SqlSupplierFeed
 from komunalka.adapters.db.identity import (
@@ -68,6 +69,8 @@ class SqlStorage(SqlTransactions):
         self.suppliers = SqlSupplierRepository()
         self.accounts = SqlAccountRepository()
         self.link_attempts = SqlLinkAttemptRepository()
+        self.account_residents = SqlAccountResidents()
+        self.caretakers = SqlCaretakers()
         self.residents = SqlResidentRepository()
         self.tokens = SqlTokenRepository()
         self.tariffs = SqlTariffRepository()

@@ -156,6 +156,27 @@ account_links = Table(
     Column("linked_at", UtcDateTime(), nullable=False),
 )
 
+# A caretaker (a relative) sends readings on a resident's behalf, from accepting the resident's
+# invitation until either of them ends it (ADR 0024). At most one active row per pair.
+ACTIVE_CARE = "ended_at IS NULL"
+caretakers = Table(
+    "caretakers",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False),
+    Column("caretaker_id", BigInteger, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Index(
+        "uq_caretakers_active",
+        "resident_id",
+        "caretaker_id",
+        unique=True,
+        sqlite_where=text(ACTIVE_CARE),
+        postgresql_where=text(ACTIVE_CARE),
+    ),
+)
+
 link_attempts = Table(
     "link_attempts",
     metadata,

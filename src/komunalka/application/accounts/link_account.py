@@ -7,16 +7,24 @@ unless the door knows (the API has a field for each) and says so in `proof_kind`
 attempts are limited per resident and per account; an unknown account and a wrong proof look
 the same, so numbers cannot be probed.
 A failed attempt is recorded (that is what the limit counts) and nothing else changes.
+A new link is told to the residents linked to the account already, in their channel (masked,
+when, how to remove it), through the outbox in the link's transaction (co_residents.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
-from komunalka.application.accounts.ports import AccountMeters, LinkAttemptRepository
+from komunalka.application.accounts.co_residents import AccountNotices
+from komunalka.application.accounts.ports import (
+    AccountMeters,
+    AccountNotice,
+    AccountResidents,
+    LinkAttemptRepository,
+)
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
     AccountRepository,
@@ -75,9 +83,14 @@ class LinkAccount:
         audit: AuditLog,
         clock: Clock,
         wall: Clock | None = None,
+        *,
+        residents: AccountResidents | None = None,
+        notices: AccountNotices | None = None,
     ) -> None:
         """`wall`: real time, which the attempts are counted on (the business `clock` may be
-        frozen by KOMUNALKA_NOW, and then a failure would never age out); `clock` by default."""
+        frozen by KOMUNALKA_NOW, and then a failure would never age out); `clock` by default.
+        `residents` and `notices`: who is linked already and how they are told of a new link
+        (the wiring always gives both; without them nobody is told)."""
         self._transactions = transactions
         self._suppliers = suppliers
         self._accounts = accounts
@@ -86,6 +99,8 @@ class LinkAccount:
         self._audit = audit
         self._clock = clock
         self._wall = wall or clock
+        self._residents = residents
+        self._notices = notices
 
     async def __call__(self, request: LinkAccountRequest) -> LinkAccountResult:
         resident_id = request.actor.resident_id
@@ -116,6 +131,8 @@ class LinkAccount:
                 details = {"account": number, "supplier": supplier.code, "proof": proof.kind}
                 subject = f"account:{account.id}"
                 await self._audit.record(request.actor, "account.link", subject, details, now)
+                if created:
+                    await self._tell_others(resident_id, account, supplier, now)
                 await tx.commit()
         return LinkAccountResult(
             account.id,
@@ -126,6 +143,18 @@ class LinkAccount:
             account.address,
             not created,
         )
+
+    async def _tell_others(
+        self, resident_id: int, account: Account, supplier: Supplier, now: datetime
+    ) -> None:
+        if self._residents is None or self._notices is None:
+            return
+        linked = await self._residents.of_account(account.id)
+        others = [r.resident_id for r in linked if r.resident_id != resident_id]
+        if others:
+            who = await self._notices.masked_name(resident_id)
+            notice = AccountNotice("new_link", who, now, account.number, supplier.name)
+            await self._notices.tell(others, notice)
 
     async def _supplier(self, code: str | None, number: str) -> Supplier:
         if code:

@@ -26,7 +26,8 @@ class TrailLine:
     entry: AuditEntry
     # who did it: a staff member's name, a resident's short name, or "" (the system, unknown)
     actor: str = ""
-    # whom a staff member (or the system) acted for, short: "" when the actor acted for themselves
+    # whom a staff member, a caretaker or the system acted for, short: "" when the actor acted
+    # for themselves
     on_behalf: str = ""
     # the readings a submission wrote, as far as the card shows them
     readings: list[TrailReading] = field(default_factory=list)
@@ -68,8 +69,9 @@ def trail_lines(card: AccountCard) -> list[TrailLine]:
 
 def _who(e: AuditEntry, card: AccountCard, holder: str) -> tuple[str, str]:
     if e.actor_kind == "resident":
-        mine = e.on_behalf_of == e.actor_id
-        return (short_name(e.on_behalf_name) if mine else ""), ""
+        if e.on_behalf_of == e.actor_id:
+            return short_name(e.on_behalf_name), ""
+        return "", short_name(e.on_behalf_name)  # a caretaker, for the resident (ADR 0024)
     on_behalf = short_name(holder or str(e.details.get("holder") or "") or e.on_behalf_name)
     if e.actor_kind == "operator" and e.actor_id is not None:
         return card.staff_names.get(e.actor_id, ""), on_behalf

@@ -31,6 +31,9 @@ Resident = Annotated[Viewer, Depends(require_resident)]
 DONE = {
     "linked": "cabinet.done_linked",
     "unlinked": "cabinet.done_unlinked",
+    "link_removed": "consent.done_link_removed",
+    "care_started": "care.done_started",
+    "care_ended": "care.done_ended",
     "password": "cabinet.done_password",
     "profile": "cabinet.done_profile",
     "telegram": "cabinet.done_telegram",
@@ -221,8 +224,11 @@ class CabinetPages:
             "consent": p.reminder_consent_at is not None,
             "contact": p.contact,
         }
+        shared = await self.uc.co_residents(viewer.subject_id)
         values = {
             "view": view,
+            "others": {s.account.id: s.others for s in shared},
+            "care": await self.uc.show_caretaking(viewer.subject_id),
             "form": form,
             "channels": REMINDER_CHANNELS,
             "bot_name": self.cab.telegram_bot_name,

@@ -23,6 +23,7 @@ from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.list_my_meters import MeterOverview
 from komunalka.application.readings.readings_sheet import ReadingsSheet, SheetAnswer
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
+from komunalka.application.shared.actors import Actor
 from komunalka.channels.pages.routes import add_pages
 from komunalka.channels.pages.security import require_resident
 from komunalka.channels.web.common import Cabinet
@@ -104,6 +105,21 @@ def answers_from(form: FormData) -> list[SheetAnswer]:
     return answers
 
 
+@dataclass(frozen=True, slots=True)
+class ForWhom:
+    """Whose readings a form sends and as whom: the resident themselves, or a caretaker on
+    their behalf (then `name` says for whom, and the form posts to `action`)."""
+
+    actor: Actor
+    name: str = ""
+    action: str = "/readings"
+
+    @property
+    def resident_id(self) -> int:
+        assert self.actor.resident_id is not None
+        return self.actor.resident_id
+
+
 def add_readings_routes(router: APIRouter, cab: Cabinet) -> None:
     ReadingsPages(cab).register(router)
 
@@ -122,16 +138,25 @@ class ReadingsPages:
         )
 
     async def readings_form(self, request: Request, viewer: Resident) -> Response:
-        sheet = await self.uc.readings_sheet(viewer.subject_id)
-        rows = due_rows(sheet, self.cab.language(request, viewer))
-        overviews = [m.overview for m in sheet.meters]
-        return self._render(request, viewer, rows, secrets.token_urlsafe(16), overviews=overviews)
+        return await self.show_form(request, viewer, ForWhom(viewer.actor))
 
     async def send(self, request: Request, viewer: Resident) -> Response:
+        return await self.send_for(request, viewer, ForWhom(viewer.actor))
+
+    async def show_form(self, request: Request, viewer: Viewer, whom: ForWhom) -> Response:
+        sheet = await self.uc.readings_sheet(whom.resident_id)
+        rows = due_rows(sheet, self.cab.language(request, viewer))
+        overviews = [m.overview for m in sheet.meters]
+        key = secrets.token_urlsafe(16)
+        return self._render(request, viewer, rows, key, overviews=overviews, whom=whom)
+
+    async def send_for(self, request: Request, viewer: Viewer, whom: ForWhom) -> Response:
+        """Sends the form's readings as `whom.actor`: the resident, or their caretaker on
+        their behalf (web/care.py)."""
         form = await request.form()
         client_key = str(form.get("client_key", "")).strip()[:100] or secrets.token_urlsafe(16)
         language = self.cab.language(request, viewer)
-        sheet = await self.uc.readings_sheet(viewer.subject_id)
+        sheet = await self.uc.readings_sheet(whom.resident_id)
         overviews = [m.overview for m in sheet.meters]
         answers = answers_from(form)
         items = sheet.items(answers)
@@ -139,21 +164,27 @@ class ReadingsPages:
             if not items:
                 raise DomainError.of("cabinet.nothing_to_send")
             result = await self.uc.submit_readings(
-                SubmitReadingsRequest(viewer.actor, items, client_key)
+                SubmitReadingsRequest(whom.actor, items, client_key)
             )
         except DomainError as error:
             tried = sheet.after(error, answers)
             lead = "cabinet.confirm_warnings" if tried.only_warnings else "cabinet.fix_readings"
             errors = [translate(lead, language), *general(tried, language)]
             # the same key: nothing was written under it yet
-            context = {"errors": errors, "overviews": overviews}
+            context = {"errors": errors, "overviews": overviews, "whom": whom}
             rows = due_rows(tried, language)
             return self._render(request, viewer, rows, client_key, 400, **context)
         meters = {o.meter.id: o for o in overviews}
-        estimates = await self.uc.estimate_bills(viewer.subject_id)
+        estimates = await self.uc.estimate_bills(whom.resident_id)
         numbers = [r.receipt for r in result.readings]
-        signed = await receipt_cards(self.cab, request, viewer.actor, numbers)
-        context = {"result": result, "meters": meters, "estimates": estimates, "cards": signed}
+        signed = await receipt_cards(self.cab, request, whom.actor, numbers)
+        context = {
+            "result": result,
+            "meters": meters,
+            "estimates": estimates,
+            "whom": whom,
+            "cards": signed,
+        }
         return self.pages.render(request, "web/receipts.html", context, viewer=viewer)
 
     def _render(

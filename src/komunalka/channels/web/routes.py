@@ -10,7 +10,9 @@ from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages
 from komunalka.channels.web.auth import add_auth_routes
 from komunalka.channels.web.cabinet import add_cabinet_routes
+from komunalka.channels.web.care import add_care_routes
 from komunalka.channels.web.common import Cabinet
+from komunalka.channels.web.consent import add_consent_routes
 from komunalka.channels.web.history import add_history_routes
 from komunalka.channels.web.meters import add_meter_routes
 from komunalka.channels.web.readings import add_readings_routes
@@ -36,4 +38,6 @@ def build_router(
     add_history_routes(router, cab)
     add_meter_routes(router, cab)
     add_receipt_routes(router, cab)
+    add_consent_routes(router, cab)
+    add_care_routes(router, cab)
     return router

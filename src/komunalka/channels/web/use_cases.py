@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from komunalka.application.accounts.caretakers import (
+    AcceptCaretaking,
+    ActFor,
+    EndCaretaking,
+    InviteCaretaker,
+    ShowCaretaking,
+)
+from komunalka.application.accounts.co_residents import RemoveCoResident, ShowCoResidents
 from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
@@ -27,19 +35,26 @@ from komunalka.application.suppliers.list_supplier_names import ListSupplierName
 class CabinetUseCases:
     """The resident cabinet's."""
 
+    accept_caretaking: AcceptCaretaking
+    act_for: ActFor
     attach_telegram: AttachTelegram
     clock: Clock
+    co_residents: ShowCoResidents
     correct_reading: CorrectReading
+    end_caretaking: EndCaretaking
     estimate_bills: EstimateBills
     get_profile: GetProfile
+    invite_caretaker: InviteCaretaker
     link_account: LinkAccount
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
+    remove_co_resident: RemoveCoResident
     request_password_reset: RequestPasswordReset
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
     show_receipts: ShowReceipts
+    show_caretaking: ShowCaretaking
     sign_in: SignIn
     sign_in_with_telegram: SignInWithTelegram
     sign_up: SignUp
