@@ -98,6 +98,10 @@ def split_chunk(
     COPY when neither it nor any of its meters exists, else whole to the merge (so the last row
     of an account wins either way)."""
     split = ChunkSplit(duplicates=list(repeats))
+    if not meters_found and not accounts_found:  # a new supplier's rows: all of them new
+        split.new = list(kept)
+        split.duplicates.sort()
+        return split
     merged: set[Key] = set(accounts_found)
     rows: list[StagedRow] = []
     for staged in kept:
@@ -246,7 +250,8 @@ class PgRegistryStaging(SqlRegistryStaging):
         return ids
 
     async def _copy(self, rows: list[StagedRow], import_id: int, at: datetime) -> MergeCounts:
-        last: dict[Key, StagedRow] = {account_key(s): s for s in rows}  # the last row wins
+        # the last row wins (account_key written out: a row of a million)
+        last: dict[Key, StagedRow] = {(s.supplier_id, s.row.account): s for s in rows}
         account_ids = dict(zip(last, await self._ids("accounts", len(last)), strict=True))
         meter_ids = await self._ids("meters", len(rows))
         await self._raw.copy_records_to_table(
