@@ -174,3 +174,21 @@ async def test_a_row_listed_without_its_reading_is_unchanged(storage: Any) -> No
     counts, _ = await land(storage, {"kte": kte}, [bare])
     assert (counts.meters, counts.unchanged) == (0, len(bare))
     assert await _state(storage, kte) == before
+
+
+async def test_a_meter_of_two_registers_is_unchanged_only_with_both_readings_known(
+    storage: Any,
+) -> None:
+    """A meter of one register has its reading probed straight, one of more registers each of
+    them (PostgreSQL's two ways): both judge a meter of two registers as the merge would."""
+    kte = await _kte(storage)
+    zones = {"registers": "day|night", "values": "100|50"}
+    rows = [registry_row("1000001357", "DN1") | zones, registry_row("1000001358", "T11")]
+    await land(storage, {"kte": kte}, [rows])
+    counts, _ = await land(storage, {"kte": kte}, [rows])
+    assert (counts.meters, counts.unchanged) == (0, 2)
+    later = [row | {"period": "2026-05"} for row in rows]
+    counts, _ = await land(storage, {"kte": kte}, [later])
+    assert (counts.meters, counts.readings, counts.unchanged) == (2, 3, 0)
+    counts, _ = await land(storage, {"kte": kte}, [later])
+    assert (counts.meters, counts.unchanged) == (0, 2)

@@ -46,7 +46,11 @@ class CsvRegistry:
         self._reader = csv.reader(self._file, delimiter=delimiter)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
-        reader, columns, watch = self._reader, self.columns, self._watch
+        for line, cells in self.cells():
+            yield line, cells if isinstance(cells, dict) else named_cells(self.columns, cells)
+
+    def cells(self) -> Iterator[tuple[int, list[str] | dict[str, str | None]]]:
+        reader, watch = self._reader, self._watch
         while True:
             try:
                 for cells in reader:
@@ -57,7 +61,7 @@ class CsvRegistry:
                         if watch.suspect and (fault := self._fault(cells)):
                             yield reader.line_num + 1, fault
                         else:
-                            yield reader.line_num + 1, named_cells(columns, cells)
+                            yield reader.line_num + 1, cells
                 return
             except csv.Error as exc:
                 # The reader drops the rest of the line it stopped in and goes on with the next.
@@ -115,11 +119,15 @@ class XlsxRegistry:
         self.encoding: str | None = None
 
     def rows(self) -> Iterator[tuple[int, dict[str, str | None]]]:
+        for line, cells in self.cells():
+            yield line, named_cells(self.columns, cells)
+
+    def cells(self) -> Iterator[tuple[int, list[str]]]:
         for line, cells in enumerate(self._rows, start=2):
             texts = [_text(c) for c in cells]
             if not any(t.strip() for t in texts):
                 continue
-            yield line, named_cells(self.columns, texts)
+            yield line, texts
 
     def position(self) -> None:
         return None  # openpyxl does not tell how far into the workbook it has read

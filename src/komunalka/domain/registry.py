@@ -11,9 +11,10 @@ that feeds an electric water heater. The cells are parsed by `registry_cells`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from komunalka.domain.errors import InvalidReading, Violation
@@ -103,36 +104,88 @@ def parse_registry_row(raw: Mapping[str, str | None]) -> RegistryRow | list[Viol
     return _usual_row(raw) or _checked_row(raw)
 
 
+def cells_checker(
+    header: Sequence[str],
+) -> Callable[[Sequence[str]], RegistryRow | list[Violation]]:
+    """Checks a file's rows given as their cells in the header's order, exactly as
+    `parse_registry_row(named_cells(header, cells))` would (the same row, or the same
+    violations): a row of as many cells as the header takes the short way by position, with no
+    mapping made for it; any other row, and any row the short way does not take, goes by name.
+    A million-row import reads its rows this way (ADR 0022)."""
+    names = list(header)
+    width = len(names)
+    # The last of a repeated column, as `named_cells` keeps it; a column the header lacks reads
+    # as an empty cell (the one put past the row's cells).
+    at = {name: i for i, name in enumerate(names)}
+    pick = itemgetter(*[at.get(c, width) for c in COLUMNS])
+    complete = all(c in at for c in COLUMNS)
+    # A header naming the reader's own marks is read by name, as those marks mean there.
+    short = not ({EXTRA_CELLS, ROW_FAULT} & set(names))
+
+    def check(cells: Sequence[str]) -> RegistryRow | list[Violation]:
+        if short and len(cells) == width:
+            found = _usual_cells(pick(cells) if complete else pick([*cells, ""]))
+            if found is not None:
+                return found
+        return parse_registry_row(named_cells(names, cells))
+
+    return check
+
+
 def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
     """The row if it is a good one of a shape already seen, else None (then `_checked_row` looks
     at it whole). A registry repeats a few shapes (service, registers, digits, ... period) a
     million times: a shape is judged once, and a row only for its own cells. Returns a row
     exactly when `_checked_row` would return the same one (tests/unit/domain/test_registry.py)."""
     get = raw.get
-    shape = _good_shape(
-        (get("service") or "").strip(),
-        (get("registers") or "").strip(),
-        (get("digits") or "").strip(),
-        (get("decimals") or "").strip(),
-        (get("status") or "").strip(),
-        (get("period") or "").strip(),
-        (get("water_heater") or "").strip(),
+    return _usual_cells(tuple([get(c) or "" for c in COLUMNS]))
+
+
+def _usual_cells(cells: tuple[str, ...]) -> RegistryRow | None:
+    """`_usual_row` of the row's cells in COLUMNS' order, as they came (not yet trimmed)."""
+    (
+        supplier,
+        account,
+        holder,
+        address,
+        district,
+        service_text,
+        serial,
+        registers_text,
+        digits_text,
+        decimals_text,
+        due_text,
+        status_text,
+        period_text,
+        values,
+        heater_text,
+    ) = cells
+    shape = _shape_of(
+        (
+            service_text,
+            registers_text,
+            digits_text,
+            decimals_text,
+            status_text,
+            period_text,
+            heater_text,
+        )
     )
     if shape is None:
         return None
     service, registers, digits, decimals, status, period, heater = shape
     # Verification dates vary from meter to meter: judged apart, each date once (iso_date).
-    due_text = (get("verification_due") or "").strip()
+    due_text = due_text.strip()
     due = iso_date(due_text) if due_text else None
     if due_text and due is None:
         return None
-    supplier = (get("supplier") or "").strip()
-    account = (get("account") or "").strip()
-    holder = (get("holder") or "").strip()
-    address = (get("address") or "").strip()
-    district = (get("district") or "").strip()
-    serial = (get("serial") or "").strip()
-    values = (get("values") or "").strip()
+    supplier = supplier.strip()
+    account = account.strip()
+    holder = holder.strip()
+    address = address.strip()
+    district = district.strip()
+    serial = serial.strip()
+    values = values.strip()
     if not (supplier and holder and address and _ACCOUNT.match(account)):
         return None
     # A clean serial is its own normal form.
@@ -179,6 +232,12 @@ def _usual_row(raw: Mapping[str, str | None]) -> RegistryRow | None:
 
 
 _Shape = tuple[Service, tuple[str, ...], int, int, MeterStatus, BillingPeriod | None, bool]
+
+
+@lru_cache(maxsize=1024)
+def _shape_of(cells: tuple[str, ...]) -> _Shape | None:
+    """`_good_shape` of the shape cells as they came: a row of a shape seen makes one lookup."""
+    return _good_shape(*[c.strip() for c in cells])
 
 
 @lru_cache(maxsize=256)

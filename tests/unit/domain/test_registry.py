@@ -14,6 +14,7 @@ from komunalka.domain.registry import (
     RegistryRow,
     _checked_row,
     _usual_row,
+    cells_checker,
     named_cells,
     parse_registry_row,
 )
@@ -284,3 +285,48 @@ def test_filled_cells_past_the_header_refuse_the_row_and_empty_ones_do_not():
     found = parse_registry_row(named_cells(header, [*good, "Хрещатик 1"]))
     assert isinstance(found, list)
     assert [(v.code, v.params) for v in found] == [("registry.extra_cells", {"count": "1"})]
+
+
+# A file's reader gives the import a row as its cells in the header's order; checked by position,
+# it must give what the same row gives by name, whatever the header: columns in any order, some
+# missing, one repeated (the last one counts), unknown ones, a row longer or shorter than it.
+HEADERS = st.tuples(
+    st.permutations([*GOOD, "water_heater"]),
+    st.lists(st.sampled_from(["note", "serial", "holder", "values"]), max_size=3),
+    st.sampled_from([None, *GOOD]),
+).map(lambda h: [n for n in h[0] if n != h[2]] + h[1])
+
+
+def _another(name: str, i: int) -> str:
+    cells = CELLS.get(name, ["z"])
+    return cells[i % len(cells)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    HEADERS,
+    st.lists(st.sampled_from(CHANGES), max_size=3),
+    st.integers(min_value=-2, max_value=2),
+    st.sampled_from(["", "x"]),
+)
+def test_cells_by_position_are_checked_as_by_name(
+    header: list[str], changes: list[tuple[str, str]], longer: int, filler: str
+) -> None:
+    by_name = row(**dict(changes), water_heater="ні", note="")
+    # A repeated column holds another cell each time: which one counts shows.
+    cells = [
+        by_name.get(name) or "" if name not in header[:i] else _another(name, i)
+        for i, name in enumerate(header)
+    ]
+    cells = cells[: len(cells) + longer] if longer < 0 else cells + [filler] * longer
+    expected = parse_registry_row(named_cells(header, cells))
+    assert cells_checker(header)(cells) == expected
+
+
+def test_a_usual_row_by_position_takes_the_short_way_for_any_column_order() -> None:
+    header = list(reversed(GOOD))
+    cells = [GOOD[name] or "" for name in header]
+    assert cells_checker(header)(cells) == _checked_row(GOOD)
+    assert cells_checker([*header, "\x00extra"])([*cells, "1"]) == parse_registry_row(
+        named_cells([*header, "\x00extra"], [*cells, "1"])
+    )

@@ -237,6 +237,7 @@ class SqlRegistryStaging(InScope):
         if not taken.rowcount:
             return False
         await self._analyze_stage()
+        await self._plan_batch()
         await self._lock_meters()
         counts = await self._upsert(job)
         await self._conn.execute(text(_MERGED), ids)
@@ -254,6 +255,9 @@ class SqlRegistryStaging(InScope):
 
     async def _analyze_stage(self) -> None:
         """Gives the planner the staged batch's size (PostgreSQL)."""
+
+    async def _plan_batch(self) -> None:
+        """Settings for the batch's statements (PostgreSQL: probes by index, see registry_pg)."""
 
     async def _add_duplicates(self, job: ImportJob, lines: list[int]) -> None:
         if lines:

@@ -98,6 +98,10 @@ def split_chunk(
     COPY when neither it nor any of its meters exists, else whole to the merge (so the last row
     of an account wins either way)."""
     split = ChunkSplit(duplicates=list(repeats))
+    if not meters_found and not accounts_found:  # a new supplier's rows: all of them new
+        split.new = list(kept)
+        split.duplicates.sort()
+        return split
     merged: set[Key] = set(accounts_found)
     rows: list[StagedRow] = []
     for staged in kept:
@@ -122,6 +126,8 @@ _LOCK_METERS = """
     ORDER BY m.id FOR NO KEY UPDATE OF m
 """
 ROW_COLUMNS = ["import_id", "duplicate", *COLUMNS]
+# How many rows the planner counts in a table (-1: never analyzed).
+_RELTUPLES = "SELECT reltuples FROM pg_class WHERE oid = $1::regclass"
 
 
 class PgRegistryStaging(SqlRegistryStaging):
@@ -150,22 +156,37 @@ class PgRegistryStaging(SqlRegistryStaging):
             await self._raw.copy_records_to_table(
                 "registry_rows", records=records, columns=ROW_COLUMNS
             )
-            # The next chunk's probes and the batches' scans go by index only if the planner
-            # knows the table is not empty (it was, when last analyzed).
-            await self._raw.execute("ANALYZE registry_rows")
+            await self._analyze_if_unknown("registry_rows", len(records))
         if same:
             seen = [(job.id, s.supplier_id, s.row.serial) for s in same]
             await self._raw.copy_records_to_table(
                 "registry_seen", records=seen, columns=["import_id", "supplier_id", "serial"]
             )
-            await self._raw.execute("ANALYZE registry_seen")
+            await self._analyze_if_unknown("registry_seen", len(seen))
         await add_counts(self._conn, job, counts, chunk[-1].line)
+
+    async def _analyze_if_unknown(self, table: str, written: int) -> None:
+        """The next chunk's probes and the batches' scans go by index only if the planner knows
+        the table is not empty (it was, when last analyzed: an import empties its rows at the
+        end). Analyzed while the planner counts fewer rows than the chunk just wrote, so once or
+        twice an import, not after every chunk (ADR 0022)."""
+        known = await self._raw.fetchval(_RELTUPLES, table)
+        if known is None or known < written:
+            await self._raw.execute(f"ANALYZE {table}")
 
     async def _lock_meters(self) -> None:
         await self._raw.execute(_LOCK_METERS)
 
     async def _analyze_stage(self) -> None:
         await self._raw.execute("ANALYZE registry_stage")
+
+    async def _plan_batch(self) -> None:
+        # A batch of 5,000 rows joins `meters` and `accounts` by their unique keys. Costed as if
+        # read from disk, 5,000 index probes looked dearer than reading the whole table into a
+        # hash, so every batch read all the supplier's meters and accounts, again and again: a
+        # re-import's merge grew with the size of the tables, not of the batch (ADR 0022).
+        await self._raw.execute("SET LOCAL enable_hashjoin = off")
+        await self._raw.execute("SET LOCAL enable_mergejoin = off")
 
     async def _fill_stage(self, chunk: list[StagedRow]) -> None:
         await self._conn.execute(CreateTable(stage, if_not_exists=True))
@@ -229,7 +250,8 @@ class PgRegistryStaging(SqlRegistryStaging):
         return ids
 
     async def _copy(self, rows: list[StagedRow], import_id: int, at: datetime) -> MergeCounts:
-        last: dict[Key, StagedRow] = {account_key(s): s for s in rows}  # the last row wins
+        # the last row wins (account_key written out: a row of a million)
+        last: dict[Key, StagedRow] = {(s.supplier_id, s.row.account): s for s in rows}
         account_ids = dict(zip(last, await self._ids("accounts", len(last)), strict=True))
         meter_ids = await self._ids("meters", len(rows))
         await self._raw.copy_records_to_table(

@@ -38,7 +38,12 @@ from komunalka.application.suppliers.ports import (
 )
 from komunalka.application.suppliers.registry_staging import ImportJob, RegistryStaging
 from komunalka.domain.errors import DomainError, Violation
-from komunalka.domain.registry import REQUIRED, parse_registry_row
+from komunalka.domain.registry import (
+    REQUIRED,
+    RegistryRow,
+    cells_checker,
+    parse_registry_row,
+)
 
 # Rows checked and staged at a time: memory stays within a few chunks whatever the file's size.
 # A resumed import counts on the same chunks, so this is part of what a staged import means.
@@ -47,7 +52,10 @@ CHUNK = 50_000
 BATCH = 5_000
 
 T = TypeVar("T")
-Source = Iterator[tuple[int, Mapping[str, str | None]]]
+# A row by column, or (from a file's reader) its cells in the header's order.
+Raw = Mapping[str, str | None] | list[str]
+Source = Iterator[tuple[int, Raw]]
+CheckCells = Callable[[Sequence[str]], RegistryRow | list[Violation]]
 Checked = tuple[int, list[StagedRow], list[RejectedRow]]
 
 
@@ -82,7 +90,7 @@ class ImportRegistry:
         self,
         actor: Actor,
         columns: Sequence[str],
-        rows: Iterable[tuple[int, Mapping[str, str | None]]],
+        rows: Iterable[tuple[int, Raw]],
         on_rejected: Callable[[RejectedRow], None],
         on_progress: Callable[[int], None] | None = None,
         key: str | None = None,
@@ -96,7 +104,10 @@ class ImportRegistry:
         async with self._transactions(write=True) as tx:
             job = await self._registry.open(key, self._clock.now(), listed)
             await tx.commit()
-        read, rejected = await self._stage(job, iter(rows), suppliers, on_rejected, on_progress)
+        source = iter(rows)
+        read, rejected = await self._stage(
+            job, source, suppliers, on_rejected, on_progress, columns
+        )
         while await self._step(lambda: self._registry.merge(job, self._batch)):
             pass
         async with self._transactions(write=True) as tx:
@@ -122,16 +133,20 @@ class ImportRegistry:
         suppliers: Mapping[str, int],
         on_rejected: Callable[[RejectedRow], None],
         on_progress: Callable[[int], None] | None,
+        columns: Sequence[str],
     ) -> tuple[int, int]:
         """Checks every row and stages the chunks not staged yet; (rows read, rows rejected)."""
         read = rejected = 0
+        cells = cells_checker(columns)
         # Reading and checking rows runs in a worker thread, so the database stages the
         # previous chunk meanwhile.
-        checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers))
+        checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers, cells))
         try:
             while (checked := await checking)[0]:
                 count, good, bad = checked
-                checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers))
+                checking = asyncio.create_task(
+                    asyncio.to_thread(_check_some, source, suppliers, cells)
+                )
                 read, rejected = read + count, rejected + len(bad)
                 for row in bad:
                     on_rejected(row)
@@ -156,14 +171,15 @@ class ImportRegistry:
         return result
 
 
-def _check_some(source: Source, suppliers: Mapping[str, int]) -> Checked:
-    """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows)."""
+def _check_some(source: Source, suppliers: Mapping[str, int], cells: CheckCells) -> Checked:
+    """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows); a row given
+    as its cells is checked by `cells` (domain.registry.cells_checker), alike."""
     good: list[StagedRow] = []
     bad: list[RejectedRow] = []
     count = 0
     for line, raw in itertools.islice(source, CHUNK):
         count += 1
-        parsed = parse_registry_row(raw)
+        parsed = cells(raw) if isinstance(raw, list) else parse_registry_row(raw)
         if isinstance(parsed, list):
             bad.append(RejectedRow(line, tuple(parsed)))
             continue
@@ -202,7 +218,7 @@ class ImportRegistryFile:
                 if on_progress is not None and position is not None:
                     on_progress(position)
 
-            columns, rows = opened.columns, opened.rows()
+            columns, rows = opened.columns, opened.cells()
             report = await self._import(actor, columns, rows, on_rejected, progress, key)
             return replace(report, encoding=opened.encoding)
         finally:
