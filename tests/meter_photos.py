@@ -251,6 +251,22 @@ def render(rng: random.Random, kind: str, phone: bool) -> MeterPhoto:
     return MeterPhoto(kind, value, digits, decimals, phone, _photograph(rng, img, phone))
 
 
+def photo_of(
+    value: int,
+    digits: int,
+    decimals: int,
+    *,
+    kind: str = "drum",
+    seed: int = 1,
+    phone: bool = False,
+) -> MeterPhoto:
+    """One meter showing `value`, for a door's test."""
+    rng = random.Random(seed)
+    draw = _drums if kind == "drum" else _lcd
+    img = draw(rng, value, digits, decimals)
+    return MeterPhoto(kind, value, digits, decimals, phone, _photograph(rng, img, phone))
+
+
 def regression_set(count: int, seed: int = 20261129) -> list[MeterPhoto]:
     """`count` drum photos and `count` LCD photos, a third of each clean, the rest phone-like."""
     rng = random.Random(seed)

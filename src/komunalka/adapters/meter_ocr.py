@@ -20,11 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from komunalka.application.readings.photo_reading import MeterRead, ReadFailure
+from komunalka.application.readings.photo_reading import (
+    MeterRead,
+    MeterReader,
+    NoMeterReader,
+    ReadFailure,
+)
 
 MAX_SIDE = 960
 REC_HEIGHT = 48
@@ -235,11 +241,32 @@ def integer_part(text: str, digits: int, decimals: int) -> int | None:
     return int(whole)
 
 
-def make_meter_reader() -> Any:
-    """The reader if the ``ocr`` extra is installed, else None."""
+class LazyMeterReader:
+    """`RapidMeterReader`, made at the first photo (in a worker thread): loading the model takes
+    a fraction of a second and most processes never read a photo (`komunalka serve` starts as
+    fast as before)."""
+
+    available = True
+
+    def __init__(self) -> None:
+        self._reader: RapidMeterReader | None = None
+        self._lock = threading.Lock()
+
+    async def read(self, image: bytes, digits: int, decimals: int) -> MeterRead:
+        return await asyncio.to_thread(self._read, image, digits, decimals)
+
+    def _read(self, image: bytes, digits: int, decimals: int) -> MeterRead:
+        with self._lock:
+            if self._reader is None:
+                self._reader = RapidMeterReader()
+        return self._reader.read_now(image, digits, decimals)
+
+
+def make_meter_reader() -> MeterReader:
+    """The reader if the ``ocr`` extra is installed; otherwise one that says "unavailable"."""
     for module in ("cv2", "onnxruntime", "rapidocr"):
         if importlib.util.find_spec(module) is None:
-            return None
+            return NoMeterReader()
     if bundled_model(REC_MODEL) is None:
-        return None
-    return RapidMeterReader()
+        return NoMeterReader()
+    return LazyMeterReader()

@@ -18,6 +18,8 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
+from komunalka.application.readings.photo_reading import MeterReader, NoMeterReader
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.set_water_heater import SetWaterHeater
@@ -140,6 +142,7 @@ class Wiring:
         guards: Guards | None = None,
         webhooks: WebhookSender | None = None,
         webhook_policy: WebhookPolicy | None = None,
+        meter_reader: MeterReader | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
@@ -148,10 +151,11 @@ class Wiring:
         the lease and retries of every outbound message; `guards`: real time for the limits
         and caches, and the count of revoked tokens (this process's, unless given); `webhooks`:
         posts suppliers' webhooks (none: the job `deliver_webhooks` is not wired, and feeds
-        are numbered when read)."""
+        are numbered when read); `meter_reader`: reads meters from photos (none: photos are
+        not read, the value is typed)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
-        readings = _readings(uow, clock)
+        readings = _readings(uow, clock, meter_reader or NoMeterReader())
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
         if webhooks is not None:
             suppliers["deliver_webhooks"] = DeliverWebhooks(
@@ -189,7 +193,7 @@ class Wiring:
 # One function per feature: what each feature's use cases are made of.
 
 
-def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, Any]:
     submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
@@ -202,6 +206,7 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),
+        "read_meter_photo": ReadMeterPhoto(uow, uow.meters, uow.readings, reader, clock),
     }
 
 

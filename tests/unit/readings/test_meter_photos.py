@@ -138,6 +138,6 @@ async def test_without_the_extra_the_reader_says_unavailable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(meter_ocr, "bundled_model", lambda name: None)
-    assert meter_ocr.make_meter_reader() is None
+    assert meter_ocr.make_meter_reader().available is False
     read = await NoMeterReader().read(b"\xff\xd8", 5, 3)
     assert (read.value, read.failure) == (None, ReadFailure.UNAVAILABLE)
