@@ -37,6 +37,8 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
     ("write_period_files", lambda _: timedelta(minutes=5)),
     ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
+    # Meter photos past their supplier's retention (ADR 0027): days matter, not minutes.
+    ("forget_expired_photos", lambda _: timedelta(hours=1)),
 )
 
 

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.evidence_images import PillowEvidenceImages
 from komunalka.adapters.signing import ItsDangerousSigner
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.issue_token import IssueToken
@@ -18,6 +19,11 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
+from komunalka.application.readings.photo_evidence import (
+    ForgetExpiredPhotos,
+    MeterPhotos,
+    SetPhotoRetention,
+)
 from komunalka.application.readings.photo_reading import MeterReader, NoMeterReader
 from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
@@ -206,7 +212,12 @@ def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, A
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),
-        "read_meter_photo": ReadMeterPhoto(uow, uow.meters, uow.readings, reader, clock),
+        "read_meter_photo": ReadMeterPhoto(
+            uow, uow.meters, uow.readings, uow.photos, PillowEvidenceImages(), reader, clock
+        ),
+        "meter_photos": MeterPhotos(uow, uow.meters, uow.photos),
+        "forget_expired_photos": ForgetExpiredPhotos(uow, uow.photos, clock),
+        "set_photo_retention": SetPhotoRetention(uow, uow.photos),
     }
 
 

@@ -4,8 +4,10 @@ Who may call it: a door, for a resident's meter of a linked account (staff: any 
 guarantees: a value only when the reader read the counter's integer part whole, with the meter's
 digit count, and that value passes the previous-reading checks against the meter's accepted
 history (below the previous reading, a rollover and an unusual jump all fail:
-`photo.check_failed`). It stores nothing and submits nothing: the door asks "Is it 01234?" and a
-confirmed value goes through SubmitReadings like a typed one (docs/adr/0027-meter-photos.md).
+`photo.check_failed`). It submits nothing: the door asks "Is it 01234?" and a confirmed value
+goes through SubmitReadings like a typed one. Every picture that is one is kept as evidence
+first, cleaned (no EXIF, upright, hashed; `photo_evidence`), with what the reader read
+(docs/adr/0027-meter-photos.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from komunalka.application.readings.photo_evidence import (
+    EvidenceImages,
+    NewPhoto,
+    NotAnImage,
+    PhotoStore,
+)
 from komunalka.application.readings.photo_reading import (
     MeterRead,
     MeterReader,
@@ -43,6 +51,7 @@ class PhotoReading:
     value: int | None
     digits: int
     failure: ReadFailure | None = None
+    photo_id: int | None = None  # the photo kept as evidence
 
 
 TOO_BIG = "photo.too_big"
@@ -54,12 +63,16 @@ class ReadMeterPhoto:
         transactions: Transactions,
         meters: MeterRepository,
         readings: ReadingRepository,
+        photos: PhotoStore,
+        images: EvidenceImages,
         reader: MeterReader,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._meters = meters
         self._readings = readings
+        self._photos = photos
+        self._images = images
         self._reader = reader
         self._clock = clock
 
@@ -73,27 +86,51 @@ class ReadMeterPhoto:
         if len(request.image) > MAX_PHOTO_BYTES:
             raise DomainError.of(TOO_BIG, most=MAX_PHOTO_BYTES // 1_000_000)
         actor = request.actor
-        async with self._transactions():
+        try:
+            image = await self._images.clean(request.image)
+        except NotAnImage:
+            image = None
+        async with self._transactions(write=True) as tx:
             found = await self._meters.contexts(
                 [request.meter_id], lock=False, resident_id=actor.resident_id
             )
             if not found or (actor.kind is ActorKind.RESIDENT and not found[0].linked):
                 raise DomainError.of("meter.not_found")
             context = found[0]
-            now = self._clock.now().astimezone(ZoneInfo(context.supplier.window.timezone))
-            period = BillingPeriod(now.year, now.month)
+            if image is None:
+                return PhotoReading(None, context.meter.digits, ReadFailure.NOT_A_PHOTO)
+            now = self._clock.now()
+            local = now.astimezone(ZoneInfo(context.supplier.window.timezone))
+            period = BillingPeriod(local.year, local.month)
             rows = await self._readings.history(request.meter_id, period.shift(-HISTORY_MONTHS))
+            kept = NewPhoto(
+                request.meter_id,
+                request.register,
+                context.supplier.id,
+                period,
+                actor.channel.value,
+                actor.resident_id,
+                image,
+                now,
+            )
+            photo_id = await self._photos.add(kept)
+            await tx.commit()
         meter = context.meter
         if not self._reader.available:
-            return PhotoReading(None, meter.digits, ReadFailure.UNAVAILABLE)
-        read: MeterRead = await self._reader.read(request.image, meter.digits, meter.decimals)
+            return PhotoReading(None, meter.digits, ReadFailure.UNAVAILABLE, photo_id)
+        read: MeterRead = await self._reader.read(image.content, meter.digits, meter.decimals)
+        if read.value is not None:
+            async with self._transactions(write=True) as tx:
+                await self._photos.set_read_value(photo_id, read.value)
+                await tx.commit()
         if read.value is None:
-            return PhotoReading(None, meter.digits, read.failure or ReadFailure.UNREADABLE)
+            failure = read.failure or ReadFailure.UNREADABLE
+            return PhotoReading(None, meter.digits, failure, photo_id)
         history = [
             PastValue(r.period, r.value)
             for r in rows
             if r.register == request.register and r.status is ReadingStatus.ACCEPTED
         ]
         if photo_read_violations(meter, request.register, read.value, period, history):
-            return PhotoReading(None, meter.digits, ReadFailure.CHECK_FAILED)
-        return PhotoReading(read.value, meter.digits)
+            return PhotoReading(None, meter.digits, ReadFailure.CHECK_FAILED, photo_id)
+        return PhotoReading(read.value, meter.digits, None, photo_id)
