@@ -21,10 +21,12 @@ from komunalka.application.shared.actors import Actor
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
+from komunalka.domain.staff import StaffMember, StaffRole
 from tests.fakes import FakeClock, kyiv
 from tests.meter_photos import photo_of
 from tests.world import build_world
 
+OPERATOR = StaffMember(1, "op", "Оператор", StaffRole.CALL_CENTER)
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
@@ -83,13 +85,16 @@ async def test_a_photo_is_kept_with_its_read_and_shown_to_staff(uow, engine) -> 
         ReadMeterPhotoRequest(actor, world.hot_water, "T1", upload)
     )
     assert read.value == 117 and read.photo_id is not None
-    (info,) = await wiring.meter_photos.list(world.hot_water, None)  # an operator
+    meter, (info,) = await wiring.meter_photos.list(OPERATOR, world.hot_water)
+    assert meter.id == world.hot_water
     assert (info.read_value, info.channel, str(info.period)) == (117, "telegram", "2026-11")
-    content = await wiring.meter_photos.open(info.id, world.kte.id)  # the supplier's staff
+    kte = StaffMember(2, "k", "K", StaffRole.SUPPLIER, supplier_id=world.kte.id)
+    yasno = StaffMember(3, "y", "Y", StaffRole.SUPPLIER, supplier_id=world.yasno.id)
+    content = await wiring.meter_photos.open(kte, info.id)
     assert hashlib.sha256(content).hexdigest() == info.sha256 == read_sha(content)
-    for asks in (lambda: wiring.meter_photos.list(world.hot_water, world.yasno.id),
-                 lambda: wiring.meter_photos.open(info.id, world.yasno.id),
-                 lambda: wiring.meter_photos.open(info.id + 1000, None)):  # fmt: skip
+    for asks in (lambda: wiring.meter_photos.list(yasno, world.hot_water),
+                 lambda: wiring.meter_photos.open(yasno, info.id),
+                 lambda: wiring.meter_photos.open(OPERATOR, info.id + 1000)):  # fmt: skip
         with pytest.raises(DomainError) as refused:
             await asks()
         assert refused.value.violations[0].code == "photo.not_found"
@@ -107,7 +112,7 @@ async def test_without_the_reader_the_photo_is_kept_as_evidence_only(uow, engine
         ReadMeterPhotoRequest(actor, world.hot_water, "T1", phone_jpeg())
     )
     assert (read.value, read.failure) == (None, ReadFailure.UNAVAILABLE)
-    (info,) = await wiring.meter_photos.list(world.hot_water, None)
+    _, (info,) = await wiring.meter_photos.list(OPERATOR, world.hot_water)
     assert info.read_value is None and info.id == read.photo_id
 
 
@@ -133,8 +138,8 @@ async def test_photos_past_their_suppliers_retention_are_forgotten(uow, engine) 
     clock = FakeClock(kyiv(2026, 1, 10))
     wiring = Wiring.wire(uow, clock)
     actor = Actor.resident(world.resident, Channel.WEB)
-    for meter in (world.hot_water, world.electricity):  # kte's and yasno's
-        await wiring.read_meter_photo(ReadMeterPhotoRequest(actor, meter, "T1", phone_jpeg()))
+    for meter, zone in ((world.hot_water, "T1"), (world.electricity, "day")):  # kte's, yasno's
+        await wiring.read_meter_photo(ReadMeterPhotoRequest(actor, meter, zone, phone_jpeg()))
     with pytest.raises(DomainError):
         await wiring.set_photo_retention("kte", 0)
     with pytest.raises(DomainError):
@@ -144,10 +149,24 @@ async def test_photos_past_their_suppliers_retention_are_forgotten(uow, engine) 
     assert (await wiring.forget_expired_photos()).forgotten == 0
     clock.instant += timedelta(days=2)
     assert (await wiring.forget_expired_photos()).forgotten == 1  # kte's; yasno keeps 730 days
-    assert [p.meter_id for p in await wiring.meter_photos.list(world.electricity, None)] == [
-        world.electricity
-    ]
+    _, left = await wiring.meter_photos.list(OPERATOR, world.electricity)
+    assert [p.meter_id for p in left] == [world.electricity]
     assert await _count(engine) == 1
     clock.instant += timedelta(days=730)
     assert (await wiring.forget_expired_photos()).forgotten == 1
     assert await _count(engine) == 0
+
+
+def test_the_retention_is_set_from_the_command_line(engine, database_url, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from komunalka.bootstrap.cli import app
+
+    monkeypatch.setenv("KOMUNALKA_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    done = runner.invoke(app, ["photo-retention", "kte", "90"], env={"KOMUNALKA_LANGUAGE": "en"})
+    assert done.exit_code == 0 and "kte are kept 90 days" in done.output
+    for args in (["kte", "0"], ["nobody", "30"]):
+        refused = runner.invoke(app, ["photo-retention", *args], env={"KOMUNALKA_LANGUAGE": "en"})
+        assert refused.exit_code == 2

@@ -18,7 +18,9 @@ from typing import Protocol
 from komunalka.application.shared.ports import Clock, MeterRepository
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.errors import DomainError
+from komunalka.domain.meters import Meter
 from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.staff import StaffMember
 
 MAX_SIDE = 2000
 MAX_PIXELS = 50_000_000  # decoding more is refused: a "decompression bomb", not a phone photo
@@ -91,9 +93,8 @@ class PhotoStore(Protocol):
 
 
 class MeterPhotos:
-    """A meter's photos for staff. `supplier_id`: the supplier whose staff asks (their meters
-    only; another's look like none); None for an operator or an admin (any meter). The door
-    decides which of the two the signed-in member is."""
+    """A meter's photos for staff who may see its account (an operator in scope, the
+    supplier's staff for their supplier's meters); for anyone else the photos do not exist."""
 
     def __init__(
         self, transactions: Transactions, meters: MeterRepository, photos: PhotoStore
@@ -102,23 +103,24 @@ class MeterPhotos:
         self._meters = meters
         self._photos = photos
 
-    async def list(self, meter_id: int, supplier_id: int | None) -> list[PhotoInfo]:
+    async def list(self, staff: StaffMember, meter_id: int) -> tuple[Meter, list[PhotoInfo]]:
         async with self._transactions():
-            await self._check(meter_id, supplier_id)
-            return await self._photos.of_meter(meter_id)
+            meter = await self._check(staff, meter_id)
+            return meter, await self._photos.of_meter(meter_id)
 
-    async def open(self, photo_id: int, supplier_id: int | None) -> bytes:
+    async def open(self, staff: StaffMember, photo_id: int) -> bytes:
         async with self._transactions():
             found = await self._photos.content(photo_id)
             if found is None:
                 raise DomainError.of("photo.not_found")
-            await self._check(found[0], supplier_id)
+            await self._check(staff, found[0])
             return found[1]
 
-    async def _check(self, meter_id: int, supplier_id: int | None) -> None:
+    async def _check(self, staff: StaffMember, meter_id: int) -> Meter:
         found = await self._meters.contexts([meter_id], lock=False)
-        if not found or supplier_id not in (None, found[0].supplier.id):
+        if not found or not staff.can_see(found[0].account):
             raise DomainError.of("photo.not_found")
+        return found[0].meter
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from komunalka.application.staff.submit_for_caller import (
 from komunalka.application.staff.view_account import AccountCard
 from komunalka.channels.ids import BigId
 from komunalka.channels.operator.admin import add_admin_routes
+from komunalka.channels.operator.photos import add_photo_routes
 from komunalka.channels.operator.trail import trail_lines
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import (
@@ -51,6 +52,7 @@ def build_router(use_cases: OperatorUseCases, pages: Pages) -> APIRouter:
         prefix="/operator", dependencies=[Depends(csrf_protect)], include_in_schema=False
     )
     ConsolePages(use_cases, pages).register(router)
+    add_photo_routes(router, use_cases, pages)
     add_admin_routes(router, use_cases, pages)
     return router
 
