@@ -60,3 +60,50 @@ async def test_anonymous_visitors_see_no_photo(site: Site) -> None:
     meter, photo = await sent_photo(site, "kte")
     for path in (f"/operator/meters/{meter}/photos", f"/operator/photos/{photo}"):
         assert (await site.get(path)).status_code == 303
+
+
+async def test_a_callers_photo_fills_the_operators_form_and_is_kept(site: Site) -> None:
+    from komunalka.adapters.db.storage import SqlStorage
+    from tests.channels.pages import DISTRICT, text_of
+    from tests.channels.test_operator import HOME_DISTRICT, account_id
+    from tests.meter_photos import photo_of
+
+    pytest.importorskip("rapidocr")
+    meter = demo_meter(site, "kte")
+    found = await meter_id(site, "kte", meter.serial)
+    account = await account_id(site, "kte", meter.account)
+    storage = SqlStorage(site.client._transport.app.state.container.engine)  # type: ignore[attr-defined]
+    async with storage():
+        (context,) = await storage.meters.contexts([found], lock=False)
+    digits, decimals = context.meter.digits, context.meter.decimals
+    previous = int(meter.values["T1"][-1])
+    await site.sign_in_staff(OPERATOR)
+    form = await site.get(f"/operator/accounts/{account}/readings")
+    assert f'action="/operator/photo-reads/{account}"' in form.text
+    key = f"{found}.T1"
+    jpeg = photo_of(previous + 3, digits, decimals).jpeg
+    files = {"photo": ("m.jpg", jpeg, "image/jpeg")}
+    read = await site.post(f"/operator/photo-reads/{account}", {"key": key}, files=files)
+    assert read.status_code == 200, text_of(read.text)
+    assert f"На фото: {previous + 3:0{digits}d}." in text_of(read.text)
+    assert f'name="value.{key}"' in read.text and f'value="{previous + 3}"' in read.text
+    _, kept = await site.client._transport.app.state.container.use_cases.meter_photos.list(  # type: ignore[attr-defined]
+        _staff(), found
+    )
+    assert [p.read_value for p in kept] == [previous + 3]
+    files = {"photo": ("m.jpg", b"%PDF", "application/pdf")}
+    refused = await site.post(f"/operator/photo-reads/{account}", {"key": key}, files=files)
+    assert refused.status_code == 400 and "Це не схоже на фото" in text_of(refused.text)
+    outside = demo_meter(site, "kte", district=HOME_DISTRICT, other=True)
+    hidden = await account_id(site, "kte", outside.account)
+    await site.sign_out()
+    await site.sign_in_staff(DISTRICT)
+    files = {"photo": ("m.jpg", jpeg, "image/jpeg")}
+    elsewhere = await site.post(f"/operator/photo-reads/{hidden}", {"key": key}, files=files)
+    assert elsewhere.status_code == 404
+
+
+def _staff():  # type: ignore[no-untyped-def]
+    from komunalka.domain.staff import StaffMember, StaffRole
+
+    return StaffMember(1, "op", "Op", StaffRole.CALL_CENTER)

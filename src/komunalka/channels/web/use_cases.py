@@ -14,6 +14,7 @@ from komunalka.application.identity.sign_in_with_telegram import SignInWithTeleg
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.set_water_heater import SetWaterHeater
@@ -33,6 +34,7 @@ class CabinetUseCases:
     get_profile: GetProfile
     link_account: LinkAccount
     list_my_meters: ListMyMeters
+    read_meter_photo: ReadMeterPhoto
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
     request_password_reset: RequestPasswordReset
