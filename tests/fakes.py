@@ -41,6 +41,11 @@ from komunalka.application.notifications.ports import (
     Recipient,
     ReminderClaim,
 )
+from komunalka.application.readings.photo_evidence import (
+    DEFAULT_RETENTION_DAYS,
+    NewPhoto,
+    PhotoInfo,
+)
 from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
 from komunalka.application.readings.receipt_ports import HeldReceipt
 from komunalka.application.shared.actors import Actor
@@ -162,6 +167,9 @@ class State:
     tariffs: list[Tariff] = field(default_factory=list)
     identities: dict[tuple[str, str], Identity] = field(default_factory=dict)
     media: dict[str, tuple[bytes, str, datetime]] = field(default_factory=dict)
+    # meter photos kept as evidence, by id: the photo and what was read; retention by supplier
+    photos: dict[int, tuple[NewPhoto, int | None]] = field(default_factory=dict)
+    photo_retention: dict[int, int] = field(default_factory=dict)
     web_logins: dict[str, WebLogin] = field(default_factory=dict)
     staff: dict[int, StaffRecord] = field(default_factory=dict)
     web_sessions: dict[str, WebSession] = field(default_factory=dict)
@@ -528,6 +536,63 @@ class InMemoryMedia(_Repos):
 
     async def forget_before(self, before: datetime) -> None:
         self.s.media = {k: v for k, v in self.s.media.items() if v[2] >= before}
+
+
+class InMemoryPhotoStore(_Repos):
+    """`PhotoStore` (application/readings/photo_evidence.py) in memory."""
+
+    async def add(self, photo: NewPhoto) -> int:
+        photo_id = max(self.s.photos, default=0) + 1
+        self.s.photos[photo_id] = (photo, None)
+        return photo_id
+
+    async def set_read_value(self, photo_id: int, value: int | None) -> None:
+        photo, _ = self.s.photos[photo_id]
+        self.s.photos[photo_id] = (photo, value)
+
+    async def of_meter(self, meter_id: int) -> list[PhotoInfo]:
+        found = [
+            PhotoInfo(
+                i,
+                p.meter_id,
+                p.register,
+                p.period,
+                p.channel,
+                read,
+                p.image.sha256,
+                len(p.image.content),
+                p.image.width,
+                p.image.height,
+                p.received_at,
+            )
+            for i, (p, read) in self.s.photos.items()
+            if p.meter_id == meter_id
+        ]
+        return sorted(found, key=lambda p: (p.received_at, p.id), reverse=True)
+
+    async def content(self, photo_id: int) -> tuple[int, bytes] | None:
+        found = self.s.photos.get(photo_id)
+        return (found[0].meter_id, found[0].image.content) if found else None
+
+    async def retention(self) -> dict[int, int]:
+        suppliers = {p.supplier_id for p, _ in self.s.photos.values()}
+        return {s: self.s.photo_retention.get(s, DEFAULT_RETENTION_DAYS) for s in suppliers}
+
+    async def set_retention(self, supplier_code: str, days: int) -> bool:
+        found = [s.id for s in self.s.suppliers.values() if s.code == supplier_code]
+        for supplier_id in found:
+            self.s.photo_retention[supplier_id] = days
+        return bool(found)
+
+    async def forget(self, supplier_id: int, before: datetime) -> int:
+        gone = [
+            i
+            for i, (p, _) in self.s.photos.items()
+            if p.supplier_id == supplier_id and p.received_at < before
+        ]
+        for i in gone:
+            del self.s.photos[i]
+        return len(gone)
 
 
 class InMemoryTariffs(_Repos):
@@ -2055,6 +2120,7 @@ class InMemoryStore:
         self.feed = InMemorySupplierFeed()
         self.webhooks = InMemoryWebhookBook()
         self.receipt_records = InMemoryReceiptRecords()
+        self.photos = InMemoryPhotoStore()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

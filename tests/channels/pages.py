@@ -18,6 +18,7 @@ import uvicorn
 
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.meter_ocr import make_meter_reader
 from komunalka.adapters.passwords import Argon2Passwords
 from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 from komunalka.application.system.load_demo import DEMO_LOGIN, DEMO_PASSWORD, DemoReport
@@ -62,6 +63,7 @@ def wire(uow: SqlStorage, clock: FakeClock, settings: Settings) -> Wiring:
         passwords=PASSWORDS,
         spreadsheets=OpenpyxlSpreadsheets(),
         dialogs=SqlDialogStateStore(uow.engine),
+        meter_reader=make_meter_reader(),  # the ocr extra's, loaded at the first photo
     )
 
 

@@ -376,6 +376,7 @@ def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_
         "Job write_period_files",
         "Job deliver_webhooks",
         "Job clean_up",
+        "Job forget_expired_photos",
     ]
     again = run("worker", "--once")
     assert again.output.splitlines()[0] == (

@@ -34,6 +34,7 @@ POLICY: list[tuple[str, set[str]]] = [
     (r"^/operator/(staff|suppliers|reminders)", {"admin"}),
     # supplier staff may look accounts up, not take readings
     (r"^/operator/accounts/[^/]+/(readings|corrections)", {"call_center", "district", "admin"}),
+    (r"^/operator/photo-reads/", {"call_center", "district", "admin"}),  # a caller's photo
     (r"^/operator", {"call_center", "district", "supplier", "admin"}),
     (r"^/supplier", {"supplier", "admin"}),
     (r"^/", {"resident"}),

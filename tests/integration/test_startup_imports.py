@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pytest
 
-NOT_AT_START = ("aiogram", "matplotlib", "openpyxl", "taskiq", "taskiq_redis", "PIL", "numpy")
+NOT_AT_START = (
+    "aiogram",
+    "matplotlib",
+    "openpyxl",
+    "taskiq",
+    "taskiq_redis",
+    "PIL",
+    "numpy",
+    "cv2",  # the ocr extra: loaded at the first photo (ADR 0027)
+    "onnxruntime",
+    "rapidocr",
+)
 
 BUILD_THE_APP = """
 import json, sys

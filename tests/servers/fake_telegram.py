@@ -7,6 +7,11 @@ misbehave on its own, all off by default: `limit_per_second` answers 429 (with
 last second; chats in `blocked` answer 403 "bot was blocked by the user", chats in `missing` 400
 "chat not found"; `error_rate` and `too_many_rate` answer a random share of sends 502 or 429,
 drawn from a generator seeded with `seed`.
+
+Files users sent: `add_file(bytes)` gives a file id for an update's `photo`; `getFile` answers its
+`file_path` and `file_size` (400 "file not found" for an unknown id; Telegram's getFile refuses
+files over 20 MB the same way) and `GET /file/bot<token>/<file_path>` serves the bytes (404 for
+an unknown path). `fail_download` answers the next download with that status.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ class FakeTelegram(LocalServer):
     too_many_rate: float = 0.0
     seed: int = 0
     latency: float = 0.0  # seconds each sendMessage takes to answer, as over a real network
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)  # the file paths downloaded, in order
+    download_failures: deque[int] = field(default_factory=deque)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _delivered: deque[float] = field(default_factory=deque)
     _random: random.Random = field(init=False)
@@ -81,8 +89,29 @@ class FakeTelegram(LocalServer):
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
+    def add_file(self, content: bytes) -> str:
+        file_id = f"AgAC{len(self.files) + 1:04d}"
+        self.files[file_id] = content
+        return file_id
+
+    def fail_download(self, status: int) -> None:
+        self.download_failures.append(status)
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        if self.download_failures:
+            return web.Response(status=self.download_failures.popleft())
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="image/jpeg")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -103,6 +132,10 @@ class FakeTelegram(LocalServer):
             return _json(body, status)
         if method == "sendMessage" and (fault := self._fault(call, str(params.get("chat_id")))):
             return fault
+        if method == "getFile" and str(params.get("file_id")) not in self.files:
+            call.status = 400
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: file not found"}
+            return _json(body, 400)
         return _json({"ok": True, "result": self._result(method, params)})
 
     def _fault(self, call: Call, chat: str) -> web.Response | None:
@@ -146,6 +179,16 @@ class FakeTelegram(LocalServer):
         if method == "getUpdates":
             offset = int(params.get("offset") or 0)
             return [u for u in self.updates if u["update_id"] >= offset]
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            size = len(self.files[file_id])
+            path = f"photos/{file_id}.jpg"
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": path,
+            }
         if method == "getMe":
             return {"id": 123456, "is_bot": True, "first_name": "Komunalka", "username": "k_bot"}
         return True

@@ -4,7 +4,9 @@ It can misbehave like the real one, all off by default: receivers in `unsubscrib
 6 (receiverNotSubscribed), in `missing` status 5 (receiverNotRegistered), on `send_message` and
 in a broadcast's `failed_list`; a broadcast of more than 300 receivers answers 3 (badData);
 `error_rate` answers a random share of calls HTTP 500 (seeded with `seed`); `billing_status`, when
-set, is in every answer.
+set, is in every answer. Pictures users sent: `add_media(bytes)` gives the URL an update's
+`message.media` carries (`GET /media/<name>`, 404 for an unknown one); `media_fetches` counts
+the downloads.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class FakeViber(LocalServer):
     billing_status: int | None = None
     seed: int = 0
     latency: float = 0.0  # seconds each send_message takes to answer, as over a real network
+    media: dict[str, bytes] = field(default_factory=dict)
+    media_fetches: list[str] = field(default_factory=list)
     _random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,8 +45,21 @@ class FakeViber(LocalServer):
     def sent(self, method: str = "send_message") -> list[dict[str, Any]]:
         return [body for name, body in self.calls if name == method]
 
+    def add_media(self, content: bytes) -> str:
+        name = f"img{len(self.media) + 1}.jpg"
+        self.media[name] = content
+        return f"{self.url}/media/{name}"
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/pa/{method}", self._handle)
+        app.router.add_get("/media/{name}", self._media)
+
+    async def _media(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.media_fetches.append(name)
+        if "X-Viber-Auth-Token" in request.headers or name not in self.media:
+            return web.Response(status=404)
+        return web.Response(body=self.media[name], content_type="image/jpeg")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("X-Viber-Auth-Token") != self.token:

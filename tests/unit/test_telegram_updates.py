@@ -75,3 +75,22 @@ def test_updates_the_bot_does_not_answer_are_ignored(update: dict[str, Any]) -> 
 def test_a_body_that_is_not_an_update_is_refused(body: dict[str, Any]) -> None:
     with pytest.raises(NotAnUpdate):
         parse(body)
+
+
+def test_a_photo_is_its_largest_size_and_an_image_file_is_a_photo_too() -> None:
+    sizes = [
+        {"file_id": "big", "file_unique_id": "b", "width": 1280, "height": 960},
+        {"file_id": "small", "file_unique_id": "s", "width": 90, "height": 68},
+    ]
+    found = parse({"update_id": 3, "message": message(photo=sizes)})
+    assert found is not None and found.event == Event(EventKind.PHOTO)
+    assert found.file_id == "big"
+    image = {"file_id": "doc", "mime_type": "image/png"}
+    found = parse({"update_id": 4, "message": message(document=image)})
+    assert found is not None and (found.event.kind, found.file_id) == (EventKind.PHOTO, "doc")
+    pdf = {"file_id": "pdf", "mime_type": "application/pdf"}
+    found = parse({"update_id": 5, "message": message(document=pdf)})
+    assert found is not None and found.event == Event(EventKind.TEXT, "")
+    assert found.file_id is None
+    with pytest.raises(NotAnUpdate):
+        parse({"update_id": 6, "message": message(photo=[{"width": 1, "height": 1}])})

@@ -170,6 +170,7 @@ def notice_senders(
 
 def build(settings: Settings) -> Container:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    from komunalka.adapters.meter_ocr import make_meter_reader
     from komunalka.adapters.passwords import Argon2Passwords
     from komunalka.adapters.spreadsheets import OpenpyxlSpreadsheets
 
@@ -195,6 +196,7 @@ def build(settings: Settings) -> Container:
             lease=timedelta(seconds=max(settings.send_lease, settings.webhook_timeout * 3)),
         ),
         retention=retention(settings),
+        meter_reader=make_meter_reader(),  # the ocr extra's, when installed (ADR 0027)
     )
     return Container(settings, engine, use_cases)
 

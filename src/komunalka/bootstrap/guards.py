@@ -16,6 +16,8 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
         ("/api/", settings.body_limit_api),
         ("/webhooks/", settings.body_limit_webhooks),
         ("/supplier/registry", settings.body_limit_upload),
+        ("/readings/photo", settings.body_limit_photo),
+        ("/operator/photo-reads/", settings.body_limit_photo),
     ]
     app.add_middleware(BodyLimits, limits=limits, default=settings.body_limit_default)
     # added last, so outermost: even a refused body's 413 carries the headers

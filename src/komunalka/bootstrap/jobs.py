@@ -43,6 +43,8 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),
     # What only grew and outlived its use, in bounded batches (application/system/clean_up.py).
     ("clean_up", lambda _: timedelta(minutes=10)),
+    # Meter photos past their supplier's retention (ADR 0027): days matter, not minutes.
+    ("forget_expired_photos", lambda _: timedelta(hours=1)),
 )
 
 

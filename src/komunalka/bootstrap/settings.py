@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     body_limit_webhooks: int = Field(default=1024 * 1024, ge=1024)
     body_limit_upload: int = Field(default=301 * 1024 * 1024, ge=1024)
     body_limit_default: int = Field(default=256 * 1024, ge=1024)
+    # A meter's photo uploaded in the cabinet (the photo itself is refused above 10 MB).
+    body_limit_photo: int = Field(default=11 * 1024 * 1024, ge=1024)
     # A request's head (request line and headers), in bytes (431 above it), and the seconds it
     # may take to arrive; the seconds an idle keep-alive connection is kept.
     header_limit: int = Field(default=16 * 1024, ge=1024)

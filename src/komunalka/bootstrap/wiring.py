@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.evidence_images import PillowEvidenceImages
 from komunalka.adapters.signing import ItsDangerousSigner
 from komunalka.application.accounts.caretakers import (
     AcceptCaretaking,
@@ -30,6 +31,13 @@ from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
 from komunalka.application.readings.media import FetchPicture, PublishPicture
+from komunalka.application.readings.photo_evidence import (
+    ForgetExpiredPhotos,
+    MeterPhotos,
+    SetPhotoRetention,
+)
+from komunalka.application.readings.photo_reading import MeterReader, NoMeterReader
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.receipt_ports import ReceiptSigner
@@ -163,6 +171,7 @@ class Wiring:
         webhook_policy: WebhookPolicy | None = None,
         receipt_keys: ReceiptSigner | None = None,
         retention: Retention | None = None,
+        meter_reader: MeterReader | None = None,
     ) -> Wiring:
         """`notices`: the reminders' senders by channel (none: reminders are recorded as
         failed, "no sender"); `signer`: signs the links that act without signing in (a random
@@ -172,10 +181,11 @@ class Wiring:
         and caches, and the count of revoked tokens (this process's, unless given); `webhooks`:
         posts suppliers' webhooks (none: the job `deliver_webhooks` is not wired, and feeds
         are numbered when read); `receipt_keys`: sign and check receipts (a key made for the
-        process when none is given)."""
+        process when none is given); `meter_reader`: reads meters from photos (none: photos are
+        not read, the value is typed)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
-        readings = _readings(uow, clock)
+        readings = _readings(uow, clock, meter_reader or NoMeterReader())
         suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
         if webhooks is not None:
             suppliers["deliver_webhooks"] = DeliverWebhooks(
@@ -219,7 +229,7 @@ class Wiring:
 # One function per feature: what each feature's use cases are made of.
 
 
-def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, Any]:
     # counts what it accepts by channel (bootstrap/metrics.py)
     submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
@@ -233,6 +243,12 @@ def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),
+        "read_meter_photo": ReadMeterPhoto(
+            uow, uow.meters, uow.readings, uow.photos, PillowEvidenceImages(), reader, clock
+        ),
+        "meter_photos": MeterPhotos(uow, uow.meters, uow.photos),
+        "forget_expired_photos": ForgetExpiredPhotos(uow, uow.photos, clock),
+        "set_photo_retention": SetPhotoRetention(uow, uow.photos),
     }
 
 

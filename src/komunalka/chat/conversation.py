@@ -109,6 +109,8 @@ async def on(t: Turn, event: Event) -> list[Reply]:
         return await on_start(t, event.value.strip())
     if event.kind is EventKind.BUTTON:
         return await on_button(t, event.value)
+    if event.kind is EventKind.PHOTO:
+        return await sending.on_photo(t, event.photo)
     return await on_text(t, event.value)
 
 

@@ -10,6 +10,7 @@ class EventKind(StrEnum):
     START = "start"  # /start, with a payload from a deep link when there is one
     TEXT = "text"
     BUTTON = "button"
+    PHOTO = "photo"  # a picture sent: `photo` holds its bytes (empty when it could not be had)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class Event:
     kind: EventKind
     value: str = ""
     language: str | None = None
+    photo: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

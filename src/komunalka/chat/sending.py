@@ -25,6 +25,7 @@ from komunalka.application.readings.readings_sheet import (
     SheetMeter,
 )
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
+from komunalka.chat import photos
 from komunalka.chat.model import Reply
 from komunalka.chat.notes import estimate_lines
 from komunalka.chat.state import SendConfirm, Sending
@@ -37,7 +38,7 @@ from komunalka.i18n import day_in_words
 # A question's buttons name its meter (and zone): `unchanged:<meter>:<zone>`, `skip:<meter>`,
 # `confirm:<meter>`, `reenter:<meter>`, so one pressed on an earlier question is told apart
 # (see `steps`). The bare ones, on messages sent before, act on the question now.
-ACTIONS = ("unchanged", "skip", "confirm", "reenter")
+ACTIONS = ("unchanged", "skip", "confirm", "reenter", *photos.ACTIONS)
 # Values of several zones typed in one message: one a line, or split by a slash.
 BETWEEN_ZONES = re.compile(r"[\r\n/]")
 
@@ -47,9 +48,10 @@ Confirmed = tuple[tuple[str, str], ...]  # (zone, code)
 def asks(walk: Walk, action: str) -> bool:
     """Whether a button is one of the current question's."""
     q = walk.question
-    return action in ("unchanged", "skip") or action in (
-        f"unchanged:{q.meter}:{q.zone}",
-        f"skip:{q.meter}",
+    return (
+        action in ("unchanged", "skip")
+        or action in (f"unchanged:{q.meter}:{q.zone}", f"skip:{q.meter}")
+        or photos.asks(q.meter, q.zone, action)
     )
 
 
@@ -76,7 +78,24 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
         return await next_meter(t, replace(walk, notes=(*walk.notes, skipped)))
     if kind == "unchanged":
         return await unchanged(t, walk)
+    if kind == "photook":
+        return await answer(t, walk.answer(photos.confirmed_value(action)))
+    if kind == "phototype":
+        return [Reply(t.say("chat.photo_type_it")), question(t, walk)]
     return [question(t, walk)]
+
+
+async def on_photo(t: Turn, image: bytes) -> list[Reply]:
+    """A photo of the meter asked now: its reading offered for a yes, or why not."""
+    state = t.state
+    if isinstance(state, SendConfirm):
+        return [Reply(t.say("chat.send_confirm_first")), confirm_question(t)]
+    if not isinstance(state, Sending):
+        return [t.menu(t.say("chat.photo_outside_round"))]
+    said = await photos.offer(t, state.walk.question, image)
+    if said.buttons:
+        return [said]
+    return [said, question(t, state.walk)]
 
 
 async def on_text(t: Turn, text: str) -> list[Reply]:

@@ -28,7 +28,17 @@ from komunalka.chat.state import (
 from komunalka.chat.turn import Turn
 
 # Buttons that belong to one step's question: they mean nothing once it is over.
-STEP_ONLY = ("unchanged", "skip", "confirm", "reenter", "linkyes", "fixconfirm", "sup")
+STEP_ONLY = (
+    "unchanged",
+    "skip",
+    "confirm",
+    "reenter",
+    "linkyes",
+    "fixconfirm",
+    "sup",
+    "photook",
+    "phototype",
+)
 
 
 def kind(action: str) -> str:

@@ -11,6 +11,7 @@ from komunalka.application.notifications.reachable_again import ReachableAgain
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.set_water_heater import SetWaterHeater
@@ -37,3 +38,4 @@ class ChatUseCases:
     accept_caretaking: AcceptCaretaking
     show_caretaking: ShowCaretaking
     act_for: ActFor
+    read_meter_photo: ReadMeterPhoto

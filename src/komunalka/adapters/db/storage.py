@@ -20,6 +20,7 @@ from komunalka.adapters.db.identity import (
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
+from komunalka.adapters.db.photos import SqlPhotoStore
 from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (
@@ -97,3 +98,4 @@ class SqlStorage(SqlTransactions):
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()
         self.receipt_records = SqlReceiptRecords()
+        self.photos = SqlPhotoStore()

@@ -49,6 +49,8 @@ suppliers = Table(
     Column("services", String(200), nullable=False),
     # The format of the period's file written when a window closes: csv, xlsx or json.
     Column("file_format", String(8), nullable=False, server_default="csv"),
+    # Days a meter photo is kept as evidence (ADR 0027); the worker deletes older ones.
+    Column("photo_retention_days", Integer, nullable=False, server_default="730"),
 )
 
 accounts = Table(
@@ -134,6 +136,29 @@ media = Table(
     Column("content", LargeBinary, nullable=False),
     Column("content_type", String(40), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# Photos of meters kept as evidence of a reading (ADR 0027): re-encoded with no EXIF, with the
+# kept file's SHA-256; deleted after their supplier's `photo_retention_days`.
+meter_photos = Table(
+    "meter_photos",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("meter_id", BigInteger, ForeignKey("meters.id"), nullable=False, index=True),
+    Column("register", String(20), nullable=False),
+    Column("supplier_id", Integer, ForeignKey("suppliers.id"), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("resident_id", BigInteger, nullable=True),
+    # What the reader read (the integer part), if it read anything that fit the meter.
+    Column("read_value", BigInteger, nullable=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Index("ix_meter_photos_supplier_received", "supplier_id", "received_at"),
 )
 
 # Updates a messenger delivered, by its own id: the same update twice has one effect. A turn

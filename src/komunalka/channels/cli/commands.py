@@ -44,6 +44,7 @@ class Commands:
             ("export", self.export),
             ("non-submitters", self.non_submitters),
             ("send-outbox", self.send_outbox),
+            ("photo-retention", self.photo_retention),
         ):
             app.command(name)(command)
 
@@ -64,6 +65,20 @@ class Commands:
             for v in exc.violations:
                 err.print(f"[red]{self.say(v.code, **v.params)}[/red]")
             raise typer.Exit(2) from exc
+
+    def photo_retention(
+        self,
+        supplier: Annotated[str, typer.Argument(help="The supplier's code.")],
+        days: Annotated[int, typer.Argument(help="Days a meter photo is kept (1-3650).")],
+    ) -> None:
+        """Set how long the supplier's meter photos are kept as evidence; the worker deletes
+        older ones (730 days unless set)."""
+
+        async def work(uc: CliUseCases) -> None:
+            await uc.set_photo_retention(supplier, days)
+            typer.echo(self.say("cli.photo_retention_set", supplier=supplier, days=days))
+
+        self.run(work)
 
     def demo(self) -> None:
         """Load the demo suppliers, accounts, meters and a year of history."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from komunalka.application.identity.issue_token import IssueToken, RevokeToken
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox
 from komunalka.application.notifications.manage_reminders import ShowReminders
+from komunalka.application.readings.photo_evidence import SetPhotoRetention
 from komunalka.application.readings.verify_receipt import VerifyReceipt
 from komunalka.application.suppliers.export_readings import ExportReadings
 from komunalka.application.suppliers.import_registry import ImportRegistryFile
@@ -26,5 +27,6 @@ class CliUseCases:
     load_demo: LoadDemo
     non_submitters: ListNonSubmitters
     revoke_token: RevokeToken
+    set_photo_retention: SetPhotoRetention
     show_reminders: ShowReminders
     verify_receipt: VerifyReceipt

@@ -13,8 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from komunalka.application.identity.sign_in import Viewer
+from komunalka.application.readings.photo_reading import ReadFailure, shown
+from komunalka.application.readings.read_meter_photo import ReadMeterPhotoRequest
 from komunalka.application.readings.readings_sheet import SheetAnswer
 from komunalka.application.readings.submit_readings import SubmitReadingsResult
 from komunalka.application.staff.find_accounts import SearchKind
@@ -26,6 +29,7 @@ from komunalka.application.staff.submit_for_caller import (
 from komunalka.application.staff.view_account import AccountCard
 from komunalka.channels.ids import BigId
 from komunalka.channels.operator.admin import add_admin_routes
+from komunalka.channels.operator.photos import add_photo_routes
 from komunalka.channels.operator.trail import trail_lines
 from komunalka.channels.operator.use_cases import OperatorUseCases
 from komunalka.channels.operator.views import (
@@ -41,6 +45,7 @@ from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages, language_of
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
+from komunalka.i18n import translate
 
 ConsoleViewer = Annotated[Viewer, Depends(CONSOLE)]
 TakerViewer = Annotated[Viewer, Depends(TAKERS)]
@@ -51,6 +56,7 @@ def build_router(use_cases: OperatorUseCases, pages: Pages) -> APIRouter:
         prefix="/operator", dependencies=[Depends(csrf_protect)], include_in_schema=False
     )
     ConsolePages(use_cases, pages).register(router)
+    add_photo_routes(router, use_cases, pages)
     add_admin_routes(router, use_cases, pages)
     return router
 
@@ -74,8 +80,44 @@ class ConsolePages:
                 ("POST", "/accounts/{account_id}/readings", self.send_readings),
                 ("GET", corrections, self.correction_form),
                 ("POST", corrections, self.correct),
+                ("POST", "/photo-reads/{account_id}", self.read_photo),
             ],
         )
+
+    async def read_photo(
+        self, request: Request, account_id: BigId, viewer: TakerViewer
+    ) -> Response:
+        """A photo the caller sent (by mail, a messenger) for one register of the account: read
+        and kept as evidence (ReadMeterPhoto), then the caller's form with the value filled in
+        for the operator to check with the caller and send; nothing is submitted here."""
+        card = await self._card(viewer, account_id)
+        if card is None:
+            return not_found(self.pages, request)
+        raw = await request.form()
+        key = str(raw.get("key", ""))
+        upload = raw.get("photo")
+        image = await upload.read() if isinstance(upload, UploadFile) else b""
+        open_ = [m for m in card.sheet.meters if m.overview.status.value in ("sent", "due")]
+        line = next((x for m in open_ for x in m.lines if x.key == key), None)
+        language = language_of(request, viewer)
+        context = _form_context(viewer, card, {})
+        if line is None or not image:
+            context["errors"] = [translate("cabinet.photo_choose", language)]
+            return self.pages.render(request, "operator/readings.html", context, status_code=400)
+        asked = ReadMeterPhotoRequest(viewer.actor, line.meter_id, line.register, image)
+        try:
+            read = await self.use_cases.read_meter_photo(asked)
+        except DomainError as error:
+            context["errors"] = messages(error, language, card)
+            return self.pages.render(request, "operator/readings.html", context, status_code=400)
+        if read.value is None:
+            code = (read.failure or ReadFailure.UNREADABLE).value
+            context["errors"] = [translate(code, language)]
+            return self.pages.render(request, "operator/readings.html", context, status_code=400)
+        context["form"] = {f"value.{key}": str(read.value)}
+        said = translate("cabinet.photo_read", language, {"value": shown(read.value, read.digits)})
+        context["notice"] = said
+        return self.pages.render(request, "operator/readings.html", context)
 
     async def search(
         self, request: Request, viewer: ConsoleViewer, kind: str = "", q: str = ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
+from komunalka.application.readings.photo_evidence import MeterPhotos
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.staff.find_accounts import FindAccounts
 from komunalka.application.staff.manage_staff import AddStaff, ListStaff, UpdateStaff
 from komunalka.application.staff.manage_suppliers import ListSuppliers, SaveSupplier
@@ -23,6 +25,8 @@ class OperatorUseCases:
     find_accounts: FindAccounts
     list_staff: ListStaff
     list_suppliers: ListSuppliers
+    meter_photos: MeterPhotos
+    read_meter_photo: ReadMeterPhoto
     save_supplier: SaveSupplier
     show_reminders: ShowReminders
     submit_for_caller: SubmitForCaller

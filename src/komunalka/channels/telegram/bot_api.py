@@ -42,6 +42,7 @@ class BotApi:
     def __init__(self, client: httpx.AsyncClient, token: str) -> None:
         self._client = client
         self._prefix = f"/bot{token}/"
+        self._files = f"/file/bot{token}/"
 
     async def call(
         self, method: str, params: dict[str, Any], answer_within: float | None = None
@@ -64,6 +65,29 @@ class BotApi:
         if reply_markup is not None:
             params["reply_markup"] = reply_markup
         return await self.call("sendMessage", params)
+
+    async def download(self, file_id: str, most: int) -> bytes | None:
+        """A file the user sent (getFile, then its download), or None when it is larger than
+        `most` bytes or gone; Bot API errors as for any call."""
+        found = await self.call("getFile", {"file_id": file_id})
+        path = found.get("file_path") if isinstance(found, dict) else None
+        size = found.get("file_size") if isinstance(found, dict) else None
+        if not isinstance(path, str) or (isinstance(size, int) and size > most):
+            return None
+        body = bytearray()
+        try:
+            async with self._client.stream("GET", self._files + path) as answer:
+                if answer.status_code >= 500:
+                    raise ServerError(answer.status_code, answer.reason_phrase)
+                if not answer.is_success:
+                    return None
+                async for chunk in answer.aiter_bytes():
+                    body += chunk
+                    if len(body) > most:
+                        return None
+        except httpx.TransportError as exc:
+            raise NetworkError(f"download: {type(exc).__name__}") from exc
+        return bytes(body)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from komunalka.application.readings.read_meter_photo import MAX_PHOTO_BYTES
 from komunalka.channels.telegram.bot_api import (
     BotApi,
     BotApiError,
@@ -74,12 +76,25 @@ class TelegramDoor:
                 await self._send_picture(chat_id, replies[-1])
 
         delivery = str(found.update_id)
+        event = found.event
+        if found.file_id is not None:
+            event = replace(event, photo=await self._photo(found.file_id))
         replies = await self._conversation.handle(
-            str(found.user_id), found.name, found.event, delivery, send=hand_over
+            str(found.user_id), found.name, event, delivery, send=hand_over
         )
         if not answer or not replies:  # sent, or a repeat of a finished turn
             return None
         return _send_message_call(chat_id, replies[-1])
+
+    async def _photo(self, file_id: str) -> bytes:
+        """The photo's bytes; empty when Telegram will not give it (too large, gone): the
+        conversation then asks for another or a typed value."""
+        try:
+            found = await self._call(lambda: self._bot.download(file_id, MAX_PHOTO_BYTES))
+        except (BotApiError, NetworkError) as exc:
+            log.info("telegram: photo not downloaded: %s", exc)
+            return b""
+        return found or b""
 
     async def _answer_callback(self, callback: str) -> None:
         """Telegram refuses a second answer to a query, and one too old (a turn carried out

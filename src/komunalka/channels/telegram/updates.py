@@ -2,9 +2,10 @@
 
 Read by hand, as the Bot API documents it (https://core.telegram.org/bots/api#update): only the
 fields the bot needs, checked for their types. Answered: a `message` from a user and a
-`callback_query` with its data and message. Everything else (edited messages, channel posts, a
-button of an inline message, a message with no sender) is ignored, as it was with aiogram's
-models; a body with no integer `update_id` is not an update.
+`callback_query` with its data and message; a message's photo (its largest size) or an image
+sent as a file is a PHOTO event whose bytes the door fetches (`Incoming.file_id`). Everything
+else (edited messages, channel posts, a button of an inline message, a message with no sender)
+is ignored, as it was with aiogram's models; a body with no integer `update_id` is not an update.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Incoming:
     name: str
     event: Event
     callback: str | None = None
+    file_id: str | None = None  # a photo's, for the door to download (getFile)
 
 
 def parse(payload: dict[str, Any]) -> Incoming | None:
@@ -48,6 +50,10 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
     if user is None:
         return None
     user_id, name, language = _user(user)
+    file_id = _picture(message)
+    if file_id is not None:
+        event = Event(EventKind.PHOTO, "", language)
+        return Incoming(update_id, _chat_id(message), user_id, name, event, file_id=file_id)
     text = message.get("text")
     if text is None:
         text = ""  # a photo or a sticker reads as empty text
@@ -58,6 +64,27 @@ def parse(payload: dict[str, Any]) -> Incoming | None:
     else:
         event = Event(EventKind.TEXT, text, language)
     return Incoming(update_id, _chat_id(message), user_id, name, event)
+
+
+def _picture(message: dict[str, Any]) -> str | None:
+    """The file id of a photo's largest size, or of a document that is an image."""
+    photo = message.get("photo")
+    if isinstance(photo, list) and photo:
+        sizes = [_object(p) for p in photo]
+        largest = max(sizes, key=lambda p: _size(p.get("width")) * _size(p.get("height")))
+        file_id = largest.get("file_id")
+        if not isinstance(file_id, str):
+            raise NotAnUpdate("a photo with no file id")
+        return file_id
+    document = message.get("document")
+    if isinstance(document, dict) and str(document.get("mime_type", "")).startswith("image/"):
+        file_id = document.get("file_id")
+        return file_id if isinstance(file_id, str) else None
+    return None
+
+
+def _size(value: Any) -> int:
+    return value if _is_int(value) else 0
 
 
 def _pressed(update_id: int, query: dict[str, Any]) -> Incoming | None:

@@ -1,18 +1,22 @@
 """Viber callbacks → conversation events; replies → `send_message` with a keyboard.
 
 A button press comes back as a text message carrying the button's ActionBody; the door marks
-its own ActionBodies with a prefix, so a typed text is never taken for a button. Each callback is
-acted on once (the conversation records its message_token first). Delivery receipts are ignored;
-`unsubscribed` stops reminders to that user, `subscribed` lets them go again.
+its own ActionBodies with a prefix, so a typed text is never taken for a button. A picture
+message is a photo of the meter: fetched from Viber's media URL before the turn (ADR 0027).
+Each callback is acted on once (the conversation records its message_token first). Delivery
+receipts are ignored; `unsubscribed` stops reminders to that user, `subscribed` lets them go
+again.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from komunalka.application.readings.read_meter_photo import MAX_PHOTO_BYTES
 from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.chat.conversation import Conversation
 from komunalka.chat.model import Event, EventKind, Reply
@@ -81,11 +85,13 @@ class ViberDoor:
             return None
         text = _text(message.get("text"))
         language = _language(sender.get("language"))
-        event = (
-            Event(EventKind.BUTTON, text.removeprefix(BUTTON), language)
-            if text.startswith(BUTTON)
-            else Event(EventKind.TEXT, text, language)
-        )
+        if message.get("type") == "picture":
+            photo = await self._picture(message.get("media"))
+            event = Event(EventKind.PHOTO, "", language, photo=photo)
+        elif text.startswith(BUTTON):
+            event = Event(EventKind.BUTTON, text.removeprefix(BUTTON), language)
+        else:
+            event = Event(EventKind.TEXT, text, language)
         name = _text(sender.get("name"), 200)
 
         async def hand_over(replies: list[Reply]) -> None:
@@ -94,6 +100,36 @@ class ViberDoor:
 
         await self._conversation.handle(user_id, name, event, token, send=hand_over)
         return None
+
+    async def _picture(self, media: Any) -> bytes:
+        """A picture message's photo, fetched from its `media` URL: only from Viber's own hosts
+        (``*.viber.com`` over HTTPS, or the API's host), without the bot's token, at most
+        MAX_PHOTO_BYTES; empty when it cannot be had (the conversation then asks again)."""
+        if not isinstance(media, str) or not self._may_fetch(media):
+            return b""
+        body = bytearray()
+        try:
+            async with (
+                httpx.AsyncClient(timeout=30, follow_redirects=False) as client,
+                client.stream("GET", media) as answer,
+            ):
+                if not answer.is_success:
+                    return b""
+                async for chunk in answer.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_PHOTO_BYTES:
+                        return b""
+        except httpx.HTTPError as exc:
+            log.info("viber: picture not downloaded: %s", type(exc).__name__)
+            return b""
+        return bytes(body)
+
+    def _may_fetch(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host and host == self._client.base_url.host:
+            return parts.scheme in ("http", "https")
+        return parts.scheme == "https" and host.endswith(".viber.com")
 
     async def send(self, user_id: str, reply: Reply) -> None:
         if reply.picture and self._public_url:

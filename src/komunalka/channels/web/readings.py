@@ -16,11 +16,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from komunalka import formats
 from komunalka.application.identity.sign_in import Viewer
 from komunalka.application.readings.list_my_meters import MeterOverview
+from komunalka.application.readings.photo_reading import ReadFailure, shown
+from komunalka.application.readings.read_meter_photo import ReadMeterPhotoRequest
 from komunalka.application.readings.readings_sheet import ReadingsSheet, SheetAnswer
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
 from komunalka.application.shared.actors import Actor
@@ -50,6 +52,7 @@ class Row:
     # (code, words) of warnings the resident may confirm
     warnings: list[tuple[str, str]] = field(default_factory=list)
     previous_words: str = ""  # `previous` as the page's language writes it
+    photo: str = ""  # "The photo reads 00117: check it and send", after a photo was read
 
     @property
     def key(self) -> str:
@@ -134,8 +137,64 @@ class ReadingsPages:
 
     def register(self, router: APIRouter) -> None:
         add_pages(
-            router, [("GET", "/readings", self.readings_form), ("POST", "/readings", self.send)]
+            router,
+            [
+                ("GET", "/readings", self.readings_form),
+                ("POST", "/readings", self.send),
+                ("POST", "/readings/photo", self.photo),
+            ],
         )
+
+    async def photo(self, request: Request, viewer: Resident) -> Response:
+        """A photo of one due register's meter: read and checked (ReadMeterPhoto, which keeps
+        it as evidence), then the form again with the value read filled in for the resident to
+        check and send, or why it was not read. Nothing is submitted here (ADR 0027)."""
+        form = await request.form()
+        language = self.cab.language(request, viewer)
+        sheet = await self.uc.readings_sheet(viewer.subject_id)
+        rows = due_rows(sheet, language)
+        chosen = next((r for r in rows if r.key == str(form.get("key", ""))), None)
+        upload = form.get("photo")
+        image = await upload.read() if isinstance(upload, UploadFile) else b""
+        if chosen is None or not image:
+            return self._photo_answer(request, viewer, rows, sheet, "cabinet.photo_choose")
+        request_ = ReadMeterPhotoRequest(
+            viewer.actor, chosen.overview.meter.id, chosen.register, image
+        )
+        try:
+            read = await self.uc.read_meter_photo(request_)
+        except DomainError as error:
+            code = error.violations[0].code
+            return self._photo_answer(request, viewer, rows, sheet, code, chosen, error)
+        if read.value is None:
+            failure = (read.failure or ReadFailure.UNREADABLE).value
+            return self._photo_answer(request, viewer, rows, sheet, failure, chosen)
+        chosen.value = str(read.value)
+        notice = translate(
+            "cabinet.photo_read", language, {"value": shown(read.value, read.digits)}
+        )
+        chosen.photo = notice
+        overviews = [m.overview for m in sheet.meters]
+        return self._render(request, viewer, rows, secrets.token_urlsafe(16), overviews=overviews)
+
+    def _photo_answer(
+        self,
+        request: Request,
+        viewer: Viewer,
+        rows: list[Row],
+        sheet: ReadingsSheet,
+        code: str,
+        chosen: Row | None = None,
+        error: DomainError | None = None,
+    ) -> HTMLResponse:
+        language = self.cab.language(request, viewer)
+        params = error.violations[0].params if error else {}
+        said = translate(code, language, params)
+        if chosen is not None:
+            chosen.errors.append(said)
+        overviews = [m.overview for m in sheet.meters]
+        context: dict[str, Any] = {"overviews": overviews, "errors": [said]}
+        return self._render(request, viewer, rows, secrets.token_urlsafe(16), 400, **context)
 
     async def readings_form(self, request: Request, viewer: Resident) -> Response:
         return await self.show_form(request, viewer, ForWhom(viewer.actor))

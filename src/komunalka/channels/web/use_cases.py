@@ -22,6 +22,7 @@ from komunalka.application.identity.sign_in_with_telegram import SignInWithTeleg
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
+from komunalka.application.readings.read_meter_photo import ReadMeterPhoto
 from komunalka.application.readings.reading_history import ReadingHistory
 from komunalka.application.readings.readings_sheet import ShowReadingsSheet
 from komunalka.application.readings.set_water_heater import SetWaterHeater
@@ -47,6 +48,7 @@ class CabinetUseCases:
     invite_caretaker: InviteCaretaker
     link_account: LinkAccount
     list_my_meters: ListMyMeters
+    read_meter_photo: ReadMeterPhoto
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
     remove_co_resident: RemoveCoResident
