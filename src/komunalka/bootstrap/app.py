@@ -121,6 +121,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from komunalka.channels.web.unsubscribe import build_unsubscribe_router
 
     app.include_router(build_unsubscribe_router(container.use_cases.stop_reminders, pages))
+    from komunalka.channels.web.alerts import build_alerts_router
+
+    app.include_router(build_alerts_router(container.use_cases.confirm_alert, pages))
     install_page_handlers(app, pages)
     # operator console (channels/operator)
     app.include_router(operator_router(cases.door(OperatorUseCases), pages))

@@ -26,11 +26,13 @@ from komunalka.application.identity.sign_in_with_telegram import SignInWithTeleg
 from komunalka.application.identity.stop_reminders import PURPOSE as STOP_PURPOSE
 from komunalka.application.identity.stop_reminders import StopReminders
 from komunalka.application.notifications.channels import NoticeSender
+from komunalka.application.notifications.confirm_alert import ConfirmAlert, ListAlerts
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
 from komunalka.application.notifications.reachable_again import MarkUnreachable, ReachableAgain
+from komunalka.application.notifications.send_alerts import SendAlerts
 from komunalka.application.notifications.send_reminders import SendReminders
 from komunalka.application.shared.ports import (
     Clock,
@@ -39,6 +41,7 @@ from komunalka.application.shared.ports import (
     PasswordHasher,
     Ticks,
 )
+from komunalka.channels.reminders.alerts import AlertTexts
 from komunalka.channels.reminders.wording import ReminderTexts
 from komunalka.domain.reminders import QuietHours
 
@@ -96,6 +99,28 @@ def notifications(
         ),
         "reachable_again": ReachableAgain(u, u.reminder_book),
         "mark_unreachable": MarkUnreachable(u, u.reminder_book, clock),
+    }
+
+
+def alert_cases(
+    uow: SqlStorage,
+    clock: Clock,
+    notices: Mapping[str, NoticeSender],
+    signer: LinkSigner,
+    web_url: str,
+    policy: RetryPolicy,
+) -> dict[str, Any]:
+    """Leak and anomaly notices (ADR 0025): sent by the worker, confirmed from their link."""
+    u = uow
+    confirm = ConfirmAlert(u, u.alerts, signer, clock)
+    base = web_url.rstrip("/")
+    texts = AlertTexts(lambda alert_id: f"{base}/alerts/ok/{confirm.token_for(alert_id)}")
+    return {
+        "send_alerts": SendAlerts(
+            u, u.alerts, u.reminder_book, texts, notices, clock, policy=policy
+        ),
+        "confirm_alert": confirm,
+        "list_alerts": ListAlerts(u, u.alerts),
     }
 
 

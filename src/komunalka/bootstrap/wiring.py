@@ -72,7 +72,13 @@ from komunalka.application.suppliers.upload_registry import (
 )
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
-from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
+from komunalka.bootstrap.feature_wiring import (
+    Guards,
+    alert_cases,
+    identity_cases,
+    notifications,
+    wording,
+)
 from komunalka.domain.reminders import QuietHours
 
 
@@ -179,6 +185,9 @@ class Wiring:
                     policy or RetryPolicy(),
                     send_batch,
                 ),
+                **alert_cases(
+                    uow, clock, notices or {}, link_signer, web_url, policy or RetryPolicy()
+                ),
                 **_system(
                     uow, clock, suppliers["import_registry"], identity["issue_token"], passwords
                 ),
@@ -190,7 +199,7 @@ class Wiring:
 
 
 def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
-    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
+    submit = SubmitReadings(uow, uow.submissions, uow.readings, clock, alerts=uow.alerts)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,

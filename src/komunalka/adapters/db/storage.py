@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from komunalka.adapters.db.alerts import SqlAlertBook
 from komunalka.adapters.db.engine import SqlTransactions
 from komunalka.adapters.db.feed import SqlSupplierFeed
 from komunalka.adapters.db.identity import (
@@ -90,3 +91,4 @@ class SqlStorage(SqlTransactions):
         self.reminder_rules = SqlReminderRules()
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()
+        self.alerts = SqlAlertBook()  # leak and anomaly notices (ADR 0025)
