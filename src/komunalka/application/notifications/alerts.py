@@ -11,6 +11,8 @@ from typing import Protocol
 
 from komunalka.application.notifications.channels import Notice
 from komunalka.application.notifications.ports import Recipient
+from komunalka.domain.periods import BillingPeriod
+from komunalka.domain.services import Service
 
 # States of a notice (one row per meter, period and resident: the unit of "once"):
 WAITING = "waiting"  # claimable once its lease (or retry time), if any, is past
@@ -66,6 +68,15 @@ class ResidentAlert:
     state: str
     created_at: datetime
     confirmed_at: datetime | None
+
+    @property
+    def month(self) -> str:
+        """The billing period as machine text (``2026-11``)."""
+        return str(BillingPeriod.from_index(self.period))
+
+    @property
+    def unit(self) -> str:
+        return Service(self.service).unit
 
 
 class AlertBook(Protocol):

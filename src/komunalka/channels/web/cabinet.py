@@ -36,6 +36,7 @@ DONE = {
     "telegram": "cabinet.done_telegram",
     "water_heater_on": "cabinet.done_water_heater_on",
     "water_heater_off": "cabinet.done_water_heater_off",
+    "alert_ok": "alerts.page_done",
 }
 
 
@@ -96,6 +97,10 @@ class CabinetPages:
         context = {
             "groups": groups,
             "due": sum(1 for m in meters if m.status == "due"),
+            # Leak and anomaly notices not confirmed yet (ADR 0025), each with its button.
+            "alerts": [
+                a for a in await self.uc.list_alerts(viewer.subject_id) if a.confirmed_at is None
+            ],
             "notice": self._notice(request, viewer, done),
         }
         return self.pages.render(request, "web/dashboard.html", context, viewer=viewer)

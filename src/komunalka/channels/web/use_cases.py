@@ -11,6 +11,7 @@ from komunalka.application.identity.edit_profile import GetProfile, UpdateProfil
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.sign_in import SignIn, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
+from komunalka.application.notifications.confirm_alert import ConfirmAlert, ListAlerts
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
@@ -28,10 +29,12 @@ class CabinetUseCases:
 
     attach_telegram: AttachTelegram
     clock: Clock
+    confirm_alert: ConfirmAlert
     correct_reading: CorrectReading
     estimate_bills: EstimateBills
     get_profile: GetProfile
     link_account: LinkAccount
+    list_alerts: ListAlerts
     list_my_meters: ListMyMeters
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
