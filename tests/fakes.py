@@ -17,6 +17,7 @@ from typing import Self
 from zoneinfo import ZoneInfo
 
 from komunalka.application.accounts.ports import Attempts
+from komunalka.application.identity.phones import PhoneCode, PhoneOwner
 from komunalka.application.identity.ports import (
     Identity,
     ResidentProfile,
@@ -193,6 +194,11 @@ class State:
     webhook_batched: dict[int, int] = field(default_factory=dict)
     # Leak and anomaly notices (ADR 0025) by id.
     alerts: dict[int, AlertRow] = field(default_factory=dict)
+    # The SMS door (ADR 0026): linked numbers (phone -> (resident, at)), pending codes by
+    # resident, inbound message ids answered.
+    phone_links: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    phone_codes: dict[int, PhoneCode] = field(default_factory=dict)
+    sms_inbound: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     next_id: int = 1
 
     def feed_reading(self, reading: Reading, replaces: int | None) -> None:
@@ -2026,6 +2032,43 @@ def _alert_key(new: NewAlert) -> tuple[int, BillingPeriod, int]:
     return (new.meter_id, new.period, new.resident_id)
 
 
+class InMemoryPhoneBook(_Repos):
+    async def code_of(self, resident_id: int) -> PhoneCode | None:
+        return self.s.phone_codes.get(resident_id)
+
+    async def save_code(self, code: PhoneCode) -> None:
+        self.s.phone_codes[code.resident_id] = code
+
+    async def drop_code(self, resident_id: int) -> None:
+        self.s.phone_codes.pop(resident_id, None)
+
+    async def link(self, phone: str, resident_id: int, at: datetime) -> None:
+        for old in [p for p, (r, _) in self.s.phone_links.items() if r == resident_id]:
+            del self.s.phone_links[old]
+        self.s.phone_links[phone] = (resident_id, at)
+
+    async def owner_of(self, phone: str) -> PhoneOwner | None:
+        found = self.s.phone_links.get(phone)
+        if found is None:
+            return None
+        profile = self.s.profiles.get(found[0])
+        return PhoneOwner(found[0], profile.language if profile else "uk")
+
+    async def phone_of(self, resident_id: int) -> str | None:
+        return next((p for p, (r, _) in self.s.phone_links.items() if r == resident_id), None)
+
+
+class InMemoryInboundSms(_Repos):
+    async def answered(self, gateway_id: str) -> bool:
+        return gateway_id in self.s.sms_inbound
+
+    async def record(self, gateway_id: str, phone: str, at: datetime) -> bool:
+        if gateway_id in self.s.sms_inbound:
+            return False
+        self.s.sms_inbound[gateway_id] = (phone, at)
+        return True
+
+
 class InMemoryStore:
     """The fake database: `state` is what has been committed."""
 
@@ -2069,6 +2112,8 @@ class InMemoryStore:
         self.feed = InMemorySupplierFeed()
         self.webhooks = InMemoryWebhookBook()
         self.alerts = InMemoryAlertBook()
+        self.phones = InMemoryPhoneBook()
+        self.inbound_sms = InMemoryInboundSms()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

@@ -76,14 +76,22 @@ def guards(settings: Settings) -> Guards:
 
 
 def senders(settings: Settings) -> dict[str, MessageSender]:
-    """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS to the log (no SMS
-    gateway is connected yet)."""
+    """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS through the gateway
+    at KOMUNALKA_SMS_URL (the reminders' one: the SMS door's answers, phone codes), else to the
+    log."""
+    import httpx
+
     from komunalka.adapters.mail import LogSender, SmtpSender
+    from komunalka.adapters.sms import HttpSmsGateway, SmsMessageSender
 
     email: MessageSender = (
         SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
     )
-    return {"email": email, "sms": LogSender()}
+    sms: MessageSender = LogSender()
+    if settings.sms_url:
+        client = httpx.AsyncClient(timeout=10)
+        sms = SmsMessageSender(HttpSmsGateway(client, settings.sms_url, settings.sms_token))
+    return {"email": email, "sms": sms}
 
 
 def link_signer(settings: Settings) -> LinkSigner:

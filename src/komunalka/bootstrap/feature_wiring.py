@@ -17,6 +17,7 @@ from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.phones import ConfirmPhone, RequestPhoneCode, ResidentByPhone
 from komunalka.application.identity.ports import TokenRevocations
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
@@ -34,6 +35,7 @@ from komunalka.application.notifications.ports import MessageSender, ReminderWor
 from komunalka.application.notifications.reachable_again import MarkUnreachable, ReachableAgain
 from komunalka.application.notifications.send_alerts import SendAlerts
 from komunalka.application.notifications.send_reminders import SendReminders
+from komunalka.application.notifications.sms_replies import ReplyBySms
 from komunalka.application.shared.ports import (
     Clock,
     DialogStateStore,
@@ -121,6 +123,17 @@ def alert_cases(
         ),
         "confirm_alert": confirm,
         "list_alerts": ListAlerts(u, u.alerts),
+    }
+
+
+def sms_cases(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+    """The SMS door's (ADR 0026): phone numbers linked with a code, answers once per message."""
+    u = uow
+    return {
+        "resident_by_phone": ResidentByPhone(u, u.phones),
+        "request_phone_code": RequestPhoneCode(u, u.phones, u.outbox, clock),
+        "confirm_phone": ConfirmPhone(u, u.phones, u.audit, clock),
+        "reply_by_sms": ReplyBySms(u, u.inbound_sms, u.outbox, clock),
     }
 
 

@@ -77,6 +77,7 @@ from komunalka.bootstrap.feature_wiring import (
     alert_cases,
     identity_cases,
     notifications,
+    sms_cases,
     wording,
 )
 from komunalka.domain.reminders import QuietHours
@@ -185,6 +186,7 @@ class Wiring:
                     policy or RetryPolicy(),
                     send_batch,
                 ),
+                **sms_cases(uow, clock),
                 **alert_cases(
                     uow, clock, notices or {}, link_signer, web_url, policy or RetryPolicy()
                 ),

@@ -19,6 +19,7 @@ from komunalka.adapters.db.identity import (
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
+from komunalka.adapters.db.phones import SqlInboundSms, SqlPhoneBook
 from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (
@@ -92,3 +93,5 @@ class SqlStorage(SqlTransactions):
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()
         self.alerts = SqlAlertBook()  # leak and anomaly notices (ADR 0025)
+        self.phones = SqlPhoneBook()  # the SMS door (ADR 0026)
+        self.inbound_sms = SqlInboundSms()

@@ -683,3 +683,31 @@ consumption_alerts = Table(
         postgresql_where=text("state IN ('waiting', 'sending')"),
     ),
 )
+
+# The SMS door (ADR 0026): phone numbers linked to residents (one resident a number), proven by
+# a one-time code sent to the number (its SHA-256 kept, with its expiry and attempts left) ...
+phone_links = Table(
+    "phone_links",
+    metadata,
+    Column("phone", String(16), primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("linked_at", UtcDateTime(), nullable=False),
+)
+phone_codes = Table(
+    "phone_codes",
+    metadata,
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), primary_key=True),
+    Column("phone", String(16), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("attempts_left", Integer, nullable=False),
+)
+# ... and the gateway's id of every inbound message answered: a retried callback is answered once.
+sms_inbound = Table(
+    "sms_inbound",
+    metadata,
+    Column("gateway_id", String(100), primary_key=True),
+    Column("phone", String(16), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)

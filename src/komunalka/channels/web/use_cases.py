@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
+from komunalka.application.identity.phones import ConfirmPhone, RequestPhoneCode, ResidentByPhone
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.sign_in import SignIn, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
@@ -30,6 +31,7 @@ class CabinetUseCases:
     attach_telegram: AttachTelegram
     clock: Clock
     confirm_alert: ConfirmAlert
+    confirm_phone: ConfirmPhone
     correct_reading: CorrectReading
     estimate_bills: EstimateBills
     get_profile: GetProfile
@@ -39,6 +41,8 @@ class CabinetUseCases:
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
     request_password_reset: RequestPasswordReset
+    request_phone_code: RequestPhoneCode
+    resident_by_phone: ResidentByPhone
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
     sign_in: SignIn
