@@ -87,19 +87,26 @@ def unusual_use(
     zones = [z for z in meter.zones if z in new]
     if not zones:
         return None
+    now = period.index
+    # Each zone's earlier points as (month index, value), oldest first: plain ints compare
+    # fast (this runs in every submission).
+    points = {
+        z: [(p.period.index, p.value) for p in history.get(z, ()) if p.period.index < now]
+        for z in zones
+    }
     used = Decimal(0)
     for zone in zones:
-        earlier = [p for p in history.get(zone, ()) if p.period < period]
+        earlier = points[zone]
         if not earlier:
             return None
-        step = _step(meter, earlier[-1], PastValue(period, new[zone]))
+        step = _step(meter.capacity, earlier[-1], (now, new[zone]))
         if step is None:
             return None
         used += step
     if used < limits.floors[meter.service]:
         return None
     cap = limits.caps[meter.service]
-    months = _usual_months(meter, zones, period, history, limits.months)
+    months = _usual_months(meter.capacity, points, now, limits.months)
     usual = median(months) if len(months) >= limits.min_months else None
     if usual is not None and used > usual * limits.factor:
         return UnusualUse(OVER_USUAL, used, usual, len(months), cap)
@@ -108,39 +115,38 @@ def unusual_use(
     return None
 
 
-def _step(meter: Meter, before: PastValue, after: PastValue) -> Decimal | None:
-    """Use per month from one reading to a later one; None when the value went down other than
-    by rolling over (from the top tenth of the dial to its bottom tenth)."""
-    used = after.value - before.value
+def _step(
+    capacity: Decimal, before: tuple[int, Decimal], after: tuple[int, Decimal]
+) -> Decimal | None:
+    """Use per month from one reading (month index, value) to a later one; None when the value
+    went down other than by rolling over (from the top tenth of the dial to its bottom tenth)."""
+    used = after[1] - before[1]
     if used < 0:
-        top = meter.capacity * (1 - ROLLOVER_SHARE)
-        if not (before.value >= top and after.value < meter.capacity * ROLLOVER_SHARE):
+        if not (
+            before[1] >= capacity * (1 - ROLLOVER_SHARE) and after[1] < capacity * ROLLOVER_SHARE
+        ):
             return None
-        used = meter.capacity - before.value + after.value
-    return used / max(after.period.months_since(before.period), 1)
+        used = capacity - before[1] + after[1]
+    return used / max(after[0] - before[0], 1)
 
 
 def _usual_months(
-    meter: Meter,
-    zones: list[str],
-    period: BillingPeriod,
-    history: Mapping[str, Sequence[PastValue]],
-    months: int,
+    capacity: Decimal, points: dict[str, list[tuple[int, Decimal]]], now: int, months: int
 ) -> list[Decimal]:
-    """The use of each of the last `months` months before `period` that every zone accounts
+    """The use of each of the last `months` months before month `now` that every zone accounts
     for (readings apart by several months spread evenly over them; a step down that is not a
     rollover leaves its months out)."""
-    first = period.shift(-months).index
+    first = now - months
     totals: dict[int, Decimal] = {}
     counts: dict[int, int] = {}
-    for zone in zones:
-        points = [p for p in history.get(zone, ()) if p.period < period]
-        for before, after in pairwise(points):
-            step = _step(meter, before, after)
+    for zone_points in points.values():
+        for before, after in pairwise(zone_points):
+            if after[0] < first:
+                continue
+            step = _step(capacity, before, after)
             if step is None:
                 continue
-            for index in range(before.period.index + 1, after.period.index + 1):
-                if index >= first:
-                    totals[index] = totals.get(index, Decimal(0)) + step
-                    counts[index] = counts.get(index, 0) + 1
-    return [totals[i] for i in sorted(totals) if counts[i] == len(zones)]
+            for index in range(max(before[0] + 1, first), after[0] + 1):
+                totals[index] = totals.get(index, Decimal(0)) + step
+                counts[index] = counts.get(index, 0) + 1
+    return [totals[i] for i in sorted(totals) if counts[i] == len(points)]
