@@ -22,12 +22,14 @@ from komunalka.application.accounts.ports import (
     LinkedResident,
     NoticeAddress,
 )
+from komunalka.application.identity.phones import PhoneCode, PhoneOwner
 from komunalka.application.identity.ports import (
     Identity,
     ResidentProfile,
     WebLogin,
     WebSession,
 )
+from komunalka.application.notifications.alerts import AlertClaim, ClaimedAlert, ResidentAlert
 from komunalka.application.notifications.ports import (
     CANCELLED,
     MERGED,
@@ -46,7 +48,12 @@ from komunalka.application.readings.photo_evidence import (
     NewPhoto,
     PhotoInfo,
 )
-from komunalka.application.readings.ports import Claim, NewSubmission, SubmissionSnapshot
+from komunalka.application.readings.ports import (
+    Claim,
+    NewAlert,
+    NewSubmission,
+    SubmissionSnapshot,
+)
 from komunalka.application.readings.receipt_ports import HeldReceipt
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import (
@@ -203,6 +210,13 @@ class State:
         default_factory=dict
     )
     webhook_batched: dict[int, int] = field(default_factory=dict)
+    # Leak and anomaly notices (ADR 0025) by id.
+    alerts: dict[int, AlertRow] = field(default_factory=dict)
+    # The SMS door (ADR 0026): linked numbers (phone -> (resident, at)), pending codes by
+    # resident, inbound message ids answered.
+    phone_links: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    phone_codes: dict[int, PhoneCode] = field(default_factory=dict)
+    sms_inbound: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     next_id: int = 1
 
     def feed_reading(self, reading: Reading, replaces: int | None) -> None:
@@ -2074,6 +2088,186 @@ class InMemoryCaretakers(_Repos):
         return self._list(1, caretaker_id)
 
 
+@dataclass
+class AlertRow:
+    new: NewAlert
+    state: str = "waiting"
+    attempts: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    channel: str = ""
+    detail: str = ""
+    confirmed_at: datetime | None = None
+
+
+class InMemoryAlertBook(_Repos):
+    """AlertQueue and AlertBook as the databases keep them: one notice per meter, period and
+    resident, claimed with a lease; the recipient is the reminder channel with consent, else the
+    resident's identity on the messenger the reading came by."""
+
+    async def add(self, alerts: Sequence[NewAlert]) -> None:
+        for alert in alerts:
+            key = (alert.meter_id, alert.period, alert.resident_id)
+            found = next((r for r in self.s.alerts.values() if _alert_key(r.new) == key), None)
+            if found is None:
+                self.s.alerts[self.s.new_id()] = AlertRow(alert)
+            elif found.state in ("waiting", "withdrawn"):
+                found.new, found.state = alert, "waiting"
+
+    async def claim(self, worker: str, limit: int, now: datetime, lease: timedelta) -> AlertClaim:
+        rows = sorted(self.s.alerts.items())
+        lapsed = [r for _, r in rows if r.state == "sending" and r.lease_until <= now]  # type: ignore[operator]
+        for row in lapsed:
+            row.state, row.claimed_by = "unknown", None
+        free = [
+            (i, r)
+            for i, r in rows
+            if r.state == "waiting" and (r.lease_until is None or r.lease_until <= now)
+        ][:limit]
+        for _, row in free:
+            row.claimed_by, row.lease_until = worker, now + lease
+        return AlertClaim([self._claimed(i, r) for i, r in free], len(lapsed))
+
+    def _claimed(self, alert_id: int, row: AlertRow) -> ClaimedAlert:
+        new, s = row.new, self.s
+        meter = s.meters[new.meter_id]
+        account = s.accounts[meter.account_id]
+        chosen = InMemoryReminderBook(s)._recipients()
+        recipient = next((r for r in chosen if r.resident_id == new.resident_id), None)
+        if recipient is None and new.via in ("telegram", "viber"):
+            address = min(
+                (
+                    i.external_id
+                    for i in s.identities.values()
+                    if (i.resident_id, i.channel) == (new.resident_id, new.via)
+                    and (i.channel, i.external_id) not in s.unreachable
+                ),
+                default=None,
+            )
+            if address is not None:
+                profile = s.profiles.get(new.resident_id)
+                language = (
+                    profile.language if profile else s.identities[(new.via, address)].language
+                )
+                name = s.residents.get(new.resident_id, "")
+                recipient = Recipient(new.resident_id, name, new.via, address, language)
+        current = any(
+            r.receipt == new.receipt and r.status is ReadingStatus.ACCEPTED for r in s.readings
+        )
+        u = new.unusual
+        return ClaimedAlert(
+            alert_id,
+            new.period.index,
+            u.code,
+            u.used,
+            u.usual,
+            u.months,
+            u.cap,
+            meter.service.value,
+            meter.serial,
+            account.number,
+            recipient,
+            current,
+            row.attempts,
+        )
+
+    async def begin_attempt(
+        self, alert_id: int, worker: str, now: datetime, until: datetime
+    ) -> bool:
+        row = self.s.alerts[alert_id]
+        lease = row.lease_until
+        if row.state != "waiting" or row.claimed_by != worker or lease is None or lease <= now:
+            return False
+        row.state, row.attempts, row.lease_until = "sending", row.attempts + 1, until
+        return True
+
+    async def finish(
+        self, alert_id: int, state: str, at: datetime, channel: str = "", detail: str = ""
+    ) -> None:
+        row = self.s.alerts[alert_id]
+        if row.state in ("waiting", "sending"):
+            row.state, row.channel, row.detail = state, channel, detail
+            row.claimed_by, row.lease_until = None, None
+
+    async def retry(self, alert_id: int, at: datetime, detail: str) -> None:
+        row = self.s.alerts[alert_id]
+        if row.state == "sending":
+            row.state, row.claimed_by, row.lease_until, row.detail = "waiting", None, at, detail
+
+    async def confirm(self, alert_id: int, at: datetime, resident_id: int | None = None) -> bool:
+        row = self.s.alerts.get(alert_id)
+        if row is None or (resident_id is not None and row.new.resident_id != resident_id):
+            return False
+        row.confirmed_at = row.confirmed_at or at
+        if row.state in ("waiting", "withdrawn"):
+            row.state, row.claimed_by, row.lease_until = "confirmed", None, None
+        return True
+
+    async def of_resident(self, resident_id: int, limit: int) -> list[ResidentAlert]:
+        mine = [(i, r) for i, r in self.s.alerts.items() if r.new.resident_id == resident_id]
+        mine.sort(key=lambda p: (p[1].new.at, p[0]), reverse=True)
+        found = []
+        for i, r in mine[:limit]:
+            meter = self.s.meters[r.new.meter_id]
+            u = r.new.unusual
+            found.append(
+                ResidentAlert(
+                    i,
+                    r.new.period.index,
+                    u.code,
+                    u.used,
+                    u.usual,
+                    meter.service.value,
+                    meter.serial,
+                    r.state,
+                    r.new.at,
+                    r.confirmed_at,
+                )
+            )
+        return found
+
+
+def _alert_key(new: NewAlert) -> tuple[int, BillingPeriod, int]:
+    return (new.meter_id, new.period, new.resident_id)
+
+
+class InMemoryPhoneBook(_Repos):
+    async def code_of(self, resident_id: int) -> PhoneCode | None:
+        return self.s.phone_codes.get(resident_id)
+
+    async def save_code(self, code: PhoneCode) -> None:
+        self.s.phone_codes[code.resident_id] = code
+
+    async def drop_code(self, resident_id: int) -> None:
+        self.s.phone_codes.pop(resident_id, None)
+
+    async def link(self, phone: str, resident_id: int, at: datetime) -> None:
+        for old in [p for p, (r, _) in self.s.phone_links.items() if r == resident_id]:
+            del self.s.phone_links[old]
+        self.s.phone_links[phone] = (resident_id, at)
+
+    async def owner_of(self, phone: str) -> PhoneOwner | None:
+        found = self.s.phone_links.get(phone)
+        if found is None:
+            return None
+        profile = self.s.profiles.get(found[0])
+        return PhoneOwner(found[0], profile.language if profile else "uk")
+
+    async def phone_of(self, resident_id: int) -> str | None:
+        return next((p for p, (r, _) in self.s.phone_links.items() if r == resident_id), None)
+
+
+class InMemoryInboundSms(_Repos):
+    async def answered(self, gateway_id: str) -> bool:
+        return gateway_id in self.s.sms_inbound
+
+    async def record(self, gateway_id: str, phone: str, at: datetime) -> bool:
+        if gateway_id in self.s.sms_inbound:
+            return False
+        self.s.sms_inbound[gateway_id] = (phone, at)
+        return True
+
+
 class InMemoryStore:
     """The fake database: `state` is what has been committed."""
 
@@ -2121,6 +2315,9 @@ class InMemoryStore:
         self.webhooks = InMemoryWebhookBook()
         self.receipt_records = InMemoryReceiptRecords()
         self.photos = InMemoryPhotoStore()
+        self.alerts = InMemoryAlertBook()
+        self.phones = InMemoryPhoneBook()
+        self.inbound_sms = InMemoryInboundSms()
 
     def __call__(self, *, write: bool = False, autocommit: bool = False) -> InMemoryTransaction:
         unit = InMemoryTransaction(self, write)

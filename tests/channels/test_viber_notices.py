@@ -48,6 +48,22 @@ async def test_one_notice_goes_by_send_message_with_its_button(fake: FakeViber) 
     )
 
 
+async def test_a_notice_with_a_link_and_no_action_gets_a_button_that_opens_it(
+    fake: FakeViber,
+) -> None:
+    # Leak notices (ADR 0025): the same text to two residents, each with their own link, goes
+    # as two messages, never one broadcast with the first one's link.
+    links = [Notice("viber", u, "Незвично", button="Так", link=f"https://k/ok/{u}") for u in "ab"]
+    results = await send(fake, links)
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.SENT]
+    assert not fake.sent("broadcast_message")
+    buttons = {b["receiver"]: b["keyboard"]["Buttons"][0] for b in fake.sent()}
+    assert {u: (b["ActionType"], b["ActionBody"]) for u, b in buttons.items()} == {
+        "a": ("open-url", "https://k/ok/a"),
+        "b": ("open-url", "https://k/ok/b"),
+    }
+
+
 async def test_notices_sharing_a_text_are_broadcast_300_at_most_a_call(fake: FakeViber) -> None:
     fake.unsubscribed.add("u5")
     fake.missing.add("u700")

@@ -1,17 +1,27 @@
 """A fake HTTP SMS gateway on 127.0.0.1: `POST /send` with ``{"to", "text"}`` and a Bearer token.
 
 It records what it accepts (`messages`) and can misbehave: numbers in `invalid` answer 400
-"invalid number", `fail_next(status)` queues an answer for the next call, `error_rate` answers a
-random share (seeded) 503.
+"invalid number", `fail_next(status)` queues an answer for the next call (a 429 with a
+Retry-After), `hang_next(seconds)` answers the next call that late (a client's timeout),
+`error_rate` answers a random share (seeded) 503.
+
+Inbound, it is the gateway calling the service: `inbound(url, id, phone, text)` posts a message
+to the SMS door's callback signed as the door expects (hex HMAC-SHA256 of the body with the
+shared secret in X-Sms-Signature, ADR 0026); the same id again is the gateway's retry.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import json
 import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from tests.servers.base import LocalServer
@@ -24,6 +34,8 @@ class FakeSms(LocalServer):
     invalid: set[str] = field(default_factory=set)
     failures: deque[int] = field(default_factory=deque)
     error_rate: float = 0.0
+    secret: str = "sms-inbound-secret-0123"
+    hangs: deque[float] = field(default_factory=deque)
     seed: int = 0
     _random: random.Random = field(init=False)
 
@@ -33,6 +45,24 @@ class FakeSms(LocalServer):
     def fail_next(self, status: int) -> None:
         self.failures.append(status)
 
+    def hang_next(self, seconds: float) -> None:
+        self.hangs.append(seconds)
+
+    def texts_to(self, phone: str) -> list[str]:
+        return [str(m["text"]) for m in self.messages if m.get("to") == phone]
+
+    def sign(self, body: bytes, secret: str | None = None) -> str:
+        key = (secret or self.secret).encode()
+        return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+    async def inbound(
+        self, client: httpx.AsyncClient, url: str, gateway_id: str, phone: str, text: str
+    ) -> httpx.Response:
+        """The gateway's callback for a message from `phone`, signed."""
+        body = json.dumps({"id": gateway_id, "from": phone, "text": text}).encode()
+        headers = {"Content-Type": "application/json", "X-Sms-Signature": self.sign(body)}
+        return await client.post(url, content=body, headers=headers)
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/send", self._handle)
 
@@ -40,9 +70,12 @@ class FakeSms(LocalServer):
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "unauthorized"}, status=401)
         body = await request.json()
+        if self.hangs:
+            await asyncio.sleep(self.hangs.popleft())
         if self.failures:
             status = self.failures.popleft()
-            return web.json_response({"error": "failure"}, status=status)
+            headers = {"Retry-After": "3"} if status == 429 else {}
+            return web.json_response({"error": "failure"}, status=status, headers=headers)
         if self.error_rate and self._random.random() < self.error_rate:
             return web.json_response({"error": "unavailable"}, status=503)
         if str(body.get("to")) in self.invalid:

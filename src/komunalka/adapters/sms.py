@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import httpx
 
 from komunalka.application.notifications.channels import Notice, Outcome, SendResult
+from komunalka.application.shared.ports import OutgoingMessage
 
 
 class HttpSmsGateway:
@@ -47,3 +48,20 @@ class HttpSmsGateway:
         if status == 400 and "invalid" in detail.lower() and "number" in detail.lower():
             return SendResult(Outcome.DROPPED, detail)
         return SendResult(Outcome.FAILED, f"HTTP {status} {detail}")
+
+
+class SmsUndelivered(Exception):
+    """The gateway did not take the message (the outbox records it and tries again later)."""
+
+
+class SmsMessageSender:
+    """The outbox's SMS (the SMS door's answers, phone codes) through the reminders' gateway:
+    anything but SENT raises, so the outbox retries with its delay (ADR 0012)."""
+
+    def __init__(self, gateway: HttpSmsGateway) -> None:
+        self._gateway = gateway
+
+    async def send(self, message: OutgoingMessage) -> None:
+        (result,) = await self._gateway.send([Notice("sms", message.recipient, message.body)])
+        if result.outcome is not Outcome.SENT:
+            raise SmsUndelivered(f"{result.outcome.value}: {result.detail}")

@@ -88,6 +88,8 @@ def _payload(notice: Notice) -> dict[str, Any]:
     payload: dict[str, Any] = {"chat_id": notice.address, "text": notice.text}
     if notice.button:
         button = {"text": notice.button, "callback_data": notice.action or notice.button}
+        if notice.link and not notice.action:  # a button that opens the notice's link
+            button = {"text": notice.button, "url": notice.link}
         payload["reply_markup"] = {"inline_keyboard": [[button]]}
     return payload
 

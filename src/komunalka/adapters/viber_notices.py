@@ -49,9 +49,11 @@ class ViberNoticeSender:
         self._gate = asyncio.Semaphore(concurrency)
 
     async def send(self, notices: Sequence[Notice]) -> list[SendResult]:
-        groups: dict[tuple[str, str, str], list[int]] = {}
+        groups: dict[tuple[str, str, str, str], list[int]] = {}
         for i, notice in enumerate(notices):
-            groups.setdefault((notice.text, notice.button, notice.action), []).append(i)
+            groups.setdefault((notice.text, notice.button, notice.action, notice.link), []).append(
+                i
+            )
         results: list[SendResult] = [SendResult(Outcome.FAILED)] * len(notices)
         calls = []
         for indexes in groups.values():
@@ -131,6 +133,8 @@ def _message(notice: Notice, prefix: str = "") -> dict[str, Any]:
             "ActionBody": prefix + (notice.action or notice.button),
             "Text": notice.button,
         }
+        if notice.link and not notice.action:  # a button that opens the notice's link
+            button.update({"ActionType": "open-url", "ActionBody": notice.link})
         message["keyboard"] = {"Type": "keyboard", "DefaultHeight": False, "Buttons": [button]}
     return message
 

@@ -122,6 +122,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from komunalka.channels.web.unsubscribe import build_unsubscribe_router
 
     app.include_router(build_unsubscribe_router(container.use_cases.stop_reminders, pages))
+    if container.settings.sms_secret:  # the SMS door (ADR 0026)
+        from komunalka.channels.sms.door import SmsDoor
+        from komunalka.channels.sms.use_cases import SmsUseCases
+        from komunalka.channels.sms.webhook import build_router as sms_router
+
+        sms_door = SmsDoor(cases.door(SmsUseCases), container.settings.web_url)
+        app.include_router(sms_router(sms_door, container.settings.sms_secret))
+    from komunalka.channels.web.alerts import build_alerts_router
+
+    app.include_router(build_alerts_router(container.use_cases.confirm_alert, pages))
     install_page_handlers(app, pages)
     # operator console (channels/operator)
     app.include_router(operator_router(cases.door(OperatorUseCases), pages))

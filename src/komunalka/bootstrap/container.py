@@ -80,16 +80,24 @@ def guards(settings: Settings) -> Guards:
 def senders(
     settings: Settings, notices: Mapping[str, NoticeSender] | None = None
 ) -> dict[str, MessageSender]:
-    """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS to the log (no SMS
-    gateway is connected yet); Telegram and Viber through the reminders' senders of `notices`
-    (account notices go to residents' messengers)."""
+    """E-mail over SMTP when KOMUNALKA_SMTP_URL is set, else to the log; SMS through the gateway
+    at KOMUNALKA_SMS_URL (the reminders' one: the SMS door's answers, phone codes), else to the
+    log; Telegram and Viber through the reminders' senders of `notices` (account notices go to
+    residents' messengers)."""
+    import httpx
+
     from komunalka.adapters.mail import LogSender, SmtpSender
     from komunalka.adapters.messenger_messages import MessengerMessageSender
+    from komunalka.adapters.sms import HttpSmsGateway, SmsMessageSender
 
     email: MessageSender = (
         SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
     )
-    found: dict[str, MessageSender] = {"email": email, "sms": LogSender()}
+    sms: MessageSender = LogSender()
+    if settings.sms_url:
+        client = httpx.AsyncClient(timeout=10)
+        sms = SmsMessageSender(HttpSmsGateway(client, settings.sms_url, settings.sms_token))
+    found: dict[str, MessageSender] = {"email": email, "sms": sms}
     for messenger in ("telegram", "viber"):
         if notices and messenger in notices:
             found[messenger] = MessengerMessageSender(notices[messenger])

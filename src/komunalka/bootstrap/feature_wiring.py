@@ -17,6 +17,7 @@ from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.identity.issue_token import Authenticate, IssueToken, RevokeToken
+from komunalka.application.identity.phones import ConfirmPhone, RequestPhoneCode, ResidentByPhone
 from komunalka.application.identity.ports import TokenRevocations
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.resolve_session import ResolveSession, SignOut
@@ -26,12 +27,15 @@ from komunalka.application.identity.sign_in_with_telegram import SignInWithTeleg
 from komunalka.application.identity.stop_reminders import PURPOSE as STOP_PURPOSE
 from komunalka.application.identity.stop_reminders import StopReminders
 from komunalka.application.notifications.channels import NoticeSender
+from komunalka.application.notifications.confirm_alert import ConfirmAlert, ListAlerts
 from komunalka.application.notifications.deliver_outbox import DeliverOutbox, RetryPolicy
 from komunalka.application.notifications.manage_reminders import ChangeReminderRule, ShowReminders
 from komunalka.application.notifications.plan_reminders import PlanReminders
 from komunalka.application.notifications.ports import MessageSender, ReminderWording
 from komunalka.application.notifications.reachable_again import MarkUnreachable, ReachableAgain
+from komunalka.application.notifications.send_alerts import SendAlerts
 from komunalka.application.notifications.send_reminders import SendReminders
+from komunalka.application.notifications.sms_replies import ReplyBySms
 from komunalka.application.shared.ports import (
     Clock,
     DialogStateStore,
@@ -39,6 +43,7 @@ from komunalka.application.shared.ports import (
     PasswordHasher,
     Ticks,
 )
+from komunalka.channels.reminders.alerts import AlertTexts
 from komunalka.channels.reminders.wording import ReminderTexts
 from komunalka.domain.reminders import QuietHours
 
@@ -96,6 +101,39 @@ def notifications(
         ),
         "reachable_again": ReachableAgain(u, u.reminder_book),
         "mark_unreachable": MarkUnreachable(u, u.reminder_book, clock),
+    }
+
+
+def alert_cases(
+    uow: SqlStorage,
+    clock: Clock,
+    notices: Mapping[str, NoticeSender],
+    signer: LinkSigner,
+    web_url: str,
+    policy: RetryPolicy,
+) -> dict[str, Any]:
+    """Leak and anomaly notices (ADR 0025): sent by the worker, confirmed from their link."""
+    u = uow
+    confirm = ConfirmAlert(u, u.alerts, signer, clock)
+    base = web_url.rstrip("/")
+    texts = AlertTexts(lambda alert_id: f"{base}/alerts/ok/{confirm.token_for(alert_id)}")
+    return {
+        "send_alerts": SendAlerts(
+            u, u.alerts, u.reminder_book, texts, notices, clock, policy=policy
+        ),
+        "confirm_alert": confirm,
+        "list_alerts": ListAlerts(u, u.alerts),
+    }
+
+
+def sms_cases(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
+    """The SMS door's (ADR 0026): phone numbers linked with a code, answers once per message."""
+    u = uow
+    return {
+        "resident_by_phone": ResidentByPhone(u, u.phones),
+        "request_phone_code": RequestPhoneCode(u, u.phones, u.outbox, clock),
+        "confirm_phone": ConfirmPhone(u, u.phones, u.audit, clock),
+        "reply_by_sms": ReplyBySms(u, u.inbound_sms, u.outbox, clock),
     }
 
 

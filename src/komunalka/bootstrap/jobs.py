@@ -38,6 +38,7 @@ SCHEDULE: tuple[tuple[str, Callable[[Settings], timedelta]], ...] = (
     ("deliver_outbox", lambda settings: timedelta(seconds=settings.outbox_interval)),
     ("plan_reminders", lambda _: timedelta(minutes=5)),
     ("send_reminders", lambda _: timedelta(seconds=10)),
+    ("send_alerts", lambda _: timedelta(seconds=10)),  # leak and anomaly notices (ADR 0025)
     # A window's close is a day's boundary: found within five minutes; a file kept is not redone.
     ("write_period_files", lambda _: timedelta(minutes=5)),
     ("deliver_webhooks", lambda settings: timedelta(seconds=settings.webhook_interval)),

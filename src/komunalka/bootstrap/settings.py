@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # SMS are written to the service's log (a local run).
     sms_url: str | None = None
     sms_token: str | None = Field(default=None, repr=False)
+    # The SMS door (ADR 0026): the gateway's inbound callbacks at /webhooks/sms are signed with
+    # this secret (hex HMAC-SHA256 of the body in X-Sms-Signature); unset: no SMS door.
+    sms_secret: str | None = Field(default=None, repr=False, min_length=16)
     # `serve` runs the periodic jobs (the outbox, reminders) in its own process; off when
     # separate `komunalka worker` processes run them (production, docs/adr/0013).
     jobs_in_process: bool = True

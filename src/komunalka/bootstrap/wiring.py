@@ -99,7 +99,14 @@ from komunalka.application.suppliers.upload_registry import (
 from komunalka.application.system.check_health import CheckHealth
 from komunalka.application.system.clean_up import CleanUp, Retention
 from komunalka.application.system.load_demo import DemoStores, LoadDemo
-from komunalka.bootstrap.feature_wiring import Guards, identity_cases, notifications, wording
+from komunalka.bootstrap.feature_wiring import (
+    Guards,
+    alert_cases,
+    identity_cases,
+    notifications,
+    sms_cases,
+    wording,
+)
 from komunalka.bootstrap.metrics import CountedSubmitReadings
 from komunalka.channels.reminders.consent import AccountNoticeTexts
 from komunalka.domain.reminders import QuietHours
@@ -214,6 +221,10 @@ class Wiring:
                     policy or RetryPolicy(),
                     send_batch,
                 ),
+                **sms_cases(uow, clock),
+                **alert_cases(
+                    uow, clock, notices or {}, link_signer, web_url, policy or RetryPolicy()
+                ),
                 **_system(
                     uow,
                     clock,
@@ -231,7 +242,7 @@ class Wiring:
 
 def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, Any]:
     # counts what it accepts by channel (bootstrap/metrics.py)
-    submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock)
+    submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock, alerts=uow.alerts)
     meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,

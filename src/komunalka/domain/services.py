@@ -57,3 +57,5 @@ class Channel(StrEnum):
     CLI = "cli"
     # the bot's conversation typed in a terminal (`komunalka chat`): a chat, like Telegram's
     TERMINAL = "terminal"
+    # a text message through the SMS gateway (channels/sms, ADR 0026)
+    SMS = "sms"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from komunalka.adapters.db.alerts import SqlAlertBook
 from komunalka.adapters.db.clean_up import SqlExpiredRows
 from komunalka.adapters.db.consent import SqlAccountResidents, SqlCaretakers
 from komunalka.adapters.db.engine import SqlTransactions
@@ -20,6 +21,7 @@ from komunalka.adapters.db.identity import (
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
+from komunalka.adapters.db.phones import SqlInboundSms, SqlPhoneBook
 from komunalka.adapters.db.photos import SqlPhotoStore
 from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
@@ -99,3 +101,6 @@ class SqlStorage(SqlTransactions):
         self.webhooks = SqlWebhookBook()
         self.receipt_records = SqlReceiptRecords()
         self.photos = SqlPhotoStore()
+        self.alerts = SqlAlertBook()  # leak and anomaly notices (ADR 0025)
+        self.phones = SqlPhoneBook()  # the SMS door (ADR 0026)
+        self.inbound_sms = SqlInboundSms()

@@ -686,3 +686,74 @@ webhook_batches = Table(
         postgresql_where=text("state IN ('waiting', 'sending')"),
     ),
 )
+
+# A month's use far above a meter's usual, to be told to the resident (ADR 0025): written in the
+# transaction of the reading, one row per meter, period and resident (the unit of "once"), sent
+# by the worker with a lease as the outbox is. `receipt`: the reading that raised it (a
+# correction of it withdraws the notice if it has not gone yet).
+consumption_alerts = Table(
+    "consumption_alerts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("meter_id", BigInteger, ForeignKey("meters.id"), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False),
+    Column("receipt", String(20), nullable=False),
+    Column("code", String(30), nullable=False),
+    Column("used_milli", BigInteger, nullable=False),
+    Column("usual_milli", BigInteger, nullable=True),
+    Column("months", Integer, nullable=False),
+    Column("cap_milli", BigInteger, nullable=False),
+    # The messenger the reading came by: where the notice goes when the resident chose no
+    # reminder channel.
+    Column("via", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # waiting, sending, sent, withdrawn, confirmed, no_channel, unreachable, dropped, failed,
+    # unknown (application/notifications/alerts.py)
+    Column("state", String(12), nullable=False, server_default="waiting"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(100), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("channel", String(20), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    # The resident said "that's right": nothing more is said of this meter and period.
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("meter_id", "period", "resident_id", name="uq_consumption_alerts_once"),
+    Index("ix_consumption_alerts_resident", "resident_id"),
+    Index(
+        "ix_consumption_alerts_claim",
+        "state",
+        "lease_until",
+        sqlite_where=text("state IN ('waiting', 'sending')"),
+        postgresql_where=text("state IN ('waiting', 'sending')"),
+    ),
+)
+
+# The SMS door (ADR 0026): phone numbers linked to residents (one resident a number), proven by
+# a one-time code sent to the number (its SHA-256 kept, with its expiry and attempts left) ...
+phone_links = Table(
+    "phone_links",
+    metadata,
+    Column("phone", String(16), primary_key=True),
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), nullable=False, index=True),
+    Column("linked_at", UtcDateTime(), nullable=False),
+)
+phone_codes = Table(
+    "phone_codes",
+    metadata,
+    Column("resident_id", BigInteger, ForeignKey("residents.id"), primary_key=True),
+    Column("phone", String(16), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("attempts_left", Integer, nullable=False),
+)
+# ... and the gateway's id of every inbound message answered: a retried callback is answered once.
+sms_inbound = Table(
+    "sms_inbound",
+    metadata,
+    Column("gateway_id", String(100), primary_key=True),
+    Column("phone", String(16), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import MeterContext
+from komunalka.domain.consumption import UnusualUse
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
@@ -68,6 +69,31 @@ class SubmissionRepository(Protocol):
         every meter's revision moved on. Returns the new claim; the earlier one, with nothing
         written, when the client key was used already (a concurrent first use is waited for);
         None, with nothing written, when a meter is no longer at the snapshot's revision."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """A month's use far above the meter's usual, found in an accepted reading (`receipt`), to
+    be told to the resident it was sent for; `via`: the channel it came by."""
+
+    meter_id: int
+    period: BillingPeriod
+    resident_id: int
+    receipt: str
+    unusual: UnusualUse
+    via: str
+    at: datetime
+
+
+class AlertQueue(Protocol):
+    """Leak and anomaly notices waiting for the worker (ADR 0025), written in the transaction
+    of the reading that raised them."""
+
+    async def add(self, alerts: Sequence[NewAlert]) -> None:
+        """One notice per meter, period and resident: a later reading of the same period
+        replaces the figures and receipt of one not sent yet (waiting or withdrawn); one sent,
+        confirmed or otherwise finished is kept as it is (nothing is said twice)."""
         ...
 
 

@@ -6,7 +6,9 @@ the meter's rules and its open window; nothing is written unless everything is a
 warning (rollover, a jump) passes only when the item confirms its code; a second reading of a
 register in the same period corrects the first and both stay in history; under one client key a
 request takes effect once and a repeat returns the first result; concurrent submissions to one
-meter run one after another. Every accepted submission is audited.
+meter run one after another. Every accepted submission is audited. A month's use far above a
+meter's usual (domain.consumption) never stops a reading: with an alert queue, a notice for the
+resident is written in the same transaction as the readings (ADR 0025).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from komunalka.application.readings.judging import (
     require_corrections,
 )
 from komunalka.application.readings.ports import (
+    AlertQueue,
     Claim,
+    NewAlert,
     NewSubmission,
     SubmissionRepository,
     SubmissionSnapshot,
@@ -35,9 +39,10 @@ from komunalka.application.readings.ports import (
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import Clock, ReadingRepository
 from komunalka.application.shared.transactions import Transactions
+from komunalka.domain.consumption import UseLimits, unusual_use
 from komunalka.domain.errors import DomainError
 from komunalka.domain.periods import BillingPeriod
-from komunalka.domain.readings import Reading, ReadingStatus, new_receipt
+from komunalka.domain.readings import PastValue, Reading, ReadingStatus, new_receipt
 
 __all__ = [
     "AcceptedReading",
@@ -89,11 +94,16 @@ class SubmitReadings:
         submissions: SubmissionRepository,
         readings: ReadingRepository,
         clock: Clock,
+        *,
+        alerts: AlertQueue | None = None,
+        limits: UseLimits | None = None,
     ) -> None:
         self._transactions = transactions
         self._submissions = submissions
         self._readings = readings
         self._clock = clock
+        self._alerts = alerts
+        self._limits = limits or UseLimits()
 
     async def __call__(self, request: SubmitReadingsRequest) -> SubmitReadingsResult:
         _check_shape(request)
@@ -101,12 +111,15 @@ class SubmitReadings:
         if len(unique(i.meter_id for i in request.items)) == 1:
             # One meter: read, judge, and write only if the meter has not moved on meanwhile,
             # each a step of its own (two round trips on PostgreSQL, no transaction held).
+            # A month's use far above the usual (rare) goes the held way: its notice must be
+            # written with the readings, and this way has no transaction to write it in.
             async with self._transactions(write=True, autocommit=True) as tx:
-                result = await self._attempt(request, now, fingerprint, hold=False)
+                result = await self._attempt(request, now, fingerprint, hold=False, alert=False)
                 if result is not None:
                     await tx.commit()
                     return result
-        # Several meters, or one that changed between the read and the write: hold the meters
+        # Several meters, one that changed between the read and the write, or one whose use is
+        # unusual: hold the meters
         # (in id order, so two submissions never deadlock) from the read to the commit.
         async with self._transactions(write=True) as tx:
             result = await self._held(request, now, fingerprint)
@@ -123,16 +136,22 @@ class SubmitReadings:
     async def _held(
         self, request: SubmitReadingsRequest, now: datetime, fingerprint: str
     ) -> SubmitReadingsResult:
-        result = await self._attempt(request, now, fingerprint, hold=True)
+        result = await self._attempt(request, now, fingerprint, hold=True, alert=True)
         if result is None:
             raise RuntimeError("a held meter moved on before the submission was saved")
         return result
 
     async def _attempt(
-        self, request: SubmitReadingsRequest, now: datetime, fingerprint: str, *, hold: bool
+        self,
+        request: SubmitReadingsRequest,
+        now: datetime,
+        fingerprint: str,
+        *,
+        hold: bool,
+        alert: bool,
     ) -> SubmitReadingsResult | None:
         """The submission judged against one snapshot; None when a meter moved on before the
-        write (nothing was written)."""
+        write, or when it raises an alert and `alert` is false (nothing was written)."""
         # periods run at most a month behind the calendar: this covers every window rule
         since = BillingPeriod(now.year, now.month).shift(-HISTORY_MONTHS - 2)
         ids = unique(i.meter_id for i in request.items)
@@ -143,6 +162,9 @@ class SubmitReadings:
             return await self._replay(snap.earlier, fingerprint)
         judged = _judged(request, ids, snap, now)
         readings = [_reading(j, now, request.actor) for j in judged]
+        alerts = self._unusual(request, snap, readings, now)
+        if alerts and not alert:
+            return None
         revisions = {c.meter.id: c.revision for c in snap.contexts}
         superseded = [j.current.id for j in judged if j.current is not None and j.current.id]
         new = NewSubmission(
@@ -153,6 +175,8 @@ class SubmitReadings:
             return None
         if not claim.is_new:  # the same key was used meanwhile: its result, not ours
             return await self._replay(claim, fingerprint)
+        if alerts and self._alerts is not None:
+            await self._alerts.add(alerts)
         accepted = [
             AcceptedReading(
                 r.meter_id,
@@ -167,6 +191,37 @@ class SubmitReadings:
             for r, j in zip(readings, judged, strict=True)
         ]
         return SubmitReadingsResult(claim.submission_id, now, accepted)
+
+    def _unusual(
+        self,
+        request: SubmitReadingsRequest,
+        snap: SubmissionSnapshot,
+        readings: list[Reading],
+        now: datetime,
+    ) -> list[NewAlert]:
+        """A notice for each meter whose month's use the new readings make unusual, when they
+        were sent for a resident (and alerts are wired)."""
+        resident = request.actor.resident_id
+        if self._alerts is None or resident is None:
+            return []
+        found = []
+        for context in snap.contexts:
+            meter = context.meter
+            mine = [r for r in readings if r.meter_id == meter.id]
+            if not mine:
+                continue
+            period = mine[0].period
+            new = {r.register: r.value for r in mine if r.period == period}
+            history = {
+                register: [PastValue(x.period, x.value) for x in rows]
+                for register, rows in context.history.items()
+            }
+            unusual = unusual_use(meter, period, new, history, self._limits)
+            if unusual is not None:
+                receipt = mine[0].receipt
+                via = request.actor.channel.value
+                found.append(NewAlert(meter.id, period, resident, receipt, unusual, via, now))
+        return found
 
     async def _replay(self, claim: Claim, fingerprint: str) -> SubmitReadingsResult:
         """The first result again: the same receipts, previous values and correction flags."""

@@ -57,6 +57,7 @@ CHANNELS = {
     "registry": "portal.channel_registry",
     "cli": "portal.channel_cli",
     "terminal": "portal.channel_terminal",
+    "sms": "portal.channel_sms",
 }
 
 

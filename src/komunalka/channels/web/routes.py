@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from komunalka.application.shared.ports import ChartRenderer
 from komunalka.channels.pages.security import csrf_protect
 from komunalka.channels.pages.templating import Pages
+from komunalka.channels.web.alerts import add_alert_routes
 from komunalka.channels.web.auth import add_auth_routes
 from komunalka.channels.web.cabinet import add_cabinet_routes
 from komunalka.channels.web.care import add_care_routes
@@ -40,4 +41,5 @@ def build_router(
     add_receipt_routes(router, cab)
     add_consent_routes(router, cab)
     add_care_routes(router, cab)
+    add_alert_routes(router, cab)
     return router

@@ -16,9 +16,11 @@ from komunalka.application.accounts.co_residents import RemoveCoResident, ShowCo
 from komunalka.application.accounts.link_account import LinkAccount, UnlinkAccount
 from komunalka.application.identity.attach_telegram import AttachTelegram
 from komunalka.application.identity.edit_profile import GetProfile, UpdateProfile
+from komunalka.application.identity.phones import ConfirmPhone, RequestPhoneCode, ResidentByPhone
 from komunalka.application.identity.reset_password import RequestPasswordReset, ResetPassword
 from komunalka.application.identity.sign_in import SignIn, SignUp
 from komunalka.application.identity.sign_in_with_telegram import SignInWithTelegram
+from komunalka.application.notifications.confirm_alert import ConfirmAlert, ListAlerts
 from komunalka.application.readings.correct_reading import CorrectReading
 from komunalka.application.readings.estimate_bills import EstimateBills
 from komunalka.application.readings.list_my_meters import ListMyMeters
@@ -41,18 +43,23 @@ class CabinetUseCases:
     attach_telegram: AttachTelegram
     clock: Clock
     co_residents: ShowCoResidents
+    confirm_alert: ConfirmAlert
+    confirm_phone: ConfirmPhone
     correct_reading: CorrectReading
     end_caretaking: EndCaretaking
     estimate_bills: EstimateBills
     get_profile: GetProfile
     invite_caretaker: InviteCaretaker
     link_account: LinkAccount
+    list_alerts: ListAlerts
     list_my_meters: ListMyMeters
     read_meter_photo: ReadMeterPhoto
     reading_history: ReadingHistory
     readings_sheet: ShowReadingsSheet
     remove_co_resident: RemoveCoResident
     request_password_reset: RequestPasswordReset
+    request_phone_code: RequestPhoneCode
+    resident_by_phone: ResidentByPhone
     reset_password: ResetPassword
     set_water_heater: SetWaterHeater
     show_receipts: ShowReceipts

@@ -1,7 +1,7 @@
 """Photos of meters kept as evidence, and each supplier's retention of them (ADR 0027)
 
-Revision ID: 0023
-Revises: 0018
+Revision ID: 0022
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0018"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
