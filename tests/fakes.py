@@ -45,6 +45,7 @@ from komunalka.application.shared.ports import (
     MeterContext,
     OutboxClaim,
     OutgoingMessage,
+    Received,
     StaffRecord,
     ZoneUse,
 )
@@ -490,21 +491,20 @@ class InMemoryDialogStore:
         if delivery_id is not None:
             self.deliveries[(channel, delivery_id)] = None
 
-    async def receive(
-        self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[Arrival, dict[str, object] | None]:
+    async def receive(self, channel: str, external_id: str, delivery_id: str) -> Received:
+        """Keeps no identities: the unreachable mark is not known (None)."""
         key = (channel, delivery_id)
         if key not in self.deliveries:
             arrival = Arrival.FIRST
         else:
             until = self.deliveries[key]
             if until is None:
-                return Arrival.DONE, None
+                return Received(Arrival.DONE, None)
             if until >= self.now:
-                return Arrival.UNDER_WAY, None
+                return Received(Arrival.UNDER_WAY, None)
             arrival = Arrival.TAKEN_OVER
         self.deliveries[key] = self.now + self.lease
-        return arrival, await self.load(channel, external_id)
+        return Received(arrival, await self.load(channel, external_id))
 
 
 class InMemoryMedia(_Repos):
