@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from komunalka.adapters.db.pg_meter_list import meters_of_accounts
 from komunalka.adapters.db.readings import SqlReadingRepository
 from komunalka.adapters.db.repositories import SqlMeterRepository
 from komunalka.adapters.db.rows import supplier_of
@@ -131,6 +132,9 @@ class PgMeterRepository(SqlMeterRepository):
         else:
             rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
         return [context_of(r) for r in rows]
+
+    async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
+        return await meters_of_accounts(self._raw, account_ids)
 
 
 class PgReadingRepository(SqlReadingRepository):

@@ -17,6 +17,11 @@ from komunalka.adapters.db.identity import (
 )
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
+from komunalka.adapters.db.pg_meter_list import (
+    PgAccountRepository,
+    PgSupplierRepository,
+    PgTariffRepository,
+)
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
@@ -55,7 +60,8 @@ class SqlStorage(SqlTransactions):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
         # PostgreSQL's hot path runs fixed SQL on the driver's connection (postgres.py,
-        # pg_submissions.py, registry_pg.py); the rest is SQLAlchemy Core on both databases.
+        # pg_submissions.py, pg_meter_list.py, registry_pg.py); the rest is SQLAlchemy Core on
+        # both databases.
         pg = engine.dialect.name == "postgresql"
         self.meters = PgMeterRepository() if pg else SqlMeterRepository()
         self.readings = PgReadingRepository() if pg else SqlReadingRepository()
@@ -63,12 +69,12 @@ class SqlStorage(SqlTransactions):
         self.audit = PgAuditLog() if pg else SqlAuditLog()
         self.registry = PgRegistryStaging() if pg else SqlRegistryStaging()
         self.reminder_book = PgReminderBook() if pg else SqlReminderBook()
-        self.suppliers = SqlSupplierRepository()
-        self.accounts = SqlAccountRepository()
+        self.suppliers = PgSupplierRepository() if pg else SqlSupplierRepository()
+        self.accounts = PgAccountRepository() if pg else SqlAccountRepository()
         self.link_attempts = SqlLinkAttemptRepository()
         self.residents = SqlResidentRepository()
         self.tokens = SqlTokenRepository()
-        self.tariffs = SqlTariffRepository()
+        self.tariffs = PgTariffRepository() if pg else SqlTariffRepository()
         self.identities = SqlIdentityRepository()
         self.media = SqlMediaRepository()
         self.queries = SqlReadingQueries()

@@ -72,7 +72,7 @@ class EstimateBills:
             for o in await self._meters(resident_id)
             if accounts is None or o.account.id in accounts
         ]
-        async with self._transactions():
+        async with self._transactions(autocommit=True):  # read-only: no transaction held
             tariffs = {
                 sid: await self._tariffs.of_supplier(sid)
                 for sid in unique(o.supplier.id for o in overviews)
