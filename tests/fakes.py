@@ -298,6 +298,12 @@ class InMemoryMeters(_Repos):
             found.append(MeterContext(meter, account, supplier, linked, revision=revision))
         return found
 
+    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
+        mine = [
+            m for m in self.s.meters if (resident_id, self.s.meters[m].account_id) in self.s.links
+        ]
+        return await self.contexts(mine, lock=False, resident_id=resident_id)
+
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
         return [m for m in self.s.meters.values() if m.account_id in account_ids]
 

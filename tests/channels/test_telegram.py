@@ -310,13 +310,14 @@ def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def test_a_typed_reading_that_ends_the_round_takes_nine_statements_on_postgresql(
+async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_postgresql(
     bot: Bot, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bot's commonest step stays cheap (docs/adr/0029, docs/BENCHMARKS.md issue 14):
     the turn's claim with the state, the submission's read and write, the summary's meter
-    list (accounts, suppliers, meters, readings) and tariffs, the state's save; no transaction
-    held, no readings sheet built, no ReachableAgain for a user who never blocked the bot."""
+    list (the meters with their accounts and suppliers, their readings) and tariffs, the
+    state's save; no transaction held, no readings sheet built, no ReachableAgain for a user
+    who never blocked the bot."""
     if engine.dialect.name != "postgresql":
         pytest.skip("counts PostgreSQL's statements")
     await linked_and_sending(bot)
@@ -324,7 +325,7 @@ async def test_a_typed_reading_that_ends_the_round_takes_nine_statements_on_post
     await bot.say("117,5")
     assert "№HW0011234: 117,5 — квитанція 2611-" in bot.texts()[-1]
     listed = "\n".join(statements)
-    assert len(statements) <= 9, listed
+    assert len(statements) <= 7, listed
     assert not [s for s in statements if s.split()[0] in ("BEGIN;", "ROLLBACK;")], listed
     assert not [s for s in statements if s.startswith("UPDATE identities")], listed
 

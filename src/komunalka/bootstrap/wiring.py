@@ -191,7 +191,7 @@ class Wiring:
 
 def _readings(uow: SqlStorage, clock: Clock) -> dict[str, Any]:
     submit = SubmitReadings(uow, uow.submissions, uow.readings, clock)
-    meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
+    meters = ListMyMeters(uow, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
         "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),

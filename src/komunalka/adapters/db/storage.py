@@ -17,13 +17,13 @@ from komunalka.adapters.db.identity import (
 )
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
-from komunalka.adapters.db.pg_meter_list import (
-    PgAccountRepository,
-    PgSupplierRepository,
+from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
+from komunalka.adapters.db.postgres import (
+    PgAuditLog,
+    PgMeterRepository,
+    PgReadingRepository,
     PgTariffRepository,
 )
-from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
-from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (
     SqlAuditLog,
@@ -60,7 +60,7 @@ class SqlStorage(SqlTransactions):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
         # PostgreSQL's hot path runs fixed SQL on the driver's connection (postgres.py,
-        # pg_submissions.py, pg_meter_list.py, registry_pg.py); the rest is SQLAlchemy Core on
+        # pg_submissions.py, registry_pg.py); the rest is SQLAlchemy Core on
         # both databases.
         pg = engine.dialect.name == "postgresql"
         self.meters = PgMeterRepository() if pg else SqlMeterRepository()
@@ -69,8 +69,8 @@ class SqlStorage(SqlTransactions):
         self.audit = PgAuditLog() if pg else SqlAuditLog()
         self.registry = PgRegistryStaging() if pg else SqlRegistryStaging()
         self.reminder_book = PgReminderBook() if pg else SqlReminderBook()
-        self.suppliers = PgSupplierRepository() if pg else SqlSupplierRepository()
-        self.accounts = PgAccountRepository() if pg else SqlAccountRepository()
+        self.suppliers = SqlSupplierRepository()
+        self.accounts = SqlAccountRepository()
         self.link_attempts = SqlLinkAttemptRepository()
         self.residents = SqlResidentRepository()
         self.tokens = SqlTokenRepository()
