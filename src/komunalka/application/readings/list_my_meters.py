@@ -69,15 +69,19 @@ class ListMyMeters:
         self._clock = clock
 
     async def __call__(self, resident_id: int) -> list[MeterOverview]:
-        now = self._clock.now()
         # Read-only, and the second read stands on the first (the meters' readings): no
         # snapshot is needed across them, so no transaction is held where each statement can
         # commit on its own (PostgreSQL: no BEGIN/ROLLBACK round trips).
         async with self._transactions(autocommit=True):
-            contexts = await self._meters.linked_contexts(resident_id)
-            local = BillingPeriod(now.year, now.month)
-            ids = [c.meter.id for c in contexts]
-            recent = await self._readings.recent(ids, local.shift(-14)) if ids else {}
+            return await self.within(resident_id)
+
+    async def within(self, resident_id: int) -> list[MeterOverview]:
+        """The same, in the transaction the caller has open (a use case that reads more)."""
+        now = self._clock.now()
+        contexts = await self._meters.linked_contexts(resident_id)
+        local = BillingPeriod(now.year, now.month)
+        ids = [c.meter.id for c in contexts]
+        recent = await self._readings.recent(ids, local.shift(-14)) if ids else {}
         result = []
         for c in contexts:
             history = {
