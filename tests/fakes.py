@@ -63,6 +63,7 @@ from komunalka.application.shared.ports import (
     MeterContext,
     OutboxClaim,
     OutgoingMessage,
+    Received,
     StaffRecord,
     ZoneUse,
 )
@@ -330,6 +331,12 @@ class InMemoryMeters(_Repos):
             found.append(MeterContext(meter, account, supplier, linked, revision=revision))
         return found
 
+    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
+        mine = [
+            m for m in self.s.meters if (resident_id, self.s.meters[m].account_id) in self.s.links
+        ]
+        return await self.contexts(mine, lock=False, resident_id=resident_id)
+
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]:
         return [m for m in self.s.meters.values() if m.account_id in account_ids]
 
@@ -523,21 +530,20 @@ class InMemoryDialogStore:
         if delivery_id is not None:
             self.deliveries[(channel, delivery_id)] = None
 
-    async def receive(
-        self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[Arrival, dict[str, object] | None]:
+    async def receive(self, channel: str, external_id: str, delivery_id: str) -> Received:
+        """Keeps no identities: the unreachable mark is not known (None)."""
         key = (channel, delivery_id)
         if key not in self.deliveries:
             arrival = Arrival.FIRST
         else:
             until = self.deliveries[key]
             if until is None:
-                return Arrival.DONE, None
+                return Received(Arrival.DONE, None)
             if until >= self.now:
-                return Arrival.UNDER_WAY, None
+                return Received(Arrival.UNDER_WAY, None)
             arrival = Arrival.TAKEN_OVER
         self.deliveries[key] = self.now + self.lease
-        return arrival, await self.load(channel, external_id)
+        return Received(arrival, await self.load(channel, external_id))
 
 
 class InMemoryMedia(_Repos):

@@ -287,6 +287,49 @@ async def linked_and_sending(bot: Bot) -> None:
     await bot.press("send")
 
 
+def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement the app sends PostgreSQL from now on: the fixed SQL on asyncpg's
+    connection, SQLAlchemy's through its prepared statements, and BEGIN/ROLLBACK."""
+    import asyncpg
+    from asyncpg.prepared_stmt import PreparedStatement
+
+    seen: list[str] = []
+    for cls, names in (
+        (asyncpg.Connection, ("fetch", "fetchrow", "fetchval", "execute", "executemany")),
+        (PreparedStatement, ("fetch", "fetchrow", "fetchval", "executemany")),
+    ):
+        for name in names:
+            original = getattr(cls, name)
+
+            async def counted(self: Any, *args: Any, _run: Any = original, **kw: Any) -> Any:
+                query = self.get_query() if isinstance(self, PreparedStatement) else args[0]
+                seen.append(" ".join(str(query).split()))
+                return await _run(self, *args, **kw)
+
+            monkeypatch.setattr(cls, name, counted)
+    return seen
+
+
+async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_postgresql(
+    bot: Bot, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's commonest step stays cheap (docs/adr/0029, docs/BENCHMARKS.md issue 14):
+    the turn's claim with the state, the submission's read and write, the summary's meter
+    list (the meters with their accounts and suppliers, their readings) and tariffs, the
+    state's save; no transaction held, no readings sheet built, no ReachableAgain for a user
+    who never blocked the bot."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("counts PostgreSQL's statements")
+    await linked_and_sending(bot)
+    statements = count_statements(monkeypatch)
+    await bot.say("117,5")
+    assert "№HW0011234: 117,5 — квитанція 2611-" in bot.texts()[-1]
+    listed = "\n".join(statements)
+    assert len(statements) <= 7, listed
+    assert not [s for s in statements if s.split()[0] in ("BEGIN;", "ROLLBACK;")], listed
+    assert not [s for s in statements if s.startswith("UPDATE identities")], listed
+
+
 async def test_every_button_press_is_answered_exactly_once_old_ones_too(bot: Bot) -> None:
     await linked_and_sending(bot)
     first_question = bot.buttons()

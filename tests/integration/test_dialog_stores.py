@@ -16,14 +16,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
-from komunalka.adapters.db.tables import dialog_states
+from komunalka.adapters.db.tables import dialog_states, identities, residents
 from komunalka.adapters.redis_dialogs import TTL_SECONDS, RedisDialogStateStore
-from komunalka.application.shared.ports import Arrival
+from komunalka.application.shared.ports import Arrival, Received
 from tests.conftest import IN_CI
 from tests.fakes import InMemoryDialogStore
 
 REDIS_URL = os.environ.get("KOMUNALKA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 STATE = {"step": "send", "queue": [{"meter": 1, "zone": "day", "previous": "1200"}], "pos": 0}
+
+
+def arrived(received: Received) -> tuple[Arrival, object]:
+    """The arrival and the state (a store may or may not read the unreachable mark)."""
+    return received.arrival, received.state
 
 
 async def check_contract(store: object) -> None:
@@ -45,14 +50,17 @@ async def check_deliveries(store: Any, user: str) -> None:
     it marks it done; twins racing each other: one is told to act."""
     update = uuid.uuid4().hex
     state = {"step": "menu", "мова": "uk"}
-    assert await store.receive("telegram", user, update) == (Arrival.FIRST, state)
-    assert await store.receive("telegram", user, update) == (Arrival.UNDER_WAY, None)
-    assert await store.receive("viber", user, update) == (Arrival.FIRST, None)  # per channel
+    assert arrived(await store.receive("telegram", user, update)) == (Arrival.FIRST, state)
+    assert arrived(await store.receive("telegram", user, update)) == (Arrival.UNDER_WAY, None)
+    assert arrived(await store.receive("viber", user, update)) == (
+        Arrival.FIRST,
+        None,
+    )  # per channel
     await store.save("telegram", user, {"step": "send"}, update)
     assert await store.load("telegram", user) == {"step": "send"}
-    assert await store.receive("telegram", user, update) == (Arrival.DONE, None)
+    assert arrived(await store.receive("telegram", user, update)) == (Arrival.DONE, None)
     twins = [store.receive("telegram", user, f"{update}-2") for _ in range(5)]
-    arrivals = [arrival for arrival, _ in await asyncio.gather(*twins)]
+    arrivals = [got.arrival for got in await asyncio.gather(*twins)]
     assert sorted(arrivals) == sorted([Arrival.FIRST] + [Arrival.UNDER_WAY] * 4)
 
 
@@ -64,14 +72,14 @@ async def check_takeover(store: Any, user: str, expire: Callable[[], Awaitable[N
     assert (await store.receive("telegram", user, update))[0] is Arrival.FIRST
     await expire()
     twins = [store.receive("telegram", user, update) for _ in range(4)]
-    got = await asyncio.gather(*twins)
+    got = [arrived(x) for x in await asyncio.gather(*twins)]
     assert sorted(got, key=lambda x: x[0]) == sorted(
         [(Arrival.TAKEN_OVER, {"step": "menu"})] + [(Arrival.UNDER_WAY, None)] * 3,
         key=lambda x: x[0],
     )
     await store.save("telegram", user, {"step": "send"}, update)
     await expire()  # a finished turn stays finished however long ago it ran
-    assert await store.receive("telegram", user, update) == (Arrival.DONE, None)
+    assert arrived(await store.receive("telegram", user, update)) == (Arrival.DONE, None)
 
 
 # Stored texts that are no state: the store hands back none, and the conversation starts afresh.
@@ -80,7 +88,7 @@ CORRUPT = ['{"step": "send", "queue": [', "[1, 2]", '"send"', "null"]
 
 async def check_corrupt(store: Any, user: str) -> None:
     assert await store.load("telegram", user) is None
-    assert await store.receive("telegram", user, uuid.uuid4().hex) == (Arrival.FIRST, None)
+    assert arrived(await store.receive("telegram", user, uuid.uuid4().hex)) == (Arrival.FIRST, None)
 
 
 async def test_the_in_memory_store_keeps_each_users_state() -> None:
@@ -103,6 +111,30 @@ async def test_the_database_store_keeps_each_users_state(engine) -> None:
 async def test_the_database_store_takes_over_a_turn_whose_lease_ran_out(engine) -> None:
     store = SqlDialogStateStore(engine, lease=timedelta(milliseconds=300))
     await check_takeover(store, uuid.uuid4().hex, lambda: asyncio.sleep(0.4))
+
+
+async def test_the_database_store_reads_the_identitys_unreachable_mark_with_the_state(
+    engine: AsyncEngine,
+) -> None:
+    """So a turn writes ReachableAgain only for a user marked unreachable (ADR 0029)."""
+    store, now = SqlDialogStateStore(engine), datetime.now(UTC)
+    marked, clear, stranger = (uuid.uuid4().hex for _ in range(3))
+    async with engine.begin() as conn:
+        resident = (
+            await conn.execute(residents.insert().values(name="Іван", created_at=now))
+        ).inserted_primary_key[0]
+        for user, mark in ((marked, now), (clear, None)):
+            row = {"channel": "telegram", "external_id": user, "resident_id": resident}
+            await conn.execute(
+                identities.insert().values(created_at=now, unreachable_at=mark, **row)
+            )
+    assert (await store.receive("telegram", marked, uuid.uuid4().hex)).unreachable is True
+    assert (await store.receive("viber", marked, uuid.uuid4().hex)).unreachable is False
+    assert (await store.receive("telegram", clear, uuid.uuid4().hex)).unreachable is False
+    assert (await store.receive("telegram", stranger, uuid.uuid4().hex)).unreachable is False
+    update = uuid.uuid4().hex
+    await store.receive("telegram", marked, update)
+    assert (await store.receive("telegram", marked, update)).unreachable is None  # not acted on
 
 
 @pytest.mark.parametrize("corrupt", CORRUPT)
@@ -131,7 +163,7 @@ async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> No
         short = RedisDialogStateStore(redis, prefix=store._prefix, lease_ms=300)
         await check_takeover(short, uuid.uuid4().hex, lambda: asyncio.sleep(0.4))
         await redis.set(store._seen("telegram", "old"), 1, ex=60)  # a record from before leases
-        assert await store.receive("telegram", "someone", "old") == (Arrival.DONE, None)
+        assert arrived(await store.receive("telegram", "someone", "old")) == (Arrival.DONE, None)
         for corrupt in [*CORRUPT, b"\xff\xfe"]:
             user = uuid.uuid4().hex
             await redis.set(store._key("telegram", user), corrupt, ex=60)

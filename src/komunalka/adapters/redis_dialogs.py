@@ -10,7 +10,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from komunalka.application.shared.ports import ACTED_ON, Arrival
+from komunalka.application.shared.ports import ACTED_ON, Arrival, Received
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 30 * 24 * 3600  # a month without a word: start over
@@ -74,15 +74,14 @@ class RedisDialogStateStore:
             pipe.set(self._seen(channel, delivery_id), "done", ex=DELIVERY_TTL_SECONDS)
             await pipe.execute()
 
-    async def receive(
-        self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[Arrival, dict[str, Any] | None]:
+    async def receive(self, channel: str, external_id: str, delivery_id: str) -> Received:
+        """Identities are in the database, not here: the unreachable mark is not known (None)."""
         now = int(time.time() * 1000)
         keys = [self._seen(channel, delivery_id), self._key(channel, external_id)]
         args = [now, now + self._lease_ms, DELIVERY_TTL_SECONDS]
         verdict, found = await self._receive(keys=keys, args=args)
         arrival = Arrival(verdict.decode() if isinstance(verdict, bytes) else verdict)
-        return (arrival, _state(found)) if arrival in ACTED_ON else (arrival, None)
+        return Received(arrival, _state(found) if arrival in ACTED_ON else None)
 
 
 def _state(found: bytes | str | None) -> dict[str, Any] | None:

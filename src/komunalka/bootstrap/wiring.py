@@ -243,7 +243,7 @@ class Wiring:
 def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, Any]:
     # counts what it accepts by channel (bootstrap/metrics.py)
     submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock, alerts=uow.alerts)
-    meters = ListMyMeters(uow, uow.accounts, uow.suppliers, uow.meters, uow.readings, clock)
+    meters = ListMyMeters(uow, uow.meters, uow.readings, clock)
     return {
         "submit_readings": submit,
         "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),

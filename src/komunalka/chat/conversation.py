@@ -67,13 +67,14 @@ class Conversation:
         if delivery is None:
             stored = await self._store.load(channel.value, user)
         else:
-            arrival, stored = await self._store.receive(channel.value, user, delivery)
+            arrival, stored, unreachable = await self._store.receive(channel.value, user, delivery)
             if arrival is Arrival.UNDER_WAY:
                 raise TurnUnderWay(delivery)
             if arrival not in ACTED_ON:
                 return []
-            # They wrote: a bot they once blocked may remind them again (changes nothing else).
-            await self._setting.uses.reachable_again(channel.value, user)
+            if unreachable is not False:  # a mark seen with the state, or a store that can't tell
+                # They wrote: a bot they once blocked may remind them again (changes nothing else).
+                await self._setting.uses.reachable_again(channel.value, user)
         turn = await self._turn(user, name, stored, delivery, event.language)
         try:
             replies = await on(turn, event)

@@ -23,6 +23,7 @@ from komunalka.application.readings.readings_sheet import (
     SheetAnswer,
     SheetLine,
     SheetMeter,
+    typed_items,
 )
 from komunalka.application.readings.submit_readings import SubmitReadingsRequest
 from komunalka.chat import photos
@@ -241,14 +242,23 @@ def answers(walk: Walk, confirmed: Confirmed) -> list[SheetAnswer]:
 async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
     # A caretaker's round asks again whether they still care for the resident, every meter.
     actor = t.actor if walk.behalf is None else await t.uses.act_for(t.actor, walk.behalf)
-    sheet = await t.uses.readings_sheet(whose(t, walk))
     given = answers(walk, confirmed)
+    # Typed values go as typed: the sheet is built only when an answer stands for a value it
+    # knows ("unchanged"), a refusal must be placed on it, or a reading was held (its supplier).
+    items = typed_items(given)
+    sheet = None
+    if items is None:
+        sheet = await t.uses.readings_sheet(whose(t, walk))
+        items = sheet.items(given)
     # One key per attempt, from the update: a turn carried out twice submits once.
-    request = SubmitReadingsRequest(actor, sheet.items(given), t.submission_key())
+    request = SubmitReadingsRequest(actor, items, t.submission_key())
     try:
         result = await t.uses.submit_readings(request)
     except DomainError as exc:
+        sheet = sheet or await t.uses.readings_sheet(whose(t, walk))
         return refused(t, walk, sheet.after(exc, given))
+    if sheet is None and any(r.held_until is not None for r in result.readings):
+        sheet = await t.uses.readings_sheet(whose(t, walk))
     q = walk.question
     accepted = tuple(
         t.say(
@@ -267,10 +277,12 @@ async def submit(t: Turn, walk: Walk, confirmed: Confirmed) -> list[Reply]:
     return following  # the summary, which names them
 
 
-def held(t: Turn, sheet: ReadingsSheet, meter_id: int, until: datetime | None) -> str:
+def held(t: Turn, sheet: ReadingsSheet | None, meter_id: int, until: datetime | None) -> str:
     """For a reading sent early: "; accepted, passed on to <supplier> on <day>"."""
+    if until is None or sheet is None:
+        return ""
     meter = next((m.overview for m in sheet.meters if m.overview.meter.id == meter_id), None)
-    if until is None or meter is None:
+    if meter is None:
         return ""
     day = day_in_words(until.astimezone(meter.supplier.window.zone).date(), t.lang)
     return "; " + t.say("reading.held", supplier=meter.supplier.name, date=day)

@@ -25,9 +25,7 @@ async def setup() -> tuple[InMemoryStore, World, FakeClock]:
 
 
 def show(store: InMemoryStore, clock: FakeClock) -> ShowReadingsSheet:
-    meters = ListMyMeters(
-        store, store.accounts, store.suppliers, store.meters, store.readings, clock
-    )
+    meters = ListMyMeters(store, store.meters, store.readings, clock)
     return ShowReadingsSheet(meters)
 
 

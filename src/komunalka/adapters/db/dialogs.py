@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from komunalka.adapters.db.engine import WRITE
 from komunalka.adapters.db.rows import dialect_insert
-from komunalka.adapters.db.tables import deliveries, dialog_states
-from komunalka.application.shared.ports import ACTED_ON, Arrival
+from komunalka.adapters.db.tables import deliveries, dialog_states, identities
+from komunalka.application.shared.ports import ACTED_ON, Arrival, Received
 
 log = logging.getLogger(__name__)
 # How long a turn may run before a redelivery of its update takes it over (ADR 0015).
@@ -39,7 +39,8 @@ _SAVE_DONE = """
 # finds it taken (its lease live) and gets no row. A record whose lease ran out is taken over
 # (`xmax` is 0 only for a row this statement inserted). What the statement's snapshot shows of
 # an existing record tells a finished turn from one under way; a twin committed meanwhile is
-# not in it, and reads as under way. The state is read in the same statement.
+# not in it, and reads as under way. The state, and whether the user's identity is marked
+# unreachable (so that the turn writes ReachableAgain only then), are read in the same statement.
 _RECEIVE = """
     WITH claimed AS (
         INSERT INTO deliveries AS d (channel, delivery_id, at, lease_until)
@@ -50,7 +51,9 @@ _RECEIVE = """
     )
     SELECT (SELECT fresh FROM claimed),
            (SELECT lease_until IS NULL FROM deliveries WHERE channel = $1 AND delivery_id = $3),
-           (SELECT state FROM dialog_states WHERE channel = $1 AND external_id = $2)
+           (SELECT state FROM dialog_states WHERE channel = $1 AND external_id = $2),
+           EXISTS (SELECT 1 FROM identities
+                   WHERE channel = $1 AND external_id = $2 AND unreachable_at IS NOT NULL)
 """
 
 
@@ -104,26 +107,26 @@ class SqlDialogStateStore:
                     .values(lease_until=None)
                 )
 
-    async def receive(
-        self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[Arrival, dict[str, Any] | None]:
+    async def receive(self, channel: str, external_id: str, delivery_id: str) -> Received:
         now = datetime.now(UTC)
         until = now + self._lease
         if self._postgres:
             async with self._engine.connect() as conn:
                 args = (channel, external_id, delivery_id, now, until)
-                fresh, done, found = await _raw(conn).fetchrow(_RECEIVE, *args)
+                fresh, done, found, unreachable = await _raw(conn).fetchrow(_RECEIVE, *args)
             if fresh is None:
-                return (Arrival.DONE if done else Arrival.UNDER_WAY), None
-            return (Arrival.FIRST if fresh else Arrival.TAKEN_OVER), _state(found)
+                return Received(Arrival.DONE if done else Arrival.UNDER_WAY, None)
+            arrival = Arrival.FIRST if fresh else Arrival.TAKEN_OVER
+            return Received(arrival, _state(found), unreachable)
         async with self._engine.connect() as conn:
             await conn.execution_options(**{WRITE: True})  # BEGIN IMMEDIATE: one at a time
             async with conn.begin():
                 arrival = await _claim(conn, channel, delivery_id, now, until)
                 if arrival not in ACTED_ON:
-                    return arrival, None
+                    return Received(arrival, None)
                 found = await _load(conn, channel, external_id)
-        return arrival, _state(found)
+                unreachable = await _unreachable(conn, channel, external_id)
+        return Received(arrival, _state(found), unreachable)
 
 
 async def _claim(
@@ -170,6 +173,12 @@ async def _load(conn: AsyncConnection, channel: str, external_id: str) -> str | 
     )
     found: str | None = (await conn.execute(query)).scalar()
     return found
+
+
+async def _unreachable(conn: AsyncConnection, channel: str, external_id: str) -> bool:
+    i = identities.c
+    query = select(i.unreachable_at).where(i.channel == channel, i.external_id == external_id)
+    return (await conn.execute(query)).scalar() is not None
 
 
 def _raw(conn: AsyncConnection) -> Any:

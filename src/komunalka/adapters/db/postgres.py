@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from komunalka.adapters.db.readings import SqlReadingRepository
-from komunalka.adapters.db.repositories import SqlMeterRepository
+from komunalka.adapters.db.repositories import PRICE_SCALE, SqlMeterRepository, SqlTariffRepository
 from komunalka.adapters.db.rows import supplier_of
 from komunalka.adapters.db.scope import InScope
 from komunalka.application.shared.actors import Actor
@@ -24,6 +25,7 @@ from komunalka.domain.meters import Account, Meter, MeterStatus
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus
 from komunalka.domain.services import Channel, Service
+from komunalka.domain.tariffs import Tariff
 from komunalka.domain.values import from_milli, to_milli
 
 _CONTEXTS = """
@@ -42,6 +44,9 @@ _CONTEXTS = """
 # planned again on every call (a custom plan; the generic one scans).
 _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
+# Every meter of a resident's linked accounts (the resident is $1 here, and `linked` is true).
+_LINKED = "m.account_id IN (SELECT k.account_id FROM account_links k WHERE k.resident_id = $2)"
+_CONTEXTS_LINKED = _CONTEXTS.format(where=_LINKED).replace("$2", "$1") + " ORDER BY m.id"
 # Held meters are row-locked in id order (two holders never deadlock); the lock is the one a
 # submission's revision update takes, so a held meter cannot move on until the holder ends.
 LOCK_METERS = """
@@ -70,6 +75,11 @@ _ADD_ONE = """
     INSERT INTO readings (meter_id, register, period, value_milli, submitted_at, channel, status,
                           receipt, submission_id, release_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+"""
+
+_TARIFFS = """
+    SELECT supplier_id, service, price_e4, effective_from, zone, demo
+    FROM tariffs WHERE supplier_id = $1 ORDER BY effective_from
 """
 
 _AUDIT = """
@@ -131,6 +141,9 @@ class PgMeterRepository(SqlMeterRepository):
         else:
             rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
         return [context_of(r) for r in rows]
+
+    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
+        return [context_of(r) for r in await self._raw.fetch(_CONTEXTS_LINKED, resident_id)]
 
 
 class PgReadingRepository(SqlReadingRepository):
@@ -196,3 +209,13 @@ class PgAuditLog(InScope):
             json.dumps(details, ensure_ascii=False, default=str),
             actor.note,
         )
+
+
+class PgTariffRepository(SqlTariffRepository):
+    """A supplier's tariffs: read for every bill estimate (a sending round's summary)."""
+
+    async def of_supplier(self, supplier_id: int) -> list[Tariff]:
+        return [
+            Tariff(r[0], Service(r[1]), Decimal(r[2]) / PRICE_SCALE, r[3], r[4], r[5])
+            for r in await self._raw.fetch(_TARIFFS, supplier_id)
+        ]

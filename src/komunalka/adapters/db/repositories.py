@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
 from komunalka.adapters.db.rows import (
     account_of,
@@ -109,6 +109,15 @@ class SqlMeterRepository(InScope):
     async def contexts(
         self, meter_ids: Sequence[int], *, lock: bool, resident_id: int | None = None
     ) -> list[MeterContext]:
+        return await self._contexts(meters.c.id.in_(meter_ids), resident_id, lock=lock)
+
+    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
+        mine = select(account_links.c.account_id).where(account_links.c.resident_id == resident_id)
+        return await self._contexts(meters.c.account_id.in_(mine), resident_id, lock=False)
+
+    async def _contexts(
+        self, where: ColumnElement[bool], resident_id: int | None, *, lock: bool
+    ) -> list[MeterContext]:
         linked = account_links.c.resident_id.is_not(None).label("linked")
         query = (
             select(
@@ -133,7 +142,7 @@ class SqlMeterRepository(InScope):
                     account_links.c.resident_id == (resident_id or -1),
                 ),
             )
-            .where(meters.c.id.in_(meter_ids))
+            .where(where)
             .order_by(meters.c.id)
         )
         if lock:

@@ -23,7 +23,12 @@ from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.phones import SqlInboundSms, SqlPhoneBook
 from komunalka.adapters.db.photos import SqlPhotoStore
-from komunalka.adapters.db.postgres import PgAuditLog, PgMeterRepository, PgReadingRepository
+from komunalka.adapters.db.postgres import (
+    PgAuditLog,
+    PgMeterRepository,
+    PgReadingRepository,
+    PgTariffRepository,
+)
 from komunalka.adapters.db.queries import SqlReadingQueries
 from komunalka.adapters.db.readings import (
     SqlAuditLog,
@@ -61,7 +66,8 @@ class SqlStorage(SqlTransactions):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
         # PostgreSQL's hot path runs fixed SQL on the driver's connection (postgres.py,
-        # pg_submissions.py, registry_pg.py); the rest is SQLAlchemy Core on both databases.
+        # pg_submissions.py, registry_pg.py); the rest is SQLAlchemy Core on
+        # both databases.
         pg = engine.dialect.name == "postgresql"
         self.meters = PgMeterRepository() if pg else SqlMeterRepository()
         self.readings = PgReadingRepository() if pg else SqlReadingRepository()
@@ -76,7 +82,7 @@ class SqlStorage(SqlTransactions):
         self.caretakers = SqlCaretakers()
         self.residents = SqlResidentRepository()
         self.tokens = SqlTokenRepository()
-        self.tariffs = SqlTariffRepository()
+        self.tariffs = PgTariffRepository() if pg else SqlTariffRepository()
         self.identities = SqlIdentityRepository()
         self.media = SqlMediaRepository()
         self.queries = SqlReadingQueries()

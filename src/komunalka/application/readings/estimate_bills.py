@@ -67,12 +67,13 @@ class EstimateBills:
     ) -> list[AccountEstimate]:
         """The estimates of the resident's accounts with use this period (of `accounts` only,
         when given), in the order of the resident's meter list."""
-        overviews = [
-            o
-            for o in await self._meters(resident_id)
-            if accounts is None or o.account.id in accounts
-        ]
-        async with self._transactions():
+        # read-only: no transaction held (see ListMyMeters), one connection for both reads
+        async with self._transactions(autocommit=True):
+            overviews = [
+                o
+                for o in await self._meters.within(resident_id)
+                if accounts is None or o.account.id in accounts
+            ]
             tariffs = {
                 sid: await self._tariffs.of_supplier(sid)
                 for sid in unique(o.supplier.id for o in overviews)

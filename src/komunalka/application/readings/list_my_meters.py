@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from komunalka.application.readings.ports import LinkedAccounts, SupplierList
 from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Meter, Supplier, Verification
@@ -60,39 +59,40 @@ class ListMyMeters:
     def __init__(
         self,
         transactions: Transactions,
-        accounts: LinkedAccounts,
-        suppliers: SupplierList,
         meters: MeterRepository,
         readings: ReadingRepository,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
-        self._accounts = accounts
-        self._suppliers = suppliers
         self._meters = meters
         self._readings = readings
         self._clock = clock
 
     async def __call__(self, resident_id: int) -> list[MeterOverview]:
+        # Read-only, and the second read stands on the first (the meters' readings): no
+        # snapshot is needed across them, so no transaction is held where each statement can
+        # commit on its own (PostgreSQL: no BEGIN/ROLLBACK round trips).
+        async with self._transactions(autocommit=True):
+            return await self.within(resident_id)
+
+    async def within(self, resident_id: int) -> list[MeterOverview]:
+        """The same, in the transaction the caller has open (a use case that reads more)."""
         now = self._clock.now()
-        async with self._transactions():
-            accounts = await self._accounts.linked_to(resident_id)
-            suppliers = {s.id: s for s in await self._suppliers.all()}
-            meters = await self._meters.of_accounts([a.id for a in accounts])
-            local = BillingPeriod(now.year, now.month)
-            recent = await self._readings.recent([m.id for m in meters], local.shift(-14))
-        by_id = {a.id: a for a in accounts}
+        contexts = await self._meters.linked_contexts(resident_id)
+        local = BillingPeriod(now.year, now.month)
+        ids = [c.meter.id for c in contexts]
+        recent = await self._readings.recent(ids, local.shift(-14)) if ids else {}
         result = []
-        for meter in meters:
-            account = by_id[meter.account_id]
-            supplier = suppliers[account.supplier_id]
+        for c in contexts:
             history = {
                 reg: [
-                    r for r in recent.get((meter.id, reg), []) if r.status is ReadingStatus.ACCEPTED
+                    r
+                    for r in recent.get((c.meter.id, reg), [])
+                    if r.status is ReadingStatus.ACCEPTED
                 ]
-                for reg in meter.registers
+                for reg in c.meter.registers
             }
-            result.append(overview(meter, account, supplier, history, now))
+            result.append(overview(c.meter, c.account, c.supplier, history, now))
         return result
 
 

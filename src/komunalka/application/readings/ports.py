@@ -11,7 +11,6 @@ from typing import Protocol
 from komunalka.application.shared.actors import Actor
 from komunalka.application.shared.ports import MeterContext
 from komunalka.domain.consumption import UnusualUse
-from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading
 from komunalka.domain.tariffs import Tariff
@@ -107,18 +106,6 @@ class WaterHeaters(Protocol):
     """Marks a meter as feeding an electric water heater, or not (the caller checks the rule)."""
 
     async def set_water_heater(self, meter_id: int, water_heater: bool) -> None: ...
-
-
-class LinkedAccounts(Protocol):
-    """The accounts a resident has linked (the accounts feature's storage, read here)."""
-
-    async def linked_to(self, resident_id: int) -> list[Account]: ...
-
-
-class SupplierList(Protocol):
-    """Every supplier (the suppliers feature's storage, read here)."""
-
-    async def all(self) -> list[Supplier]: ...
 
 
 class SupplierTariffs(Protocol):

@@ -163,6 +163,20 @@ def _tried(line: SheetLine, answer: SheetAnswer | None, found: list[Violation]) 
     return replace(line, answer=answer, errors=errors, warnings=warnings)
 
 
+def typed_items(answers: Iterable[SheetAnswer]) -> list[ReadingItem] | None:
+    """The reading items of answers that are all typed (or empty), as `ReadingsSheet.items`
+    makes them on any sheet, so a door need not build the sheet to send them; None when an
+    answer is "unchanged" with nothing typed, which stands for a value only the sheet knows."""
+    items = []
+    for answer in answers:
+        value = answer.value.strip()
+        if not value and answer.unchanged:
+            return None
+        if value:
+            items.append(ReadingItem(answer.meter_id, value, answer.register, answer.confirm))
+    return items
+
+
 def sheet_of(overviews: Sequence[MeterOverview]) -> ReadingsSheet:
     """The sheet of these meters (each overview made with its accepted history)."""
     meters = []

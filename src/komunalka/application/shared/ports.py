@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from komunalka.application.shared.actors import Actor
 from komunalka.domain.meters import Account, Meter, Supplier
@@ -41,6 +41,11 @@ class MeterRepository(Protocol):
     ) -> list[MeterContext]:
         """The meters with their accounts, suppliers and whether `resident_id` linked them;
         `lock` holds them until commit."""
+        ...
+
+    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
+        """Every meter of the accounts the resident linked, with its account and supplier, in
+        the order of their ids."""
         ...
 
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
@@ -254,6 +259,18 @@ class Arrival(StrEnum):
 ACTED_ON = (Arrival.FIRST, Arrival.TAKEN_OVER)
 
 
+class Received(NamedTuple):
+    """What `DialogStateStore.receive` found: the delivery's arrival, the user's state to act
+    on (None when not acting, or when there is none), and whether the user's identity in the
+    channel is marked unreachable (their messenger refused a reminder): True or False when the
+    store read it with the rest, None when it cannot tell (a store that keeps no identities), so
+    the turn clears the mark without knowing."""
+
+    arrival: Arrival
+    state: dict[str, Any] | None
+    unreachable: bool | None = None
+
+
 class DialogStateStore(Protocol):
     """Where each conversation stands: a JSON-able dict per channel and user. In the database by
     default; in Redis in production (a separate adapter, no unit of work).
@@ -274,12 +291,11 @@ class DialogStateStore(Protocol):
         write (one round trip)."""
         ...
 
-    async def receive(
-        self, channel: str, external_id: str, delivery_id: str
-    ) -> tuple[Arrival, dict[str, Any] | None]:
+    async def receive(self, channel: str, external_id: str, delivery_id: str) -> Received:
         """Records a delivery as under way, with a lease, and loads the user's state, in one
         step. FIRST or TAKEN_OVER (a record whose lease ran out, taken with a new lease) come
-        with the state, to act on; UNDER_WAY and DONE with None, not to act on.
+        with the state, to act on; UNDER_WAY and DONE with None, not to act on. A store that
+        can reads the identity's unreachable mark in the same step (see `Received`).
 
         The record is made (as durably as the store keeps anything) before this returns, and of
         concurrent calls with one id at most one is told to act."""
