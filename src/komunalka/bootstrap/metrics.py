@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -131,11 +132,12 @@ class PoolCollector(Collector):
     """The database pool of each engine watched (normally one), read when scraped."""
 
     def __init__(self) -> None:
-        self._engines: list[AsyncEngine] = []
+        # weakly: an engine disposed of and dropped (a test's, an app's built again) is not
+        # kept alive by the process's registry, with its pool and statement caches
+        self._engines: weakref.WeakSet[AsyncEngine] = weakref.WeakSet()
 
     def watch(self, engine: AsyncEngine) -> None:
-        if all(e is not engine for e in self._engines):
-            self._engines.append(engine)
+        self._engines.add(engine)
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         size = GaugeMetricFamily(
@@ -146,7 +148,7 @@ class PoolCollector(Collector):
             "Connections in use by requests and jobs now.",
             labels=["db"],
         )
-        for engine in self._engines:
+        for engine in list(self._engines):
             pool: Any = engine.sync_engine.pool
             db = engine.dialect.name
             if hasattr(pool, "size") and hasattr(pool, "checkedout"):
