@@ -373,6 +373,7 @@ def test_worker_once_runs_every_periodic_job_and_sends_the_outbox(run, database_
     assert [line.split(":")[0] for line in lines[1:]] == [
         "Job plan_reminders",
         "Job send_reminders",
+        "Job send_alerts",
         "Job write_period_files",
         "Job deliver_webhooks",
         "Job clean_up",

@@ -14,7 +14,18 @@ from tests.channels.pages import ADMIN, DISTRICT, OPERATOR, RESIDENT, SUPPLIER, 
 
 ROLES = ("anonymous", "resident", "call_center", "district", "supplier", "admin")
 LOGINS = {"call_center": OPERATOR, "district": DISTRICT, "supplier": SUPPLIER, "admin": ADMIN}
-NOT_PAGES = ("/api/", "/webhooks/", "/health", "/media/", "/static", "/openapi", "/docs", "/redoc")
+NOT_PAGES = (
+    "/api/",
+    "/webhooks/",
+    "/health",
+    "/ready",
+    "/metrics",
+    "/media/",
+    "/static",
+    "/openapi",
+    "/docs",
+    "/redoc",
+)
 # Routes anyone may open.
 PUBLIC = {
     "/",
@@ -28,6 +39,7 @@ PUBLIC = {
     "/staff/sign-in",
     "/reminders/off/{token}",  # the signed link in a reminder e-mail is the whole proof
     "/receipts/verify",  # anyone holding a receipt checks it
+    "/alerts/ok/{token}",  # the signed "that's right" link in a leak notice is the whole proof
 }
 # (path pattern, roles allowed), first match wins.
 POLICY: list[tuple[str, set[str]]] = [
