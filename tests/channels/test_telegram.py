@@ -310,6 +310,8 @@ def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+# PostgreSQL's statements are what is counted: the test runs on PostgreSQL only (no skip on SQLite)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_postgresql(
     bot: Bot, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -318,8 +320,7 @@ async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_pos
     list (the meters with their accounts and suppliers, their readings) and tariffs, the
     state's save; no transaction held, no readings sheet built, no ReachableAgain for a user
     who never blocked the bot."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("counts PostgreSQL's statements")
+    assert engine.dialect.name == "postgresql"
     await linked_and_sending(bot)
     statements = count_statements(monkeypatch)
     await bot.say("117,5")
