@@ -315,7 +315,7 @@ def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_postgresql(
     bot: Bot, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The bot's commonest step stays cheap (docs/adr/0029, docs/BENCHMARKS.md issue 14):
+    """The bot's commonest step stays cheap (docs/adr/0028, docs/BENCHMARKS.md issue 14):
     the turn's claim with the state, the submission's read and write, the summary's meter
     list (the meters with their accounts and suppliers, their readings) and tariffs, the
     state's save; no transaction held, no readings sheet built, no ReachableAgain for a user

@@ -116,7 +116,7 @@ async def test_the_database_store_takes_over_a_turn_whose_lease_ran_out(engine) 
 async def test_the_database_store_reads_the_identitys_unreachable_mark_with_the_state(
     engine: AsyncEngine,
 ) -> None:
-    """So a turn writes ReachableAgain only for a user marked unreachable (ADR 0029)."""
+    """So a turn writes ReachableAgain only for a user marked unreachable (ADR 0028)."""
     store, now = SqlDialogStateStore(engine), datetime.now(UTC)
     marked, clear, stranger = (uuid.uuid4().hex for _ in range(3))
     async with engine.begin() as conn:

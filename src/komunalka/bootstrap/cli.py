@@ -174,7 +174,7 @@ async def _work(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        if settings.metrics_port:  # an internal listener: it has no token (docs/adr/0030)
+        if settings.metrics_port:  # an internal listener: it has no token (docs/adr/0029)
             from prometheus_client import start_http_server
 
             from komunalka.bootstrap.metrics import metrics

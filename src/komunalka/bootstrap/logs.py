@@ -1,7 +1,7 @@
 """The service's logs: text for a person at a terminal (`./dev serve`), or JSON lines for a
 collector (KOMUNALKA_LOG_FORMAT=json); either way every record carries the request id of the
 request that wrote it, and no personal data: account numbers and phones are masked to their
-last two digits, tokens, secrets and passwords in URLs are replaced (docs/adr/0030)."""
+last two digits, tokens, secrets and passwords in URLs are replaced (docs/adr/0029)."""
 
 from __future__ import annotations
 

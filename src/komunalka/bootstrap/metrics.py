@@ -1,4 +1,4 @@
-"""The process's Prometheus metrics (docs/adr/0030-observability.md).
+"""The process's Prometheus metrics (docs/adr/0029-observability-and-deployment.md).
 
 One registry per process, made on first use (`metrics()`), no prometheus-client default
 registry: each `serve` or `worker` process answers for itself on its own endpoint (no

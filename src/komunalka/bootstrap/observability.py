@@ -1,4 +1,4 @@
-"""What the web service tells its operators (docs/adr/0030-observability.md): a request id on
+"""What the web service tells its operators (docs/adr/0029): a request id on
 every request and log line, the metrics of each request, `/metrics` for Prometheus (only with
 KOMUNALKA_METRICS_TOKEN) and `/ready` beside `/health` (the database and Redis answer, the
 schema is at the newest migration)."""

@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     header_timeout: float = Field(default=10.0, gt=0)
     keep_alive_timeout: int = Field(default=5, ge=1)
     # Logs as `text` (a terminal) or `json` (one object a line, for a collector); either way with
-    # the request id and no personal data (docs/adr/0030).
+    # the request id and no personal data (docs/adr/0029).
     log_format: Literal["text", "json"] = "text"
     # /metrics (Prometheus) is served only with this Bearer token; unset: 404. A worker serves
     # its metrics on KOMUNALKA_METRICS_HOST:KOMUNALKA_METRICS_PORT when the port is set (an
