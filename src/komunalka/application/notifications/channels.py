@@ -9,10 +9,10 @@ stays under the messenger's limit and honours its "retry after" together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, Self
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,32 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"
     DROPPED = "dropped"
     FAILED = "failed"
+
+
+# The state a notice's row ends in, for each outcome but RETRY (reminders and alerts alike).
+FINAL_STATES: Mapping[Outcome, str] = {
+    outcome: outcome.value
+    for outcome in (Outcome.SENT, Outcome.UNREACHABLE, Outcome.DROPPED, Outcome.FAILED)
+}
+
+
+class RoundTally:
+    """A sending round's counts by outcome: a frozen dataclass of int fields subclasses it.
+
+    False when the round did nothing (the worker logs only rounds that did something)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Self:
+        """The round from a tally keyed by field name; other keys (say "lost") are left out."""
+        return cls(**{f.name: counts.get(f.name, 0) for f in fields(cls)})  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import timedelta
 
 from komunalka.application.notifications import alerts as states
@@ -23,21 +23,20 @@ from komunalka.application.notifications.alerts import (
     ClaimedAlert,
     Unreachables,
 )
-from komunalka.application.notifications.channels import NoticeSender, Outcome, SendResult
+from komunalka.application.notifications.channels import (
+    FINAL_STATES,
+    NoticeSender,
+    Outcome,
+    RoundTally,
+    SendResult,
+)
 from komunalka.application.notifications.deliver_outbox import RetryPolicy, worker_name
 from komunalka.application.shared.ports import Clock
 from komunalka.application.shared.transactions import Transactions
 
-FINAL = {
-    Outcome.SENT: states.SENT,
-    Outcome.UNREACHABLE: states.UNREACHABLE,
-    Outcome.DROPPED: states.DROPPED,
-    Outcome.FAILED: states.FAILED,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class AlertRound:
+class AlertRound(RoundTally):
     sent: int = 0
     withdrawn: int = 0
     no_channel: int = 0
@@ -46,12 +45,6 @@ class AlertRound:
     unreachable: int = 0
     dropped: int = 0
     unknown: int = 0
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
-
-    def __str__(self) -> str:
-        return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
 
 
 class SendAlerts:
@@ -85,7 +78,7 @@ class SendAlerts:
         tally["unknown"] = claim.unknown
         for alert in claim.alerts:
             tally[await self._deliver(alert)] += 1  # "lost": another worker has it now
-        return AlertRound(**{f.name: tally[f.name] for f in fields(AlertRound)})
+        return AlertRound.of(tally)
 
     async def _deliver(self, alert: ClaimedAlert) -> str:
         now = self._clock.now()
@@ -126,7 +119,7 @@ class SendAlerts:
                     return "retried"
                 state = states.FAILED
             else:
-                state = FINAL[result.outcome]
+                state = FINAL_STATES[result.outcome]
             await self._book.finish(alert.id, state, now, recipient.channel, result.detail)
             if state == states.UNREACHABLE:
                 await self._unreachables.mark_unreachable(recipient.channel, recipient.address, now)

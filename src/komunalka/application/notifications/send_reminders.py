@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from komunalka.application.notifications import ports as states
 from komunalka.application.notifications.channels import (
+    FINAL_STATES,
     Notice,
     NoticeSender,
     Outcome,
+    RoundTally,
     SendResult,
 )
 from komunalka.application.notifications.deliver_outbox import RetryPolicy, worker_name
@@ -39,16 +41,9 @@ from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.reminders import QuietHours
 from komunalka.domain.windows import WindowRule
 
-FINAL = {
-    Outcome.SENT: states.SENT,
-    Outcome.UNREACHABLE: states.UNREACHABLE,
-    Outcome.DROPPED: states.DROPPED,
-    Outcome.FAILED: states.FAILED,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class SendRound:
+class SendRound(RoundTally):
     sent: int = 0
     merged: int = 0
     skipped: int = 0
@@ -58,12 +53,6 @@ class SendRound:
     unreachable: int = 0
     dropped: int = 0
     unknown: int = 0
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
-
-    def __str__(self) -> str:
-        return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
 
 
 class SendReminders:
@@ -106,7 +95,7 @@ class SendReminders:
         while True:
             claimed = await self._round(limit, tally)
             if claimed < limit or self._clock.now() - started >= self._drain:
-                return SendRound(**{f.name: tally[f.name] for f in fields(SendRound)})
+                return SendRound.of(tally)
 
     async def _round(self, limit: int, tally: dict[str, int]) -> int:
         """One round, its outcomes added to `tally`; how many reminders it claimed."""
@@ -208,7 +197,7 @@ class SendReminders:
                 return "retried", 0
             state = states.FAILED
         else:
-            state = FINAL[result.outcome]
+            state = FINAL_STATES[result.outcome]
         await self._book.finish(claimed.id, state, now, result.detail, result.billing_status)
         merged = await self._follow(claimed, followers, state, None)
         if state == states.SENT and not claimed.kind.about_verification:
