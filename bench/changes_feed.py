@@ -290,7 +290,7 @@ async def push(db: Database, supplier: int, rows: int, batch: int) -> dict[str, 
     async with storage(write=True) as tx:
         await storage.webhooks.set_webhook(supplier, url, secret)
         await tx.commit()
-    sender = HttpWebhookSender(timeout=30)
+    sender = HttpWebhookSender(timeout=30, private_addresses=True)  # a local receiver
     job = DeliverWebhooks(
         storage, storage.feed, storage.webhooks, sender, SystemClock(),
         WebhookPolicy(batch_size=batch, claim=20),

@@ -58,15 +58,19 @@ async def test_a_webhook_is_set_with_a_secret_shown_once_and_a_bad_address_is_re
     bad = await site.post("/supplier/deliveries/webhook", {"url": "ftp://x"})
     assert bad.status_code == 400 and "http://" in text_of(bad.text)
     assert all(h[0] is None for h in await heads(site))
-    saved = await site.post("/supplier/deliveries/webhook", {"url": "http://127.0.0.1:9/hook"})
+    inside = await site.post("/supplier/deliveries/webhook", {"url": "http://127.0.0.1:9/hook"})
+    assert "не може вести в локальну" in text_of(inside.text)
+    assert all(h[0] is None for h in await heads(site))  # nothing changed
+    hook = "https://hooks.example.invalid/hook"  # a public name that does not resolve
+    saved = await site.post("/supplier/deliveries/webhook", {"url": hook})
     assert saved.status_code == 200 and saved.headers["cache-control"] == "no-store"
     secret = secret_on(saved.text)
     assert secret.startswith("whsec_")
     again = await site.get("/supplier/deliveries")
-    assert secret not in again.text and "http://127.0.0.1:9/hook" in again.text
+    assert secret not in again.text and hook in again.text
     rotated = await site.post("/supplier/deliveries/secret")
     assert secret_on(rotated.text) != secret
-    # a batch that cannot be delivered (nothing listens on port 9) fails and is sent again
+    # a batch that cannot be delivered (the name does not resolve) fails and is sent again
     storage = SqlStorage(app_of(site).state.container.engine)
     worker = DeliverWebhooks(
         storage,

@@ -62,8 +62,8 @@ async def push(uow, engine) -> AsyncIterator[Push]:
     clock = FakeClock(kyiv(2026, 11, 20))
     receiver = FakeWebhookReceiver(hang=2.0)
     await receiver.start()
-    sender = HttpWebhookSender(timeout=0.5)
-    wiring = Wiring.wire(uow, clock, webhooks=sender, webhook_policy=POLICY)
+    sender = HttpWebhookSender(timeout=0.5, private_addresses=True)  # the receiver is local
+    wiring = Wiring.wire(uow, clock, webhooks=sender, webhook_policy=POLICY, private_webhooks=True)
     secret = await wiring.manage_webhook.set_url(CALLER, "kte", receiver.hook)
     assert secret is not None and secret.startswith("whsec_")
     receiver.secret = secret

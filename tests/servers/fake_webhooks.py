@@ -75,7 +75,7 @@ class FakeWebhookReceiver(LocalServer):
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        call = {"id": request.headers.get("webhook-id"), "answer": 200}
+        call = {"id": request.headers.get("webhook-id"), "answer": 200, "host": request.host}
         self.calls.append(call)
         if not verify(self.secret, request.headers, body):
             self.rejected += 1

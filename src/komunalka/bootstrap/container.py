@@ -198,6 +198,7 @@ def build(settings: Settings) -> Container:
         send_batch=settings.send_batch,
         guards=guards(settings),
         webhooks=webhook_sender(settings),
+        private_webhooks=settings.webhook_private_addresses,
         receipt_keys=receipt_keys(settings),
         webhook_policy=WebhookPolicy(
             batch_size=settings.webhook_batch,
@@ -223,7 +224,9 @@ def webhook_sender(settings: Settings) -> WebhookSender:
     """Suppliers' webhooks, through one HTTP client that lives as long as the process."""
     from komunalka.adapters.webhooks import HttpWebhookSender
 
-    return HttpWebhookSender(timeout=settings.webhook_timeout)
+    return HttpWebhookSender(
+        timeout=settings.webhook_timeout, private_addresses=settings.webhook_private_addresses
+    )
 
 
 @asynccontextmanager

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0, le=120)
     webhook_batch: int = Field(default=500, ge=1, le=10_000)
     webhook_interval: float = Field(default=5.0, gt=0)
+    # Lets suppliers' webhooks reach loopback, private and link-local addresses (a receiver on
+    # this machine or the internal network: development, tests, a supplier over a VPN). Off, such
+    # an address is refused when set and, resolved, again when sent (no requests to the
+    # service's own network on a supplier's say-so).
+    webhook_private_addresses: bool = False
     # Signs links that act without signing in (turning reminders off from an e-mail); at least
     # 16 characters, the same in every process. Unset: a random key kept in ./.komunalka-secret
     # (the embedded default; set it in production).

@@ -176,6 +176,7 @@ class Wiring:
         guards: Guards | None = None,
         webhooks: WebhookSender | None = None,
         webhook_policy: WebhookPolicy | None = None,
+        private_webhooks: bool = False,
         receipt_keys: ReceiptSigner | None = None,
         retention: Retention | None = None,
         meter_reader: MeterReader | None = None,
@@ -187,13 +188,15 @@ class Wiring:
         the lease and retries of every outbound message; `guards`: real time for the limits
         and caches, and the count of revoked tokens (this process's, unless given); `webhooks`:
         posts suppliers' webhooks (none: the job `deliver_webhooks` is not wired, and feeds
-        are numbered when read); `receipt_keys`: sign and check receipts (a key made for the
+        are numbered when read); `private_webhooks`: suppliers may point their webhooks at
+        loopback and private addresses (development and tests; else refused, ADR 0017);
+        `receipt_keys`: sign and check receipts (a key made for the
         process when none is given); `meter_reader`: reads meters from photos (none: photos are
         not read, the value is typed)."""
         link_signer = signer or ItsDangerousSigner(secrets.token_urlsafe(32))
         hasher: PasswordHasher = passwords or _NoPasswords()
         readings = _readings(uow, clock, meter_reader or NoMeterReader())
-        suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets())
+        suppliers = _suppliers(uow, clock, spreadsheets or _NoSpreadsheets(), private_webhooks)
         if webhooks is not None:
             suppliers["deliver_webhooks"] = DeliverWebhooks(
                 uow, uow.feed, uow.webhooks, webhooks, clock, webhook_policy
@@ -357,7 +360,9 @@ def _system(
     }
 
 
-def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, Any]:
+def _suppliers(
+    uow: SqlStorage, clock: Clock, files: Spreadsheets, private_webhooks: bool
+) -> dict[str, Any]:
     portal = uow.supplier_portal  # settings, uploads, tokens and counts: one adapter
     importer = ImportRegistry(uow, uow.suppliers, uow.registry, uow.audit, clock)
     progress = uow.upload_progress  # where every process sees a running upload
@@ -402,6 +407,6 @@ def _suppliers(uow: SqlStorage, clock: Clock, files: Spreadsheets) -> dict[str, 
         "ack_changes": AckChanges(uow, uow.suppliers, uow.feed, clock),
         "feed_deliveries": ShowFeedDeliveries(uow, uow.suppliers, uow.feed),
         "manage_webhook": ManageWebhook(
-            uow, uow.suppliers, uow.feed, uow.webhooks, uow.audit, clock
+            uow, uow.suppliers, uow.feed, uow.webhooks, uow.audit, clock, private_webhooks
         ),
     }

@@ -3,7 +3,9 @@ shown once), the batches that failed and sending one again (ADR 0017).
 
 Who may call it: staff of that supplier and administrators (``managed_supplier``). Guarantees:
 a URL must be an absolute http(s) address without credentials, at most 2,000 characters (else
-``webhook.bad_url``, nothing changed); the secret is ``whsec_`` and 32 random bytes in base64, as
+``webhook.bad_url``, nothing changed), and not a loopback, private or local one unless the
+deployment allows them (``webhook.private_address``; the sender checks the resolved address
+again); the secret is ``whsec_`` and 32 random bytes in base64, as
 Standard Webhooks has it; setting, removing, a new secret and a resend are audited (never the
 secret itself); a batch is sent again only if it failed, with its ``webhook-id`` unchanged.
 """
@@ -21,6 +23,7 @@ from komunalka.application.shared.transactions import Transactions
 from komunalka.application.suppliers.feed_ports import SupplierFeed, WebhookBatch, WebhookBook
 from komunalka.application.suppliers.ports import Suppliers
 from komunalka.application.suppliers.supplier_access import Caller, actor_of, managed_supplier
+from komunalka.domain.addresses import local_host
 from komunalka.domain.errors import DomainError
 
 MAX_URL = 2000
@@ -31,7 +34,9 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def checked_url(url: str) -> str:
+def checked_url(url: str, private: bool = False) -> str:
+    """The URL, stripped; ``webhook.bad_url`` for one that is not an absolute http(s) address,
+    ``webhook.private_address`` for a loopback, private or local one unless `private`."""
     text = url.strip()
     try:
         parts = urlsplit(text)
@@ -48,6 +53,8 @@ def checked_url(url: str) -> str:
         or any(c.isspace() or ord(c) < 32 for c in text)
     ):
         raise DomainError.of("webhook.bad_url")
+    if not private and local_host(host):
+        raise DomainError.of("webhook.private_address")
     return text
 
 
@@ -70,6 +77,7 @@ class ManageWebhook:
         book: WebhookBook,
         audit: AuditLog,
         clock: Clock,
+        private_addresses: bool = False,
     ) -> None:
         self._transactions = transactions
         self._suppliers = suppliers
@@ -77,6 +85,7 @@ class ManageWebhook:
         self._book = book
         self._audit = audit
         self._clock = clock
+        self._private = private_addresses
 
     async def show(self, caller: Caller, code: str | None) -> WebhookView:
         async with self._transactions():
@@ -92,7 +101,7 @@ class ManageWebhook:
     async def set_url(self, caller: Caller, code: str | None, url: str) -> str | None:
         """Sets the URL (an empty one removes the webhook). The new secret, when the supplier
         had none (shown once), else None."""
-        wanted = checked_url(url) if url.strip() else None
+        wanted = checked_url(url, self._private) if url.strip() else None
         now = self._clock.now()
         async with self._transactions(write=True) as tx:
             supplier = await managed_supplier(self._suppliers, caller, code)
