@@ -191,6 +191,7 @@ class State:
     # unreachable (their moment).
     reminder_rules: dict[int, ReminderRule] = field(default_factory=dict)
     reminder_plans: dict[tuple[int, str], datetime] = field(default_factory=dict)
+    reminder_plan_counts: dict[tuple[int, str], int] = field(default_factory=dict)
     reminders: dict[int, ReminderRow] = field(default_factory=dict)
     unreachable: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # Period files by (supplier, period) with their content; formats by supplier; supplier
@@ -1264,6 +1265,9 @@ class InMemoryReminderBook(_Repos):
             return False
         self.s.reminder_plans[(rule_id, run)] = at
         return True
+
+    async def finish_plan(self, rule_id: int, run: str, planned: int) -> None:
+        self.s.reminder_plan_counts[(rule_id, run)] = planned
 
     async def plan_due(self, rule_id: int, supplier_id: int, period: int, span: SendSpan) -> int:
         return self._plan(rule_id, supplier_id, self._due(supplier_id, period), span)

@@ -9,7 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from komunalka.adapters.db.tables import audit_log
 from komunalka.application.identity.ports import Identity, ResidentProfile
 from komunalka.application.notifications.channels import Notice, Outcome, SendResult
 from komunalka.application.readings.judging import ReadingItem
@@ -18,7 +20,7 @@ from komunalka.application.shared.actors import Actor
 from komunalka.bootstrap.wiring import Wiring
 from komunalka.domain.errors import DomainError
 from komunalka.domain.services import Channel
-from tests.fakes import FakeClock, kyiv
+from tests.fakes import FakeClock, InMemoryStore, kyiv
 from tests.world import World, build_world
 
 NOON = kyiv(2026, 11, 20, 12, 0)
@@ -80,6 +82,7 @@ async def test_an_unusual_month_is_accepted_and_told_once_with_advice_and_a_way_
     assert await wiring.confirm_alert.by_link(notice.link.rsplit("/", 1)[1])
     (listed,) = await wiring.list_alerts(world.resident)
     assert listed.confirmed_at == wiring.clock.now()
+    assert await confirmations(storage) == [(f"alert:{listed.id}", "system", "web")]
 
 
 async def test_a_usual_month_tells_nothing(storage: Any) -> None:
@@ -121,6 +124,20 @@ async def test_a_notice_whose_reading_was_corrected_to_a_usual_month_is_withdraw
     assert (await wiring.send_alerts()).withdrawn == 1 and sender.notices == []
 
 
+async def confirmations(storage: Any) -> list[tuple[str, str, str]]:
+    """The audit's `alert.confirm` entries: subject, kind of actor, channel."""
+    if isinstance(storage, InMemoryStore):
+        return [
+            (subject, actor.kind.value, actor.channel.value)
+            for actor, action, subject, _ in storage.state.audit
+            if action == "alert.confirm"
+        ]
+    async with storage.engine.connect() as conn:
+        a = audit_log.c
+        query = select(a.subject, a.actor_kind, a.channel).where(a.action == "alert.confirm")
+        return [tuple(r) for r in await conn.execute(query.order_by(a.id))]
+
+
 async def test_confirmed_before_it_went_it_does_not_go(storage: Any) -> None:
     world, wiring, _, sender = await _setup(storage)
     await wiring.submit_readings(_send(world))
@@ -128,6 +145,7 @@ async def test_confirmed_before_it_went_it_does_not_go(storage: Any) -> None:
     assert not await wiring.confirm_alert.by_resident(world.resident + 1, listed.id)
     assert await wiring.confirm_alert.by_resident(world.resident, listed.id)
     assert await wiring.confirm_alert.by_resident(world.resident, listed.id)  # harmless twice
+    assert await confirmations(storage) == [(f"alert:{listed.id}", "resident", "web")] * 2
     assert not await wiring.send_alerts() and sender.notices == []
     (listed,) = await wiring.list_alerts(world.resident)
     assert listed.state == "confirmed"
@@ -144,6 +162,7 @@ async def test_a_forged_link_confirms_nothing(storage: Any) -> None:
     assert not await wiring.confirm_alert.by_link("garbage")
     (listed,) = await wiring.list_alerts(world.resident)
     assert listed.confirmed_at is None and listed.state == "waiting"
+    assert await confirmations(storage) == []
 
 
 async def test_without_a_reminder_channel_it_goes_to_the_bot_the_reading_came_by(

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from komunalka.adapters.db.tables import reminder_plans
 from komunalka.application.identity.ports import Identity, ResidentProfile
 from komunalka.application.notifications.channels import Notice, Outcome, SendResult
 from komunalka.application.notifications.manage_reminders import RuleChange
@@ -15,7 +18,7 @@ from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, new_receipt
 from komunalka.domain.reminders import RuleKind
 from komunalka.domain.services import Channel
-from tests.fakes import FakeClock, kyiv
+from tests.fakes import FakeClock, InMemoryStore, kyiv
 from tests.world import World, build_world
 
 MORNING = kyiv(2026, 11, 20, 10, 0)
@@ -50,6 +53,17 @@ async def _setup(
     return world, wiring, clock, sender
 
 
+async def plan_counts(storage: Any) -> dict[tuple[int, str], int]:
+    """How many reminders each (rule, run) recorded as planned."""
+    if isinstance(storage, InMemoryStore):
+        return dict(storage.state.reminder_plan_counts)
+    async with storage.engine.connect() as conn:
+        rows = await conn.execute(
+            select(reminder_plans.c.rule_id, reminder_plans.c.run, reminder_plans.c.planned)
+        )
+        return {(r.rule_id, r.run): r.planned for r in rows}
+
+
 async def test_due_residents_are_planned_once_and_reminded_once_with_what_they_owe(
     storage: Any,
 ) -> None:
@@ -61,6 +75,10 @@ async def test_due_residents_are_planned_once_and_reminded_once_with_what_they_o
         ("kte", RuleKind.VERIFICATION_OVERDUE, 1),
     }
     assert again.planned == 0 and not again.rules
+    recorded = await plan_counts(storage)
+    assert sorted((run, n) for (_, run), n in recorded.items() if n) == sorted(
+        (p.run, p.planned) for p in planned.rules if p.planned
+    )  # each run keeps its count (0 for a rule that reached nobody)
     clock.instant = EVENING
     done = await wiring.send_reminders()
     assert done.sent == 2 and done.failed == 0

@@ -114,7 +114,7 @@ def alert_cases(
 ) -> dict[str, Any]:
     """Leak and anomaly notices (ADR 0025): sent by the worker, confirmed from their link."""
     u = uow
-    confirm = ConfirmAlert(u, u.alerts, signer, clock)
+    confirm = ConfirmAlert(u, u.alerts, signer, u.audit, clock)
     base = web_url.rstrip("/")
     texts = AlertTexts(lambda alert_id: f"{base}/alerts/ok/{confirm.token_for(alert_id)}")
     return {

@@ -100,6 +100,13 @@ class SqlReminderBook(InScope):
         done = await self._conn.execute(stmt.on_conflict_do_nothing())
         return bool(done.rowcount == 1)
 
+    async def finish_plan(self, rule_id: int, run: str, planned: int) -> None:
+        await self._conn.execute(
+            update(reminder_plans)
+            .where(reminder_plans.c.rule_id == rule_id, reminder_plans.c.run == run)
+            .values(planned=planned)
+        )
+
     async def _plan(self, rule_id: int, supplier_id: int, audience: Any, span: SendSpan) -> int:
         rcp = audience.order_by(None).subquery("audience")
         source = select(

@@ -118,6 +118,7 @@ class PlanReminders:
                 )
             else:
                 count = await self._book.plan_due(rule.id, supplier.id, period, span)
+            await self._book.finish_plan(rule.id, run, count)
             await tx.commit()
         log.info("reminders: %s %s %s planned for %s", supplier.code, rule.kind, run, count)
         return PlannedRule(supplier.code, rule.kind, run, count)

@@ -126,6 +126,10 @@ class ReminderBook(Protocol):
         (another worker, an earlier round). Commits with the planning."""
         ...
 
+    async def finish_plan(self, rule_id: int, run: str, planned: int) -> None:
+        """Records how many reminders the run planned (in the transaction that planned them)."""
+        ...
+
     async def plan_due(self, rule_id: int, supplier_id: int, period: int, span: SendSpan) -> int:
         """One statement: a reminder for each resident with a reminder channel and consent who
         linked an account of the supplier with an active meter that has no accepted reading
