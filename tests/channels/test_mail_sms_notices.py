@@ -9,7 +9,8 @@ import pytest
 
 from komunalka.adapters.mail import LogNoticeSender, SmtpNoticeSender
 from komunalka.adapters.sms import HttpSmsGateway
-from komunalka.application.notifications.channels import Notice, Outcome
+from komunalka.adapters.throttle import InMemorySendThrottle, default_rates
+from komunalka.application.notifications.channels import Notice, Outcome, SendThrottle
 from tests.servers.fake_sms import FakeSms
 from tests.servers.smtp import LocalSmtp
 
@@ -66,9 +67,11 @@ async def gateway() -> AsyncIterator[FakeSms]:
     await server.stop()
 
 
-async def sms(gateway: FakeSms, phones: list[str], token: str = "") -> list:
+async def sms(
+    gateway: FakeSms, phones: list[str], token: str = "", throttle: SendThrottle | None = None
+) -> list:
     async with httpx.AsyncClient(timeout=5) as client:
-        sender = HttpSmsGateway(client, f"{gateway.url}/send", token or gateway.token)
+        sender = HttpSmsGateway(client, f"{gateway.url}/send", token or gateway.token, throttle)
         return await sender.send(
             [Notice("sms", p, "Час передати показники", link=LINK) for p in phones]
         )
@@ -89,6 +92,24 @@ async def test_answers_of_the_sms_gateway_map_to_outcomes(gateway: FakeSms) -> N
     outcomes = [r.outcome for r in results]
     assert outcomes == [Outcome.RETRY, Outcome.RETRY, Outcome.FAILED, Outcome.DROPPED]
     assert (await sms(gateway, ["+4"], token="wrong"))[0].outcome is Outcome.FAILED
+
+
+async def test_a_429_from_the_sms_gateway_holds_the_rest_of_the_round(gateway: FakeSms) -> None:
+    gateway.retry_after = 1
+    gateway.fail_next(429)
+    throttle = InMemorySendThrottle(default_rates(sms=100))
+    results = await sms(gateway, ["+1", "+2", "+3"], throttle=throttle)
+    assert [r.outcome for r in results] == [Outcome.RETRY, Outcome.SENT, Outcome.SENT]
+    assert results[0].retry_after == 1
+    assert gateway.arrivals[1] - gateway.arrivals[0] >= 0.95  # the others waited the pause
+
+
+async def test_sms_keep_to_the_gateways_rate(gateway: FakeSms) -> None:
+    throttle = InMemorySendThrottle(default_rates(sms=4))
+    results = await sms(gateway, [f"+{n}" for n in range(10)], throttle=throttle)
+    assert all(r.outcome is Outcome.SENT for r in results)
+    times = gateway.arrivals
+    assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 4
 
 
 async def test_without_a_gateway_notices_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import random
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,8 @@ class FakeSms(LocalServer):
     secret: str = "sms-inbound-secret-0123"
     hangs: deque[float] = field(default_factory=deque)
     seed: int = 0
+    retry_after: int = 3  # a 429's Retry-After, in seconds
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of every send
     _random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,11 +73,12 @@ class FakeSms(LocalServer):
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "unauthorized"}, status=401)
         body = await request.json()
+        self.arrivals.append(time.monotonic())
         if self.hangs:
             await asyncio.sleep(self.hangs.popleft())
         if self.failures:
             status = self.failures.popleft()
-            headers = {"Retry-After": "3"} if status == 429 else {}
+            headers = {"Retry-After": str(self.retry_after)} if status == 429 else {}
             return web.json_response({"error": "failure"}, status=status, headers=headers)
         if self.error_rate and self._random.random() < self.error_rate:
             return web.json_response({"error": "unavailable"}, status=503)

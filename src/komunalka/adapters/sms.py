@@ -3,26 +3,60 @@ and the gateway's token as a Bearer token. The link of the notice follows its te
 
 2xx SENT; 429, 5xx, a network error or a timeout RETRY; 400 naming an invalid number DROPPED;
 any other 4xx FAILED. Without a gateway, bootstrap sends SMS to the log (mail.LogNoticeSender).
+
+Given a throttle, every send takes a place on ``sms:<digest of the gateway's address>`` (the
+gateway's rate, KOMUNALKA_SMS_RATE, shared by every process through Redis), and a 429 pauses
+that key for its Retry-After (a second when it gives none) for every sender, so the rest of a
+round waits instead of being refused one by one.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import httpx
 
-from komunalka.application.notifications.channels import Notice, Outcome, SendResult
+from komunalka.application.notifications.channels import (
+    Notice,
+    Outcome,
+    SendResult,
+    SendThrottle,
+)
 from komunalka.application.shared.ports import OutgoingMessage
+
+PAUSE_WITHOUT_RETRY_AFTER = 1.0
 
 
 class HttpSmsGateway:
-    def __init__(self, client: httpx.AsyncClient, url: str, token: str | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        token: str | None = None,
+        throttle: SendThrottle | None = None,
+    ) -> None:
         self._client = client
         self._url = url
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._throttle = throttle
+        self.throttle_key = "sms:" + hashlib.sha256(url.encode()).hexdigest()[:12]
 
     async def send(self, notices: Sequence[Notice]) -> list[SendResult]:
-        return [await self._send_one(notice) for notice in notices]
+        return [await self._throttled(notice) for notice in notices]
+
+    async def _throttled(self, notice: Notice) -> SendResult:
+        if self._throttle is None:
+            return await self._send_one(notice)
+        await self._throttle.acquire(self.throttle_key)
+        try:
+            result = await self._send_one(notice)
+        finally:
+            await self._throttle.release(self.throttle_key)
+        if result.detail.startswith("HTTP 429"):
+            pause = result.retry_after or PAUSE_WITHOUT_RETRY_AFTER
+            await self._throttle.pause(self.throttle_key, pause)
+        return result
 
     async def _send_one(self, notice: Notice) -> SendResult:
         text = f"{notice.text} {notice.link}" if notice.link else notice.text

@@ -94,7 +94,10 @@ def senders(
         SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
     )
     sms: MessageSender = LogSender()
-    if settings.sms_url:
+    gateway = (notices or {}).get("sms")
+    if isinstance(gateway, HttpSmsGateway):  # one gateway, one throttle, for both
+        sms = SmsMessageSender(gateway)
+    elif settings.sms_url:
         client = httpx.AsyncClient(timeout=10)
         sms = SmsMessageSender(HttpSmsGateway(client, settings.sms_url, settings.sms_token))
     found: dict[str, MessageSender] = {"email": email, "sms": sms}
@@ -130,7 +133,7 @@ def send_throttle(settings: Settings) -> SendThrottle:
     """Shared by every process in Redis when KOMUNALKA_REDIS_URL is set, in memory otherwise."""
     from komunalka.adapters.throttle import InMemorySendThrottle, RedisSendThrottle, default_rates
 
-    rates = default_rates(settings.telegram_rate)
+    rates = default_rates(settings.telegram_rate, settings.sms_rate)
     if settings.redis_url:
         from redis.asyncio import Redis
 
@@ -155,7 +158,9 @@ def notice_senders(
         "email": SmtpNoticeSender(settings.smtp_url, settings.mail_from)
         if settings.smtp_url
         else LogNoticeSender(),
-        "sms": HttpSmsGateway(httpx.AsyncClient(timeout=10), settings.sms_url, settings.sms_token)
+        "sms": HttpSmsGateway(
+            httpx.AsyncClient(timeout=10), settings.sms_url, settings.sms_token, throttle
+        )
         if settings.sms_url
         else LogNoticeSender(),
     }
