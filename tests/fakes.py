@@ -1592,6 +1592,12 @@ class InMemorySupplierPortal(_Repos):
     async def services_of(self, supplier_id: int) -> list[str]:
         return list(self.s.services.get(supplier_id, ()))
 
+    async def photo_days_of(self, supplier_id: int) -> int:
+        return self.s.photo_retention.get(supplier_id, DEFAULT_RETENTION_DAYS)
+
+    async def set_photo_days(self, supplier_id: int, days: int) -> None:
+        self.s.photo_retention[supplier_id] = days
+
     async def set_window_rule(self, supplier_id: int, rule: str, timezone: str) -> None:
         found = self.s.suppliers.get(supplier_id)
         if found is not None:

@@ -524,3 +524,36 @@ async def test_the_period_file_is_listed_downloaded_and_pulled_once_the_window_c
     assert bad.status_code == 422
     schema = (await site.client.get("/openapi.json")).json()
     assert "/api/v1/supplier/periods/{period}/file" in schema["paths"]
+
+
+# --- how long meter photos are kept (ADR 0027) ------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["0", "3651", "abc", "1.5", "", "٣٠"])
+async def test_a_bad_photo_keeping_term_is_explained_and_changes_nothing(
+    site: Site, bad: str
+) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    answer = await site.post("/supplier/photos", {"days": bad})
+    assert answer.status_code == 400
+    assert "Строк зберігання фото — від 1 до 3650 днів." in text_of(answer.text)
+    days = select(suppliers.c.photo_retention_days).where(suppliers.c.code == "kte")
+    assert await scalar(site, days) == 730
+    actions = select(func.count()).where(audit_log.c.action == "supplier_photos.set")
+    assert await scalar(site, actions) == 0
+
+
+async def test_the_supplier_sets_how_long_meter_photos_are_kept_and_it_is_audited(
+    site: Site,
+) -> None:
+    await site.sign_in_staff(SUPPLIER)
+    page = await site.get("/supplier/window")
+    assert 'name="days"' in page.text and 'value="730"' in page.text
+    saved = await site.post("/supplier/photos", {"days": " 365 "}, headers=EN)
+    assert saved.status_code == 200 and "keeping term is saved." in text_of(saved.text)
+    assert 'value="365"' in saved.text
+    days = select(suppliers.c.photo_retention_days).where(suppliers.c.code == "kte")
+    assert await scalar(site, days) == 365
+    audited = select(audit_log.c.details).where(audit_log.c.action == "supplier_photos.set")
+    (details,) = [json.loads(await scalar(site, audited))]
+    assert details == {"days": {"from": 730, "to": 365}}

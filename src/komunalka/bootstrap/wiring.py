@@ -90,6 +90,7 @@ from komunalka.application.suppliers.read_changes import (
     ReadChanges,
     ShowFeedDeliveries,
 )
+from komunalka.application.suppliers.set_photo_keeping import SetPhotoKeeping
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -378,6 +379,7 @@ def _suppliers(
         ),
         "set_window_rule": SetWindowRule(uow, uow.suppliers, portal, uow.audit, clock),
         "set_delivery": SetDelivery(uow, uow.suppliers, portal, uow.period_files, uow.audit, clock),
+        "set_photo_keeping": SetPhotoKeeping(uow, uow.suppliers, portal, uow.audit, clock),
         "write_period_files": WritePeriodFiles(
             uow,
             uow.suppliers,

@@ -112,6 +112,14 @@ class SqlSupplierPortalRepository(InScope):
         found = (await self._conn.execute(query)).scalar()
         return [s for s in (found or "").split(",") if s]
 
+    async def photo_days_of(self, supplier_id: int) -> int:
+        query = select(suppliers.c.photo_retention_days).where(suppliers.c.id == supplier_id)
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def set_photo_days(self, supplier_id: int, days: int) -> None:
+        stmt = update(suppliers).where(suppliers.c.id == supplier_id)
+        await self._conn.execute(stmt.values(photo_retention_days=days))
+
     async def set_window_rule(self, supplier_id: int, rule: str, timezone: str) -> None:
         stmt = update(suppliers).where(suppliers.c.id == supplier_id)
         await self._conn.execute(stmt.values(window_rule=rule, timezone=timezone))

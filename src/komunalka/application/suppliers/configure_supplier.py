@@ -58,6 +58,7 @@ class SupplierSettings:
     tariffs: tuple[Tariff, ...]
     # The period file's format (csv, xlsx or json); early sending is the window rule's.
     file_format: str = "csv"
+    photo_days: int = 730  # how long residents' meter photos are kept (ADR 0027)
 
 
 class ShowSupplierSettings:
@@ -85,6 +86,7 @@ class ShowSupplierSettings:
             services = await self._settings.services_of(supplier.id)
             tariffs = await self._tariffs.of_supplier(supplier.id)
             formats = await self._files.file_formats()
+            photo_days = await self._settings.photo_days_of(supplier.id)
         windows = next_windows(supplier.window, self._clock.now())
         return SupplierSettings(
             supplier,
@@ -92,6 +94,7 @@ class ShowSupplierSettings:
             tuple(windows),
             tuple(sorted(tariffs, key=lambda t: (t.service, t.zone, t.effective_from))),
             formats.get(supplier.id, "csv"),
+            photo_days,
         )
 
 

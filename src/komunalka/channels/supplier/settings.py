@@ -44,6 +44,7 @@ class SettingsPages(PortalPages):
                 ("GET", "/window", self.window_form),
                 ("POST", "/window", self.set_window),
                 ("POST", "/delivery", self.set_delivery),
+                ("POST", "/photos", self.set_photo_keeping),
                 ("GET", "/tariffs", self.tariffs_form),
                 ("POST", "/tariffs", self.add_tariff),
             ],
@@ -91,6 +92,22 @@ class SettingsPages(PortalPages):
             return await self._window_page(request, viewer, choice, extra, 400)
         choice = await self.choose(viewer, choice.supplier.code)
         notice = translate("portal.delivery_saved", language_of(request, viewer))
+        return await self._window_page(request, viewer, choice, {"notice": notice})
+
+    async def set_photo_keeping(
+        self,
+        request: Request,
+        viewer: SignedIn,
+        days: Annotated[str, Form(max_length=10)] = "",
+        supplier: str | None = None,
+    ) -> Response:
+        choice = await self.choose(viewer, supplier)
+        try:
+            await self.use_cases.set_photo_keeping(member(viewer), choice.supplier.code, days)
+        except DomainError as error:
+            extra = {"photo_errors": self.errors(request, viewer, error), "photo_typed": days}
+            return await self._window_page(request, viewer, choice, extra, 400)
+        notice = translate("portal.photos_saved", language_of(request, viewer))
         return await self._window_page(request, viewer, choice, {"notice": notice})
 
     async def tariffs_form(

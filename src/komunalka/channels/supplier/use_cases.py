@@ -24,6 +24,7 @@ from komunalka.application.suppliers.non_submitters import ListNonSubmitters
 from komunalka.application.suppliers.period_files import ListPeriodFiles, ReadPeriodFile
 from komunalka.application.suppliers.period_statistics import ShowPeriodStatistics
 from komunalka.application.suppliers.read_changes import ShowFeedDeliveries
+from komunalka.application.suppliers.set_photo_keeping import SetPhotoKeeping
 from komunalka.application.suppliers.supplier_access import OpenSupplier
 from komunalka.application.suppliers.upload_registry import (
     RegistryUploads,
@@ -52,6 +53,7 @@ class SupplierUseCases:
     revoke_supplier_token: RevokeSupplierToken
     run_registry_upload: RunRegistryUpload
     set_delivery: SetDelivery
+    set_photo_keeping: SetPhotoKeeping
     set_tariff: SetTariff
     set_window_rule: SetWindowRule
     show_reminders: ShowReminders
