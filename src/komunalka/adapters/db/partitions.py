@@ -1,0 +1,175 @@
+"""PostgreSQL's monthly partitions of the audit log (ADR 0030). SQLite has none: same logical
+schema, one plain table.
+
+`audit_log` is partitioned by range of `at`, a month a partition, in the schema `partitions`
+(so the application's schema lists one table, and a detached month stays beside the others):
+- `audit_log_pYYYYMM` holds that month; `audit_log_untilYYYYMM` everything before that month
+  (the rows the table had when migration 0023 converted it, attached as they were, uncopied);
+- `audit_log_default` takes a row no month holds: a write never fails for want of a partition.
+  The clean-up job makes the coming months ahead (`PgPartitions.create_ahead`), moving into a
+  new month any rows the default partition took for it;
+- `komunalka db detach-partitions` detaches months older than N (`detach_older`), and may
+  write each to a CSV file and drop it (`archive`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from komunalka.adapters.db.scope import current
+
+SCHEMA = "partitions"
+PARTITIONED = {"audit_log": "at"}  # table: its partition key, a timestamp
+AHEAD = 3  # months made ahead of the current one
+_LOCK = 7_302_030  # the advisory lock two workers making partitions at once take in turn
+_NAME = re.compile(r"^(?P<table>[a-z_]+)_(?P<kind>p|until)(?P<year>\d{4})(?P<month>\d{2})$")
+
+
+def month_start(moment: datetime, months_later: int = 0) -> datetime:
+    """The first instant (UTC) of the month `months_later` after the one of `moment`."""
+    moment = moment.astimezone(UTC)
+    index = moment.year * 12 + moment.month - 1 + months_later
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    table: str
+    name: str
+    start: datetime | None  # None: from the beginning of time
+    end: datetime
+
+    @classmethod
+    def parse(cls, name: str) -> Partition | None:
+        """The partition a name stands for; None for the default one (and any other)."""
+        found = _NAME.match(name)
+        if found is None or found["table"] not in PARTITIONED:
+            return None
+        month = datetime(int(found["year"]), int(found["month"]), 1, tzinfo=UTC)
+        if found["kind"] == "until":
+            return cls(found["table"], name, None, month)
+        return cls(found["table"], name, month, month_start(month, 1))
+
+
+def month_name(table: str, start: datetime) -> str:
+    return f"{table}_p{start:%Y%m}"
+
+
+def _literal(moment: datetime) -> str:
+    return f"'{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}+00'"
+
+
+def month_statements(table: str, start: datetime) -> list[str]:
+    """SQL that makes the month of `table` starting at `start`: built apart, filled with the
+    rows the default partition took for it, then attached (attaching locks writers out of the
+    default partition only, never out of the table)."""
+    key, end, name = PARTITIONED[table], month_start(start, 1), month_name(table, start)
+    within = f"{key} >= {_literal(start)} AND {key} < {_literal(end)}"
+    return [
+        f"CREATE TABLE {SCHEMA}.{name} (LIKE {table} INCLUDING DEFAULTS)",
+        f"WITH moved AS (DELETE FROM {SCHEMA}.{table}_default WHERE {within} RETURNING *)"  # noqa: S608
+        f" INSERT INTO {SCHEMA}.{name} SELECT * FROM moved",
+        f"ALTER TABLE {table} ATTACH PARTITION {SCHEMA}.{name}"
+        f" FOR VALUES FROM ({_literal(start)}) TO ({_literal(end)})",
+    ]
+
+
+def missing_months(table: str, held: list[Partition], now: datetime, ahead: int) -> list[datetime]:
+    """The months from the current one to `ahead` later that no partition of `table` holds."""
+    wanted = [month_start(now, i) for i in range(ahead + 1)]
+    return [
+        start
+        for start in wanted
+        if not any(
+            p.table == table and (p.start is None or p.start <= start) and start < p.end
+            for p in held
+        )
+    ]
+
+
+async def attached(conn: AsyncConnection, table: str) -> list[Partition]:
+    """The partitions of `table` now attached (the default one left out)."""
+    rows = await conn.execute(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = to_regclass(:table)"
+        ),
+        {"table": table},
+    )
+    found = (Partition.parse(name) for (name,) in rows)
+    return sorted((p for p in found if p is not None), key=lambda p: p.end)
+
+
+async def create_ahead(conn: AsyncConnection, now: datetime, ahead: int = AHEAD) -> list[str]:
+    """Makes the months from now to `ahead` later that are missing; their names."""
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+    made: list[str] = []
+    for table in PARTITIONED:
+        for start in missing_months(table, await attached(conn, table), now, ahead):
+            for statement in month_statements(table, start):
+                await conn.execute(text(statement))
+            made.append(month_name(table, start))
+    return made
+
+
+async def detach_older(conn: AsyncConnection, before: datetime) -> list[str]:
+    """Detaches every partition wholly before the month of `before`; their names (the tables
+    stay, in the schema `partitions`, out of the audit log's reach)."""
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+    cutoff, names = month_start(before), []
+    for table in PARTITIONED:
+        for partition in await attached(conn, table):
+            if partition.end <= cutoff:
+                await conn.execute(
+                    text(f"ALTER TABLE {table} DETACH PARTITION {SCHEMA}.{partition.name}")
+                )
+                names.append(partition.name)
+    return names
+
+
+async def archive(conn: AsyncConnection, name: str, directory: Path) -> Path:
+    """Writes a detached partition to `directory`/`name`.csv (with a header), then drops it."""
+    if Partition.parse(name) is None:
+        raise ValueError(f"not a partition: {name}")
+    directory.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI command's, once)
+    path = directory / f"{name}.csv"
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_from_table(name, schema_name=SCHEMA, output=str(path), format="csv", header=True)
+    await conn.execute(text(f"DROP TABLE {SCHEMA}.{name}"))
+    return path
+
+
+async def detach(engine: AsyncEngine, before: datetime, directory: Path | None) -> list[str] | None:
+    """`komunalka db detach-partitions`: detaches (one transaction) the months before the one of
+    `before`, then, given a directory, archives each (a transaction each, so a failure keeps the
+    table); the names, or None on SQLite (no partitions)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    async with engine.begin() as conn:
+        names = await detach_older(conn, before)
+    if directory is not None:
+        for name in names:
+            async with engine.begin() as conn:
+                await archive(conn, name, directory)
+    return names
+
+
+class PgPartitions:
+    """`Partitions` on PostgreSQL, in the caller's transaction."""
+
+    async def create_ahead(self, now: datetime) -> int:
+        return len(await create_ahead(current().conn, now))
+
+
+class NoPartitions:
+    """`Partitions` on SQLite: one plain table, nothing to make."""
+
+    async def create_ahead(self, now: datetime) -> int:
+        return 0
