@@ -57,40 +57,44 @@ class Partition:
         return cls(found["table"], name, month, month_start(month, 1))
 
 
-def month_name(table: str, start: datetime) -> str:
-    return f"{table}_p{start:%Y%m}"
-
-
-def _literal(moment: datetime) -> str:
-    return f"'{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}+00'"
-
-
-def month_statements(table: str, start: datetime) -> list[str]:
-    """SQL that makes the month of `table` starting at `start`: built apart, filled with the
-    rows the default partition took for it, then attached (attaching locks writers out of the
-    default partition only, never out of the table)."""
-    key, end, name = PARTITIONED[table], month_start(start, 1), month_name(table, start)
-    within = f"{key} >= {_literal(start)} AND {key} < {_literal(end)}"
-    return [
-        f"CREATE TABLE {SCHEMA}.{name} (LIKE {table} INCLUDING DEFAULTS)",
-        f"WITH moved AS (DELETE FROM {SCHEMA}.{table}_default WHERE {within} RETURNING *)"  # noqa: S608
-        f" INSERT INTO {SCHEMA}.{name} SELECT * FROM moved",
-        f"ALTER TABLE {table} ATTACH PARTITION {SCHEMA}.{name}"
-        f" FOR VALUES FROM ({_literal(start)}) TO ({_literal(end)})",
-    ]
-
-
-def missing_months(table: str, held: list[Partition], now: datetime, ahead: int) -> list[datetime]:
-    """The months from the current one to `ahead` later that no partition of `table` holds."""
-    wanted = [month_start(now, i) for i in range(ahead + 1)]
-    return [
-        start
-        for start in wanted
-        if not any(
-            p.table == table and (p.start is None or p.start <= start) and start < p.end
-            for p in held
-        )
-    ]
+# The months ahead are made by the schema's owner on the caller's behalf: the services' role
+# may not create or attach tables (deploy/postgresql/roles.sql). A new month is built apart,
+# filled with the rows the default partition took for it, then attached (attaching locks writers
+# out of the default partition only, never out of the table). Migration 0023 creates it.
+MONTHS_AHEAD = r"""
+CREATE OR REPLACE FUNCTION audit_log_months_ahead(since timestamptz, ahead integer)
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp SET timezone = 'UTC' AS $fn$
+DECLARE
+    start timestamptz;
+    name text;
+    made integer := 0;
+BEGIN
+    IF ahead NOT BETWEEN 0 AND 24 THEN
+        RAISE EXCEPTION 'months ahead: 0 to 24, not %', ahead;
+    END IF;
+    PERFORM pg_advisory_xact_lock(7302030);
+    FOR i IN 0..ahead LOOP
+        start := date_trunc('month', since) + make_interval(months => i);
+        name := 'audit_log_p' || to_char(start, 'YYYYMM');
+        CONTINUE WHEN EXISTS (
+            SELECT FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+            WHERE h.inhparent = 'audit_log'::regclass
+              AND (c.relname = name OR (c.relname LIKE 'audit\_log\_until%'
+                                        AND substr(c.relname, 16) > to_char(start, 'YYYYMM'))));
+        EXECUTE format('CREATE TABLE partitions.%I (LIKE audit_log INCLUDING DEFAULTS)', name);
+        EXECUTE format('WITH moved AS (DELETE FROM partitions.audit_log_default'
+                       ' WHERE at >= %L AND at < %L RETURNING *)'
+                       ' INSERT INTO partitions.%I SELECT * FROM moved',
+                       start, start + interval '1 month', name);
+        EXECUTE format('ALTER TABLE audit_log ATTACH PARTITION partitions.%I'
+                       ' FOR VALUES FROM (%L) TO (%L)', name, start, start + interval '1 month');
+        made := made + 1;
+    END LOOP;
+    RETURN made;
+END
+$fn$
+"""
 
 
 async def attached(conn: AsyncConnection, table: str) -> list[Partition]:
@@ -106,22 +110,18 @@ async def attached(conn: AsyncConnection, table: str) -> list[Partition]:
     return sorted((p for p in found if p is not None), key=lambda p: p.end)
 
 
-async def create_ahead(conn: AsyncConnection, now: datetime, ahead: int = AHEAD) -> list[str]:
-    """Makes the months from now to `ahead` later that are missing; their names."""
-    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
-    made: list[str] = []
-    for table in PARTITIONED:
-        for start in missing_months(table, await attached(conn, table), now, ahead):
-            for statement in month_statements(table, start):
-                await conn.execute(text(statement))
-            made.append(month_name(table, start))
-    return made
+async def create_ahead(conn: AsyncConnection, now: datetime, ahead: int = AHEAD) -> int:
+    """Makes the months from the one of `now` to `ahead` later that are missing; how many."""
+    made = await conn.execute(
+        text("SELECT audit_log_months_ahead(:now, :ahead)"), {"now": now, "ahead": ahead}
+    )
+    return int(made.scalar_one())
 
 
 async def detach_older(conn: AsyncConnection, before: datetime) -> list[str]:
     """Detaches every partition wholly before the month of `before`; their names (the tables
     stay, in the schema `partitions`, out of the audit log's reach)."""
-    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+    await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))  # not while making months
     cutoff, names = month_start(before), []
     for table in PARTITIONED:
         for partition in await attached(conn, table):
@@ -165,7 +165,7 @@ class PgPartitions:
     """`Partitions` on PostgreSQL, in the caller's transaction."""
 
     async def create_ahead(self, now: datetime) -> int:
-        return len(await create_ahead(current().conn, now))
+        return await create_ahead(current().conn, now)
 
 
 class NoPartitions:

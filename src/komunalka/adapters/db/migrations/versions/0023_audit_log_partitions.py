@@ -2,7 +2,8 @@
 
 The rows already there are not copied: the old table becomes the partition that holds
 everything before next month (`partitions.audit_log_untilYYYYMM`); a default partition and the
-months ahead are made beside it. Downgrade copies the rows back into one plain table.
+months ahead are made beside it, the latter by `audit_log_months_ahead()`, the function (run as
+the schema's owner) the clean-up job calls to make the coming months. Downgrade copies the rows back into one plain table.
 
 Revision ID: 0023
 Revises: 0022
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from komunalka.adapters.db.partitions import AHEAD, SCHEMA, month_start, month_statements
+from komunalka.adapters.db.partitions import AHEAD, MONTHS_AHEAD, SCHEMA, month_start
 
 revision = "0023"
 down_revision = "0022"
@@ -52,11 +53,12 @@ def upgrade() -> None:
         f" FOR VALUES FROM (MINVALUE) TO ('{until:%Y-%m-%d} 00:00:00+00')",
         f"CREATE TABLE {SCHEMA}.audit_log_default PARTITION OF audit_log DEFAULT",
         f"ALTER SEQUENCE {sequence} OWNED BY audit_log.id",
+        MONTHS_AHEAD,
     ):
         op.execute(statement)
-    for i in range(AHEAD):
-        for statement in month_statements("audit_log", month_start(until, i)):
-            op.execute(statement)
+    op.get_bind().execute(
+        sa.text("SELECT audit_log_months_ahead(:now, :ahead)"), {"now": now, "ahead": AHEAD}
+    )
 
 
 def downgrade() -> None:
@@ -64,6 +66,7 @@ def downgrade() -> None:
         return
     sequence = _scalar("SELECT pg_get_serial_sequence('audit_log', 'id')")
     for statement in (
+        "DROP FUNCTION audit_log_months_ahead(timestamptz, integer)",
         "CREATE TABLE audit_log_plain (LIKE audit_log INCLUDING DEFAULTS)",
         "INSERT INTO audit_log_plain SELECT * FROM audit_log",
         f"ALTER SEQUENCE {sequence} OWNED BY NONE",
