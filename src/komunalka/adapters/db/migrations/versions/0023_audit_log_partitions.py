@@ -3,7 +3,8 @@
 The rows already there are not copied: the old table becomes the partition that holds
 everything before next month (`partitions.audit_log_untilYYYYMM`); a default partition and the
 months ahead are made beside it, the latter by `audit_log_months_ahead()`, the function (run as
-the schema's owner) the clean-up job calls to make the coming months. Downgrade copies the rows back into one plain table.
+the schema's owner) the clean-up job calls to make the coming months. Downgrade copies the
+rows back into one plain table.
 
 Revision ID: 0023
 Revises: 0022
