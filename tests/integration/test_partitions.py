@@ -3,7 +3,11 @@ the clean-up job makes the coming months, old months detach and archive; SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import os
+import sys
+from asyncio.subprocess import PIPE
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import komunalka as komunalka_package
 from komunalka.adapters.db import migrate
 from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.partitions import (
@@ -146,6 +151,48 @@ async def test_detaching_without_archive_keeps_the_tables(pg) -> None:
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'partitions'")
         )
         assert set(detached) <= {r[0] for r in kept}
+
+
+async def komunalka(url: str, *args: str, now: datetime) -> str:
+    """`komunalka ARGS` in a process of its own on `url`, the clock at `now`; its output."""
+    env = os.environ | {
+        "KOMUNALKA_DATABASE_URL": url,
+        "KOMUNALKA_NOW": now.isoformat(),
+        "KOMUNALKA_LANGUAGE": "en",
+        "PYTHONPATH": str(Path(komunalka_package.__file__).parents[1]),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "komunalka", *args, env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_command_detaches_what_is_older_and_says_so(
+    empty_database, backend: str, tmp_path: Path
+) -> None:
+    url = await empty_database(backend)
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        args = ("db", "detach-partitions", "--older-than-months", "2", "--archive", str(tmp_path))
+        if backend == "sqlite":
+            said = await komunalka(url, *args, now=NOW)
+            assert said == "SQLite has no partitions: nothing to detach.\n"
+            return
+        assert await komunalka(url, *args, now=NOW) == "No partition is that old.\n"
+        said = await komunalka(url, *args, now=month_start(NOW, 4))
+        until, first = (
+            f"audit_log_until{month_start(NOW, 1):%Y%m}",
+            f"audit_log_p{month_start(NOW, 1):%Y%m}",
+        )
+        assert said == f"Partitions detached (2): {until}, {first}.\n"
+        assert sorted(os.listdir(tmp_path)) == [f"{first}.csv", f"{until}.csv"]
+        assert await names(engine) == [f"audit_log_p{month_start(NOW, i):%Y%m}" for i in (2, 3)]
+    finally:
+        await engine.dispose()
 
 
 async def test_sqlite_has_one_plain_table_and_nothing_to_detach(empty_database) -> None:

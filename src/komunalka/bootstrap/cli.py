@@ -120,12 +120,11 @@ def db_detach_partitions(
 
 
 async def _detach_partitions(months: int, directory: Path | None) -> list[str] | None:
-    from datetime import UTC, datetime
-
     from komunalka.adapters.db.partitions import detach, month_start
+    from komunalka.bootstrap.container import make_clock
 
     async with running() as container:
-        before = month_start(datetime.now(UTC), -months)
+        before = month_start(make_clock(container.settings).now(), -months)
         return await detach(container.engine, before, directory)
 
 
