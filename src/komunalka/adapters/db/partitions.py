@@ -122,6 +122,9 @@ async def detach_older(conn: AsyncConnection, before: datetime) -> list[str]:
     """Detaches every partition wholly before the month of `before`; their names (the tables
     stay, in the schema `partitions`, out of the audit log's reach)."""
     await conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))  # not while making months
+    # DETACH locks the table out (with a default partition it cannot be CONCURRENTLY): wait for
+    # it 5 s at most, so writers queued behind a long transaction are not held up: try again.
+    await conn.execute(text("SET LOCAL lock_timeout = '5s'"))
     cutoff, names = month_start(before), []
     for table in PARTITIONED:
         for partition in await attached(conn, table):
