@@ -2325,6 +2325,7 @@ class InMemoryStore:
         self.supplier_catalog = InMemorySupplierCatalog()
         self.storage_probe = FakeStorageProbe(self)
         self.expired_rows = FakeExpiredRows()
+        self.partitions = FakePartitions()
         self.reminder_rules = InMemoryReminderRules()
         self.reminder_book = InMemoryReminderBook()
         self.feed = InMemorySupplierFeed()
@@ -2380,6 +2381,17 @@ class FakeCharts:
         self.zone_calls.append((title, list(periods), list(zones), unit))
         self.axes.append(period_axis)
         return b"\x89PNG zones"
+
+
+class FakePartitions:
+    """`Partitions` that records when it was asked to make the months ahead."""
+
+    def __init__(self) -> None:
+        self.asked: list[datetime] = []
+
+    async def create_ahead(self, now: datetime) -> int:
+        self.asked.append(now)
+        return 0
 
 
 class FakeExpiredRows:

@@ -95,6 +95,39 @@ async def _migrate(revision: str, *, up: bool) -> None:
             await migrate.downgrade(container.engine, revision)
 
 
+@db.command("detach-partitions")
+def db_detach_partitions(
+    older_than_months: Annotated[
+        int, typer.Option(min=1, help="Keep this many whole months before the current one.")
+    ],
+    archive: Annotated[
+        Path | None,
+        typer.Option(help="Write each detached month to DIR/<name>.csv, then drop it."),
+    ] = None,
+) -> None:
+    """Detach the audit log's months older than N months (PostgreSQL, ADR 0030): each stays a
+    table of the schema `partitions` (for pg_dump), or with --archive is written out and
+    dropped. SQLite has no partitions."""
+    names = asyncio.run(_detach_partitions(older_than_months, archive))
+    language = _language()
+    if names is None:
+        typer.echo(translate("SQLite has no partitions: nothing to detach.", language))
+    elif not names:
+        typer.echo(translate("No partition is that old.", language))
+    else:
+        params = {"count": len(names), "names": ", ".join(names)}
+        typer.echo(translate("Partitions detached ({count}): {names}.", language, params))
+
+
+async def _detach_partitions(months: int, directory: Path | None) -> list[str] | None:
+    from komunalka.adapters.db.partitions import detach, month_start
+    from komunalka.bootstrap.container import make_clock
+
+    async with running() as container:
+        before = month_start(make_clock(container.settings).now(), -months)
+        return await detach(container.engine, before, directory)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -357,7 +357,7 @@ def _system(
     return {
         "check_health": CheckHealth(u, u.storage_probe),
         "load_demo": LoadDemo(u, stores, clock, import_registry, issue_token, passwords),
-        "clean_up": CleanUp(u, u.expired_rows, clock, retention),
+        "clean_up": CleanUp(u, u.expired_rows, clock, retention, u.partitions),
     }
 
 

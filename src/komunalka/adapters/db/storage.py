@@ -19,6 +19,7 @@ from komunalka.adapters.db.identity import (
     SqlWebSessionRepository,
 )
 from komunalka.adapters.db.notifications import SqlOutbox
+from komunalka.adapters.db.partitions import NoPartitions, PgPartitions
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
 from komunalka.adapters.db.pg_submissions import PgSubmissionRepository
 from komunalka.adapters.db.phones import SqlInboundSms, SqlPhoneBook
@@ -102,6 +103,7 @@ class SqlStorage(SqlTransactions):
         self.supplier_catalog = SqlSupplierCatalog()
         self.storage_probe = SqlStorageProbe()
         self.expired_rows = SqlExpiredRows()  # the clean-up job
+        self.partitions = PgPartitions() if pg else NoPartitions()  # ADR 0030
         self.reminder_rules = SqlReminderRules()
         self.feed = SqlSupplierFeed()
         self.webhooks = SqlWebhookBook()

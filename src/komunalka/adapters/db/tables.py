@@ -362,6 +362,7 @@ registry_seen = Table(
     Column("serial", Text, primary_key=True),
 )
 
+# On PostgreSQL partitioned by month of `at`, primary key (id, at) (migration 0023, ADR 0030).
 audit_log = Table(
     "audit_log",
     metadata,

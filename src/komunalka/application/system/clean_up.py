@@ -15,6 +15,8 @@ What goes, and when (`Retention`):
 - Registry imports still running `import_idle` after they started are abandoned (a million
   rows import in minutes: such an import's process died) and the rows they staged go, as do the
   leftovers of finished imports; a running import's rows stay.
+
+It also makes the coming months' partitions of the audit log ahead (PostgreSQL, ADR 0030).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime, timedelta
 
 from komunalka.application.shared.ports import Clock
 from komunalka.application.shared.transactions import Transactions
-from komunalka.application.system.ports import ExpiredRows
+from komunalka.application.system.ports import ExpiredRows, Partitions
 
 KINDS = (
     "deliveries",
@@ -64,6 +66,7 @@ class CleanUpReport:
     registry_rows: int = 0
     registry_seen: int = 0
     imports_abandoned: int = 0
+    partitions_made: int = 0
     unfinished: list[str] = field(default_factory=list)  # kinds with more left for next run
 
 
@@ -77,11 +80,13 @@ class CleanUp:
         rows: ExpiredRows,
         clock: Clock,
         retention: Retention | None = None,
+        partitions: Partitions | None = None,
     ) -> None:
         self._transactions = transactions
         self._rows = rows
         self._clock = clock
         self._retention = retention or Retention()
+        self._partitions = partitions
 
     async def __call__(self) -> CleanUpReport:
         now = self._clock.now()
@@ -89,6 +94,11 @@ class CleanUp:
         async with self._transactions(write=True) as tx:
             abandoned = await self._rows.abandon_imports(now - keep.import_idle)
             await tx.commit()
+        made = 0
+        if self._partitions is not None:
+            async with self._transactions(write=True) as tx:
+                made = await self._partitions.create_ahead(now)
+                await tx.commit()
         cutoffs = {
             "deliveries": now - keep.deliveries,
             "sign_in_attempts": now - keep.attempts,
@@ -106,7 +116,9 @@ class CleanUp:
             deleted[kind], more = await self._delete(kind, cutoffs[kind])
             if more:
                 unfinished.append(kind)
-        return CleanUpReport(**deleted, imports_abandoned=abandoned, unfinished=unfinished)
+        return CleanUpReport(
+            **deleted, imports_abandoned=abandoned, partitions_made=made, unfinished=unfinished
+        )
 
     async def _delete(self, kind: str, before: datetime) -> tuple[int, bool]:
         """Batches until one comes back short or the run's share is spent; whether more is

@@ -43,3 +43,13 @@ class ExpiredRows(Protocol):
         """Marks the registry imports still running that started before this moment abandoned
         (their runner, if any is alive, is taken over and stops); how many."""
         ...
+
+
+class Partitions(Protocol):
+    """The monthly partitions of what grows (PostgreSQL; none on SQLite), in the caller's
+    transaction."""
+
+    async def create_ahead(self, now: datetime) -> int:
+        """Makes the partitions of the current month and the next ones that are missing (rows
+        a safety net took for them move in); how many it made."""
+        ...
