@@ -6,27 +6,25 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from komunalka.application.readings.verify_receipt import CheckReceiptToken
+from komunalka.bootstrap.cli_bots import telegram, viber
 from komunalka.bootstrap.container import build, running
 from komunalka.bootstrap.settings import Settings
 from komunalka.channels.cli.commands import Commands
 from komunalka.channels.cli.receipts import ReceiptCommands
 from komunalka.channels.cli.reminders import ReminderCommands
 from komunalka.channels.cli.use_cases import CliUseCases
-from komunalka.channels.viber.use_cases import ViberUseCases
 from komunalka.domain.errors import DomainError
 from komunalka.i18n import translate
 
 app = typer.Typer(help="Komunalka: meter readings for every supplier.", no_args_is_help=True)
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db, name="db")
-telegram = typer.Typer(help="The Telegram bot.", no_args_is_help=True)
 app.add_typer(telegram, name="telegram")
-viber = typer.Typer(help="The Viber bot.", no_args_is_help=True)
 app.add_typer(viber, name="viber")
 reminders = typer.Typer(help="Reminders to residents.", no_args_is_help=True)
 app.add_typer(reminders, name="reminders")
@@ -261,98 +259,6 @@ async def _chat(user: str, name: str) -> None:
             return line or None
 
         await run(talk, user, name, read, lambda text: print(text + "\n", flush=True))
-
-
-@telegram.command("set-webhook")
-def telegram_set_webhook(
-    url: Annotated[str, typer.Argument(help="The public HTTPS address of /webhooks/telegram.")],
-) -> None:
-    """Tell Telegram where to send updates, with the secret token its calls will carry."""
-    asyncio.run(_telegram(lambda settings, _: _set_webhook(settings, url)))
-
-
-@telegram.command("poll")
-def telegram_poll(
-    once: Annotated[bool, typer.Option(help="Answer what is waiting, then stop.")] = False,
-) -> None:
-    """Long polling, for a local run without a public address (drops any webhook)."""
-    asyncio.run(_telegram(lambda settings, container: _poll(settings, container, once)))
-
-
-async def _telegram(work: Any) -> None:
-    settings = Settings()
-    if not settings.telegram_token:
-        typer.echo(translate("telegram.no_token", settings.language), err=True)
-        raise typer.Exit(2)
-    async with running(settings) as container:
-        await work(settings, container)
-
-
-async def _set_webhook(settings: Settings, url: str) -> None:
-    from komunalka.bootstrap.container import telegram_bot
-
-    bot = telegram_bot(settings)
-    params: dict[str, Any] = {"url": url, "allowed_updates": ["message", "callback_query"]}
-    if settings.telegram_webhook_secret:
-        params["secret_token"] = settings.telegram_webhook_secret
-    try:
-        await bot.call("setWebhook", params)
-    finally:
-        await bot.close()
-    typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
-
-
-async def _poll(settings: Settings, container: Any, once: bool) -> None:
-    from komunalka.bootstrap.container import conversation, telegram_bot
-    from komunalka.channels.telegram.door import TelegramDoor
-    from komunalka.chat.model import TurnUnderWay
-    from komunalka.domain.services import Channel
-
-    bot = telegram_bot(settings)
-    door = TelegramDoor(conversation(container, Channel.TELEGRAM), bot)
-    offset = 0
-    try:
-        await bot.call("deleteWebhook", {})
-        while True:
-            wait = 0 if once else 25
-            params = {"offset": offset, "timeout": wait}
-            updates = await bot.call("getUpdates", params, answer_within=wait + 10)
-            for update in updates:
-                try:
-                    await door.feed(update)
-                except TurnUnderWay:  # a poller that died left it under way: ask again soon
-                    await asyncio.sleep(1)
-                    break
-                offset = update["update_id"] + 1
-            if once and not updates:
-                return
-    finally:
-        await bot.close()
-
-
-@viber.command("set-webhook")
-def viber_set_webhook(
-    url: Annotated[str, typer.Argument(help="The public HTTPS address of /webhooks/viber.")],
-) -> None:
-    """Tell Viber where to send callbacks."""
-    asyncio.run(_viber_set_webhook(url))
-
-
-async def _viber_set_webhook(url: str) -> None:
-    from komunalka.bootstrap.container import conversation, viber_client
-    from komunalka.channels.viber.door import ViberDoor
-    from komunalka.domain.services import Channel
-
-    settings = Settings()
-    if not settings.viber_token:
-        typer.echo(translate("viber.no_token", settings.language), err=True)
-        raise typer.Exit(2)
-    async with running(settings) as container, viber_client(settings) as client:
-        door = ViberDoor(
-            conversation(container, Channel.VIBER), container.use_cases.door(ViberUseCases), client
-        )
-        await door.set_webhook(url)
-    typer.echo(translate("Webhook set: {url}", settings.language, {"url": url}))
 
 
 def main() -> None:
