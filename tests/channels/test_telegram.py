@@ -319,24 +319,11 @@ async def test_a_typed_reading_that_ends_the_round_takes_five_statements_on_post
     the turn's claim with the state, the submission's read and write, the summary's meter
     list (the meters with their accounts, suppliers, readings and tariffs, in one statement),
     the state's save; no transaction held, no readings sheet built, no ReachableAgain for a
-    user who never blocked the bot. Two connections are checked out from the pool: one the
-    claim and the work share, one for the save after the replies are handed over."""
-    from sqlalchemy import event
-
+    user who never blocked the bot."""
     assert engine.dialect.name == "postgresql"
     await linked_and_sending(bot)
     statements = count_statements(monkeypatch)
-    checkouts: list[object] = []
-
-    def checked_out(*args: object) -> None:
-        checkouts.append(args)
-
-    event.listen(engine.sync_engine, "checkout", checked_out)
-    try:
-        await bot.say("117,5")
-    finally:
-        event.remove(engine.sync_engine, "checkout", checked_out)
-    assert len(checkouts) == 2
+    await bot.say("117,5")
     assert "№HW0011234: 117,5 — квитанція 2611-" in bot.texts()[-1]
     listed = "\n".join(statements)
     assert len(statements) <= 5, listed

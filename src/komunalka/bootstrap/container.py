@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from komunalka.adapters.chart_cache import CachedCharts
 from komunalka.adapters.charts import MatplotlibCharts
 from komunalka.adapters.clock import FrozenClock, SystemClock
 from komunalka.adapters.db.dialogs import SqlDialogStateStore
-from komunalka.adapters.db.engine import create_engine, held
+from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
 from komunalka.application.notifications.deliver_outbox import RetryPolicy
 from komunalka.application.notifications.ports import MessageSender
@@ -248,7 +247,6 @@ def conversation(container: Container, channel: Channel) -> Conversation:
         channel,
         Contacts(settings.web_url, settings.call_center),
         container.charts,
-        hold=partial(held, container.engine),
     )
 
 

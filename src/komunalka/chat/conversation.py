@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
 
 from komunalka.application.shared.ports import ACTED_ON, Arrival, ChartRenderer, DialogStateStore
 from komunalka.chat import caring, correcting, linking, meters, preferences, sending, steps
@@ -33,8 +32,6 @@ from komunalka.domain.services import Channel
 log = logging.getLogger(__name__)
 # How a door hands a turn's replies over before the turn is recorded as done.
 Send = Callable[[list[Reply]], Awaitable[None]]
-# A block in which the storage's calls share one connection (adapters/db/engine.py `held`).
-Hold = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class Conversation:
@@ -45,13 +42,9 @@ class Conversation:
         channel: Channel,
         contacts: Contacts,
         charts: ChartRenderer | None = None,
-        hold: Hold = nullcontext,
     ) -> None:
-        """`hold`: the block a turn's claim and work run in (one pooled connection for them);
-        never around handing the replies over, which may wait on the messenger."""
         self._setting = ChatSetting(use_cases, channel, contacts, charts)
         self._store = store
-        self._hold = hold
 
     async def handle(
         self,
@@ -70,21 +63,6 @@ class Conversation:
         one under way elsewhere raises `TurnUnderWay`; one whose turn was cut off (its lease ran
         out) is carried out again from the state before it, with the same submission keys, so
         what it stored is not stored twice (docs/adr/0015-messenger-turns-once.md)."""
-        async with self._hold():
-            found = await self._act(user, name, event, delivery)
-        if found is None:
-            return []
-        turn, replies = found
-        if send is not None:
-            await send(replies)
-        channel = self._setting.channel.value
-        await self._store.save(channel, user, dump(turn.state, turn.identity), delivery)
-        return replies
-
-    async def _act(
-        self, user: str, name: str, event: Event, delivery: str | None
-    ) -> tuple[Turn, list[Reply]] | None:
-        """The turn's claim, then its replies; None for a delivery whose turn finished."""
         channel = self._setting.channel
         if delivery is None:
             stored = await self._store.load(channel.value, user)
@@ -93,7 +71,7 @@ class Conversation:
             if arrival is Arrival.UNDER_WAY:
                 raise TurnUnderWay(delivery)
             if arrival not in ACTED_ON:
-                return None
+                return []
             if unreachable is not False:  # a mark seen with the state, or a store that can't tell
                 # They wrote: a bot they once blocked may remind them again (changes nothing else).
                 await self._setting.uses.reachable_again(channel.value, user)
@@ -102,7 +80,10 @@ class Conversation:
             replies = await on(turn, event)
         except DomainError as exc:  # a rule said no: say why and offer the menu
             replies = [turn.reply_error(exc), turn.menu()]
-        return turn, replies
+        if send is not None:
+            await send(replies)
+        await self._store.save(channel.value, user, dump(turn.state, turn.identity), delivery)
+        return replies
 
     async def _turn(
         self, user: str, name: str, stored: object, delivery: str | None, language: str | None

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from komunalka.adapters.db.engine import WRITE, borrowed
+from komunalka.adapters.db.engine import WRITE
 from komunalka.adapters.db.rows import dialect_insert
 from komunalka.adapters.db.tables import deliveries, dialog_states, identities
 from komunalka.application.shared.ports import ACTED_ON, Arrival, Received
@@ -67,7 +67,7 @@ class SqlDialogStateStore:
         self._lease = lease
 
     async def load(self, channel: str, external_id: str) -> dict[str, Any] | None:
-        async with borrowed(self._engine) as conn:
+        async with self._engine.connect() as conn:
             if self._postgres:
                 found = await _raw(conn).fetchval(_LOAD, channel, external_id)
             else:
@@ -84,7 +84,7 @@ class SqlDialogStateStore:
         now = datetime.now(UTC)
         text = json.dumps(state, ensure_ascii=False)
         if self._postgres:
-            async with borrowed(self._engine) as conn:
+            async with self._engine.connect() as conn:
                 raw = _raw(conn)
                 if delivery_id is None:
                     await raw.execute(_SAVE, channel, external_id, text, now)
@@ -111,7 +111,7 @@ class SqlDialogStateStore:
         now = datetime.now(UTC)
         until = now + self._lease
         if self._postgres:
-            async with borrowed(self._engine) as conn:
+            async with self._engine.connect() as conn:
                 args = (channel, external_id, delivery_id, now, until)
                 fresh, done, found, unreachable = await _raw(conn).fetchrow(_RECEIVE, *args)
             if fresh is None:

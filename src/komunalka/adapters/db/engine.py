@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -69,62 +65,6 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> AsyncEngine:
     return engine
 
 
-@dataclass(slots=True)
-class _Held:
-    engine: AsyncEngine
-    conn: AsyncConnection
-    busy: bool = False
-
-
-# The connection held for the calling task's unit of work (`held`), if any.
-_held: ContextVar[_Held | None] = ContextVar("komunalka_db_held", default=None)
-
-
-@asynccontextmanager
-async def held(engine: AsyncEngine) -> AsyncIterator[None]:
-    """One pooled connection for what the calling task does in the block, taken in turn by its
-    transactions and the dialog store instead of a checkout each (a chat turn: the claim, the
-    use cases; PostgreSQL only, where a checkout is the pool's and the greenlet's work). Every
-    transaction still begins and ends within its own block; one opened while another holds the
-    connection (or from a task started meanwhile) checks out its own, as without the block."""
-    if engine.dialect.name != "postgresql" or _held.get() is not None:
-        yield
-        return
-    conn = await engine.connect()
-    token = _held.set(_Held(engine, conn))
-    try:
-        yield
-    finally:
-        _held.reset(token)
-        await conn.close()
-
-
-async def take(engine: AsyncEngine) -> tuple[AsyncConnection, _Held | None]:
-    """A connection: the held one when it is free, else one from the pool (`give` it back)."""
-    found = _held.get()
-    if found is not None and not found.busy and found.engine is engine:
-        found.busy = True
-        return found.conn, found
-    return await engine.connect(), None
-
-
-async def give(conn: AsyncConnection, lent: _Held | None) -> None:
-    if lent is None:
-        await conn.close()
-    else:
-        lent.busy = False
-
-
-@asynccontextmanager
-async def borrowed(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """`take` and `give` as a block."""
-    conn, lent = await take(engine)
-    try:
-        yield conn
-    finally:
-        await give(conn, lent)
-
-
 class SqlTransaction:
     """One connection, one transaction, seen by every repository the calling task uses
     (scope.py). Leaving without `commit()` rolls back.
@@ -145,10 +85,9 @@ class SqlTransaction:
         self._raw: Any = None
         self._pg_tx: Any = None
         self._committed = False
-        self._lent: _Held | None = None
 
     async def __aenter__(self) -> Self:
-        conn, self._lent = await take(self._engine)
+        conn = await self._engine.connect()
         try:
             if conn.dialect.name == "postgresql":
                 # checked out already: reaching the driver connection does no I/O
@@ -162,7 +101,7 @@ class SqlTransaction:
                     await conn.execution_options(**{WRITE: True})
                 await conn.begin()
         except BaseException:
-            await give(conn, self._lent)
+            await conn.close()
             raise
         self._conn = conn
         self._scope = scope.enter(scope.Scope(conn, self._raw))
@@ -185,7 +124,7 @@ class SqlTransaction:
                 await self._conn.rollback()
         finally:
             scope.leave(self._scope)
-            await give(self._conn, self._lent)
+            await self._conn.close()
             self._conn = None
 
     async def commit(self) -> None:
