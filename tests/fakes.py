@@ -352,6 +352,21 @@ class InMemoryMeters(_Repos):
         self.s.meters[meter_id] = replace(self.s.meters[meter_id], water_heater=water_heater)
 
 
+class InMemoryMeterList(_Repos):
+    async def linked(
+        self, resident_id: int, since: BillingPeriod, *, tariffs: bool = False
+    ) -> list[MeterContext]:
+        contexts = await InMemoryMeters(self._bound).linked_contexts(resident_id)
+        recent = await InMemoryReadings(self._bound).recent([c.meter.id for c in contexts], since)
+        prices = InMemoryTariffs(self._bound)
+        listed = []
+        for c in contexts:
+            history = {reg: rows for (mid, reg), rows in recent.items() if mid == c.meter.id}
+            known = await prices.of_supplier(c.supplier.id) if tariffs else None
+            listed.append(replace(c, history=history, tariffs=known))
+        return listed
+
+
 class InMemoryReadings(_Repos):
     async def recent(
         self, meter_ids: Sequence[int], since: BillingPeriod
@@ -2296,6 +2311,7 @@ class InMemoryStore:
         self.suppliers = InMemorySuppliers()
         self.accounts = InMemoryAccounts()
         self.meters = InMemoryMeters()
+        self.meter_list = InMemoryMeterList()
         self.readings = InMemoryReadings()
         self.submissions = InMemorySubmissions()
         self.audit = InMemoryAudit()

@@ -312,21 +312,21 @@ def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 # PostgreSQL's statements are what is counted: the test runs on PostgreSQL only (no skip on SQLite)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_a_typed_reading_that_ends_the_round_takes_seven_statements_on_postgresql(
+async def test_a_typed_reading_that_ends_the_round_takes_five_statements_on_postgresql(
     bot: Bot, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bot's commonest step stays cheap (docs/adr/0028, docs/BENCHMARKS.md issue 14):
     the turn's claim with the state, the submission's read and write, the summary's meter
-    list (the meters with their accounts and suppliers, their readings) and tariffs, the
-    state's save; no transaction held, no readings sheet built, no ReachableAgain for a user
-    who never blocked the bot."""
+    list (the meters with their accounts, suppliers, readings and tariffs, in one statement),
+    the state's save; no transaction held, no readings sheet built, no ReachableAgain for a
+    user who never blocked the bot."""
     assert engine.dialect.name == "postgresql"
     await linked_and_sending(bot)
     statements = count_statements(monkeypatch)
     await bot.say("117,5")
     assert "№HW0011234: 117,5 — квитанція 2611-" in bot.texts()[-1]
     listed = "\n".join(statements)
-    assert len(statements) <= 7, listed
+    assert len(statements) <= 5, listed
     assert not [s for s in statements if s.split()[0] in ("BEGIN;", "ROLLBACK;")], listed
     assert not [s for s in statements if s.startswith("UPDATE identities")], listed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -193,6 +194,50 @@ async def test_tariffs_per_supplier(storage: Any) -> None:
     async with storage():
         assert await storage.tariffs.of_supplier(world.yasno.id) == [tariff]
         assert await storage.tariffs.of_supplier(world.kte.id) == []
+
+
+async def test_a_residents_meter_list_holds_their_readings_and_when_asked_the_tariffs(
+    storage: Any,
+) -> None:
+    from komunalka.domain.tariffs import Tariff
+
+    world = await build_world(storage)
+    day = Tariff(world.yasno.id, Service.ELECTRICITY, Decimal("4.32"), date(2024, 6, 1), "day")
+    async with storage(write=True) as tx:
+        await storage.tariffs.add(day)
+        await tx.commit()
+    async with storage(autocommit=True):
+        listed = await storage.meter_list.linked(
+            world.resident, BillingPeriod(2026, 8), tariffs=True
+        )
+        bare = await storage.meter_list.linked(world.resident, BillingPeriod(2026, 8))
+    serials = [c.meter.serial for c in listed]
+    assert sorted(serials) == ["EL0011111", "HW0011234", "HW0019999"]
+    assert [c.meter.id for c in listed] == sorted(c.meter.id for c in listed)
+    assert all(c.linked for c in listed)
+    by_serial = {c.meter.serial: c for c in listed}
+    hot = by_serial["HW0011234"]
+    assert [(str(r.period), r.value) for r in hot.history["T1"]] == [
+        ("2026-08", Decimal("110")),
+        ("2026-09", Decimal("112.5")),
+        ("2026-10", Decimal("115")),
+    ]
+    assert by_serial["EL0011111"].history == {} and by_serial["HW0019999"].history == {}
+    assert by_serial["EL0011111"].tariffs == [day]
+    assert by_serial["HW0011234"].tariffs == [] and by_serial["HW0019999"].tariffs == []
+    assert [c.meter.serial for c in bare] == serials
+    assert all(c.tariffs is None for c in bare)
+    assert [c.history for c in bare] == [c.history for c in listed]
+    # A tariff added is in the very next list: nothing is kept between lists.
+    night = replace(day, zone="night", price=Decimal("2.16"), effective_from=date(2025, 1, 1))
+    async with storage(write=True) as tx:
+        await storage.tariffs.add(night)
+        await tx.commit()
+    async with storage(autocommit=True):
+        again = await storage.meter_list.linked(
+            world.resident, BillingPeriod(2026, 8), tariffs=True
+        )
+    assert {c.meter.serial: c.tariffs for c in again}["EL0011111"] == [day, night]
 
 
 async def test_a_meters_water_heater_flag_is_written_and_read_back(storage: Any) -> None:

@@ -155,8 +155,7 @@ async def test_my_meters_show_this_periods_status(setup) -> None:
         )
     )
     overview = {
-        m.meter.id: m
-        for m in await ListMyMeters(store, store.meters, store.readings, clock)(world.resident)
+        m.meter.id: m for m in await ListMyMeters(store, store.meter_list, clock)(world.resident)
     }
     assert overview[world.hot_water].status is PeriodStatus.SENT
     assert overview[world.overdue].status is PeriodStatus.BLOCKED

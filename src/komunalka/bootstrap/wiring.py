@@ -247,14 +247,14 @@ class Wiring:
 def _readings(uow: SqlStorage, clock: Clock, reader: MeterReader) -> dict[str, Any]:
     # counts what it accepts by channel (bootstrap/metrics.py)
     submit = CountedSubmitReadings(uow, uow.submissions, uow.readings, clock, alerts=uow.alerts)
-    meters = ListMyMeters(uow, uow.meters, uow.readings, clock)
+    meters = ListMyMeters(uow, uow.meter_list, clock)
     return {
         "submit_readings": submit,
         "correct_reading": CorrectReading(uow, uow.readings, uow.meters, clock, submit),
         "list_my_meters": meters,
         "readings_sheet": ShowReadingsSheet(meters),
         "reading_history": ReadingHistory(uow, uow.meters, uow.readings, uow.tariffs, clock),
-        "estimate_bills": EstimateBills(uow, meters, uow.tariffs),
+        "estimate_bills": EstimateBills(uow, meters),
         "publish_picture": PublishPicture(uow, uow.media, clock),
         "fetch_picture": FetchPicture(uow, uow.media, clock),
         "set_water_heater": SetWaterHeater(uow, uow.meters, uow.meters, uow.audit, clock),

@@ -25,7 +25,7 @@ async def setup() -> tuple[InMemoryStore, World, FakeClock]:
 
 
 def show(store: InMemoryStore, clock: FakeClock) -> ShowReadingsSheet:
-    meters = ListMyMeters(store, store.meters, store.readings, clock)
+    meters = ListMyMeters(store, store.meter_list, clock)
     return ShowReadingsSheet(meters)
 
 

@@ -44,9 +44,6 @@ _CONTEXTS = """
 # planned again on every call (a custom plan; the generic one scans).
 _CONTEXTS_ONE = _CONTEXTS.format(where="m.id = $1")
 _CONTEXTS_MANY = _CONTEXTS.format(where="m.id = ANY($1::bigint[])") + " ORDER BY m.id"
-# Every meter of a resident's linked accounts (the resident is $1 here, and `linked` is true).
-_LINKED = "m.account_id IN (SELECT k.account_id FROM account_links k WHERE k.resident_id = $2)"
-_CONTEXTS_LINKED = _CONTEXTS.format(where=_LINKED).replace("$2", "$1") + " ORDER BY m.id"
 # Held meters are row-locked in id order (two holders never deadlock); the lock is the one a
 # submission's revision update takes, so a held meter cannot move on until the holder ends.
 LOCK_METERS = """
@@ -141,9 +138,6 @@ class PgMeterRepository(SqlMeterRepository):
         else:
             rows = await self._raw.fetch(_CONTEXTS_MANY, list(meter_ids), resident_id or -1)
         return [context_of(r) for r in rows]
-
-    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
-        return [context_of(r) for r in await self._raw.fetch(_CONTEXTS_LINKED, resident_id)]
 
 
 class PgReadingRepository(SqlReadingRepository):

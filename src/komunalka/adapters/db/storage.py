@@ -18,6 +18,7 @@ from komunalka.adapters.db.identity import (
     SqlWebLoginRepository,
     SqlWebSessionRepository,
 )
+from komunalka.adapters.db.meter_list import PgMeterList, SqlMeterList
 from komunalka.adapters.db.notifications import SqlOutbox
 from komunalka.adapters.db.partitions import NoPartitions, PgPartitions
 from komunalka.adapters.db.period_files import SqlPeriodFiles, SqlSupplierEvents
@@ -71,6 +72,7 @@ class SqlStorage(SqlTransactions):
         # both databases.
         pg = engine.dialect.name == "postgresql"
         self.meters = PgMeterRepository() if pg else SqlMeterRepository()
+        self.meter_list = PgMeterList() if pg else SqlMeterList()
         self.readings = PgReadingRepository() if pg else SqlReadingRepository()
         self.submissions = PgSubmissionRepository() if pg else SqlSubmissionRepository()
         self.audit = PgAuditLog() if pg else SqlAuditLog()

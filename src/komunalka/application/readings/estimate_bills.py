@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 
 from komunalka.application.readings.list_my_meters import ListMyMeters, MeterOverview
-from komunalka.application.readings.ports import SupplierTariffs, unique
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Supplier
 from komunalka.domain.periods import BillingPeriod
@@ -55,29 +54,20 @@ class AccountEstimate:
 
 
 class EstimateBills:
-    def __init__(
-        self, transactions: Transactions, meters: ListMyMeters, tariffs: SupplierTariffs
-    ) -> None:
+    def __init__(self, transactions: Transactions, meters: ListMyMeters) -> None:
         self._transactions = transactions
         self._meters = meters
-        self._tariffs = tariffs
 
     async def __call__(
         self, resident_id: int, accounts: Collection[int] | None = None
     ) -> list[AccountEstimate]:
         """The estimates of the resident's accounts with use this period (of `accounts` only,
         when given), in the order of the resident's meter list."""
-        # read-only: no transaction held (see ListMyMeters), one connection for both reads
+        # Read-only: no transaction held (see ListMyMeters). The tariffs come with the meter
+        # list, in its statement on PostgreSQL, never from a cache that could be stale.
         async with self._transactions(autocommit=True):
-            overviews = [
-                o
-                for o in await self._meters.within(resident_id)
-                if accounts is None or o.account.id in accounts
-            ]
-            tariffs = {
-                sid: await self._tariffs.of_supplier(sid)
-                for sid in unique(o.supplier.id for o in overviews)
-            }
+            listed, tariffs = await self._meters.priced(resident_id)
+        overviews = [o for o in listed if accounts is None or o.account.id in accounts]
         return bill_estimates(overviews, tariffs)
 
 

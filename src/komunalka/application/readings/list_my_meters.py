@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from komunalka.application.shared.ports import Clock, MeterRepository, ReadingRepository
+from komunalka.application.shared.ports import Clock, MeterContext, MeterList
 from komunalka.application.shared.transactions import Transactions
 from komunalka.domain.meters import Account, Meter, Supplier, Verification
 from komunalka.domain.periods import BillingPeriod
 from komunalka.domain.readings import Reading, ReadingStatus, meter_state_violations
 from komunalka.domain.reminders import VERIFICATION_SOON_DAYS
+from komunalka.domain.tariffs import Tariff
 from komunalka.domain.windows import current_or_next
 
 
@@ -59,41 +60,43 @@ class ListMyMeters:
     def __init__(
         self,
         transactions: Transactions,
-        meters: MeterRepository,
-        readings: ReadingRepository,
+        meters: MeterList,
         clock: Clock,
     ) -> None:
         self._transactions = transactions
         self._meters = meters
-        self._readings = readings
         self._clock = clock
 
     async def __call__(self, resident_id: int) -> list[MeterOverview]:
-        # Read-only, and the second read stands on the first (the meters' readings): no
-        # snapshot is needed across them, so no transaction is held where each statement can
-        # commit on its own (PostgreSQL: no BEGIN/ROLLBACK round trips).
+        # Read-only, and one statement on PostgreSQL (three on SQLite, each standing on the one
+        # before): no snapshot is needed across them, so no transaction is held where each
+        # statement can commit on its own (PostgreSQL: no BEGIN/ROLLBACK round trips).
         async with self._transactions(autocommit=True):
             return await self.within(resident_id)
 
     async def within(self, resident_id: int) -> list[MeterOverview]:
         """The same, in the transaction the caller has open (a use case that reads more)."""
+        overviews, _ = await self.priced(resident_id, tariffs=False)
+        return overviews
+
+    async def priced(
+        self, resident_id: int, *, tariffs: bool = True
+    ) -> tuple[list[MeterOverview], dict[int, list[Tariff]]]:
+        """The list with its suppliers' tariffs (by supplier id), read with it, in the
+        transaction the caller has open (the bill estimate)."""
         now = self._clock.now()
-        contexts = await self._meters.linked_contexts(resident_id)
         local = BillingPeriod(now.year, now.month)
-        ids = [c.meter.id for c in contexts]
-        recent = await self._readings.recent(ids, local.shift(-14)) if ids else {}
-        result = []
-        for c in contexts:
-            history = {
-                reg: [
-                    r
-                    for r in recent.get((c.meter.id, reg), [])
-                    if r.status is ReadingStatus.ACCEPTED
-                ]
-                for reg in c.meter.registers
-            }
-            result.append(overview(c.meter, c.account, c.supplier, history, now))
-        return result
+        contexts = await self._meters.linked(resident_id, local.shift(-14), tariffs=tariffs)
+        prices = {c.supplier.id: list(c.tariffs or ()) for c in contexts if tariffs}
+        return [_overview(c, now) for c in contexts], prices
+
+
+def _overview(c: MeterContext, now: datetime) -> MeterOverview:
+    history = {
+        reg: [r for r in c.history.get(reg, ()) if r.status is ReadingStatus.ACCEPTED]
+        for reg in c.meter.registers
+    }
+    return overview(c.meter, c.account, c.supplier, history, now)
 
 
 def overview(

@@ -33,6 +33,8 @@ class MeterContext:
     # Moves on with every change to the meter's readings: a submission judged against one
     # revision is written only while the meter is still at it.
     revision: int = 0
+    # Its supplier's tariffs, oldest first (filled by a meter list asked for them only).
+    tariffs: Sequence[Tariff] | None = None
 
 
 class MeterRepository(Protocol):
@@ -43,13 +45,20 @@ class MeterRepository(Protocol):
         `lock` holds them until commit."""
         ...
 
-    async def linked_contexts(self, resident_id: int) -> list[MeterContext]:
-        """Every meter of the accounts the resident linked, with its account and supplier, in
-        the order of their ids."""
-        ...
-
     async def of_accounts(self, account_ids: Sequence[int]) -> list[Meter]: ...
     async def by_serials(self, supplier_id: int, serials: Sequence[str]) -> list[Meter]: ...
+
+
+class MeterList(Protocol):
+    """A resident's meters as their list shows them: one read on PostgreSQL (docs/adr/0028)."""
+
+    async def linked(
+        self, resident_id: int, since: BillingPeriod, *, tariffs: bool = False
+    ) -> list[MeterContext]:
+        """Every meter of the accounts the resident linked, in the order of their ids, with its
+        account and supplier (`linked` true) and its accepted readings of `since` and later
+        (`history`); with `tariffs`, its supplier's tariffs too (`tariffs`, else None)."""
+        ...
 
 
 class ReadingRepository(Protocol):
