@@ -28,7 +28,6 @@ import ssl
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from typing import Any
 import uvloop
 
 HOST = "127.0.0.1"
+IDLE = 4.0  # seconds a keep-alive connection may idle before it is replaced (nginx keeps 15 s)
 
 
 def build_requests(
@@ -156,9 +156,13 @@ async def _open(plan: Plan, n: int) -> tuple[asyncio.StreamReader, asyncio.Strea
 async def connection(plan: Plan, n: int, stats: Stats) -> None:
     conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     source = n % plan.sources if plan.sources else 0
+    used = 0.0
     while (item := await plan.next()) is not None:
         index, attempt = item
         start = time.perf_counter()
+        if conn is not None and start - used > IDLE:  # the server may have closed it: a new one
+            conn[1].close()
+            conn = None
         try:
             if conn is None:
                 conn = await _open(plan, source)
@@ -167,7 +171,8 @@ async def connection(plan: Plan, n: int, stats: Stats) -> None:
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             status, body = 0, repr(error).encode()
             conn = None
-        stats.record(status, time.perf_counter() - start, body)
+        used = time.perf_counter()
+        stats.record(status, used - start, body)
         if status == stats.expect:
             stats.acked.append(index)
             plan.open -= 1

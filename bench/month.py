@@ -5,9 +5,9 @@ deploy/ says (two `komunalka serve` behind nginx with deploy/nginx/komunalka.con
     .venv/bin/python bench/month.py                     # 100,000 residents, 300,000 meters
     .venv/bin/python bench/month.py --residents 2000 --days 40 --peak 20 --rate 5   # ~2 min
 
-The clock is the real one (docs/SCALE.md says why): the month is played as its busy days, on a
-day when every demo supplier's window is open (their last days of the month, or any day when
-KOMUNALKA_NOW-free windows are open); the reminders' quiet hours are opened to the whole day.
+The clock is the real one (docs/adr/0032): the month is played as its busy days; every
+supplier's window is set open from the 1st to today, so today is its last day and its
+`last_day` reminders fall due; the quiet hours end a minute after the simulated days' middle.
 Phases: set-up (registries through `komunalka import-registry`, residents in SQL), then "days"
 (`--days` seconds: REST API readings at `--rate` a second, Telegram residents typing theirs,
 the last-day reminders through the fake Telegram (25/s, random 429s and 502s) and Viber, a
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import random
 import secrets
 import shutil
@@ -55,7 +56,6 @@ from support import (
     komunalka,
     machine,
     scalar,
-    sql,
     temporary_database,
 )
 
@@ -73,7 +73,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--drain", type=float, default=300, help="seconds to wait at the end")
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
     parser.add_argument("--json", type=Path)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not 20 <= args.residents < 1_000_000:
+        parser.error("--residents from 20 to 999,999 (account numbers hold the resident)")
+    return args
 
 
 def setup(db: Database, workdir: Path, residents: int) -> dict[str, float]:
@@ -87,8 +90,13 @@ def setup(db: Database, workdir: Path, residents: int) -> dict[str, float]:
     start = time.perf_counter()
     world.import_registries(db, files, workdir)
     timings["registry_import"] = time.perf_counter() - start
+    meters = scalar(db, "SELECT count(*) FROM meters m JOIN accounts a ON a.id = m.account_id "
+                        "WHERE a.id >= $1", first_account)  # fmt: skip
+    if meters != 3 * residents:
+        raise SystemExit(f"{meters} meters imported, {3 * residents} in the registries")
     start = time.perf_counter()
     world.seed_residents(db, residents, first_account)
+    world.open_windows(db)
     timings["residents_sql"] = time.perf_counter() - start
     return timings
 
@@ -124,7 +132,9 @@ def quiet_hours(days: float) -> str:
     return f"00:00-{closes:%H:%M}"
 
 
-def api_load(port: int, ids: list[int], rate: float, tag: str, workdir: Path) -> subprocess.Popen[str]:
+def api_load(
+    port: int, ids: list[int], rate: float, tag: str, workdir: Path
+) -> subprocess.Popen[str]:
     (workdir / f"{tag}.ids").write_text("\n".join(map(str, ids)) + "\n")
     cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(port), "--tls"]
     cmd += ["--ids", str(workdir / f"{tag}.ids"), "--key-prefix", tag, "--value", "1001"]
@@ -135,7 +145,8 @@ def api_load(port: int, ids: list[int], rate: float, tag: str, workdir: Path) ->
 
 def telegram_load(port: int, users: list[int], rate: float, tag: str, workdir: Path) -> Any:
     """Each user presses "send readings", then types the reading: two runs of the generator."""
-    first = 10_000_000 * (1 + len(list(workdir.glob("*.jsonl"))))  # update ids unique per run
+    # Update ids unique across runs: Redis remembers those it has seen (for a day)
+    first = int(time.time() * 1000) * 1000
     results = []
     for step, body in (("press", world.press), ("typed", world.typed)):
         path = workdir / f"{tag}-{step}.jsonl"
@@ -197,14 +208,18 @@ def main() -> int:
         return 1 if failures else 0
 
 
-def play(args: argparse.Namespace, rng: random.Random, db: Database, workdir: Path) -> dict[str, Any]:
+def play(
+    args: argparse.Namespace, rng: random.Random, db: Database, workdir: Path
+) -> dict[str, Any]:
     telegram = FakeTelegram(
         token=f"{secrets.randbelow(10**9)}:MONTH", limit_per_second=25, too_many_rate=0.002,
         error_rate=0.01, seed=args.seed,
     )  # fmt: skip
     viber = FakeViber(seed=args.seed)  # it records a call it fails: no failures, exact counts
     receivers = {
-        code: FakeWebhookReceiver(secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+        code: FakeWebhookReceiver(
+            secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        )
         for code in ("kte", "yasno")
     }
     urls = {"telegram": telegram.start_in_thread(), "viber": viber.start_in_thread()}
@@ -223,7 +238,12 @@ def play(args: argparse.Namespace, rng: random.Random, db: Database, workdir: Pa
             "KOMUNALKA_VIBER_TOKEN": viber.token,
             "KOMUNALKA_VIBER_API_URL": urls["viber"],
             "KOMUNALKA_QUIET_HOURS": quiet_hours(args.days),
+            # The fake receivers listen on 127.0.0.1: a supplier on the internal network.
+            "KOMUNALKA_WEBHOOK_PRIVATE_ADDRESSES": "true",
+            # Not settings: what a unit's process has besides its EnvironmentFile.
             "PATH": "/usr/sbin:/usr/bin:/bin",
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+            "HOME": str(Path.home()),
         },
     )  # fmt: skip
     serves = [serve(free_port(), env, workdir) for _ in range(2)]
@@ -262,7 +282,10 @@ def month(
     if len(ids) < days_n + peak_n:
         raise SystemExit(f"{days_n + peak_n} API readings asked, {len(ids)} meters to read")
     door = [i for i in range(args.residents) if i % 20 == world.TELEGRAM_DOOR]
-    pullers = {code: Puller(f"https://{HOST}:{front}", token) for code, token in world.SUPPLIER_TOKENS.items()}
+    pullers = {
+        code: Puller(f"https://{HOST}:{front}", token)
+        for code, token in world.SUPPLIER_TOKENS.items()
+    }
     stop = threading.Event()
     for puller in pullers.values():
         threading.Thread(target=puller.run, args=(stop,), daemon=True).start()
@@ -275,14 +298,22 @@ def month(
         began = time.monotonic()
         procs[-1].start()  # `komunalka worker --once`: the 5-minute planning turn, now
         procs[-1].proc.wait()  # type: ignore[union-attr]
+        reimport: dict[str, Any] = {}
+        mid = threading.Thread(
+            target=reimport_mid_month, args=(db, workdir, args.days / 2, reimport)
+        )
+        mid.start()
         days = api_load(front, ids[:days_n], args.rate, "days", workdir)
-        half = len(door) // 2
-        tg_days = telegram_load(front, door[:half], max(1.0, args.rate / 3), "tg-days", workdir)
-        reimport = reimport_mid_month(db, workdir, args.days / 2 - (time.monotonic() - began))
-        found: dict[str, Any] = {"days": finished(days), "tg_days": tg_days, "reimport": reimport}
+        tg_rate = args.rate / 2  # updates a second: half the API's rate, two updates a reading
+        tg_users = door[: int(tg_rate * args.days / 2)]
+        tg_days = telegram_load(front, tg_users, tg_rate, "tg-days", workdir)
+        found: dict[str, Any] = {"days": finished(days), "tg_days": tg_days}
+        mid.join()
+        found["reimport"] = reimport
         peak_began = time.monotonic()
         peak = api_load(front, ids[days_n : days_n + peak_n], 10 * args.rate, "peak", workdir)
-        tg_peak = telegram_load(front, door[half:], 10 * max(1.0, args.rate / 3), "tg-peak", workdir)
+        rest = door[len(tg_users) :][: int(10 * tg_rate * args.peak / 2)]
+        tg_peak = telegram_load(front, rest, 10 * tg_rate, "tg-peak", workdir)
         found |= {"peak": finished(peak), "tg_peak": tg_peak}
         found["peak_wall"] = time.monotonic() - peak_began
         for thread in killers:
@@ -294,19 +325,20 @@ def month(
     found["cpu"]["postgres"] = backends.value
     found["events"] = events
     found["metrics"] = scrape_metrics(procs, workdir)
-    found |= month_checks.gather(db, workdir, ids, door, telegram, viber, receivers, pullers)
+    users = {"tg-days": tg_users, "tg-peak": rest}
+    found |= month_checks.gather(db, workdir, users, telegram, viber, receivers, pullers)
     found["args"] = vars(args) | {"json": str(args.json)}
     return found
 
 
-def reimport_mid_month(db: Database, workdir: Path, wait: float) -> dict[str, Any]:
+def reimport_mid_month(db: Database, workdir: Path, wait: float, out: dict[str, Any]) -> None:
     """kvk sends its registry again halfway through the days, 1 row in 20 changed."""
     time.sleep(max(0.0, wait))
     source, target = workdir / "registry-kvk.csv", workdir / "registry-kvk-2.csv"
     changed = world.write_changed(source, target, 20)
     start = time.perf_counter()
     komunalka(db, "import-registry", str(target), "--report", str(workdir / "rejected-kvk-2"))
-    return {"rows_changed": changed, "seconds": time.perf_counter() - start}
+    out.update(rows_changed=changed, seconds=time.perf_counter() - start)
 
 
 def scrape_metrics(procs: list[Proc], workdir: Path) -> dict[str, int]:

@@ -9,19 +9,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import month_world as world
-from month_procs import Puller
-from support import Database, scalar, sql
 from tests.servers.fake_telegram import FakeTelegram
 from tests.servers.fake_viber import FakeViber
 from tests.servers.fake_webhooks import FakeWebhookReceiver
 
+import month_world as world
+from month_procs import Puller
+from support import Database, scalar, sql
+
 P = world.PERIOD_INDEX
 PENDING = """
     SELECT (SELECT count(*) FROM reminders WHERE state IN ('planned', 'sending')
-            AND send_at <= extract(epoch FROM now()))
-         + (SELECT count(*) FROM webhook_batches WHERE state <> 'delivered')
-         + (SELECT count(*) FROM feed_heads h JOIN suppliers s ON s.id = h.supplier_id
+            AND send_at <= extract(epoch FROM now())),
+           (SELECT count(*) FROM webhook_batches WHERE state <> 'delivered'),
+           (SELECT count(*) FROM feed_heads h JOIN suppliers s ON s.id = h.supplier_id
             WHERE s.code IN ('kte', 'yasno') AND h.batched < h.position)"""
 FEED_RECEIPTS = """
     SELECT r.receipt FROM feed_items f JOIN readings r ON r.id = f.reading_id
@@ -32,6 +33,7 @@ UNFED = """
       AND (r.release_at IS NULL OR r.release_at <= now())
       AND NOT EXISTS (SELECT 1 FROM feed_items f WHERE f.reading_id = r.id
                       AND f.position IS NOT NULL)"""
+HEADS = """SELECT s.code, h.position FROM feed_heads h JOIN suppliers s ON s.id = h.supplier_id"""
 HELD = """SELECT count(*) FROM readings WHERE period = $1 AND release_at > now()"""
 STORED = """SELECT m.id, count(*) FROM readings r JOIN meters m ON m.id = r.meter_id
             WHERE r.period = $1 AND r.channel = $2 GROUP BY m.id"""
@@ -45,9 +47,18 @@ def drain(db: Database, pullers: dict[str, Puller], deadline: float) -> float:
     """Seconds until no reminder, webhook or pull is in flight (or `deadline` passed)."""
     start = time.monotonic()
     while time.monotonic() - start < deadline:
-        if not scalar(db, PENDING) and all(p.caught_up for p in pullers.values()):
+        pending = [*sql(db, PENDING)[0], scalar(db, UNFED, P)]
+        heads = {code: int(n) for code, n in sql(db, HEADS)}
+        behind = [
+            code
+            for code, p in pullers.items()
+            if not p.caught_up or max(p.items, default=0) < heads.get(code, 0)
+        ]
+        if not any(pending) and not behind:
             break
         time.sleep(2)
+    else:
+        print(f"  in flight: reminders, batches, heads, unfed {pending}; pulls behind {behind}")
     return time.monotonic() - start
 
 
@@ -57,7 +68,7 @@ def acked(workdir: Path, tag: str) -> list[int]:
 
 
 def gather(
-    db: Database, workdir: Path, ids: list[int], door: list[int], telegram: FakeTelegram,
+    db: Database, workdir: Path, users: dict[str, list[int]], telegram: FakeTelegram,
     viber: FakeViber, receivers: dict[str, FakeWebhookReceiver], pullers: dict[str, Puller],
 ) -> dict[str, Any]:  # fmt: skip
     found: dict[str, Any] = {}
@@ -67,9 +78,9 @@ def gather(
     tg = {int(m): int(c) for m, c in sql(db, STORED, P, "telegram")}
     serials = {r[1]: r[0] for r in sql(db, "SELECT id, serial FROM meters")}
     typed = []
-    for tag, users in (("tg-days", door[: len(door) // 2]), ("tg-peak", door[len(door) // 2 :])):
+    for tag, who in users.items():
         for n in (workdir / f"{tag}-typed.acked").read_text().split():
-            typed.append(serials[f"CO{users[int(n)]:09d}"])
+            typed.append(serials[f"CO{who[int(n)]:09d}"])
     found["telegram"] = _once(tg, typed)
     delivered = {}
     for code, receiver in receivers.items():
@@ -114,7 +125,8 @@ def reminders(db: Database, telegram: FakeTelegram, viber: FakeViber) -> dict[st
     over = sum(
         1 for ch, sent in reminded for addr, n in sent.items() if n > rules.get((ch, addr), 0)
     )
-    states = Counter({str(s): int(n) for s, n in sql(db, "SELECT state, count(*) FROM reminders GROUP BY state")})
+    by_state = sql(db, "SELECT state, count(*) FROM reminders GROUP BY state")
+    states = Counter({str(s): int(n) for s, n in by_state})
     calls = Counter(c.status for c in telegram.calls)
     return {
         "planned_twice": int(scalar(db, TWICE_PLANNED)),
@@ -139,7 +151,8 @@ def report(found: dict[str, Any]) -> list[str]:
         if not ok:
             failures.append(what)
 
-    print(f"\nmonth played in {found['month_seconds']:.0f} s (drain {found['drain_seconds']:.0f} s)")
+    seconds, drained = found["month_seconds"], found["drain_seconds"]
+    print(f"\nmonth played in {seconds:.0f} s (drain {drained:.0f} s)")
     print(f"events: {found['events']}; re-import: {found['reimport']}")
     for door in ("api", "telegram"):
         d = found[door]
@@ -160,7 +173,8 @@ def report(found: dict[str, Any]) -> list[str]:
         r["planned_twice"] == 0 and r["messages_over_rules"] == 0 and r["telegram_messages"] > 0,
         f"reminders: {r['telegram_messages']} Telegram + {r['viber_messages']} Viber messages, "
         f"{r['messages_over_rules']} residents with more than one per rule; states {r['states']}; "
-        f"Telegram answered {r['telegram_answers']}, most in a second {r['telegram_most_in_a_second']}",
+        f"Telegram answered {r['telegram_answers']}, "
+        f"most in a second {r['telegram_most_in_a_second']}",
     )
     for phase in ("days", "peak"):
         p = found[phase]

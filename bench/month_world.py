@@ -3,7 +3,8 @@ residents, and the settings and nginx configuration of the deployment rendered f
 
 Resident i (0 <= i < N) has three meters: an even i a Київтеплоенерго account (hot water, heat)
 and a YASNO account (electricity); an odd i a Київводоканал account (cold water), a Нафтогаз
-account (gas) and a YASNO account. Every meter has a 2026-10 reading of 1000 in the registry.
+account (gas) and a YASNO account. Every meter has a reading of 1000 for the month before the
+run's in the registry; every supplier's window is set open from the 1st to today.
 Groups by i % 20: 1 types its readings in Telegram (its Київводоканал account linked to its
 chat), 3 and 5 get reminders only (Telegram, Viber), every other resident's meters take
 readings through the REST API (the demo resident's token: its accounts linked to it).
@@ -15,11 +16,17 @@ import csv
 import hashlib
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from support import ROOT, Database, komunalka, sql
 
-PERIOD_INDEX = 2026 * 12 + 11 - 1
+# The month of the run (Kyiv's calendar), as komunalka stores a period: year * 12 + month - 1;
+# the registries carry a reading of the month before.
+_TODAY = datetime.now(ZoneInfo("Europe/Kyiv"))
+PERIOD_INDEX = _TODAY.year * 12 + _TODAY.month - 1
+PREVIOUS = f"{(PERIOD_INDEX - 1) // 12}-{(PERIOD_INDEX - 1) % 12 + 1:02d}"
 TELEGRAM_DOOR, TELEGRAM_REMINDED, VIBER_REMINDED = 1, 3, 5
 CHAT_BASE = 500_000_000
 SUPPLIER_TOKENS = {
@@ -66,7 +73,7 @@ def _row(code: str, number: str, service: str, i: int) -> tuple[str, ...]:
     return (
         code, number, "Тестенко Іван", f"Київ, вул. Хрещатик, {i % 200 + 1}, кв. {i % 300 + 1}",
         "Шевченківський", service, f"{service[:2].upper()}{i:09d}", "T1", "6", "3",
-        "2031-01-01", "active", "2026-10", "1000", "",
+        "2031-01-01", "active", PREVIOUS, "1000", "",
     )  # fmt: skip
 
 
@@ -98,35 +105,31 @@ def seed_residents(db: Database, residents: int, first_account: int) -> None:
     )
     sql(
         db,
-        """WITH g AS (SELECT g AS i FROM generate_series(0, $1::bigint - 1) g
-                      WHERE g % 20 IN (1, 3, 5)),
-                r AS (INSERT INTO residents (name, created_at)
-                      SELECT 'month ' || i, now() FROM g RETURNING id, name),
+        """WITH r AS (INSERT INTO residents (name, created_at)
+                      SELECT 'month ' || g, now() FROM generate_series(0, $1::bigint - 1) g
+                      WHERE g % 20 IN (1, 3, 5)
+                      RETURNING id, substr(name, 7)::bigint AS i),
                 p AS (INSERT INTO resident_profiles (resident_id, language, reminder_channel,
                                                      reminder_consent_at, contact)
-                      SELECT r.id, 'uk',
-                             CASE substr(r.name, 7)::bigint % 20 WHEN 5 THEN 'viber'
-                                  WHEN 3 THEN 'telegram' ELSE 'none' END,
-                             CASE WHEN substr(r.name, 7)::bigint % 20 = 1 THEN NULL
-                                  ELSE now() END, ''
+                      SELECT id, 'uk',
+                             CASE i % 20 WHEN 5 THEN 'viber' WHEN 3 THEN 'telegram'
+                                  ELSE 'none' END,
+                             CASE WHEN i % 20 = 1 THEN NULL ELSE now() END, ''
                       FROM r RETURNING resident_id),
                 d AS (INSERT INTO identities (channel, external_id, resident_id, language,
                                               reminders, created_at)
-                      SELECT CASE substr(r.name, 7)::bigint % 20 WHEN 5 THEN 'viber'
-                                  ELSE 'telegram' END,
-                             ($2::bigint + substr(r.name, 7)::bigint)::text, r.id, 'uk',
-                             substr(r.name, 7)::bigint % 20 <> 1, now()
-                      FROM r RETURNING resident_id)
+                      SELECT CASE i % 20 WHEN 5 THEN 'viber' ELSE 'telegram' END,
+                             ($2::bigint + i)::text, id, 'uk', i % 20 <> 1, now()
+                      FROM r RETURNING resident_id),
+                -- resident i's accounts: every base is a multiple of 1,000,000 (i < 1,000,000)
+                a AS (SELECT a.id, a.number::bigint % 1000000 AS i, s.code FROM accounts a
+                      JOIN suppliers s ON s.id = a.supplier_id WHERE a.id >= $3)
            INSERT INTO account_links (resident_id, account_id, proof, linked_at)
-           SELECT r.id, a.id, 'month', now() FROM r
-           JOIN accounts a ON a.number IN (
-               (10000000 + substr(r.name, 7)::bigint)::text,
-               (10000000000 + substr(r.name, 7)::bigint)::text,
-               (1000000 + substr(r.name, 7)::bigint)::text)
-           WHERE substr(r.name, 7)::bigint % 20 <> 1
-              OR a.number = (10000000 + substr(r.name, 7)::bigint)::text""",
+           SELECT r.id, a.id, 'month', now() FROM r JOIN a ON a.i = r.i
+           WHERE r.i % 20 <> 1 OR a.code = 'kvk'""",
         residents,
         CHAT_BASE,
+        first_account,
     )
     for code, token in SUPPLIER_TOKENS.items():
         sql(
@@ -144,6 +147,19 @@ def seed_residents(db: Database, residents: int, first_account: int) -> None:
                              WHERE r.supplier_id = s.id AND r.kind = 'last_day')""",
     )
     sql(db, "ANALYZE")
+
+
+def open_windows(db: Database) -> str:
+    """Every supplier's window from the 1st to today (Kyiv): open now for this month, and today
+    its last day, so its `last_day` reminders fall due today, whatever the day of the run."""
+    today = datetime.now(ZoneInfo("Europe/Kyiv")).day
+    rule = f"1..{today}"
+    sql(
+        db,
+        "UPDATE suppliers SET window_rule = $1 WHERE code IN ('kte', 'kvk', 'yasno', 'naftogaz')",
+        rule,
+    )
+    return rule
 
 
 def _hash(token: str) -> str:
@@ -215,11 +231,13 @@ API_METERS = """
     SELECT m.id FROM meters m JOIN accounts a ON a.id = m.account_id
     JOIN account_links l ON l.account_id = a.id
     JOIN api_tokens t ON t.resident_id = l.resident_id
-    WHERE t.token_hash = $1 AND m.serial ~ '^(HO|HE|CO|EL|GA)[0-9]{9}$' ORDER BY m.id"""
+    WHERE t.token_hash = $1 AND a.id >= $2 ORDER BY m.id"""
 
 
 def api_meters(db: Database) -> list[int]:
-    return [r[0] for r in sql(db, API_METERS, _hash(DEMO_TOKEN))]
+    """The registries' meters the API residents read (not the demo's own flats)."""
+    first = sql(db, "SELECT min(account_id) FROM account_links WHERE proof = 'month'")[0][0]
+    return [r[0] for r in sql(db, API_METERS, _hash(DEMO_TOKEN), first)]
 
 
 def _who(i: int) -> dict[str, object]:
