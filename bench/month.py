@@ -2,8 +2,8 @@
 deploy/ says (two `komunalka serve` behind nginx with deploy/nginx/komunalka.conf, two
 `komunalka worker`, deploy/komunalka.env's settings), played through its doors, then checked.
 
-    .venv/bin/python bench/month.py                     # 100,000 residents, 300,000 meters
-    .venv/bin/python bench/month.py --residents 2000 --days 40 --peak 20 --rate 5   # ~2 min
+    .venv/bin/python bench/month.py                     # 100,000 residents, 300,000 meters: ~12 min
+    .venv/bin/python bench/month.py --residents 2000 --days 30 --peak 20 --rate 4   # ~2 min
 
 The clock is the real one (docs/adr/0032): the month is played as its busy days; every
 supplier's window is set open from the 1st to today, so today is its last day and its
@@ -26,7 +26,6 @@ import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,8 +35,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.servers.fake_telegram import FakeTelegram
@@ -46,9 +43,9 @@ from tests.servers.fake_webhooks import FakeWebhookReceiver
 
 import month_checks
 import month_world as world
-from month_procs import CpuMeter, Proc, Puller, serve, worker
+from month_load import SECRET, api_load, finished, telegram_load
+from month_procs import CpuMeter, Proc, Puller, killer, scrape_metrics, serve, worker
 from support import (
-    BENCH,
     HOST,
     BackendCpu,
     Database,
@@ -59,18 +56,15 @@ from support import (
     temporary_database,
 )
 
-SECRET = "month-telegram-webhook-secret"
-METRICS_TOKEN = "CHANGE-ME-to-another-long-random-string"  # deploy/komunalka.env's own
-
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=100_000)
-    parser.add_argument("--days", type=float, default=300, help="seconds of ordinary days")
+    parser.add_argument("--days", type=float, default=240, help="seconds of ordinary days")
     parser.add_argument("--peak", type=float, default=120, help="seconds of the evening peak")
-    parser.add_argument("--rate", type=float, default=15, help="API readings/s on the days")
+    parser.add_argument("--rate", type=float, default=3, help="API readings/s on the days")
     parser.add_argument("--seed", type=int, default=16)
-    parser.add_argument("--drain", type=float, default=300, help="seconds to wait at the end")
+    parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -122,69 +116,16 @@ def set_webhooks(db: Database, receivers: dict[str, FakeWebhookReceiver]) -> Non
     asyncio.run(run())
 
 
-def quiet_hours(days: float) -> str:
+def quiet_hours(args: argparse.Namespace) -> str:
     """Reminders go out from midnight to a little after the simulated days' middle (Kyiv's
-    wall clock): the day's reminders spread over the simulated days as over a real day."""
+    wall clock): the day's reminders spread over the simulated days as over a real day.
+    `args.quiet_close` is when they stop (what is left waits for the next day)."""
     now = datetime.now(ZoneInfo("Europe/Kyiv"))
-    closes = min(now + timedelta(seconds=days / 2 + 60), now.replace(hour=23, minute=59))
+    closes = min(now + timedelta(seconds=args.days / 2 + 60), now.replace(hour=23, minute=59))
     if closes <= now:
         raise SystemExit("run the month before 23:58 Kyiv time")
+    args.quiet_close = closes.replace(second=0).timestamp()
     return f"00:00-{closes:%H:%M}"
-
-
-def api_load(
-    port: int, ids: list[int], rate: float, tag: str, workdir: Path
-) -> subprocess.Popen[str]:
-    (workdir / f"{tag}.ids").write_text("\n".join(map(str, ids)) + "\n")
-    cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(port), "--tls"]
-    cmd += ["--ids", str(workdir / f"{tag}.ids"), "--key-prefix", tag, "--value", "1001"]
-    cmd += ["--rate", str(rate), "--retry", "8", "--sources", "200", "--concurrency", "200"]
-    cmd += ["--acked", str(workdir / f"{tag}.acked")]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def telegram_load(port: int, users: list[int], rate: float, tag: str, workdir: Path) -> Any:
-    """Each user presses "send readings", then types the reading: two runs of the generator."""
-    # Update ids unique across runs: Redis remembers those it has seen (for a day)
-    first = int(time.time() * 1000) * 1000
-    results = []
-    for step, body in (("press", world.press), ("typed", world.typed)):
-        path = workdir / f"{tag}-{step}.jsonl"
-        lines = [json.dumps(body(first + n, u), ensure_ascii=False) for n, u in enumerate(users)]
-        first += len(users)
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(port), "--tls"]
-        cmd += ["--bodies", str(path), "--path", "/webhooks/telegram", "--expect", "200"]
-        cmd += ["--header", f"X-Telegram-Bot-Api-Secret-Token: {SECRET}"]
-        cmd += ["--rate", str(rate), "--retry", "8", "--sources", "100", "--concurrency", "100"]
-        cmd += ["--acked", str(workdir / f"{tag}-{step}.acked")]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        results.append(json.loads(done.stdout))
-    return results
-
-
-def finished(proc: subprocess.Popen[str]) -> dict[str, Any]:
-    out, err = proc.communicate()
-    if proc.returncode:
-        raise RuntimeError(f"load generator failed: {err[-2000:]}")
-    return dict(json.loads(out))
-
-
-def killer(procs: list[Proc], at: float, pause: float, log: list[str]) -> threading.Thread:
-    """SIGKILL a process `at` seconds from now, start it again `pause` seconds later."""
-
-    def run() -> None:
-        time.sleep(at)
-        victim = procs[0]
-        victim.kill()
-        log.append(f"{time.strftime('%H:%M:%S')} SIGKILL {victim.name}")
-        time.sleep(pause)
-        victim.start()
-        log.append(f"{time.strftime('%H:%M:%S')} started {victim.name} again")
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
 
 
 def main() -> int:
@@ -237,7 +178,7 @@ def play(
             "KOMUNALKA_TELEGRAM_API_URL": urls["telegram"],
             "KOMUNALKA_VIBER_TOKEN": viber.token,
             "KOMUNALKA_VIBER_API_URL": urls["viber"],
-            "KOMUNALKA_QUIET_HOURS": quiet_hours(args.days),
+            "KOMUNALKA_QUIET_HOURS": quiet_hours(args),
             # The fake receivers listen on 127.0.0.1: a supplier on the internal network.
             "KOMUNALKA_WEBHOOK_PRIVATE_ADDRESSES": "true",
             # Not settings: what a unit's process has besides its EnvironmentFile.
@@ -318,7 +259,7 @@ def month(
         found["peak_wall"] = time.monotonic() - peak_began
         for thread in killers:
             thread.join()
-        found["drain_seconds"] = month_checks.drain(db, pullers, args.drain)
+        found["drain_seconds"] = month_checks.drain(db, pullers, args.drain, args.quiet_close)
         stop.set()
         found["month_seconds"] = time.monotonic() - began
         found["cpu"] = meter.by_kind()
@@ -339,23 +280,6 @@ def reimport_mid_month(db: Database, workdir: Path, wait: float, out: dict[str, 
     start = time.perf_counter()
     komunalka(db, "import-registry", str(target), "--report", str(workdir / "rejected-kvk-2"))
     out.update(rows_changed=changed, seconds=time.perf_counter() - start)
-
-
-def scrape_metrics(procs: list[Proc], workdir: Path) -> dict[str, int]:
-    """Each process's /metrics saved in the work directory; its size in lines."""
-    sizes = {}
-    for proc in procs[:4]:
-        if proc.kind == "serve":
-            url = proc.ready.replace("/health", "/metrics")  # type: ignore[union-attr]
-        else:
-            url = f"http://{HOST}:{proc.env['KOMUNALKA_METRICS_PORT']}/metrics"
-        try:
-            text = httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
-        except httpx.HTTPError as error:
-            text = f"# {error}"
-        (workdir / f"metrics-{proc.name}.txt").write_text(text)
-        sizes[proc.name] = len(text.splitlines())
-    return sizes
 
 
 if __name__ == "__main__":

@@ -43,11 +43,14 @@ RULES_BY_ADDRESS = """SELECT channel, address, count(DISTINCT rule_id) FROM remi
                       GROUP BY channel, address"""
 
 
-def drain(db: Database, pullers: dict[str, Puller], deadline: float) -> float:
-    """Seconds until no reminder, webhook or pull is in flight (or `deadline` passed)."""
+def drain(db: Database, pullers: dict[str, Puller], deadline: float, quiet: float) -> float:
+    """Seconds until no reminder, webhook or pull is in flight (or `deadline` passed); reminders
+    only until `quiet` (epoch seconds), when the quiet hours close and the rest waits a day."""
     start = time.monotonic()
     while time.monotonic() - start < deadline:
         pending = [*sql(db, PENDING)[0], scalar(db, UNFED, P)]
+        if time.time() >= quiet:
+            pending[0] = 0
         heads = {code: int(n) for code, n in sql(db, HEADS)}
         behind = [
             code

@@ -174,3 +174,40 @@ class Puller:
                     self.errors += 1
                     self.caught_up = False
                 stop.wait(2.0)
+
+
+def killer(procs: list[Proc], at: float, pause: float, log: list[str]) -> threading.Thread:
+    """SIGKILL a process `at` seconds from now, start it again `pause` seconds later."""
+
+    def run() -> None:
+        time.sleep(at)
+        victim = procs[0]
+        victim.kill()
+        log.append(f"{time.strftime('%H:%M:%S')} SIGKILL {victim.name}")
+        time.sleep(pause)
+        victim.start()
+        log.append(f"{time.strftime('%H:%M:%S')} started {victim.name} again")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+METRICS_TOKEN = "CHANGE-ME-to-another-long-random-string"  # deploy/komunalka.env's own
+
+
+def scrape_metrics(procs: list[Proc], workdir: Path) -> dict[str, int]:
+    """Each process's /metrics saved in the work directory; its size in lines."""
+    sizes = {}
+    for proc in procs[:4]:
+        if proc.kind == "serve":
+            url = proc.ready.replace("/health", "/metrics")  # type: ignore[union-attr]
+        else:
+            url = f"http://{HOST}:{proc.env['KOMUNALKA_METRICS_PORT']}/metrics"
+        try:
+            text = httpx.get(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
+        except httpx.HTTPError as error:
+            text = f"# {error}"
+        (workdir / f"metrics-{proc.name}.txt").write_text(text)
+        sizes[proc.name] = len(text.splitlines())
+    return sizes
