@@ -9,6 +9,14 @@ the clock starts. With `--bodies FILE --path /webhooks/telegram --header 'Name: 
 instead one `POST PATH` per line of FILE (a JSON body a line), e.g. Telegram updates to a webhook.
 Prints one JSON object: counts by status, rate, latency percentiles (ms) and
 the generator's own CPU time. Talks to 127.0.0.1 only.
+
+For the simulated month (bench/month.py): `--rate R` paces the sending (request i starts no
+earlier than i/R seconds after the first: an open loop, while connections are free); `--retry N`
+sends a request answered otherwise than `--expect` (or whose connection broke) again, with the
+same Idempotency-Key or update, up to N more times, as a client and Telegram would; `--tls`
+talks TLS (any certificate); `--sources` spreads the connections over that many source
+addresses 127.0.x.y, as many residents are many addresses to nginx's per-address limits;
+`--acked FILE` writes the index of each request finally answered `--expect`, one a line.
 """
 
 from __future__ import annotations
@@ -16,10 +24,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import ssl
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,7 @@ from typing import Any
 import uvloop
 
 HOST = "127.0.0.1"
+IDLE = 4.0  # seconds a keep-alive connection may idle before it is replaced (nginx keeps 15 s)
 
 
 def build_requests(
@@ -67,13 +76,16 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     sample_error: str = ""
+    acked: list[int] = field(default_factory=list)
+    retried: int = 0
+    given_up: int = 0
 
     def record(self, status: int, seconds: float, body: bytes) -> None:
         self.statuses[status] += 1
         if status == self.expect:
             self.latencies.append(seconds)
-        elif not self.sample_error:
-            self.sample_error = f"{status}: {body[:500].decode(errors='replace')}"
+        elif f"{status}:" not in self.sample_error:  # one sample of each status
+            self.sample_error += f"{status}: {body[:300].decode(errors='replace')}\n"
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -100,17 +112,78 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-async def connection(port: int, requests: Iterator[bytes], stats: Stats) -> None:
-    reader, writer = await asyncio.open_connection(HOST, port)
-    try:
-        for request in requests:  # shared by every connection: each request is sent once
-            start = time.perf_counter()
-            writer.write(request)
-            status, body = await read_response(reader)
-            stats.record(status, time.perf_counter() - start, body)
-    finally:
-        writer.close()
-        await writer.wait_closed()
+@dataclass
+class Plan:
+    """How requests are sent: the shared queue of (index, attempt), the pace, the transport."""
+
+    port: int
+    requests: list[bytes]
+    rate: float = 0.0
+    retry: int = 0
+    tls: bool = False
+    sources: int = 0
+    queue: asyncio.Queue[tuple[int, int]] = field(default_factory=asyncio.Queue)
+    started: float = 0.0
+    issued: int = 0
+    open: int = 0  # requests not yet finally answered
+
+    async def next(self) -> tuple[int, int] | None:
+        while self.open:
+            try:
+                item = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                await asyncio.sleep(0.05)
+                continue
+            if self.rate and item[1] == 0:
+                self.issued += 1
+                delay = self.started + (self.issued - 1) / self.rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            return item
+        return None
+
+
+async def _open(plan: Plan, n: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    context = None
+    if plan.tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    local = (f"127.0.{n // 250}.{n % 250 + 2}", 0) if plan.sources else None
+    return await asyncio.open_connection(HOST, plan.port, ssl=context, local_addr=local)
+
+
+async def connection(plan: Plan, n: int, stats: Stats) -> None:
+    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    source = n % plan.sources if plan.sources else 0
+    used = 0.0
+    while (item := await plan.next()) is not None:
+        index, attempt = item
+        start = time.perf_counter()
+        if conn is not None and start - used > IDLE:  # the server may have closed it: a new one
+            conn[1].close()
+            conn = None
+        try:
+            if conn is None:
+                conn = await _open(plan, source)
+            conn[1].write(plan.requests[index])
+            status, body = await read_response(conn[0])
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            status, body = 0, repr(error).encode()
+            conn = None
+        used = time.perf_counter()
+        stats.record(status, used - start, body)
+        if status == stats.expect:
+            stats.acked.append(index)
+            plan.open -= 1
+        elif attempt < plan.retry:
+            stats.retried += 1
+            asyncio.get_running_loop().call_later(1.0, plan.queue.put_nowait, (index, attempt + 1))
+        else:
+            stats.given_up += 1
+            plan.open -= 1
+    if conn is not None:
+        conn[1].close()
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -121,18 +194,21 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-async def run(port: int, requests: list[bytes], concurrency: int, expect: int) -> dict[str, Any]:
+async def run(plan: Plan, concurrency: int, expect: int) -> dict[str, Any]:
     stats = Stats(expect)
-    shared = iter(requests)
+    for index in range(len(plan.requests)):
+        plan.queue.put_nowait((index, 0))
+    plan.open = len(plan.requests)
     cpu, start = time.process_time(), time.perf_counter()
-    workers = min(concurrency, len(requests))
-    await asyncio.gather(*(connection(port, shared, stats) for _ in range(workers)))
+    plan.started = start
+    workers = min(concurrency, len(plan.requests))
+    await asyncio.gather(*(connection(plan, n, stats) for n in range(workers)))
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu
     ordered = sorted(stats.latencies)
     ok = len(ordered)
     return {
-        "sent": len(requests),
+        "sent": len(plan.requests),
         "ok": ok,
         "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
         "sample_error": stats.sample_error,
@@ -142,6 +218,9 @@ async def run(port: int, requests: list[bytes], concurrency: int, expect: int) -
         "p50_ms": percentile(ordered, 0.50) * 1000,
         "p99_ms": percentile(ordered, 0.99) * 1000,
         "loadgen_cpu_seconds": cpu,
+        "acked": stats.acked,
+        "retried": stats.retried,
+        "given_up": stats.given_up,
     }
 
 
@@ -157,6 +236,11 @@ def main() -> None:
     parser.add_argument("--value", default="1002.5")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--expect", type=int, default=201, help="the status that counts as ok")
+    parser.add_argument("--rate", type=float, default=0.0, help="requests a second (0: closed)")
+    parser.add_argument("--retry", type=int, default=0, help="sends again of a failed request")
+    parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--sources", type=int, default=0, help="source addresses 127.0.x.y")
+    parser.add_argument("--acked", help="write here the indexes of the requests answered ok")
     args = parser.parse_args()
     if args.bodies:
         bodies = [line.encode() for line in Path(args.bodies).read_text().splitlines() if line]
@@ -167,7 +251,11 @@ def main() -> None:
     else:
         parser.error("--ids or --bodies")
     # The loop the servers use too.
-    result = uvloop.run(run(args.port, requests, args.concurrency, args.expect))
+    plan = Plan(args.port, requests, args.rate, args.retry, args.tls, args.sources)
+    result = uvloop.run(run(plan, args.concurrency, args.expect))
+    acked = result.pop("acked")
+    if args.acked:
+        Path(args.acked).write_text("".join(f"{i}\n" for i in sorted(acked)))
     json.dump(result, sys.stdout)
 
 
