@@ -5,7 +5,7 @@ deploy/ says (two `komunalka serve` behind nginx with deploy/nginx/komunalka.con
     .venv/bin/python bench/month.py                     # 100,000 residents, 300,000 meters: ~12 min
     .venv/bin/python bench/month.py --residents 2000 --days 30 --peak 20 --rate 4   # ~2 min
 
-The clock is the real one (docs/adr/0032): the month is played as its busy days; every
+The clock is the real one (docs/adr/0031): the month is played as its busy days; every
 supplier's window is set open from the 1st to today, so today is its last day and its
 `last_day` reminders fall due; the quiet hours end a minute after the simulated days' middle.
 Phases: set-up (registries through `komunalka import-registry`, residents in SQL), then "days"
