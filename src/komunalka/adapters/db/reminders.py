@@ -226,11 +226,24 @@ class SqlReminderBook(InScope):
 
     async def merge_into(self, reminder_id: int, resident_id: int, until: datetime) -> int:
         t, rules = reminders, reminder_rules
-        merged = await self._conn.execute(
-            update(t)
+        # The rows to merge are locked first, skipping any another worker's transaction holds
+        # (its own send of that reminder, under way): waiting on it while it waits on one of
+        # ours was a deadlock when two workers recorded outcomes at once (bench/month.py).
+        # A skipped reminder goes its own way, as if it had not been due yet.
+        mergeable = (
+            select(t.c.id)
             .where(t.c.resident_id == resident_id, t.c.state == PLANNED)
             .where(t.c.id != reminder_id, t.c.send_at < epoch(until))
             .where(t.c.rule_id.in_(select(rules.c.id).where(rules.c.kind.in_(WINDOW_KINDS))))
+            .order_by(t.c.id)
+            .with_for_update(skip_locked=True, of=t)
+        )
+        ids = list((await self._conn.execute(mergeable)).scalars())
+        if not ids:
+            return 0
+        merged = await self._conn.execute(
+            update(t)
+            .where(t.c.id.in_(ids), t.c.state == PLANNED)
             .values(state=MERGED, detail=f"with {reminder_id}", claimed_by=None)
         )
         return int(merged.rowcount)
