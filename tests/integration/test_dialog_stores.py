@@ -176,3 +176,29 @@ async def test_the_redis_store_keeps_each_users_state_and_lets_it_expire() -> No
         for key in [k async for k in redis.scan_iter(match=f"{store._prefix}:*")]:
             await redis.delete(key)
         await redis.aclose()
+
+
+async def test_two_installations_on_one_redis_keep_apart_their_dialogs_and_updates(
+    engine: AsyncEngine,
+) -> None:
+    """Each installation's keys start with its KOMUNALKA_JOBS_QUEUE: the same chat and the
+    same update id in another installation are news to this one (they were dropped as seen)."""
+    from komunalka.bootstrap.container import dialog_store
+    from komunalka.bootstrap.settings import Settings
+
+    names = [f"test-{uuid.uuid4().hex[:8]}-{n}" for n in (1, 2)]
+    stores: list[Any] = [
+        dialog_store(Settings(redis_url=REDIS_URL, jobs_queue=name), engine) for name in names
+    ]
+    user, update = uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        await stores[0].save("telegram", user, {"step": "send"})
+        assert await stores[1].load("telegram", user) is None
+        assert arrived(await stores[0].receive("telegram", user, update))[0] is Arrival.FIRST
+        assert arrived(await stores[1].receive("telegram", user, update))[0] is Arrival.FIRST
+    finally:
+        redis = Redis.from_url(REDIS_URL)
+        for name in names:
+            for key in [k async for k in redis.scan_iter(match=f"{name}:*")]:
+                await redis.delete(key)
+        await redis.aclose()

@@ -61,7 +61,11 @@ def dialog_store(settings: Settings, engine: AsyncEngine) -> DialogStateStore:
         from komunalka.adapters.redis_dialogs import RedisDialogStateStore
 
         lease_ms = int(settings.chat_turn_lease * 1000)
-        return RedisDialogStateStore(Redis.from_url(settings.redis_url), lease_ms=lease_ms)
+        return RedisDialogStateStore(
+            Redis.from_url(settings.redis_url),
+            prefix=f"{settings.jobs_queue}:dialog",
+            lease_ms=lease_ms,
+        )
     return SqlDialogStateStore(engine, lease=timedelta(seconds=settings.chat_turn_lease))
 
 
@@ -73,7 +77,8 @@ def guards(settings: Settings) -> Guards:
 
         from komunalka.adapters.revocations import RedisRevocations
 
-        return Guards(revocations=RedisRevocations(Redis.from_url(settings.redis_url)))
+        key = f"{settings.jobs_queue}:token-revocations"
+        return Guards(revocations=RedisRevocations(Redis.from_url(settings.redis_url), key))
     return Guards()
 
 

@@ -93,7 +93,10 @@ class Settings(BaseSettings):
     # `serve` runs the periodic jobs (the outbox, reminders) in its own process; off when
     # separate `komunalka worker` processes run them (production, docs/adr/0013).
     jobs_in_process: bool = True
-    # The job queue's names in Redis start with this (the stream, its consumers, schedule turns).
+    # The installation's names in Redis start with this: the job queue (its stream, consumers and
+    # schedule turns), the bots' dialogs and the updates they saw, the revoked tokens' count. Two
+    # installations on one Redis need two names. (The messengers' throttles are keyed by the
+    # bot's token instead: installations sharing a bot share its limit.)
     jobs_queue: str = "komunalka"
     # The web doors run behind a proxy that appends the client's address to X-Forwarded-For:
     # sign-in limits count that address. Off: the connection's own address (a proxy's, if any).
