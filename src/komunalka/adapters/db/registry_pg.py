@@ -231,9 +231,16 @@ class PgRegistryStaging(SqlRegistryStaging):
         held = {(r[0], r[1]) for r in found if r[3]}
         accounts = {(s.supplier_id, s.row.account) for s in kept}
         # Only an account none of whose meters exist may be new: the others are probed no more.
-        unknown = accounts - {
-            (s.supplier_id, s.row.account) for s in kept if (s.supplier_id, s.row.serial) in meters
-        }
+        unknown = (
+            accounts
+            - {
+                (s.supplier_id, s.row.account)
+                for s in kept
+                if (s.supplier_id, s.row.serial) in meters
+            }
+            if meters
+            else accounts
+        )
         others = await self._raw.fetch(
             OTHERS_FOUND,
             supplier_ids,
