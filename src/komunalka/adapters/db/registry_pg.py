@@ -18,8 +18,7 @@ between the lookup and the COPY: only the registry import writes either table.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -263,33 +262,15 @@ class PgRegistryStaging(SqlRegistryStaging):
         ids = await self._raw.fetchrow(_IDS, len(last), len(rows))
         account_ids = dict(zip(last, ids[0], strict=True))
         meter_ids: list[int] = ids[1]
-        # The next table's records are built in a worker thread while PostgreSQL writes this
-        # table's (its key checks are most of a COPY), so the two overlap (ADR 0022).
-        meters = _built(_meters, rows, account_ids, meter_ids, import_id)
-        await self._copy_to("accounts", _accounts(last, account_ids), ACCOUNT_COLUMNS, meters)
-        readings = _built(_readings, rows, meter_ids, at)
-        await self._copy_to("meters", await meters, METER_COLUMNS, readings)
-        added = await readings
-        await self._raw.copy_records_to_table("readings", records=added, columns=READING_COLUMNS)
+        await self._raw.copy_records_to_table(
+            "accounts", records=_accounts(last, account_ids), columns=ACCOUNT_COLUMNS
+        )
+        meters = _meters(rows, account_ids, meter_ids, import_id)
+        await self._raw.copy_records_to_table("meters", records=meters, columns=METER_COLUMNS)
+        readings = _readings(rows, meter_ids, at)
+        await self._raw.copy_records_to_table("readings", records=readings, columns=READING_COLUMNS)
         replaced = sum(1 for s in rows if s.row.status is MeterStatus.REPLACED)
-        return MergeCounts(0, 0, len(last), len(rows), len(added), replaced)
-
-    async def _copy_to(
-        self, table: str, records: list[tuple[Any, ...]], columns: list[str], next_: Built
-    ) -> None:
-        """COPY of `records` while `next_` is built; should it fail, `next_` is waited for."""
-        try:
-            await self._raw.copy_records_to_table(table, records=records, columns=columns)
-        except BaseException:
-            await asyncio.gather(next_, return_exceptions=True)
-            raise
-
-
-Built = asyncio.Task[list[tuple[Any, ...]]]
-
-
-def _built(build: Callable[..., list[tuple[Any, ...]]], *args: Any) -> Built:
-    return asyncio.create_task(asyncio.to_thread(build, *args))
+        return MergeCounts(0, 0, len(last), len(rows), len(readings), replaced)
 
 
 def _accounts(last: Mapping[Key, StagedRow], ids: Mapping[Key, int]) -> list[tuple[Any, ...]]:
