@@ -1,7 +1,8 @@
 """How the PostgreSQL import splits a chunk: repeats out, new accounts to COPY, the rest merged."""
 
 from komunalka.adapters.db.registry_changes import settle
-from komunalka.adapters.db.registry_pg import first_of_each_meter, split_chunk
+from komunalka.adapters.db.registry_jobs import first_of_each_meter
+from komunalka.adapters.db.registry_pg import split_chunk
 from komunalka.application.suppliers.ports import StagedRow
 from komunalka.domain.registry import RegistryRow, parse_registry_row
 

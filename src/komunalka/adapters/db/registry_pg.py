@@ -26,15 +26,22 @@ from typing import Any
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
-from komunalka.adapters.db.registry_changes import ROWS_SEPARATOR, content_of, settle
+from komunalka.adapters.db.registry_changes import settle
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
     add_counts,
-    first_of_each_meter,
     meter_key,
 )
-from komunalka.adapters.db.registry_lookups import ANY_METER, METERS_FOUND, OTHERS_FOUND
+from komunalka.adapters.db.registry_lookups import (
+    ANY_METER,
+    METERS_FOUND,
+    OTHERS_FOUND,
+    Prepared,
+    contents_of,
+    periods_of,
+    prepared_of,
+)
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.application.suppliers.registry_staging import ImportJob
 from komunalka.domain.meters import MeterStatus
@@ -143,10 +150,19 @@ class PgRegistryStaging(SqlRegistryStaging):
         # Each statement here is cheap per row and run many times: compiling it never pays.
         await self._raw.execute("SET LOCAL jit = off")
 
-    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    # Whether the last chunk staged had a meter that exists: the next chunk's contents are then
+    # made in the worker thread too (a new supplier's chunks need none).
+    _found_meters = False
+
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> Prepared:
+        return prepared_of(chunk, job.water_heaters if self._found_meters else None)
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
         await self._prepare()
-        kept, repeats = first_of_each_meter(chunk)
-        found = await self._existing(kept, job)
+        if not isinstance(prepared, Prepared):
+            prepared = self.prepare(job, chunk)
+        kept, repeats = prepared.kept, prepared.repeats
+        found = await self._existing(prepared, job)
         split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
         merge, same = settle(split.existing, found.held, found.staged_accounts)
         counts = MergeCounts(
@@ -201,34 +217,35 @@ class PgRegistryStaging(SqlRegistryStaging):
                 "registry_stage", records=records, columns=COLUMNS
             )
 
-    async def _existing(self, kept: list[StagedRow], job: ImportJob) -> Found:
-        if not kept:
+    async def _existing(self, prepared: Prepared, job: ImportJob) -> Found:
+        if not prepared.kept:
             return Found({}, set(), set(), set())
         # A custom plan would fold each chunk's keys into literal arrays and plan them anew
         # (30-100 ms a lookup); the generic plan is the same probes, planned once a connection.
         # The step's other statements keep custom plans (a failed lookup ends the transaction,
         # and its settings with it).
         await self._raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        found = await self._look_up(kept, job)
+        found = await self._look_up(prepared, job)
         await self._raw.execute("SET LOCAL plan_cache_mode = auto")
         return found
 
-    async def _look_up(self, kept: list[StagedRow], job: ImportJob) -> Found:
+    async def _look_up(self, prepared: Prepared, job: ImportJob) -> Found:
         # Keys travel as one string each: serials and account numbers hold no space (their
         # patterns say so), and the driver encodes a string far faster than a text array.
-        supplier_ids = ",".join([str(s.supplier_id) for s in kept])
-        serials = " ".join([s.row.serial for s in kept])
+        kept, supplier_ids, serials = prepared.kept, prepared.supplier_ids, prepared.serials
         found = []
-        if await self._raw.fetchval(ANY_METER, supplier_ids, serials):
-            periods = ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
+        self._found_meters = bool(await self._raw.fetchval(ANY_METER, supplier_ids, serials))
+        if self._found_meters:
             heaters = job.water_heaters
-            contents = ROWS_SEPARATOR.join([content_of(s, heaters) for s in kept])
+            periods, contents = prepared.periods, prepared.contents
+            if periods is None or contents is None:
+                periods, contents = periods_of(kept), contents_of(kept, heaters)
             found = await self._raw.fetch(
                 METERS_FOUND, supplier_ids, serials, periods, contents, heaters
             )
         meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
         held = {(r[0], r[1]) for r in found if r[3]}
-        accounts = {(s.supplier_id, s.row.account) for s in kept}
+        accounts = prepared.accounts
         # Only an account none of whose meters exist may be new: the others are probed no more.
         unknown = (
             accounts
