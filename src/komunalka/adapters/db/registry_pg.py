@@ -150,17 +150,18 @@ class PgRegistryStaging(SqlRegistryStaging):
         # Each statement here is cheap per row and run many times: compiling it never pays.
         await self._raw.execute("SET LOCAL jit = off")
 
-    # Whether the last chunk staged had a meter that exists: the next chunk's contents are then
-    # made in the worker thread too (a new supplier's chunks need none).
+    # Whether the last chunk staged had a meter that exists. Only then is the next chunk prepared
+    # in the worker thread: a new supplier's chunks need no contents, and Python work in that
+    # thread beside the first import's COPY slows it (ADR 0022), so they are prepared in the step.
     _found_meters = False
 
-    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> Prepared:
-        return prepared_of(chunk, job.water_heaters if self._found_meters else None)
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> Prepared | None:
+        return prepared_of(chunk, job.water_heaters) if self._found_meters else None
 
     async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
         await self._prepare()
         if not isinstance(prepared, Prepared):
-            prepared = self.prepare(job, chunk)
+            prepared = prepared_of(chunk, None)
         kept, repeats = prepared.kept, prepared.repeats
         found = await self._existing(prepared, job)
         split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
