@@ -677,7 +677,11 @@ class InMemoryRegistry(_Repos):
             raise ImportTakenOver(job.id)
         return found
 
-    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> object:
+        return len(chunk)  # handed back to `stage`, which checks it is this chunk's
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
+        assert prepared in (None, len(chunk))
         self.steps.append("stage")
         found = self._running(job)
         dups = 0

@@ -40,13 +40,16 @@ async def land_chunks(
     at: datetime,
     batch: int = 2,
     water_heaters: bool = False,
+    made_ahead: bool = False,
 ) -> tuple[MergeCounts, list[int]]:
     """Every step of one import, in the caller's transaction: open, stage the chunks, merge in
-    batches of `batch`, finish; the counts and the duplicates' lines."""
+    batches of `batch`, finish; the counts and the duplicates' lines. `made_ahead`: each chunk
+    staged with what `prepare` made of it beforehand, as the import's worker thread does."""
     job = await registry.open(None, at, water_heaters)
     for chunk in chunks:
         if chunk:
-            await registry.stage(job, chunk)
+            prepared = registry.prepare(job, chunk) if made_ahead else None
+            await registry.stage(job, chunk, prepared)
     while await registry.merge(job, batch):
         pass
     counts, duplicates = await registry.finish(job)
@@ -59,6 +62,7 @@ async def land(
     chunks: Sequence[Sequence[dict[str, str]]],
     at: datetime = LANDED_AT,
     water_heaters: bool = False,
+    made_ahead: bool = False,
 ) -> tuple[MergeCounts, list[int]]:
     """Loads the chunks in one committed transaction, lines numbered from 2 across them; the
     counts and the lines reported as duplicates."""
@@ -74,7 +78,7 @@ async def land(
         staged.append(rows)
     async with storage(write=True) as tx:
         counts, duplicates = await land_chunks(
-            storage.registry, staged, at, water_heaters=water_heaters
+            storage.registry, staged, at, water_heaters=water_heaters, made_ahead=made_ahead
         )
         await tx.commit()
     return counts, duplicates

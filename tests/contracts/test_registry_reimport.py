@@ -81,6 +81,23 @@ async def test_an_identical_registry_listed_again_writes_nothing(storage: Any) -
     assert await _state(storage, kte) == before  # no revision moved, no row added
 
 
+async def test_chunks_prepared_ahead_land_as_chunks_prepared_in_their_step(storage: Any) -> None:
+    # The import prepares a chunk in its worker thread while the previous one is staged: the
+    # second chunk's lookup strings (PostgreSQL: with the rows' contents, since the first chunk
+    # found meters) are made before its step, and land as they would in it.
+    kte = await _kte(storage)
+    await land(storage, {"kte": kte}, [_registry()])
+    before = await _state(storage, kte)
+    changed = _registry("new_period")
+    counts, duplicates = await land(
+        storage, {"kte": kte}, [changed[:5], changed[5:], changed[3:4]], made_ahead=True
+    )
+    assert duplicates == [len(changed) + 2]  # the last chunk repeats a meter of the first
+    assert (counts.meters, counts.readings, counts.unchanged) == (1, 1, len(CHANGES))
+    after = await _state(storage, kte)
+    assert {s for s in after if after[s][0] != before[s][0]} == {f"M{len(CHANGES) - 1:03d}"}
+
+
 @pytest.mark.parametrize("changed", list(CHANGES))
 async def test_a_row_changed_in_one_field_is_written_and_no_other(
     storage: Any, changed: str

@@ -203,7 +203,10 @@ class SqlRegistryStaging(InScope):
     async def open(self, key: str | None, at: datetime, water_heaters: bool) -> ImportJob:
         return await open_job(self._conn, key, at, water_heaters)
 
-    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> object:
+        return None  # nothing to make ahead: SQLite's lookups take the rows as they are
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
         await self._prepare()
         kept, repeats = first_of_each_meter(chunk)
         await self._fill_stage(kept)

@@ -9,6 +9,12 @@ on the server.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from komunalka.adapters.db.registry_changes import ROWS_SEPARATOR, content_of
+from komunalka.adapters.db.registry_jobs import Key, first_of_each_meter
+from komunalka.application.suppliers.ports import StagedRow
+
 # The chunk's meters that exist: the import that last listed each (this one: landed by COPY, a
 # duplicate), and whether the database holds it as its row lists it (ADR 0022): the fields the
 # registry carries, joined as registry_changes.content_of joins the row's ($4), equal; the
@@ -92,3 +98,49 @@ OTHERS_FOUND = """
                         AND supplier_id = c.supplier_id AND account = c.key LIMIT 1) x
     WHERE EXISTS (SELECT FROM registry_rows WHERE import_id = $5 AND NOT duplicate)
 """
+
+
+@dataclass(slots=True)
+class Prepared:
+    """What staging a chunk needs of it and not of the database, made in the row check's worker
+    thread while the previous chunk is staged (`PgRegistryStaging.prepare`): its rows without
+    repeats, and the strings the lookups above take (ADR 0022)."""
+
+    kept: list[StagedRow]
+    repeats: list[int]
+    supplier_ids: str  # $1
+    serials: str  # $2
+    accounts: set[Key]
+    # METERS_FOUND's $3 and $4, or None: made if needed, in the step
+    periods: str | None
+    contents: str | None
+
+
+def prepared_of(chunk: list[StagedRow], water_heaters: bool | None) -> Prepared:
+    """`chunk` prepared; its rows' periods and contents too unless `water_heaters` is None (not
+    known to be needed: a chunk of a new supplier's registry finds no meter to compare them
+    with)."""
+    kept, repeats = first_of_each_meter(chunk)
+    prepared = Prepared(
+        kept,
+        repeats,
+        ",".join([str(s.supplier_id) for s in kept]),
+        " ".join([s.row.serial for s in kept]),
+        {(s.supplier_id, s.row.account) for s in kept},
+        None,
+        None,
+    )
+    if water_heaters is not None:
+        prepared.periods = periods_of(kept)
+        prepared.contents = contents_of(kept, water_heaters)
+    return prepared
+
+
+def periods_of(kept: list[StagedRow]) -> str:
+    """METERS_FOUND's $3: the rows' periods (their index; empty: no reading), in their order."""
+    return ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
+
+
+def contents_of(kept: list[StagedRow], water_heaters: bool) -> str:
+    """METERS_FOUND's $4: the rows' contents (registry_changes.content_of), in their order."""
+    return ROWS_SEPARATOR.join([content_of(s, water_heaters) for s in kept])

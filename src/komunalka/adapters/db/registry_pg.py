@@ -18,7 +18,7 @@ between the lookup and the COPY: only the registry import writes either table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,15 +26,22 @@ from typing import Any
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
-from komunalka.adapters.db.registry_changes import ROWS_SEPARATOR, content_of, settle
+from komunalka.adapters.db.registry_changes import settle
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
     add_counts,
-    first_of_each_meter,
     meter_key,
 )
-from komunalka.adapters.db.registry_lookups import ANY_METER, METERS_FOUND, OTHERS_FOUND
+from komunalka.adapters.db.registry_lookups import (
+    ANY_METER,
+    METERS_FOUND,
+    OTHERS_FOUND,
+    Prepared,
+    contents_of,
+    periods_of,
+    prepared_of,
+)
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.application.suppliers.registry_staging import ImportJob
 from komunalka.domain.meters import MeterStatus
@@ -43,7 +50,11 @@ from komunalka.domain.meters import MeterStatus
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
 
-_IDS = "SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, $1)"
+# Ids for $1 new accounts and $2 new meters, drawn from the tables' own sequences at once.
+_IDS = """
+    SELECT (SELECT array_agg(nextval('accounts_id_seq')) FROM generate_series(1, $1)),
+           (SELECT array_agg(nextval('meters_id_seq')) FROM generate_series(1, $2))
+"""
 
 ACCOUNT_COLUMNS = ["id", "supplier_id", "number", "holder", "address", "district"]
 METER_COLUMNS = [
@@ -139,10 +150,20 @@ class PgRegistryStaging(SqlRegistryStaging):
         # Each statement here is cheap per row and run many times: compiling it never pays.
         await self._raw.execute("SET LOCAL jit = off")
 
-    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    # Whether the last chunk staged had a meter that exists. Only then is the next chunk prepared
+    # in the worker thread: a new supplier's chunks need no contents, and Python work in that
+    # thread beside the first import's COPY slows it (ADR 0022), so they are prepared in the step.
+    _found_meters = False
+
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> Prepared | None:
+        return prepared_of(chunk, job.water_heaters) if self._found_meters else None
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
         await self._prepare()
-        kept, repeats = first_of_each_meter(chunk)
-        found = await self._existing(kept, job)
+        if not isinstance(prepared, Prepared):
+            prepared = prepared_of(chunk, None)
+        kept, repeats = prepared.kept, prepared.repeats
+        found = await self._existing(prepared, job)
         split = split_chunk(kept, repeats, found.meters, found.accounts, job.id)
         merge, same = settle(split.existing, found.held, found.staged_accounts)
         counts = MergeCounts(
@@ -197,38 +218,46 @@ class PgRegistryStaging(SqlRegistryStaging):
                 "registry_stage", records=records, columns=COLUMNS
             )
 
-    async def _existing(self, kept: list[StagedRow], job: ImportJob) -> Found:
-        if not kept:
+    async def _existing(self, prepared: Prepared, job: ImportJob) -> Found:
+        if not prepared.kept:
             return Found({}, set(), set(), set())
         # A custom plan would fold each chunk's keys into literal arrays and plan them anew
         # (30-100 ms a lookup); the generic plan is the same probes, planned once a connection.
         # The step's other statements keep custom plans (a failed lookup ends the transaction,
         # and its settings with it).
         await self._raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        found = await self._look_up(kept, job)
+        found = await self._look_up(prepared, job)
         await self._raw.execute("SET LOCAL plan_cache_mode = auto")
         return found
 
-    async def _look_up(self, kept: list[StagedRow], job: ImportJob) -> Found:
+    async def _look_up(self, prepared: Prepared, job: ImportJob) -> Found:
         # Keys travel as one string each: serials and account numbers hold no space (their
         # patterns say so), and the driver encodes a string far faster than a text array.
-        supplier_ids = ",".join([str(s.supplier_id) for s in kept])
-        serials = " ".join([s.row.serial for s in kept])
+        kept, supplier_ids, serials = prepared.kept, prepared.supplier_ids, prepared.serials
         found = []
-        if await self._raw.fetchval(ANY_METER, supplier_ids, serials):
-            periods = ",".join([str(s.row.period.index) if s.row.period else "" for s in kept])
+        self._found_meters = bool(await self._raw.fetchval(ANY_METER, supplier_ids, serials))
+        if self._found_meters:
             heaters = job.water_heaters
-            contents = ROWS_SEPARATOR.join([content_of(s, heaters) for s in kept])
+            periods, contents = prepared.periods, prepared.contents
+            if periods is None or contents is None:
+                periods, contents = periods_of(kept), contents_of(kept, heaters)
             found = await self._raw.fetch(
                 METERS_FOUND, supplier_ids, serials, periods, contents, heaters
             )
         meters: dict[Key, int | None] = {(r[0], r[1]): r[2] for r in found}
         held = {(r[0], r[1]) for r in found if r[3]}
-        accounts = {(s.supplier_id, s.row.account) for s in kept}
+        accounts = prepared.accounts
         # Only an account none of whose meters exist may be new: the others are probed no more.
-        unknown = accounts - {
-            (s.supplier_id, s.row.account) for s in kept if (s.supplier_id, s.row.serial) in meters
-        }
+        unknown = (
+            accounts
+            - {
+                (s.supplier_id, s.row.account)
+                for s in kept
+                if (s.supplier_id, s.row.serial) in meters
+            }
+            if meters
+            else accounts
+        )
         others = await self._raw.fetch(
             OTHERS_FOUND,
             supplier_ids,
@@ -245,21 +274,18 @@ class PgRegistryStaging(SqlRegistryStaging):
         existing |= accounts - unknown
         return Found(meters, held, existing | staged_accounts, staged_accounts)
 
-    async def _ids(self, table: str, count: int) -> list[int]:
-        ids: list[int] = await self._raw.fetchval(_IDS.format(table=table), count)
-        return ids
-
     async def _copy(self, rows: list[StagedRow], import_id: int, at: datetime) -> MergeCounts:
         # the last row wins (account_key written out: a row of a million)
         last: dict[Key, StagedRow] = {(s.supplier_id, s.row.account): s for s in rows}
-        account_ids = dict(zip(last, await self._ids("accounts", len(last)), strict=True))
-        meter_ids = await self._ids("meters", len(rows))
+        ids = await self._raw.fetchrow(_IDS, len(last), len(rows))
+        account_ids = dict(zip(last, ids[0], strict=True))
+        meter_ids: list[int] = ids[1]
         await self._raw.copy_records_to_table(
             "accounts", records=_accounts(last, account_ids), columns=ACCOUNT_COLUMNS
         )
         meters = _meters(rows, account_ids, meter_ids, import_id)
         await self._raw.copy_records_to_table("meters", records=meters, columns=METER_COLUMNS)
-        readings = list(_readings(rows, meter_ids, at))
+        readings = _readings(rows, meter_ids, at)
         await self._raw.copy_records_to_table("readings", records=readings, columns=READING_COLUMNS)
         replaced = sum(1 for s in rows if s.row.status is MeterStatus.REPLACED)
         return MergeCounts(0, 0, len(last), len(rows), len(readings), replaced)
@@ -296,12 +322,10 @@ def _meters(
     ]
 
 
-def _readings(
-    rows: list[StagedRow], meter_ids: list[int], at: datetime
-) -> Iterable[tuple[Any, ...]]:
-    for s, meter_id in zip(rows, meter_ids, strict=True):
-        period = s.row.period
-        if period is None:
-            continue
-        for register, value in zip(s.row.registers, s.row.values_milli, strict=True):
-            yield meter_id, register, period.index, value, at, "registry", "accepted"
+def _readings(rows: list[StagedRow], meter_ids: list[int], at: datetime) -> list[tuple[Any, ...]]:
+    return [
+        (meter_id, register, period.index, value, at, "registry", "accepted")
+        for s, meter_id in zip(rows, meter_ids, strict=True)
+        if (period := s.row.period) is not None
+        for register, value in zip(s.row.registers, s.row.values_milli, strict=True)
+    ]

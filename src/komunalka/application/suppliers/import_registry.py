@@ -14,6 +14,7 @@ report; duplicates are reported at the end.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import (
     Awaitable,
@@ -56,7 +57,7 @@ T = TypeVar("T")
 Raw = Mapping[str, str | None] | list[str]
 Source = Iterator[tuple[int, Raw]]
 CheckCells = Callable[[Sequence[str]], RegistryRow | list[Violation]]
-Checked = tuple[int, list[StagedRow], list[RejectedRow]]
+Checked = tuple[int, list[StagedRow], list[RejectedRow], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +141,14 @@ class ImportRegistry:
         cells = cells_checker(columns)
         # Reading and checking rows runs in a worker thread, so the database stages the
         # previous chunk meanwhile.
-        checking = asyncio.create_task(asyncio.to_thread(_check_some, source, suppliers, cells))
+        # What staging a chunk needs of it alone is made there too (RegistryStaging.prepare).
+        prepare = functools.partial(self._registry.prepare, job)
+        check = functools.partial(_check_some, source, suppliers, cells, prepare)
+        checking = asyncio.create_task(asyncio.to_thread(check))
         try:
             while (checked := await checking)[0]:
-                count, good, bad = checked
-                checking = asyncio.create_task(
-                    asyncio.to_thread(_check_some, source, suppliers, cells)
-                )
+                count, good, bad, prepared = checked
+                checking = asyncio.create_task(asyncio.to_thread(check))
                 read, rejected = read + count, rejected + len(bad)
                 for row in bad:
                     on_rejected(row)
@@ -154,14 +156,14 @@ class ImportRegistry:
                     on_progress(read)
                 # A chunk is staged whole or not at all: one staged before a cut-off is skipped.
                 if good and good[-1].line > job.staged_through:
-                    await self._stage_chunk(job, good)
+                    await self._stage_chunk(job, good, prepared)
         finally:
             await asyncio.gather(checking, return_exceptions=True)
         return read, rejected
 
-    async def _stage_chunk(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    async def _stage_chunk(self, job: ImportJob, chunk: list[StagedRow], prepared: object) -> None:
         async with self._transactions(write=True) as tx:
-            await self._registry.stage(job, chunk)
+            await self._registry.stage(job, chunk, prepared)
             await tx.commit()
 
     async def _step(self, step: Callable[[], Awaitable[T]]) -> T:
@@ -171,9 +173,15 @@ class ImportRegistry:
         return result
 
 
-def _check_some(source: Source, suppliers: Mapping[str, int], cells: CheckCells) -> Checked:
-    """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows); a row given
-    as its cells is checked by `cells` (domain.registry.cells_checker), alike."""
+def _check_some(
+    source: Source,
+    suppliers: Mapping[str, int],
+    cells: CheckCells,
+    prepare: Callable[[list[StagedRow]], object],
+) -> Checked:
+    """Up to CHUNK rows from the source, checked: (rows read, good rows, bad rows, the good
+    rows `prepare`d for staging, when any); a row given as its cells is checked by `cells`
+    (domain.registry.cells_checker), alike."""
     good: list[StagedRow] = []
     bad: list[RejectedRow] = []
     count = 0
@@ -189,7 +197,7 @@ def _check_some(source: Source, suppliers: Mapping[str, int], cells: CheckCells)
             bad.append(RejectedRow(line, (unknown,)))
             continue
         good.append(StagedRow(line, supplier_id, parsed))
-    return count, good, bad
+    return count, good, bad, prepare(good) if good else None
 
 
 class ImportRegistryFile:

@@ -37,11 +37,18 @@ class RegistryStaging(Protocol):
         `water_heaters` are the first run's), or a new one (always when `key` is None)."""
         ...
 
-    async def stage(self, job: ImportJob, chunk: list[StagedRow]) -> None:
+    def prepare(self, job: ImportJob, chunk: list[StagedRow]) -> object:
+        """What staging `chunk` needs that no database holds, made ahead without one: called in
+        the row check's worker thread, for `stage` to take as `prepared`. Touches no state of
+        the step's transaction."""
+        ...
+
+    async def stage(self, job: ImportJob, chunk: list[StagedRow], prepared: object = None) -> None:
         """Lands a chunk of checked rows in line order, after every earlier chunk: a row
         repeating an earlier row's meter (supplier and serial) is recorded as a duplicate; the
         rest wait to be merged, except that rows no one can have submitted to (a new account,
-        all its meters new) may land at once. The chunk's counts are added to the job's."""
+        all its meters new) may land at once. The chunk's counts are added to the job's.
+        `prepared`: `prepare`'s result for this chunk, if made (else made here)."""
         ...
 
     async def merge(self, job: ImportJob, batch: int) -> bool:
