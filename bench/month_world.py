@@ -38,8 +38,8 @@ DEMO_TOKEN = "demo-resident-token"
 
 def accounts(i: int) -> list[tuple[str, str, tuple[str, ...]]]:
     """Resident i's (supplier, account number, services)."""
-    if i % 2 == 0:
-        return [("kte", f"{1_000_000_000 + i}", ("hot_water", "heat")), _yasno(i)]
+    if i % 2 == 0:  # kte's base clear of the demo's 1000000000 + 1357 n (shared accounts)
+        return [("kte", f"{1_100_000_000 + i}", ("hot_water", "heat")), _yasno(i)]
     return [
         ("kvk", f"{10_000_000 + i}", ("cold_water",)),
         ("naftogaz", f"{10_000_000_000 + i}", ("gas",)),
