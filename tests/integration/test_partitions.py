@@ -195,6 +195,29 @@ async def test_the_command_detaches_what_is_older_and_says_so(
         await engine.dispose()
 
 
+@pytest.mark.parametrize("months", ["0", "-3", "abc", ""])
+async def test_a_bad_age_is_refused_with_a_message_and_detaches_nothing(
+    empty_database, months: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from komunalka.bootstrap.cli import app
+
+    url = await empty_database("postgresql")
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        before = await names(engine)
+        monkeypatch.setenv("KOMUNALKA_DATABASE_URL", url)
+        args = ["db", "detach-partitions", "--older-than-months", months]
+        answer = await asyncio.to_thread(CliRunner().invoke, app, args)
+        assert answer.exit_code == 2
+        assert "--older-than-months" in answer.output
+        assert await names(engine) == before
+    finally:
+        await engine.dispose()
+
+
 async def test_sqlite_has_one_plain_table_and_nothing_to_detach(empty_database) -> None:
     engine = create_engine(await empty_database("sqlite"))
     try:

@@ -47,41 +47,48 @@ class HttpSmsGateway:
 
     async def _throttled(self, notice: Notice) -> SendResult:
         if self._throttle is None:
-            return await self._send_one(notice)
+            return _result(await self._post(notice))
         await self._throttle.acquire(self.throttle_key)
         try:
-            result = await self._send_one(notice)
+            answer = await self._post(notice)
         finally:
             await self._throttle.release(self.throttle_key)
-        if result.detail.startswith("HTTP 429"):
+        result = _result(answer)
+        if isinstance(answer, httpx.Response) and answer.status_code == 429:
             pause = result.retry_after or PAUSE_WITHOUT_RETRY_AFTER
             await self._throttle.pause(self.throttle_key, pause)
         return result
 
-    async def _send_one(self, notice: Notice) -> SendResult:
+    async def _post(self, notice: Notice) -> httpx.Response | SendResult:
+        """The gateway's answer, or the outcome when there was none."""
         text = f"{notice.text} {notice.link}" if notice.link else notice.text
         try:
-            answer = await self._client.post(
+            return await self._client.post(
                 self._url, json={"to": notice.address, "text": text}, headers=self._headers
             )
         except httpx.TimeoutException as exc:
             return SendResult(Outcome.RETRY, f"timeout, fate unknown: {type(exc).__name__}")
         except httpx.HTTPError as exc:
             return SendResult(Outcome.RETRY, f"network: {type(exc).__name__}")
-        status, detail = answer.status_code, answer.text[:200]
-        if 200 <= status < 300:
-            return SendResult(Outcome.SENT, detail)
-        if status == 429 or status >= 500:
-            retry_after = answer.headers.get("Retry-After")
-            seconds = (
-                float(retry_after)
-                if retry_after and retry_after.isascii() and retry_after.isdecimal()
-                else None
-            )
-            return SendResult(Outcome.RETRY, f"HTTP {status} {detail}", retry_after=seconds)
-        if status == 400 and "invalid" in detail.lower() and "number" in detail.lower():
-            return SendResult(Outcome.DROPPED, detail)
-        return SendResult(Outcome.FAILED, f"HTTP {status} {detail}")
+
+
+def _result(answer: httpx.Response | SendResult) -> SendResult:
+    if isinstance(answer, SendResult):
+        return answer
+    status, detail = answer.status_code, answer.text[:200]
+    if 200 <= status < 300:
+        return SendResult(Outcome.SENT, detail)
+    if status == 429 or status >= 500:
+        retry_after = answer.headers.get("Retry-After")
+        seconds = (
+            float(retry_after)
+            if retry_after and retry_after.isascii() and retry_after.isdecimal()
+            else None
+        )
+        return SendResult(Outcome.RETRY, f"HTTP {status} {detail}", retry_after=seconds)
+    if status == 400 and "invalid" in detail.lower() and "number" in detail.lower():
+        return SendResult(Outcome.DROPPED, detail)
+    return SendResult(Outcome.FAILED, f"HTTP {status} {detail}")
 
 
 class SmsUndelivered(Exception):
