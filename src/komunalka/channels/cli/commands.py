@@ -118,6 +118,9 @@ class Commands:
                     DownloadColumn(),
                     console=err,
                     transient=True,
+                    # Only a person at a terminal watches it: elsewhere (cron, a pipe) it would
+                    # redraw nothing, ten times a second, beside the import's own threads.
+                    disable=not err.is_terminal,
                 ) as bar,
             ):
                 task = bar.add_task(self.say("Importing"), total=size)
