@@ -59,19 +59,24 @@ class SqlMeterList(InScope):
 # $2 or later (a meter with none once, with NULL reading columns), each row carrying its
 # supplier's tariffs as JSON when $3 (computed once a supplier, NULL when it has none). The
 # statement is prepared once a connection and runs on its generic plan, which knows neither the
-# resident nor how many meters they have: `OFFSET 0` keeps the readings a lookup per meter in
-# the accepted readings' index, where a plain join was planned as a scan of every reading since
-# $2 (measured on the benchmark's database: all of them, for each list).
+# resident nor how many meters they have, and is made from the statistics of the moment: `OFFSET
+# 0` keeps each join a lookup by key (the resident's links, then each one's account, its meters,
+# their readings in the accepted readings' index) whatever the tables' size when planned. A plain
+# join was planned as a scan of every reading since $2 (measured on the benchmark's database: all
+# of them, for each list), and, planned while `accounts` was still small (before a registry
+# import's accounts were analyzed), as a hash of every account: 0.49 ms of PostgreSQL's time a
+# list with 8,650 accounts, growing with the city (ADR 0028).
 _LINKED = """
     WITH ms AS (
         SELECT m.id, m.account_id, m.supplier_id, m.service, m.serial, m.registers, m.digits,
                m.decimals, m.verification_due, m.status, a.number, a.holder, a.address,
                a.district, s.code, s.name, s.timezone, s.window_rule, s.account_pattern,
                true AS linked, m.revision, m.water_heater
-        FROM meters m
-        JOIN accounts a ON a.id = m.account_id
+        FROM account_links k
+        CROSS JOIN LATERAL (SELECT * FROM accounts a WHERE a.id = k.account_id OFFSET 0) a
+        CROSS JOIN LATERAL (SELECT * FROM meters m WHERE m.account_id = a.id OFFSET 0) m
         JOIN suppliers s ON s.id = m.supplier_id
-        WHERE m.account_id IN (SELECT k.account_id FROM account_links k WHERE k.resident_id = $1)
+        WHERE k.resident_id = $1
     ), tf AS (
         SELECT t.supplier_id,
                json_agg(json_build_array(t.service, t.price_e4, t.effective_from, t.zone, t.demo)
