@@ -137,6 +137,8 @@ _LOCK_METERS = """
     ORDER BY m.id FOR NO KEY UPDATE OF m
 """
 ROW_COLUMNS = ["import_id", "duplicate", *COLUMNS]
+# How the lookups are planned (PgRegistryStaging._existing; tests/integration/test_generic_plans).
+LOOKUP_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off"
 # How many rows the planner counts in a table (-1: never analyzed).
 _RELTUPLES = "SELECT reltuples FROM pg_class WHERE oid = $1::regclass"
 
@@ -228,9 +230,7 @@ class PgRegistryStaging(SqlRegistryStaging):
         # it would read the whole table at every later chunk (each lookup slower than the last:
         # 27 ms at the first chunk, 104 ms at the twentieth). Each lookup is probes by key,
         # so it is planned as probes whatever the table's size when planned.
-        await self._raw.execute(
-            "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off"
-        )
+        await self._raw.execute(LOOKUP_PLANS)
         found = await self._look_up(prepared, job)
         await self._raw.execute("SET LOCAL plan_cache_mode = auto; SET LOCAL enable_seqscan = on")
         return found
