@@ -35,7 +35,7 @@ from typing import Any
 
 import asyncpg
 
-from komunalka.adapters.db.registry_pg import ACCOUNT_COLUMNS, METER_COLUMNS, READING_COLUMNS
+from komunalka.adapters.db.registry_copy import ACCOUNT_COLUMNS, METER_COLUMNS, READING_COLUMNS
 from support import (
     REGISTRY_COLUMNS,
     TABLE_HEADER,

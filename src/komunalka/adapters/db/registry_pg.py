@@ -4,8 +4,9 @@ and merged in batches that take their meters' row locks in id order (ADR 0010, A
 A registry lists mostly meters the database does not have yet (a supplier's first import) or
 mostly meters it has (the next month's). Per chunk, one indexed lookup finds which of the
 chunk's accounts and meters exist. An account that does not exist, with none of its meters
-existing, lands by binary COPY into `accounts`, `meters` and `readings`, with ids drawn from the
-tables' own sequences up front: no staging table, no conflict probe, no join back. Every other
+existing, lands by binary COPY into `accounts`, `meters` and `readings` (registry_copy.py),
+with ids drawn from the tables' own sequences up front: no staging table, no conflict probe, no
+join back. Every other
 row is staged in `registry_rows` and merged later in batches (SqlRegistryStaging): the same
 upserts as on SQLite. Nobody can have submitted to a meter of an account that did not exist, so
 the COPY holds nothing a resident waits for.
@@ -18,15 +19,14 @@ between the lookup and the COPY: only the registry import writes either table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy.schema import CreateTable
 
 from komunalka.adapters.db.registry import COLUMNS, SqlRegistryStaging, stage, stage_record
 from komunalka.adapters.db.registry_changes import settle
+from komunalka.adapters.db.registry_copy import copy_new
 from komunalka.adapters.db.registry_jobs import (
     Key,
     account_key,
@@ -44,40 +44,10 @@ from komunalka.adapters.db.registry_lookups import (
 )
 from komunalka.application.suppliers.ports import MergeCounts, StagedRow
 from komunalka.application.suppliers.registry_staging import ImportJob
-from komunalka.domain.meters import MeterStatus
 
 # (classid, objid) of the two-key advisory lock that serializes imports (the schema takes no
 # other advisory lock; submissions hold meters by row lock, ADR 0009).
 _IMPORT_LOCK = "SELECT pg_advisory_xact_lock(1263488835, 1)"
-
-# Ids for $1 new accounts and $2 new meters (both at least one), drawn from the tables' own
-# sequences as one block each: the last id of each block. Only an import's step, under the
-# import lock, writes either table (the module's header), so no other writer draws an id
-# between a block's first and its end; a million separate `nextval` calls cost PostgreSQL
-# about 0.35 s of a first import.
-_IDS = """
-    SELECT setval('accounts_id_seq', nextval('accounts_id_seq') + $1 - 1),
-           setval('meters_id_seq', nextval('meters_id_seq') + $2 - 1)
-"""
-
-ACCOUNT_COLUMNS = ["id", "supplier_id", "number", "holder", "address", "district"]
-METER_COLUMNS = [
-    "id",
-    "account_id",
-    "account_number",
-    "supplier_id",
-    "service",
-    "serial",
-    "registers",
-    "digits",
-    "decimals",
-    "verification_due",
-    "status",
-    "registry_import_id",
-    "water_heater",
-]
-READING_COLUMNS = ["meter_id", "register", "period", "value_milli", "submitted_at", "channel"]
-READING_COLUMNS += ["status"]
 
 # A duplicate's record in registry_rows: its line alone (every other column of the row empty).
 _NO_ROW = (None,) * (len(COLUMNS) - 1)
@@ -175,7 +145,7 @@ class PgRegistryStaging(SqlRegistryStaging):
             staged=len(chunk), duplicates=len(split.duplicates), unchanged=len(same)
         )
         if split.new:
-            counts += await self._copy(split.new, job.id, job.at)
+            counts += await copy_new(self._raw, split.new, job.id, job.at)
         records = [(job.id, False, *stage_record(s)) for s in merge]
         records += [(job.id, True, line, *_NO_ROW) for line in split.duplicates]
         if records:
@@ -282,66 +252,3 @@ class PgRegistryStaging(SqlRegistryStaging):
         existing = {(r[1], r[2]) for r in others if r[0] == "a"}
         existing |= accounts - unknown
         return Found(meters, held, existing | staged_accounts, staged_accounts)
-
-    async def _copy(self, rows: list[StagedRow], import_id: int, at: datetime) -> MergeCounts:
-        # the last row wins (account_key written out: a row of a million)
-        last: dict[Key, StagedRow] = {(s.supplier_id, s.row.account): s for s in rows}
-        last_account, last_meter = await self._raw.fetchrow(_IDS, len(last), len(rows))
-        account_ids = dict(
-            zip(last, range(last_account - len(last) + 1, last_account + 1), strict=True)
-        )
-        meter_ids = range(last_meter - len(rows) + 1, last_meter + 1)
-        # Records are made as the driver sends them, so PostgreSQL writes the first while the
-        # rest are made, instead of waiting for a whole chunk's list (ADR 0022).
-        await self._raw.copy_records_to_table(
-            "accounts", records=_accounts(last, account_ids), columns=ACCOUNT_COLUMNS
-        )
-        meters = _meters(rows, account_ids, meter_ids, import_id)
-        await self._raw.copy_records_to_table("meters", records=meters, columns=METER_COLUMNS)
-        readings = _readings(rows, meter_ids, at)
-        await self._raw.copy_records_to_table("readings", records=readings, columns=READING_COLUMNS)
-        read = sum([len(s.row.registers) for s in rows if s.row.period is not None])
-        replaced = sum(1 for s in rows if s.row.status is MeterStatus.REPLACED)
-        return MergeCounts(0, 0, len(last), len(rows), read, replaced)
-
-
-def _accounts(last: Mapping[Key, StagedRow], ids: Mapping[Key, int]) -> Iterator[tuple[Any, ...]]:
-    return (
-        (ids[key], key[0], key[1], s.row.holder, s.row.address, s.row.district)
-        for key, s in last.items()
-    )
-
-
-def _meters(
-    rows: list[StagedRow], account_ids: Mapping[Key, int], meter_ids: Sequence[int], import_id: int
-) -> Iterator[tuple[Any, ...]]:
-    return (
-        (
-            meter_id,
-            account_ids[(s.supplier_id, r.account)],
-            r.account,
-            s.supplier_id,
-            r.service.value,
-            r.serial,
-            "|".join(r.registers),
-            r.digits,
-            r.decimals,
-            r.verification_due,
-            r.status.value,
-            import_id,
-            r.water_heater,
-        )
-        for s, meter_id in zip(rows, meter_ids, strict=True)
-        for r in (s.row,)
-    )
-
-
-def _readings(
-    rows: list[StagedRow], meter_ids: Sequence[int], at: datetime
-) -> Iterator[tuple[Any, ...]]:
-    return (
-        (meter_id, register, period.index, value, at, "registry", "accepted")
-        for s, meter_id in zip(rows, meter_ids, strict=True)
-        if (period := s.row.period) is not None
-        for register, value in zip(s.row.registers, s.row.values_milli, strict=True)
-    )
