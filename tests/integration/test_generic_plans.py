@@ -17,12 +17,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from komunalka.adapters.db import migrate
 from komunalka.adapters.db.dialogs import _LOAD, _RECEIVE, _SAVE_DONE
-from komunalka.adapters.db.engine import create_engine
 from komunalka.adapters.db.meter_list import _LINKED
 from komunalka.adapters.db.pg_submissions import _SAVE_ONE, _SNAPSHOT_ONE
 from komunalka.adapters.db.registry_lookups import ANY_METER, METERS_FOUND, OTHERS_FOUND
@@ -65,14 +62,6 @@ async def generic_whole_reads(engine: AsyncEngine, sql: str, settings: str = "")
             await raw.execute("ROLLBACK")  # the statement's writes (there are none: planned only)
             await raw.execute("BEGIN")
     return sorted(set(whole_reads(plan["Plan"])))
-
-
-@pytest.fixture
-async def pg(empty_database) -> AsyncEngine:
-    engine = create_engine(await empty_database("postgresql"))
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 # Grown after the analysis by copies of a demo row, as a registry import or a month's turns grow

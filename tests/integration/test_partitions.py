@@ -76,15 +76,6 @@ def test_months_are_named_and_read_back() -> None:
     assert Partition.parse("readings_p202611") is None
 
 
-@pytest.fixture
-async def pg(empty_database) -> AsyncEngine:
-    """A migrated PostgreSQL database of this test's own (months are made and detached)."""
-    engine = create_engine(await empty_database("postgresql"))
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
 async def test_postgres_keeps_a_row_of_any_date_and_moves_it_into_its_month(pg) -> None:
     assert await names(pg) == [
         f"audit_log_until{month_start(NOW, 1):%Y%m}",
