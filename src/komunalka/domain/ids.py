@@ -6,7 +6,7 @@ PostgreSQL, on SQLite too past 2**63), so every door bounds an id before it look
 
 from __future__ import annotations
 
-# SQLite's INTEGER and PostgreSQL's bigint: the ids of most tables (tables.py's BigId)
+# SQLite's INTEGER and PostgreSQL's bigint: the ids of most tables (BigId, db/tables/base.py)
 BIG_ID_MAX = 2**63 - 1
 # PostgreSQL's integer (int4): the ids of the few tables declared Integer (suppliers, rules)
 ID_MAX = 2**31 - 1

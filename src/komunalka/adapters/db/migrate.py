@@ -52,5 +52,6 @@ def head() -> str | None:
 
 
 def autogenerate(connection: Connection, message: str) -> None:
-    """For developers: write a new revision from the difference between tables.py and the DB."""
+    """For developers: write a new revision from the difference between the tables
+    (adapters/db/tables/) and the DB."""
     command.revision(_config(connection), message=message, autogenerate=True)
