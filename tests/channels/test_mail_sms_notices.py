@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from komunalka.adapters.mail import LogNoticeSender, SmtpNoticeSender
+from komunalka.adapters.mail import LogNoticeSender, SmtpNoticeSender, SmtpSender
 from komunalka.adapters.sms import HttpSmsGateway
 from komunalka.adapters.throttle import InMemorySendThrottle, default_rates
 from komunalka.application.notifications.channels import Notice, Outcome, SendThrottle
+from komunalka.application.shared.ports import OutgoingMessage
 from tests.servers.fake_sms import FakeSms
 from tests.servers.smtp import LocalSmtp
 
@@ -52,6 +54,36 @@ async def test_bounces_and_refusals_of_recipients_map_to_outcomes() -> None:
     assert outcomes == [Outcome.UNREACHABLE, Outcome.RETRY, Outcome.SENT]
     assert "List-Unsubscribe" not in smtp.messages[0]
     assert len(smtp.messages) == 1
+
+
+async def test_emails_keep_to_the_servers_rate() -> None:
+    throttle = InMemorySendThrottle(default_rates(email=4))
+    with LocalSmtp() as smtp:
+        sender = SmtpNoticeSender(smtp.url, "no-reply@k.local", throttle=throttle)
+        results = await sender.send([email(f"r{n}@k.local") for n in range(10)])
+    assert [r.outcome for r in results] == [Outcome.SENT] * 10
+    times = smtp.arrivals
+    assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 4
+
+
+async def test_a_421_holds_the_rest_of_the_batch_and_every_other_sender_on_the_server() -> None:
+    throttle = InMemorySendThrottle(default_rates(email=100))
+    with LocalSmtp() as smtp:
+        smtp.refuse["busy@k.local"] = "421 4.7.0 try again later"
+        reminders = SmtpNoticeSender(smtp.url, "no-reply@k.local", throttle=throttle, pause=1.0)
+        results = await reminders.send(
+            [email("a@k.local"), email("busy@k.local"), email("b@k.local"), email("c@k.local")]
+        )
+        # The outbox's sender on the same server waits out the pause too.
+        outbox = SmtpSender(smtp.url, "no-reply@k.local", throttle=throttle)
+        assert outbox.throttle_key == reminders.throttle_key
+        start = time.monotonic()
+        await outbox.send(OutgoingMessage("email", "reset@k.local", "Пароль", "Посилання"))
+        waited = time.monotonic() - start
+    assert [r.outcome for r in results] == [Outcome.SENT] + [Outcome.RETRY] * 3
+    assert "421" in results[1].detail and "421" in results[2].detail
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["a@k.local", "reset@k.local"]
+    assert waited >= 0.9
 
 
 async def test_no_smtp_server_means_retry_later() -> None:
@@ -117,3 +149,20 @@ async def test_without_a_gateway_notices_go_to_the_log(caplog: pytest.LogCapture
     results = await LogNoticeSender().send([Notice("sms", "+380501112233", "Текст", link=LINK)])
     assert results[0].outcome is Outcome.SENT
     assert LINK in caplog.text
+
+
+def test_the_outbox_and_the_reminders_share_one_throttle_per_server() -> None:
+    from komunalka.bootstrap.container import notice_senders, senders
+    from komunalka.bootstrap.settings import Settings
+
+    settings = Settings(
+        smtp_url="smtp://127.0.0.1:2525", sms_url="http://127.0.0.1:9/send", email_rate=3
+    )
+    notices = notice_senders(settings)
+    wired = senders(settings, notices)
+    mail, outbox = notices["email"], wired["email"]
+    assert isinstance(mail, SmtpNoticeSender) and isinstance(outbox, SmtpSender)
+    assert outbox.throttle is mail.throttle is not None
+    assert outbox.throttle_key == mail.throttle_key
+    assert isinstance(mail.throttle, InMemorySendThrottle)
+    assert mail.throttle._rates["email"] == default_rates(email=3)["email"]

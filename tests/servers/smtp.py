@@ -1,10 +1,12 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd, in a thread) that keeps what it receives.
 
 `refuse` maps a recipient to the reply its RCPT gets instead of 250 (``"550 5.1.1 no such
-user"`` for a hard bounce, ``"451 4.3.0 try later"`` for a soft one)."""
+user"`` for a hard bounce, ``"451 4.3.0 try later"`` for a soft one, ``"421 4.7.0 try again
+later"`` for a relay that takes no more for now)."""
 
 from __future__ import annotations
 
+import time
 from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
@@ -17,6 +19,7 @@ from tests.channels.pages import free_port
 class _Keeper:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each message taken
         self.refuse: dict[str, str] = {}
 
     async def handle_RCPT(
@@ -31,6 +34,7 @@ class _Keeper:
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)
+        self.arrivals.append(time.monotonic())
         return "250 OK"
 
 
@@ -51,6 +55,10 @@ class LocalSmtp:
     @property
     def messages(self) -> list[Message]:
         return self._keeper.messages
+
+    @property
+    def arrivals(self) -> list[float]:
+        return self._keeper.arrivals
 
     def __enter__(self) -> LocalSmtp:
         self._controller.start()

@@ -78,14 +78,15 @@ class Rate:
     seconds: float = 1.0
 
 
-def default_rates(telegram: int = 25, sms: int = 10) -> dict[str, Rate]:
+def default_rates(telegram: int = 25, sms: int = 10, email: int = 10) -> dict[str, Rate]:
     """Telegram: about 30/s per bot (kept at 25) and 1/s per chat; Viber: 500 calls per 10 s;
-    an SMS gateway: what its contract says (`sms` a second)."""
+    an SMS gateway and an SMTP relay: what their contracts say (`sms`, `email` a second)."""
     return {
         "telegram": Rate(telegram),
         "telegram-chat": Rate(1),
         "viber": Rate(500, 10),
         "sms": Rate(sms),
+        "email": Rate(email),
     }
 
 

@@ -91,13 +91,15 @@ def senders(
     residents' messengers)."""
     import httpx
 
-    from komunalka.adapters.mail import LogSender, SmtpSender
+    from komunalka.adapters.mail import LogSender, SmtpNoticeSender, SmtpSender
     from komunalka.adapters.messenger_messages import MessengerMessageSender
     from komunalka.adapters.sms import HttpSmsGateway, SmsMessageSender
 
-    email: MessageSender = (
-        SmtpSender(settings.smtp_url, settings.mail_from) if settings.smtp_url else LogSender()
-    )
+    email: MessageSender = LogSender()
+    if settings.smtp_url:
+        mail = (notices or {}).get("email")  # one server, one throttle, for both
+        throttle = mail.throttle if isinstance(mail, SmtpNoticeSender) else None
+        email = SmtpSender(settings.smtp_url, settings.mail_from, throttle=throttle)
     sms: MessageSender = LogSender()
     gateway = (notices or {}).get("sms")
     if isinstance(gateway, HttpSmsGateway):  # one gateway, one throttle, for both
@@ -138,7 +140,7 @@ def send_throttle(settings: Settings) -> SendThrottle:
     """Shared by every process in Redis when KOMUNALKA_REDIS_URL is set, in memory otherwise."""
     from komunalka.adapters.throttle import InMemorySendThrottle, RedisSendThrottle, default_rates
 
-    rates = default_rates(settings.telegram_rate, settings.sms_rate)
+    rates = default_rates(settings.telegram_rate, settings.sms_rate, settings.email_rate)
     if settings.redis_url:
         from redis.asyncio import Redis
 
@@ -160,7 +162,7 @@ def notice_senders(
 
     throttle = throttle or send_throttle(settings)
     senders: dict[str, NoticeSender] = {
-        "email": SmtpNoticeSender(settings.smtp_url, settings.mail_from)
+        "email": SmtpNoticeSender(settings.smtp_url, settings.mail_from, throttle=throttle)
         if settings.smtp_url
         else LogNoticeSender(),
         "sms": HttpSmsGateway(

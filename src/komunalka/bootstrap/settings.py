@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Messages a second the SMS gateway takes (its contract's rate), shared by every process
     # through Redis when KOMUNALKA_REDIS_URL is set; a 429 pauses them all for its Retry-After.
     sms_rate: int = Field(default=10, ge=1, le=1000)
+    # Messages a second the SMTP server takes (the relay's limit), shared by every process
+    # through Redis when KOMUNALKA_REDIS_URL is set; a 421 pauses them all for a minute.
+    email_rate: int = Field(default=10, ge=1, le=1000)
     # The SMS door (ADR 0026): the gateway's inbound callbacks at /webhooks/sms are signed with
     # this secret (hex HMAC-SHA256 of the body in X-Sms-Signature); unset: no SMS door.
     sms_secret: str | None = Field(default=None, repr=False, min_length=16)
