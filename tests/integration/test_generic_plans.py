@@ -20,8 +20,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from komunalka.adapters.db.dialogs import _LOAD, _RECEIVE, _SAVE_DONE
+from komunalka.adapters.db.feed import _PG_JSON
 from komunalka.adapters.db.meter_list import _LINKED
 from komunalka.adapters.db.pg_submissions import _SAVE_ONE, _SNAPSHOT_ONE
+from komunalka.adapters.db.postgres import (
+    _ADD_ONE,
+    _AUDIT,
+    _CONTEXTS_ONE,
+    _RECENT_ONE,
+    _TARIFFS,
+)
 from komunalka.adapters.db.registry_lookups import ANY_METER, METERS_FOUND, OTHERS_FOUND
 from komunalka.adapters.db.registry_pg import LOOKUP_PLANS
 from komunalka.adapters.db.storage import SqlStorage
@@ -29,8 +37,16 @@ from komunalka.bootstrap.wiring import Wiring
 from tests.fakes import FakeClock
 
 SMALL = {"suppliers", "tariffs"}  # a city's suppliers and their prices: tens of rows
+# Statements of one key each (those of many, `= ANY($1)`, get a custom plan on every call,
+# postgres.py, and are not kept on a generic one).
 HOT = {
     "meter list": _LINKED,
+    "meter context": _CONTEXTS_ONE,
+    "recent readings": _RECENT_ONE,
+    "reading added": _ADD_ONE,
+    "tariffs": _TARIFFS,
+    "audit entry": _AUDIT,
+    "feed page": _PG_JSON,
     "submission snapshot": _SNAPSHOT_ONE,
     "submission save": _SAVE_ONE,
     "dialog claim": _RECEIVE,
