@@ -161,6 +161,38 @@ async def test_the_profile_shows_who_else_is_linked_masked_and_removes_them(door
     assert [t.subject for t in told] == ["Ваш зв'язок із рахунком прибрано"]
 
 
+async def test_the_bots_resident_sees_who_else_linked_and_removes_them_after_asking(
+    doors: Doors,
+) -> None:
+    await link_in_the_bot(doors, 2, "kte")
+    await sign_up(doors.site)  # Олена Ткаченко links the same account on the web
+    await link(doors.site, 2, "kte")
+    bot = doors.bot
+    await bot.press("meters")
+    assert "shared" in bot.buttons()
+    await bot.press("shared")
+    number = demo_meters(doors.site, 2, "kte")[0].account
+    assert (
+        f"{number}\nЦей рахунок додали також:\n• Оле** Т., з 20 листопада 2026" in bot.texts()[-1]
+    )
+    (remove,) = [b for b in bot.buttons() if b.startswith("unshare:")]
+    _, account, olena = remove.split(":")
+    await bot.press(remove)
+    assert "Прибрати Оле** Т. (додано 20 листопада 2026)" in bot.texts()[-1]
+    links = select(account_links).where(account_links.c.account_id == int(account))
+    assert int(olena) in [r.resident_id for r in await doors.rows(links)]  # asked only
+    (yes,) = [b for b in bot.buttons() if b.startswith("unshareyes:")]
+    await bot.press(yes)
+    assert "Людину прибрано з рахунку." in bot.texts()[-1]
+    assert int(olena) not in [r.resident_id for r in await doors.rows(links)]
+    (entry,) = await doors.rows(
+        select(audit_log).where(audit_log.c.action == "account.link_removed")
+    )
+    assert entry.channel == "telegram" and json.loads(entry.details)["resident"] == int(olena)
+    told = await doors.rows(select(outbox).where(outbox.c.recipient == "olena@example.com"))
+    assert [t.subject for t in told] == ["Ваш зв'язок із рахунком прибрано"]
+
+
 async def test_a_removed_link_stops_access_at_once(doors: Doors) -> None:
     olena = doors.site
     await sign_up(olena)

@@ -48,11 +48,12 @@ class Chat:
         self.dialogs = dialogs
         self.conversation = Conversation(uses, dialogs, Channel.TELEGRAM, CONTACTS, charts)
         self.user = "42"
+        self.name = "Тарас"
         self.last: list[Reply] = []
         self.store = InMemoryStore()
 
     async def __call__(self, event: Event) -> str:
-        self.last = await self.conversation.handle(self.user, "Тарас", event)
+        self.last = await self.conversation.handle(self.user, self.name, event)
         return "\n".join(r.text for r in self.last)
 
     @property
@@ -223,7 +224,7 @@ async def test_history_lists_each_period_with_its_use(chat: Chat) -> None:
     await linked(chat)
     said = await chat(press("meters"))
     actions = [a for a in chat.actions if not a.startswith("heater:")]
-    assert "HW0011234" in said and actions == ["history", "unlink", "menu"]
+    assert "HW0011234" in said and actions == ["history", "shared", "unlink", "menu"]
     said = await chat(press("history"))
     assert "Гаряча вода №HW0011234:" in said
     assert "жовтень 2026: +2,5 м³ (115)" in said
@@ -259,6 +260,39 @@ async def test_an_account_is_removed_from_the_list(chat: Chat) -> None:
     assert "Рахунок прибрано: Київтеплоенерго 1000001357." in said
     assert "У вас ще немає рахунків" in await chat(press("send"))
     assert "Не зрозумів" in await chat(press("unlink:999"))
+
+
+async def test_a_resident_sees_who_else_linked_an_account_and_removes_one_after_asking(
+    chat: Chat,
+) -> None:
+    await linked(chat)  # the world's resident, Тарас, linked this account before
+    chat.user, chat.name = "43", "Олена Коваль"  # and another resident links it in their chat
+    await linked(chat)
+    chat.user, chat.name = "42", "Тарас"
+    told = len(chat.store.state.outbox)
+    said = await chat(press("shared"))
+    assert "Київтеплоенерго 1000001357\nЦей рахунок додали також:" in said
+    assert "• Оле** К., з 20 листопада 2026" in said and "• Тар**, з " in said
+    labels = {b.label: b.action for r in chat.last for b in r.buttons}
+    assert list(labels) == [
+        "Прибрати Оле** К. (1000001357)",
+        "Прибрати Тар** (1000001357)",
+        "Меню",
+    ]
+    said = await chat(press(labels["Прибрати Оле** К. (1000001357)"]))
+    assert "Прибрати Оле** К. (додано 20 листопада 2026) з рахунку 1000001357" in said
+    assert "ми повідомимо її про це" in said
+    yes = chat.actions[0]
+    assert chat.actions == [yes, "menu"] and yes.startswith("unshareyes:")
+    assert "Людину прибрано з рахунку." in await chat(press(yes))
+    assert len(chat.store.state.outbox) == told + 1  # the removed resident is told
+    assert "Не зрозумів" in await chat(press(yes))  # no longer linked: names no one
+    assert "Не зрозумів" in await chat(press("unshare:1:x"))
+    await chat(press(labels["Прибрати Тар** (1000001357)"]))
+    await chat(press(chat.actions[0]))
+    assert "Ваші рахунки більше ніхто не додавав." in await chat(press("shared"))
+    chat.user = "43"
+    assert "У вас ще немає рахунків" in await chat(press("send"))
 
 
 async def test_a_sent_reading_is_corrected_while_the_window_is_open(chat: Chat) -> None:

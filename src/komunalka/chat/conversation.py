@@ -11,7 +11,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from komunalka.application.shared.ports import ACTED_ON, Arrival, ChartRenderer, DialogStateStore
-from komunalka.chat import caring, correcting, linking, meters, preferences, sending, steps
+from komunalka.chat import (
+    caring,
+    correcting,
+    linking,
+    meters,
+    preferences,
+    sending,
+    sharing,
+    steps,
+)
 from komunalka.chat.model import Contacts, Event, EventKind, Reply, TurnUnderWay
 from komunalka.chat.state import (
     Correcting,
@@ -138,6 +147,10 @@ async def on_button(t: Turn, action: str) -> list[Reply]:
         return await on_link_button(t, action)
     if action in ("meters", "history", "unlink") or kind in ("unlink", "heater", "hmore"):
         return await on_meters_button(t, action)
+    if action == "shared":
+        return await sharing.shared(t)
+    if kind in sharing.KINDS:
+        return await sharing.unshare(t, action)
     if action in ("correct", "fixconfirm") or kind == "fix":
         return await on_correct_button(t, action)
     if action in ("settings", "reminders") or kind == "lang":

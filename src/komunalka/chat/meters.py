@@ -31,7 +31,14 @@ async def my_meters(t: Turn) -> list[Reply]:
     fixable = any(m.status is PeriodStatus.SENT for m in meters)
     extra = (t.button("correct"),) if fixable else ()
     heaters = tuple(heater_button(t, m) for m in meters if m.meter.service is Service.HOT_WATER)
-    buttons = (t.button("history"), *extra, *heaters, t.button("unlink"), t.button("menu"))
+    buttons = (
+        t.button("history"),
+        *extra,
+        *heaters,
+        t.button("shared"),
+        t.button("unlink"),
+        t.button("menu"),
+    )
     return [Reply("\n".join(lines), buttons)]
 
 

@@ -6,8 +6,9 @@ it offers now, and "menu" (always a way out); a button of a sending question car
 (and zone), so one from an earlier meter's question is not taken for the current one. Any other
 button gets `chat.button_outdated` and the current step asked again, with its buttons: the round
 in progress stays as it was. At the menu, the menu's buttons and those that name what they act
-on (`fix:<receipt>`, `heater:<meter>`, `unlink:<account>`, `lang:<code>`, `hmore:<meter>`) still
-do what they say; a button of a step that is over gets the same answer and the menu.
+on (`fix:<receipt>`, `heater:<meter>`, `unlink:<account>`, `lang:<code>`, `hmore:<meter>`,
+`unshare:<account>:<resident>`) still do what they say; a button of a step that is over gets the
+same answer and the menu.
 """
 
 from __future__ import annotations

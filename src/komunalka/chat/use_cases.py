@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from komunalka.application.accounts.caretakers import AcceptCaretaking, ActFor, ShowCaretaking
+from komunalka.application.accounts.co_residents import RemoveCoResident, ShowCoResidents
 from komunalka.application.accounts.link_account import LinkAccount, SuppliersFor, UnlinkAccount
 from komunalka.application.identity.identify_resident import IdentifyResident, UpdatePreferences
 from komunalka.application.notifications.reachable_again import ReachableAgain
@@ -34,6 +35,8 @@ class ChatUseCases:
     suppliers_for: SuppliersFor
     link_account: LinkAccount
     unlink_account: UnlinkAccount
+    co_residents: ShowCoResidents
+    remove_co_resident: RemoveCoResident
     set_water_heater: SetWaterHeater
     accept_caretaking: AcceptCaretaking
     show_caretaking: ShowCaretaking
