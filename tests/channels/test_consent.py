@@ -112,6 +112,7 @@ async def test_a_new_link_on_the_web_is_told_to_the_bots_resident_in_telegram(
     assert "Оле** Т." in text and number in text and "20.11.2026" in text
     assert "Ткаченко" not in text  # masked
     assert "https://test/profile" in text
+    assert "Або тут, у боті: «Мої лічильники» → «Хто ще додав мої рахунки»." in text
     assert await doors.run_worker() is not None
     assert len(doors.fake.sent()) == sent_before + 1  # sent once, never again
 
@@ -130,6 +131,7 @@ async def test_the_first_resident_is_told_by_e_mail_when_they_have_no_messenger(
     (queued,) = await doors.rows(select(outbox))
     assert (queued.channel, queued.recipient) == ("email", RESIDENT)
     assert queued.subject == "Ваш рахунок додав ще хтось"
+    assert "у боті" not in queued.body  # an e-mail reader has no bot to act in
 
 
 async def test_the_profile_shows_who_else_is_linked_masked_and_removes_them(doors: Doors) -> None:

@@ -1,6 +1,7 @@
 """Account notices worded for people (application/accounts/ports.py, `AccountNotice`): someone
 else linked the reader's account, someone removed the reader's link, a caretaker began or
-ended. Each says who (masked), when (Kyiv time) and where to act: the cabinet's profile."""
+ended. Each says who (masked), when (Kyiv time) and where to act: the cabinet's profile, and,
+for a new link told in a messenger, the bot's own buttons (chat/sharing.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from komunalka.i18n import translate
 
 KYIV = ZoneInfo("Europe/Kyiv")
 KINDS = ("new_link", "link_removed", "caretaker_started", "caretaker_ended")
+# Where the reader is told in the bot itself, which lists and removes co-residents too.
+MESSENGERS = ("telegram", "viber")
 
 
 class AccountNoticeTexts:
@@ -33,4 +36,8 @@ class AccountNoticeTexts:
         }
         subject = translate(f"consent.{notice.kind}_subject", lang)
         body = translate(f"consent.{notice.kind}", lang, params)
+        if notice.kind == "new_link" and to.channel in MESSENGERS:  # acting there needs no web
+            path = {"meters": translate("chat.btn_meters", lang)}
+            path["shared"] = translate("chat.btn_shared", lang)
+            body += "\n" + translate("consent.new_link_in_bot", lang, path)
         return OutgoingMessage(to.channel, to.address, subject, body)
