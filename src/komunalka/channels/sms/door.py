@@ -8,6 +8,8 @@ answer is written once per id (ReplyBySms).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from komunalka.application.readings.judging import ReadingItem
 from komunalka.application.readings.list_my_meters import MeterOverview
 from komunalka.application.readings.submit_readings import (
@@ -48,8 +50,8 @@ class SmsDoor:
         meter = await self._meter(owner.resident_id, command)
         if meter is None:
             return translate("sms.not_yours", lang, {"account": command.account})
-        if isinstance(meter, str):
-            return translate(meter, lang, {"account": command.account, "link": self._readings})
+        if isinstance(meter, Unsettled):
+            return _unsettled(meter, command, lang, self._readings)
         actor = Actor.resident(owner.resident_id, Channel.SMS)
         try:
             result = await self._uc.submit_readings(
@@ -67,9 +69,12 @@ class SmsDoor:
     def _readings(self) -> str:
         return f"{self._web_url}/readings"
 
-    async def _meter(self, resident_id: int, command: SmsReading) -> MeterOverview | str | None:
-        """The one meter of the sender's account that takes this many values; None when the
-        account is not theirs; a code when it is ambiguous."""
+    async def _meter(
+        self, resident_id: int, command: SmsReading
+    ) -> MeterOverview | Unsettled | None:
+        """The one meter of the sender's account (ending with the serial's end they named, if
+        they named one) that takes this many values; None when the account is not theirs; why
+        not, when no one meter is meant."""
         mine = [
             m
             for m in await self._uc.list_my_meters(resident_id)
@@ -77,15 +82,49 @@ class SmsDoor:
         ]
         if not mine:
             return None
-        fitting = [m for m in mine if len(m.meter.zones) == len(command.values)]
+        named = mine
+        if command.meter is not None:
+            named = [m for m in mine if m.meter.serial.endswith(command.meter)]
+            if not named:
+                return Unsettled("sms.no_such_meter", mine)
+        fitting = [m for m in named if len(m.meter.zones) == len(command.values)]
         open_ = [m for m in fitting if m.blocked_code is None]
         if len(open_) == 1:
             return open_[0]
         if len(open_) > 1:
-            return "sms.several_meters"
+            return Unsettled("sms.several_meters", open_)
         if fitting:
             return fitting[0]  # its refusal says why (verification overdue, ...)
-        return "sms.zones_mismatch"
+        return Unsettled("sms.zones_mismatch", named)
+
+
+@dataclass(frozen=True, slots=True)
+class Unsettled:
+    """Why an SMS means no one meter (`code`), and the meters it could mean (`among`)."""
+
+    code: str
+    among: list[MeterOverview]
+
+
+def _unsettled(found: Unsettled, command: SmsReading, lang: str, link: str) -> str:
+    ends = serial_ends([m.meter.serial for m in found.among])
+    meters = ", ".join(
+        f"{translate(f'service.{m.meter.service.value}', lang)} №{end}"
+        for m, end in zip(found.among, ends, strict=True)
+    )
+    example = f"{command.account} №{ends[0]} {' '.join(command.values)}"
+    params = {"account": command.account, "meters": meters, "example": example, "link": link}
+    return translate(found.code, lang, {**params, "meter": command.meter or ""})
+
+
+def serial_ends(serials: list[str], shortest: int = 4) -> list[str]:
+    """The serials' ends, each as short as tells them apart (at least `shortest` characters,
+    or the whole serial): what a sender types after ``№``."""
+    for n in range(shortest, max(map(len, serials), default=0) + 1):
+        ends = [s[-n:] for s in serials]
+        if len(set(ends)) == len(ends):
+            return ends
+    return list(serials)
 
 
 def _items(meter: MeterOverview, command: SmsReading) -> list[ReadingItem]:
