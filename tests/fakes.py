@@ -2433,3 +2433,12 @@ class FakeExpiredRows:
         self.abandoned_before = started_before
         abandoned, self.stale_imports = self.stale_imports, 0
         return abandoned
+
+
+def tampered(token: str) -> str:
+    """A signed token with one character of its signature changed, so it never verifies. Not
+    its last two: base64 leaves the last character's low bits unused, so changing the tail
+    ("…xy" to "…xx") may decode to the same signature (a flaky test, once in about a thousand
+    runs)."""
+    at = len(token) - 5
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
