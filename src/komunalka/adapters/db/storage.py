@@ -43,13 +43,15 @@ from komunalka.adapters.db.registry_pg import PgRegistryStaging
 from komunalka.adapters.db.reminders import PgReminderBook, SqlReminderBook, SqlReminderRules
 from komunalka.adapters.db.repositories import (
     SqlAccountRepository,
+    SqlMeterRepository,
+    SqlSupplierRepository,
+    SqlTariffRepository,
+)
+from komunalka.adapters.db.residents import (
     SqlIdentityRepository,
     SqlLinkAttemptRepository,
     SqlMediaRepository,
-    SqlMeterRepository,
     SqlResidentRepository,
-    SqlSupplierRepository,
-    SqlTariffRepository,
     SqlTokenRepository,
 )
 from komunalka.adapters.db.staff import (
