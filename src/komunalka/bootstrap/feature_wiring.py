@@ -1,5 +1,5 @@
-"""The wiring of the identity and notifications features (the outbox, reminders), split from
-wiring.py, which holds the other features' functions."""
+"""The wiring of the identity and notifications features (the outbox, reminders); rooms.py holds
+the other features' functions, wiring.py calls them all."""
 
 from __future__ import annotations
 
