@@ -166,3 +166,16 @@ def test_the_outbox_and_the_reminders_share_one_throttle_per_server() -> None:
     assert outbox.throttle_key == mail.throttle_key
     assert isinstance(mail.throttle, InMemorySendThrottle)
     assert mail.throttle._rates["email"] == default_rates(email=3)["email"]
+
+
+@pytest.mark.parametrize("typed", ["0", "-3", "abc", "1001", ""])
+def test_a_bad_email_rate_is_refused_at_start_naming_the_setting(
+    typed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import ValidationError
+
+    from komunalka.bootstrap.settings import Settings
+
+    monkeypatch.setenv("KOMUNALKA_EMAIL_RATE", typed)
+    with pytest.raises(ValidationError, match="email_rate"):
+        Settings()

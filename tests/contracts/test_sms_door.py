@@ -94,3 +94,18 @@ async def test_an_account_with_several_meters_names_one_by_its_serials_end(stora
     assert first.startswith("Прийнято:") and "117" in first
     assert second.startswith("Прийнято:") and "112" in second
     assert not overdue.startswith("Прийнято") and "повір" in overdue
+
+
+async def test_a_meter_named_badly_is_answered_and_stores_nothing(storage: Any) -> None:
+    world, wiring, door = await _setup(storage)
+    await _add_meter(storage, world, "HW0015555")
+    before = await wiring.list_my_meters(world.resident)
+    for n, text in enumerate(
+        ["1000001357 №12$4 117", "1000001357 № 117", "1000001357 №", "1000001357 №7777 117"]
+    ):
+        await door.receive(f"g-{n}", PHONE, text)
+    *syntax, none = await _answers(storage)
+    assert [a.startswith("Надішліть: <рахунок> <показник>") for a in syntax] == [True] * 3
+    assert "№<кінець номера лічильника>" in syntax[0]
+    assert "немає лічильника з номером, що закінчується на 7777" in none
+    assert await wiring.list_my_meters(world.resident) == before

@@ -69,13 +69,8 @@ async def _found(t: Turn, action: str) -> tuple[SharedAccount, CoResident] | Non
     parts = action.split(":")
     if len(parts) != 3:
         return None
-    account_id, resident_id = parse_id(parts[1]), parse_id(parts[2])
-    for s in await t.uses.co_residents(t.identity.resident_id):
-        if s.account.id == account_id:
-            for other in s.others:
-                if other.resident_id == resident_id:
-                    return s, other
-    return None
+    account_id, other_id = parse_id(parts[1]), parse_id(parts[2])
+    return await t.uses.co_residents.one(t.identity.resident_id, account_id, other_id)
 
 
 def since(t: Turn, other: CoResident) -> str:

@@ -104,6 +104,18 @@ class ShowCoResidents:
                 shared.append(SharedAccount(account, names.get(account.supplier_id, ""), others))
         return shared
 
+    async def one(
+        self, resident_id: int, account_id: int | None, other_id: int | None
+    ) -> tuple[SharedAccount, CoResident] | None:
+        """The resident's account `account_id` and the other resident `other_id` linked to it,
+        if both are linked to it now (what a door asks before it offers or makes a removal)."""
+        for shared in await self(resident_id):
+            if shared.account.id == account_id:
+                for other in shared.others:
+                    if other.resident_id == other_id:
+                        return shared, other
+        return None
+
 
 class RemoveCoResident:
     """A resident removes another resident's link to an account they share (one they did not

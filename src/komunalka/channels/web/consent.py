@@ -41,13 +41,10 @@ class ConsentPages:
         resident_id: BigId,
         confirmed: Annotated[str, Form()] = "",
     ) -> Response:
-        shared = await self.uc.co_residents(viewer.subject_id)
-        found = next((s for s in shared if s.account.id == account_id), None)
-        other = (
-            next((o for o in found.others if o.resident_id == resident_id), None) if found else None
-        )
-        if found is None or other is None:
+        pair = await self.uc.co_residents.one(viewer.subject_id, account_id, resident_id)
+        if pair is None:
             return self.cab.not_found(request, viewer)
+        found, other = pair
         if confirmed != "yes":
             context = {"shared": found, "other": other}
             return self.pages.render(request, "web/remove_link.html", context, viewer=viewer)
